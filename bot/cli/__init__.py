@@ -1,0 +1,51 @@
+"""The ``partybot`` command line. Sub-commands register here, in one visible place."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+
+from bot import __version__
+from bot.cli import scheme
+from bot.i18n import set_locale
+from bot.scoring.records import InputError
+from bot.scoring.tomlsource import TomlError
+
+Handler = Callable[[argparse.Namespace], int]
+
+#: Each module adds its sub-commands to the parser and sets ``handler`` on them; order is the help order.
+MODULES = [scheme]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="partybot",
+        description="党员积分制管理 bot: 积分方案、积分计算、台账与群聊机器人。",
+    )
+    parser.add_argument("--version", action="version", version=f"partybot {__version__}")
+    parser.add_argument(
+        "--config",
+        metavar="FILE",
+        help="配置文件路径 (默认取环境变量 PARTYBOT_CONFIG, 否则 ./config.toml)",
+    )
+    parser.add_argument("--lang", choices=["zh-CN", "en"], default="zh-CN", help="输出语言 (默认 zh-CN)")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for module in MODULES:
+        module.register(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    set_locale(args.lang)
+    handler: Handler | None = getattr(args, "handler", None)
+    if handler is None:
+        parser.print_help()
+        return 2
+    try:
+        return handler(args)
+    except (TomlError, InputError) as exc:
+        print(exc, file=sys.stderr)
+        return 1

@@ -1,0 +1,112 @@
+"""Configuration: one TOML file validated by pydantic models.
+
+The path comes from ``--config`` or ``PARTYBOT_CONFIG`` (default ``config.toml``); a
+missing file means the defaults (SQLite beside the working directory, console only).
+Any value can be overridden by an environment variable ``PARTYBOT_<SECTION>__<KEY>``,
+e.g. ``PARTYBOT_TELEGRAM__TOKEN``. A broken file stops start-up with the file, the key
+and the line.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+
+from bot.i18n import t
+from bot.scoring.tomlsource import TomlError, TomlProblem, parse, problems_from_validation
+
+ENV_PATH = "PARTYBOT_CONFIG"
+ENV_PREFIX = "PARTYBOT_"
+DEFAULT_PATH = "config.toml"
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class BotSection(_Section):
+    locale: Literal["zh-CN", "en"] = "zh-CN"
+    timezone: str = "Asia/Shanghai"
+    #: The scheme a new branch gets when none is named.
+    default_scheme: str = "twelve-point"
+    #: Extra folders searched for branch scheme files.
+    scheme_dirs: list[Path] = Field(default_factory=list)
+
+
+class DatabaseSection(_Section):
+    url: str = "sqlite+aiosqlite:///partybot.db"
+    echo: bool = False
+
+
+class TelegramSection(_Section):
+    token: SecretStr = SecretStr("")
+    mode: Literal["polling", "webhook"] = "polling"
+    webhook_url: str = ""
+    secret_token: SecretStr = SecretStr("")
+    base_url: str = ""
+    base_file_url: str = ""
+
+
+class WecomSection(_Section):
+    corp_id: str = ""
+    agent_id: str = ""
+    secret: SecretStr = SecretStr("")
+    token: SecretStr = SecretStr("")
+    encoding_aes_key: SecretStr = SecretStr("")
+
+
+class ServerSection(_Section):
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=1, le=65535)
+
+
+class Config(_Section):
+    bot: BotSection = Field(default_factory=BotSection)
+    database: DatabaseSection = Field(default_factory=DatabaseSection)
+    telegram: TelegramSection = Field(default_factory=TelegramSection)
+    wecom: WecomSection = Field(default_factory=WecomSection)
+    server: ServerSection = Field(default_factory=ServerSection)
+
+
+def _env_overrides(environ: dict[str, str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name, value in environ.items():
+        if not name.startswith(ENV_PREFIX) or "__" not in name:
+            continue
+        section, _, key = name[len(ENV_PREFIX):].lower().partition("__")
+        out.setdefault(section, {})[key] = value
+    return out
+
+
+def config_path(cli_path: str | None = None, environ: dict[str, str] | None = None) -> Path:
+    env = os.environ if environ is None else environ
+    return Path(cli_path or env.get(ENV_PATH) or DEFAULT_PATH)
+
+
+def load_config(path: str | Path | None = None, environ: dict[str, str] | None = None) -> Config:
+    """Load the config file (missing means defaults) plus environment overrides.
+
+    Raises TomlError naming the file, key and line on a syntax or validation error.
+    An explicitly named file that does not exist is an error too.
+    """
+    env = dict(os.environ if environ is None else environ)
+    explicit = path is not None or ENV_PATH in env
+    file = config_path(str(path) if path is not None else None, env)
+    text = ""
+    if file.is_file():
+        text = file.read_text(encoding="utf-8")
+    elif explicit:
+        raise TomlError([TomlProblem(str(file), "", None, t("config.missing", path=file))])
+    data = parse(text, str(file)) if text else {}
+    for section, values in _env_overrides(env).items():
+        if isinstance(data.get(section), dict):
+            data[section] = {**data[section], **values}
+        else:
+            data[section] = values
+    try:
+        return Config.model_validate(data)
+    except ValidationError as exc:
+        raise TomlError(problems_from_validation(list(exc.errors()), text, str(file))) from exc

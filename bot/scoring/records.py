@@ -1,0 +1,175 @@
+"""What the engine scores: a year of one branch's records, as plain data.
+
+The storage read path builds these directly; ``from_json`` builds them from the
+``partybot score`` input format and names the record behind every error.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+Number = int | float
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    id: str
+    name: str
+    category: str = ""
+    migrant: bool = False
+    exempt: bool = False
+    joined: date | None = None
+    left: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """A ledger entry: ``points`` is the signed change, None for the item's default."""
+
+    member: str
+    item: str
+    date: date
+    points: Number | None = None
+    lead: bool = False
+    ref: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Attendance:
+    member: str
+    meeting: str
+    date: date
+    status: str
+    online: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Rating:
+    member: str
+    month: int
+    item: str
+    score: Number
+
+
+@dataclass(frozen=True, slots=True)
+class Evaluation:
+    member: str
+    item: str
+    scores: tuple[Number, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class BranchEntry:
+    item: str
+    points: Number | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class BranchRecord:
+    id: str
+    name: str
+    areas: dict[str, Number]
+    entries: tuple[BranchEntry, ...] = ()
+    evaluation: Number | None = None
+
+
+@dataclass(slots=True)
+class ScoringInput:
+    year: int
+    members: list[Member] = field(default_factory=list)
+    entries: list[Entry] = field(default_factory=list)
+    attendance: list[Attendance] = field(default_factory=list)
+    ratings: list[Rating] = field(default_factory=list)
+    evaluations: list[Evaluation] = field(default_factory=list)
+    branches: list[BranchRecord] = field(default_factory=list)
+
+
+class InputError(ValueError):
+    """Records the engine cannot score; lists every problem, each naming its record."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+def _date(raw: Any, record: str, problems: list[str]) -> date:
+    from bot.i18n import t
+
+    if isinstance(raw, date):
+        return raw
+    try:
+        return date.fromisoformat(str(raw))
+    except ValueError:
+        problems.append(t("input.bad_date", record=record, date=raw))
+        return date.min
+
+
+def _describe(kind: str, index: int, raw: dict[str, Any]) -> str:
+    keys = ("id", "member", "item", "meeting", "date", "month")
+    shown = ", ".join(f"{k}={raw[k]}" for k in keys if k in raw)
+    return f"{kind}[{index}] ({shown})" if shown else f"{kind}[{index}]"
+
+
+def from_json(data: dict[str, Any]) -> ScoringInput:
+    """Build a ScoringInput from the ``partybot score`` JSON; raises InputError on bad shapes."""
+    problems: list[str] = []
+    out = ScoringInput(year=int(data.get("year", 0)))
+    for i, raw in enumerate(data.get("members", [])):
+        rec = _describe("members", i, raw)
+        out.members.append(
+            Member(
+                id=str(raw["id"]),
+                name=str(raw.get("name", raw["id"])),
+                category=str(raw.get("category") or ""),
+                migrant=bool(raw.get("migrant", False)),
+                exempt=bool(raw.get("exempt", False)),
+                joined=_date(raw["joined"], rec, problems) if raw.get("joined") else None,
+                left=_date(raw["left"], rec, problems) if raw.get("left") else None,
+            )
+        )
+    for i, raw in enumerate(data.get("entries", [])):
+        rec = _describe("entries", i, raw)
+        out.entries.append(
+            Entry(
+                member=str(raw.get("member", "")),
+                item=str(raw.get("item", "")),
+                date=_date(raw.get("date", ""), rec, problems),
+                points=raw.get("points"),
+                lead=bool(raw.get("lead", False)),
+                ref=str(raw["ref"]) if raw.get("ref") is not None else f"entries[{i}]",
+            )
+        )
+    for i, raw in enumerate(data.get("attendance", [])):
+        rec = _describe("attendance", i, raw)
+        out.attendance.append(
+            Attendance(
+                member=str(raw.get("member", "")),
+                meeting=str(raw.get("meeting", "")),
+                date=_date(raw.get("date", ""), rec, problems),
+                status=str(raw.get("status", "")),
+                online=bool(raw.get("online", False)),
+            )
+        )
+    for raw in data.get("ratings", []):
+        out.ratings.append(
+            Rating(str(raw.get("member", "")), int(raw.get("month", 0)), str(raw.get("item", "")), raw.get("score", 0))
+        )
+    for raw in data.get("evaluations", []):
+        out.evaluations.append(
+            Evaluation(str(raw.get("member", "")), str(raw.get("item", "")), tuple(raw.get("scores", ())))
+        )
+    for raw in data.get("branches", []):
+        out.branches.append(
+            BranchRecord(
+                id=str(raw["id"]),
+                name=str(raw.get("name", raw["id"])),
+                areas=dict(raw.get("areas", {})),
+                entries=tuple(BranchEntry(str(e.get("item", "")), e.get("points")) for e in raw.get("entries", [])),
+                evaluation=raw.get("evaluation"),
+            )
+        )
+    if problems:
+        raise InputError(problems)
+    return out

@@ -1,0 +1,110 @@
+"""Parse TOML text and point validation errors at the line that caused them.
+
+`tomllib` reports the line of a syntax error but keeps no positions for values, so
+``locate`` scans the text once and maps every dotted key path (array-of-tables
+entries counted by index) to the line where it is written. Pure: text in, data out.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from typing import Any
+
+_HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
+_KEY = re.compile(r"^\s*([A-Za-z0-9_\-\".]+)\s*=")
+
+
+@dataclass(frozen=True)
+class TomlProblem:
+    """One problem in a TOML document: where (file, key path, line) and what."""
+
+    source: str
+    key: str
+    line: int | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.source}"
+        if self.line is not None:
+            where += f" 第 {self.line} 行"
+        key = f" [{self.key}]" if self.key else ""
+        return f"{where}{key}: {self.message}"
+
+
+class TomlError(ValueError):
+    """A TOML document that does not parse or does not validate; carries every problem found."""
+
+    def __init__(self, problems: list[TomlProblem]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+def _split_key(raw: str) -> list[str]:
+    return [part.strip().strip('"') for part in raw.split(".")]
+
+
+def locate(text: str) -> dict[tuple[str | int, ...], int]:
+    """Map each key path written in ``text`` to its 1-based line number."""
+    positions: dict[tuple[str | int, ...], int] = {}
+    counters: dict[tuple[str | int, ...], int] = {}
+    table: tuple[str | int, ...] = ()
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        header = _HEADER.match(line)
+        if header and not _KEY.match(line):
+            parts = _split_key(header.group(2))
+            path: list[str | int] = []
+            # Resolve earlier array-of-tables parents to their current index.
+            for part in parts:
+                path.append(part)
+                parent = tuple(path)
+                if parent in counters and len(path) < len(parts):
+                    path.append(counters[parent])
+            key = tuple(path)
+            if header.group(1) == "[[":
+                counters[key] = counters.get(key, -1) + 1
+                positions.setdefault(key, number)
+                key = (*key, counters[key])
+            table = key
+            positions.setdefault(table, number)
+            continue
+        match = _KEY.match(line)
+        if match:
+            positions.setdefault((*table, *_split_key(match.group(1))), number)
+    return positions
+
+
+def line_of(positions: dict[tuple[str | int, ...], int], loc: tuple[str | int, ...]) -> int | None:
+    """The line of the longest prefix of ``loc`` that was written in the text."""
+    for end in range(len(loc), 0, -1):
+        line = positions.get(tuple(loc[:end]))
+        if line is not None:
+            return line
+    return None
+
+
+def parse(text: str, source: str) -> dict[str, Any]:
+    """Parse TOML text; a syntax error becomes a TomlError that names the source and line."""
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        match = re.search(r"line (\d+)", str(exc))
+        line = int(match.group(1)) if match else None
+        raise TomlError([TomlProblem(source, "", line, f"TOML 语法错误: {exc}")]) from exc
+
+
+def problems_from_validation(
+    errors: list[dict[str, Any]], text: str, source: str
+) -> list[TomlProblem]:
+    """Turn pydantic ``ValidationError.errors()`` into problems with key paths and lines."""
+    positions = locate(text)
+    found = []
+    for err in errors:
+        loc = tuple(p for p in err.get("loc", ()) if not (isinstance(p, str) and p.startswith("function-")))
+        key = ".".join(str(p) if isinstance(p, str) else f"[{p}]" for p in loc).replace(".[", "[")
+        found.append(TomlProblem(source, key, line_of(positions, loc), err.get("msg", "invalid")))
+    return found
