@@ -26,7 +26,12 @@ class Member:
 
 @dataclass(frozen=True, slots=True)
 class Entry:
-    """A ledger entry: ``points`` is the signed change, None for the item's default."""
+    """A ledger entry: ``points`` is the signed change of one entry, None for the item's default.
+
+    ``count`` > 1 stands for that many identical entries (same member, item, points and
+    lead), as a SQL aggregate yields them; they are counted in ``date``'s sub-period, so an
+    aggregate of an item with a per-period limit must not span two of its sub-periods.
+    """
 
     member: str
     item: str
@@ -34,6 +39,7 @@ class Entry:
     points: Number | None = None
     lead: bool = False
     ref: str | None = None
+    count: int = 1
 
 
 @dataclass(frozen=True, slots=True)
