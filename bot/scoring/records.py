@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from bot.i18n import t
+
 Number = int | float
 
 
@@ -61,9 +63,15 @@ class Rating:
 
 @dataclass(frozen=True, slots=True)
 class Evaluation:
+    """Democratic evaluation of one member on one item: the sum of all raters' scores and their count.
+
+    Only the aggregate is kept, so no record links a rater to a score.
+    """
+
     member: str
     item: str
-    scores: tuple[Number, ...]
+    total: Number
+    count: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,8 +109,6 @@ class InputError(ValueError):
 
 
 def _date(raw: Any, record: str, problems: list[str]) -> date:
-    from bot.i18n import t
-
     if isinstance(raw, date):
         return raw
     try:
@@ -162,9 +168,13 @@ def from_json(data: dict[str, Any]) -> ScoringInput:
         out.ratings.append(
             Rating(str(raw.get("member", "")), int(raw.get("month", 0)), str(raw.get("item", "")), raw.get("score", 0))
         )
-    for raw in data.get("evaluations", []):
+    for i, raw in enumerate(data.get("evaluations", [])):
+        scores = list(raw.get("scores", ()))
+        if not all(isinstance(v, int | float) for v in scores):
+            problems.append(t("input.bad_scores", record=_describe("evaluations", i, raw)))
+            scores = []
         out.evaluations.append(
-            Evaluation(str(raw.get("member", "")), str(raw.get("item", "")), tuple(raw.get("scores", ())))
+            Evaluation(str(raw.get("member", "")), str(raw.get("item", "")), sum(scores), len(scores))
         )
     for raw in data.get("branches", []):
         out.branches.append(
