@@ -84,7 +84,7 @@ def render(s: Scheme) -> str:
     if s.bands:
         out.append("\n格次:")
         rows = [
-            [f">= {b.min:g}", b.grade or "", "" if b.stars is None else f"{b.stars}", b.follow_up or ""]
+            [f">= {b.min:g}" if b.min is not None else "其余", b.grade or "", "" if b.stars is None else f"{b.stars}", b.follow_up or ""]
             for b in s.bands
         ]
         out.append(table(["分数", "格次", "星级", "后续"], rows))

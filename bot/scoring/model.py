@@ -129,9 +129,12 @@ class Group(_Strict):
 
 
 class Band(_Strict):
-    """A score band: score >= ``min`` gives this grade (格次/tier), stars and follow-up."""
+    """A score band: score >= ``min`` gives this grade (格次/tier), stars and follow-up.
 
-    min: Number
+    The last band may leave out ``min``: it takes every score below the others.
+    """
+
+    min: Number | None = None
     grade: str | None = None
     stars: int | None = Field(default=None, ge=0)
     follow_up: str | None = None
@@ -309,9 +312,9 @@ class Scheme(_Strict):
                 raise ValueError(f"积分项 {item.code} 的人员类别未定义: {', '.join(unknown)}")
         if any(i.kind == "veto" for i in self.items) and self.veto is None:
             raise ValueError("方案有一票否决项, 须配置 [veto]")
-        mins = [b.min for b in self.bands]
-        if mins != sorted(mins, reverse=True):
-            raise ValueError("bands 须按 min 从高到低排列")
+        mins = [b.min for b in self.bands if b.min is not None]
+        if mins != sorted(mins, reverse=True) or any(b.min is None for b in self.bands[:-1]):
+            raise ValueError("bands 须按 min 从高到低排列, 只有最后一档可以不写 min")
         if self.kind == "rating" and self.rating is None:
             raise ValueError("kind = rating 的方案须配置 [rating]")
         if self.kind == "branch" and (self.branch is None or self.subject != "branch"):
@@ -327,7 +330,7 @@ class Scheme(_Strict):
 
     def band_for(self, score: float) -> Band | None:
         for band in self.bands:
-            if score >= band.min:
+            if band.min is None or score >= band.min:
                 return band
         return None
 

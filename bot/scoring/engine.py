@@ -1,0 +1,131 @@
+"""The scoring engine: a pure function of (scheme, a year of records) -> scores with explanations.
+
+``score`` validates the records (one problem and nothing is scored), scores each member
+or branch under the scheme's shape, ranks them, applies the quotas (季度之星, 年度之星,
+the five-star share) and raises the alerts the scheme asks for.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from bot.i18n import t
+from bot.scoring import additive, branch, rating
+from bot.scoring.model import Scheme
+from bot.scoring.quotas import quota, top
+from bot.scoring.records import Attendance, ScoringInput
+from bot.scoring.result import Line, Report, Result, rank
+from bot.scoring.validate import validate
+
+
+def score(
+    scheme: Scheme,
+    data: ScoringInput,
+    *,
+    since: date | None = None,
+    until: date | None = None,
+    final: bool = True,
+) -> Report:
+    """Score ``data`` under ``scheme`` for the window ``since``..``until`` (default: the whole year).
+
+    ``final`` applies the year-end computations (e.g. a migrant member's missing returns);
+    leave it off for a month's or a quarter's publicity in the middle of the year.
+    """
+    validate(scheme, data)
+    window = (since or date(data.year, 1, 1), until or date(data.year, 12, 31))
+    report = Report(scheme=scheme.id, year=data.year)
+    if scheme.kind == "branch":
+        report.branches = [branch.score_branch(scheme, b) for b in data.branches]
+        rank(report.branches)
+        _top_stars(scheme, report)
+        return report
+    if scheme.kind == "rating":
+        report.members = rating.score_members(scheme, data, window)
+    else:
+        report.members = additive.score_members(scheme, data, window, final)
+    rank(report.members)
+    _alerts(scheme, data.attendance, report.members)
+    _quarter_stars(scheme, len(data.members), report)
+    _year_stars(scheme, report)
+    return report
+
+
+def _tie_note(label: str, tied: list[str]) -> str:
+    return t("quota.tied", label=label, ids=", ".join(tied))
+
+
+def _quarter_stars(scheme: Scheme, population: int, report: Report) -> None:
+    rule = scheme.quotas.quarter_star
+    if rule is None:
+        return
+    quarters = sorted({q for r in report.members for q in r.quarters})
+    if population < rule.min_members:
+        report.notes.append(t("quota.too_few", members=population, minimum=rule.min_members))
+        report.quarter_stars = {q: [] for q in quarters}
+        return
+    limit = quota(rule.share, population)
+    for q in quarters:
+        candidates = [(r.id, r.quarters[q]) for r in report.members if q in r.quarters and not r.exempt]
+        chosen, tied = top(candidates, limit)
+        report.quarter_stars[q] = chosen
+        if tied:
+            report.notes.append(_tie_note(t("quota.quarter_star", quarter=q), tied))
+
+
+def _year_stars(scheme: Scheme, report: Report) -> None:
+    rule = scheme.quotas.year_star
+    if rule is None:
+        return
+    eligible = [(r.id, r.score) for r in report.members if r.stars == rule.among_stars and r.score is not None]
+    chosen, tied = top(eligible, quota(rule.share, len(eligible)))  # type: ignore[arg-type]
+    report.year_stars = chosen
+    if tied:
+        report.notes.append(_tie_note(t("quota.year_star"), tied))
+
+
+def _top_stars(scheme: Scheme, report: Report) -> None:
+    rule = scheme.quotas.top_stars
+    if rule is None:
+        return
+    holders = [(r.id, r.score) for r in report.branches if r.stars == rule.stars and r.score is not None]
+    chosen, tied = top(holders, quota(rule.share, len(report.branches)))  # type: ignore[arg-type]
+    keep = set(chosen)
+    for result in report.branches:
+        if result.stars == rule.stars and result.id not in keep:
+            result.explanation.append(
+                Line("quota", t("explain.quota_capped", share=f"{rule.share:.0%}", stars=rule.fallback), rule=rule.clause)
+            )
+            branch._set_stars(scheme, result, rule.fallback)
+    if tied:
+        report.notes.append(_tie_note(t("quota.top_stars", stars=rule.stars), tied))
+
+
+def _alerts(scheme: Scheme, attendance: list[Attendance], results: list[Result]) -> None:
+    """Raise each alert the scheme defines; the secretary decides what follows."""
+    if not scheme.alerts:
+        return
+    months_by_member: dict[str, dict[int, set[str]]] = {}
+    for a in attendance:
+        months_by_member.setdefault(a.member, {}).setdefault(a.date.month, set()).add(a.status)
+    for result in results:
+        months = months_by_member.get(result.id, {})
+        for alert in scheme.alerts:
+            streak = _absent_streak(months)
+            if alert.kind == "absent_streak" and streak is not None and streak[1] - streak[0] + 1 >= alert.months:
+                text = t("alert.absent_streak", months=streak[1] - streak[0] + 1, start=f"{streak[0]}月", end=f"{streak[1]}月")
+                result.alerts.append(f"{text}。{alert.follow_up}" if alert.follow_up else text)
+
+
+def _absent_streak(months: dict[int, set[str]]) -> tuple[int, int] | None:
+    """The longest run of consecutive months in which every sign-in was an unexcused absence."""
+    best: tuple[int, int] | None = None
+    start = None
+    for month in range(1, 13):
+        statuses = months.get(month)
+        if statuses == {"absent"}:
+            start = month if start is None else start
+            if best is None or month - start > best[1] - best[0]:
+                best = (start, month)
+        else:
+            start = None
+    return best

@@ -1,0 +1,128 @@
+"""What the engine returns: scores with grades, stars, ranks and an explanation of every point."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any
+
+Exact = int | Fraction
+
+
+def exact(value: int | float | Fraction) -> Exact:
+    """An exact number: ints stay ints, floats become the Fraction of their decimal text."""
+    if isinstance(value, bool):
+        raise TypeError("a bool is not a number of points")
+    if isinstance(value, int | Fraction):
+        return value
+    if value.is_integer():
+        return int(value)
+    return Fraction(str(value))
+
+
+def shown(value: Exact | None) -> int | float | None:
+    """A number as JSON shows it: ints as ints, others rounded to two decimals."""
+    if value is None:
+        return None
+    if isinstance(value, int) or value.denominator == 1:
+        return int(value)
+    return round(float(value), 2)
+
+
+@dataclass(slots=True)
+class Line:
+    """One line of an explanation: which rule, how often, raw and counted points, the bound applied."""
+
+    code: str
+    text: str
+    points: Exact | None = None
+    count: int | None = None
+    raw: Exact | None = None
+    bound: Exact | None = None
+    rule: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"code": self.code, "text": self.text}
+        for key in ("points", "raw", "bound"):
+            value = getattr(self, key)
+            if value is not None:
+                out[key] = shown(value)
+        if self.count is not None:
+            out["count"] = self.count
+        if self.rule:
+            out["rule"] = self.rule
+        return out
+
+
+@dataclass(slots=True)
+class Result:
+    """The score of one member (or one branch) for the period."""
+
+    id: str
+    name: str
+    score: Exact | None
+    grade: str | None = None
+    stars: int | None = None
+    rank: int | None = None
+    exempt: bool = False
+    vetoed: bool = False
+    follow_up: str | None = None
+    explanation: list[Line] = field(default_factory=list)
+    alerts: list[str] = field(default_factory=list)
+    quarters: dict[str, Exact] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "id": self.id,
+            "name": self.name,
+            "score": shown(self.score),
+            "grade": self.grade,
+            "stars": self.stars,
+            "rank": self.rank,
+            "explanation": [line.to_json() for line in self.explanation],
+        }
+        if self.exempt:
+            out["exempt"] = True
+        if self.vetoed:
+            out["vetoed"] = True
+        if self.follow_up:
+            out["follow_up"] = self.follow_up
+        if self.alerts:
+            out["alerts"] = self.alerts
+        if self.quarters:
+            out["quarters"] = {q: shown(v) for q, v in self.quarters.items()}
+        return out
+
+
+@dataclass(slots=True)
+class Report:
+    scheme: str
+    year: int
+    members: list[Result] = field(default_factory=list)
+    branches: list[Result] = field(default_factory=list)
+    quarter_stars: dict[str, list[str]] = field(default_factory=dict)
+    year_stars: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"scheme": self.scheme, "year": self.year}
+        if self.branches:
+            out["branches"] = [b.to_json() for b in self.branches]
+        else:
+            out["members"] = [m.to_json() for m in self.members]
+            out["quarter_stars"] = self.quarter_stars
+            out["year_stars"] = self.year_stars
+        if self.notes:
+            out["notes"] = self.notes
+        return out
+
+
+def rank(results: list[Result]) -> None:
+    """Competition ranking (1, 2, 2, 4) by score, highest first; exempt members get no rank."""
+    scored = sorted((r for r in results if r.score is not None and not r.exempt), key=lambda r: -r.score)  # type: ignore[operator]
+    previous: Exact | None = None
+    position = 0
+    for index, result in enumerate(scored, start=1):
+        if result.score != previous:
+            position, previous = index, result.score
+        result.rank = position

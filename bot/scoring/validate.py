@@ -1,0 +1,150 @@
+"""Check a year of records against a scheme before anything is scored.
+
+Every problem names its record; one problem means nothing is scored (InputError).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from bot.i18n import t
+from bot.scoring.model import MEETING_TYPES, Item, Scheme
+from bot.scoring.records import Attendance, BranchRecord, Entry, InputError, Member, Number, ScoringInput
+
+STATUSES = ("present", "leave", "absent")
+MAX_PROBLEMS = 50
+
+
+def _points_problem(item: Item, points: Number | None, record: str) -> str | None:
+    if points is None:
+        return None
+    if item.kind == "veto" or item.points is not None:
+        expected = item.points
+        if points != expected:
+            return t("input.points_fixed", record=record, item=item.code, expected=expected, points=points)
+        return None
+    assert item.min is not None and item.max is not None
+    if not item.min <= points <= item.max:
+        return t("input.points_range", record=record, item=item.code, low=item.min, high=item.max, points=points)
+    return None
+
+
+def _entry_problems(scheme: Scheme, e: Entry, record: str, members: dict[str, Member], year: int) -> list[str]:
+    out = []
+    member = members.get(e.member)
+    if member is None:
+        out.append(t("input.unknown_member", record=record, member=e.member))
+    item = scheme.item(e.item)
+    if item is None:
+        out.append(t("input.unknown_item", record=record, scheme=scheme.id, item=e.item))
+    elif not item.enterable and item.kind != "veto":
+        out.append(t("input.not_entry_item", record=record, item=e.item, source=t(f"source.{item.source}")))
+    else:
+        problem = _points_problem(item, e.points, record)
+        if problem:
+            out.append(problem)
+        if member is not None and item.categories and member.category not in item.categories:
+            out.append(t("input.wrong_category", record=record, item=e.item, category=member.category or "-",
+                          allowed="/".join(item.categories)))
+    if e.date.year != year and e.date != date.min:
+        out.append(t("input.date_outside", record=record, date=e.date, year=year))
+    return out
+
+
+def _attendance_problems(a: Attendance, record: str, members: dict[str, Member], year: int) -> list[str]:
+    out = []
+    if a.member not in members:
+        out.append(t("input.unknown_member", record=record, member=a.member))
+    if a.meeting not in MEETING_TYPES:
+        out.append(t("input.unknown_meeting", record=record, meeting=a.meeting))
+    if a.status not in STATUSES:
+        out.append(t("input.bad_status", record=record, status=a.status))
+    if a.date.year != year and a.date != date.min:
+        out.append(t("input.date_outside", record=record, date=a.date, year=year))
+    return out
+
+
+def _rating_problems(scheme: Scheme, data: ScoringInput, members: dict[str, Member]) -> list[str]:
+    out: list[str] = []
+    if scheme.rating is None:
+        return out
+    maxima = {i.code: i.max for i in scheme.rating.items}
+    for i, r in enumerate(data.ratings):
+        record = f"ratings[{i}] (member={r.member}, month={r.month}, item={r.item})"
+        if r.member not in members:
+            out.append(t("input.unknown_member", record=record, member=r.member))
+        if r.item not in maxima:
+            out.append(t("input.unknown_rating_item", record=record, scheme=scheme.id, item=r.item))
+        elif not 0 <= r.score <= maxima[r.item]:
+            out.append(t("input.rating_range", record=record, item=r.item, high=maxima[r.item], score=r.score))
+        if not 1 <= r.month <= 12:
+            out.append(t("input.bad_month", record=record, month=r.month))
+    for i, ev in enumerate(data.evaluations):
+        record = f"evaluations[{i}] (member={ev.member}, item={ev.item})"
+        if ev.member not in members:
+            out.append(t("input.unknown_member", record=record, member=ev.member))
+        if ev.item not in maxima:
+            out.append(t("input.unknown_rating_item", record=record, scheme=scheme.id, item=ev.item))
+        elif ev.count < 0 or not 0 <= ev.total <= maxima[ev.item] * ev.count:
+            out.append(t("input.rating_range", record=record, item=ev.item, high=maxima[ev.item], score=ev.total))
+    return out
+
+
+def _branch_problems(scheme: Scheme, b: BranchRecord, index: int) -> list[str]:
+    assert scheme.branch is not None
+    out = []
+    record = f"branches[{index}] (id={b.id})"
+    maxima = {a.code: a.max for a in scheme.branch.areas}
+    for code, value in b.areas.items():
+        if code not in maxima:
+            out.append(t("input.unknown_area", record=record, scheme=scheme.id, area=code))
+        elif not isinstance(value, int | float) or not 0 <= value <= maxima[code]:
+            out.append(t("input.area_range", record=record, area=code, high=maxima[code], score=value))
+    for j, e in enumerate(b.entries):
+        rec = f"{record}.entries[{j}] (item={e.item})"
+        item = scheme.item(e.item)
+        if item is None:
+            out.append(t("input.unknown_item", record=rec, scheme=scheme.id, item=e.item))
+        else:
+            problem = _points_problem(item, e.points, rec)
+            if problem:
+                out.append(problem)
+    if b.evaluation is not None and not 0 <= b.evaluation <= 100:
+        out.append(t("input.evaluation_range", record=record, score=b.evaluation))
+    return out
+
+
+def _duplicates(ids: list[str], kind: str) -> list[str]:
+    seen: set[str] = set()
+    out = []
+    for i, value in enumerate(ids):
+        if value in seen:
+            out.append(t("input.duplicate_id", record=f"{kind}[{i}]", id=value))
+        seen.add(value)
+    return out
+
+
+def validate(scheme: Scheme, data: ScoringInput) -> None:
+    """Raise InputError listing every problem (up to MAX_PROBLEMS) when the records can't be scored."""
+    problems: list[str] = []
+    if scheme.subject == "branch":
+        if not data.branches:
+            problems.append(t("input.wrong_subject", scheme=scheme.id, subject=t("subject.branch"), field="branches"))
+        problems += _duplicates([b.id for b in data.branches], "branches")
+        for i, b in enumerate(data.branches):
+            problems += _branch_problems(scheme, b, i)
+    else:
+        members = {m.id: m for m in data.members}
+        problems += _duplicates([m.id for m in data.members], "members")
+        for i, e in enumerate(data.entries):
+            if len(problems) >= MAX_PROBLEMS:
+                break
+            record = f"{e.ref or f'entries[{i}]'} (member={e.member}, item={e.item}, date={e.date})"
+            problems += _entry_problems(scheme, e, record, members, data.year)
+        for i, a in enumerate(data.attendance):
+            if len(problems) >= MAX_PROBLEMS:
+                break
+            problems += _attendance_problems(a, f"attendance[{i}] (member={a.member}, date={a.date})", members, data.year)
+        problems += _rating_problems(scheme, data, members)
+    if problems:
+        raise InputError([t("input.errors", count=len(problems)), *problems[:MAX_PROBLEMS]])
