@@ -88,6 +88,44 @@ MESSAGES: dict[str, dict[str, str]] = {
         "cli.bad_json": "{path} 第 {line} 行: JSON 格式错误: {error}",
         "cli.not_object": "最外层应为 JSON 对象",
         "cli.bad_shape": "{path}: 记录缺少必需的字段或类型不对: {error}",
+        # storage, ledger, claims, roster and administration
+        "store.unknown_branch": "没有编号为 {branch} 的党支部 (用 partybot branch list 查看)",
+        "store.unknown_member": "党支部 {branch} 中没有党员 “{member}”",
+        "store.unknown_committee": "没有名为 “{name}” 的党委",
+        "ledger.unknown_item": "方案 {scheme} 中没有积分项 “{item}”",
+        "ledger.item_not_enterable": "积分项 “{name}” ({item}) 不能以这种方式录入",
+        "ledger.points_fixed": "积分项 “{item}” 的分值固定为 {expected}, 收到 {points}",
+        "ledger.points_range": "积分项 “{item}” 的分值应在 {low} 到 {high} 之间, 收到 {points}",
+        "ledger.not_allowed": "只有{roles}可以这样做",
+        "ledger.reason_required": "请写明原因",
+        "ledger.unknown_entry": "台账中没有编号为 {entry} 的记录",
+        "ledger.already_reversed": "台账记录 {entry} 已被冲销 (冲销记录 {earlier}), 不能重复冲销",
+        "ledger.reversal_not_reversible": "记录 {entry} 本身是对记录 {original} 的冲销, 不能再冲销; 如需恢复请重新录入",
+        "claim.unknown": "没有编号为 {claim} 的申报",
+        "claim.duplicate": "重复申报: 已有申报 {earlier} (状态: {status}) 为同一事项、同一日期或同一凭证",
+        "claim.member_exempt": "{name} 免于积分, 不能申报",
+        "claim.self_approval": "不能审批自己的申报",
+        "claim.not_yours": "只能撤回自己的申报 ({claim})",
+        "db.upgraded": "数据库已升级到最新版本 {revision}: {url}",
+        "admin.branch_added": "已添加党支部 {id}: {name} (方案 {scheme})",
+        "admin.member_added": "已添加党员 {id}: {name} (党支部 {branch})",
+        "admin.member_exempted": "已将 {name} ({id}) 设为免于积分, 原因: {reason}",
+        "admin.no_branches": "还没有党支部。用 partybot branch add 添加",
+        "admin.no_members": "党支部 {branch} 还没有党员。用 partybot member add 或 roster import 添加",
+        "admin.bad_date": "日期 “{value}” 格式不对, 应为 YYYY-MM-DD",
+        "roster.bad_format": "不支持的文件格式 “{suffix}”, 请用 .xlsx 或 .csv",
+        "roster.unreadable": "无法读取文件 {path}: {error}",
+        "roster.missing_columns": "缺少必需的列: {columns} (请用 partybot roster template 生成模板)",
+        "roster.row_error": "第 {row} 行: {reason}",
+        "roster.name_required": "姓名不能为空",
+        "roster.bad_yes_no": "“{column}” 应填 是 或 否, 收到 “{value}”",
+        "roster.bad_date": "“{column}” 日期格式不对, 应为 YYYY-MM-DD, 收到 “{value}”",
+        "roster.bad_category": "类别 “{value}” 不在方案的人员类别中 ({known})",
+        "roster.duplicate_in_file": "与第 {other} 行重复 ({key})",
+        "roster.exists": "党员 “{name}” (编号 {code}) 已在支部中 (党员 {id}), 已跳过, 未做任何修改",
+        "roster.failed": "名册有 {count} 处错误, 未导入任何党员:",
+        "roster.imported": "已导入 {added} 名党员到党支部 {branch}; 跳过已有党员 {skipped} 名",
+        "roster.template_written": "已生成名册模板: {path}",
     },
     "en": {
         "input.unknown_member": "{record}: unknown member id \"{member}\"",
@@ -160,6 +198,62 @@ MESSAGES: dict[str, dict[str, str]] = {
         "cli.bad_json": "{path} line {line}: invalid JSON: {error}",
         "cli.not_object": "the top level must be a JSON object",
         "cli.bad_shape": "{path}: a record lacks a required field or has a wrong type: {error}",
+        # storage, ledger, claims, roster and administration
+        "store.unknown_branch": "no branch with id {branch} (see partybot branch list)",
+        "store.unknown_member": "branch {branch} has no member “{member}”",
+        "store.unknown_committee": "no committee named “{name}”",
+        "ledger.unknown_item": "scheme {scheme} has no item “{item}”",
+        "ledger.item_not_enterable": "item “{name}” ({item}) cannot be entered this way",
+        "ledger.points_fixed": "item “{item}” is worth exactly {expected}, got {points}",
+        "ledger.points_range": "item “{item}” takes points from {low} to {high}, got {points}",
+        "ledger.not_allowed": "only {roles} may do this",
+        "ledger.reason_required": "a reason is required",
+        "ledger.unknown_entry": "the ledger has no entry {entry}",
+        "ledger.already_reversed": (
+            "entry {entry} is already reversed (by entry {earlier}); it"
+            " cannot be reversed twice"
+        ),
+        "ledger.reversal_not_reversible": (
+            "entry {entry} reverses entry {original} and cannot be"
+            " reversed; record the entry again instead"
+        ),
+        "claim.unknown": "no claim {claim}",
+        "claim.duplicate": (
+            "duplicate claim: claim {earlier} ({status}) has the same"
+            " item and date or the same evidence"
+        ),
+        "claim.member_exempt": "{name} is exempt from scoring and cannot claim",
+        "claim.self_approval": "you cannot approve your own claim",
+        "claim.not_yours": "you can only withdraw your own claim ({claim})",
+        "db.upgraded": "database is at the newest revision {revision}: {url}",
+        "admin.branch_added": "added branch {id}: {name} (scheme {scheme})",
+        "admin.member_added": "added member {id}: {name} (branch {branch})",
+        "admin.member_exempted": "{name} ({id}) is now exempt from scoring; reason: {reason}",
+        "admin.no_branches": "no branches yet. Add one with partybot branch add",
+        "admin.no_members": (
+            "branch {branch} has no members yet. Add them with partybot"
+            " member add or roster import"
+        ),
+        "admin.bad_date": "date “{value}” must be YYYY-MM-DD",
+        "roster.bad_format": "unsupported file type “{suffix}”: use .xlsx or .csv",
+        "roster.unreadable": "cannot read {path}: {error}",
+        "roster.missing_columns": "missing required columns: {columns} (see partybot roster template)",
+        "roster.row_error": "row {row}: {reason}",
+        "roster.name_required": "name (姓名) is empty",
+        "roster.bad_yes_no": "“{column}” must be 是 or 否, got “{value}”",
+        "roster.bad_date": "“{column}” must be a date YYYY-MM-DD, got “{value}”",
+        "roster.bad_category": "category “{value}” is not one of the scheme's categories ({known})",
+        "roster.duplicate_in_file": "duplicates row {other} ({key})",
+        "roster.exists": (
+            "member “{name}” (number {code}) is already in the branch"
+            " (member {id}); skipped, nothing changed"
+        ),
+        "roster.failed": "the roster has {count} errors; no member was imported:",
+        "roster.imported": (
+            "imported {added} members into branch {branch}; skipped"
+            " {skipped} existing members"
+        ),
+        "roster.template_written": "roster template written: {path}",
     },
 }
 

@@ -1,0 +1,1 @@
+"""Use cases that change the ledger; each owns its unit of work (one transaction)."""

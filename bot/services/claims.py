@@ -1,0 +1,174 @@
+"""Claims (申报): submit, approve (optionally with adjusted points), reject, withdraw.
+
+An approval changes the claim and writes its ledger entry in one transaction; deciding a
+claim that is already decided changes nothing and says so (a second button press).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy.exc import IntegrityError
+
+from bot.services.common import (
+    NO_SOURCE,
+    Actor,
+    Context,
+    Source,
+    branch_of,
+    checked_points,
+    item_of,
+    member_of,
+    require_role,
+)
+from bot.services.errors import Duplicate, Forbidden, Invalid, NotFound
+from bot.services.ledger import new_entry
+from bot.storage.schema import ClaimRow
+from bot.storage.uow import UnitOfWork
+
+
+@dataclass(frozen=True, slots=True)
+class SubmitClaim:
+    branch_id: int
+    member_id: int
+    item: str
+    date: date
+    points: float | None = None
+    lead: bool = False
+    note: str = ""
+    evidence: Sequence[str] = field(default_factory=tuple)
+    source: Source = NO_SOURCE
+
+
+@dataclass(frozen=True, slots=True)
+class Submitted:
+    claim_id: int
+    points: float
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """The claim's status after the command; ``changed`` False means it was decided before."""
+
+    claim_id: int
+    status: str
+    changed: bool
+    entry_id: int | None = None
+    points: float | None = None
+
+
+def dedupe_key(member_id: int, item: str, day: date) -> str:
+    return f"{member_id}:{item}:{day.isoformat()}"
+
+
+class ClaimService:
+    def __init__(self, context: Context) -> None:
+        self.ctx = context
+
+    async def submit(self, cmd: SubmitClaim) -> Submitted:
+        """A member declares an item; the same member+item+date or the same evidence file is refused."""
+        async with self.ctx.uow() as uow:
+            branch = await branch_of(uow, cmd.branch_id)
+            member = await member_of(uow, branch.id, cmd.member_id)
+            if member.exempt:
+                raise Invalid("claim.member_exempt", name=member.name)
+            points = checked_points(
+                item_of(self.ctx.schemes(branch.scheme), cmd.item, ("claim",)), cmd.points
+            )
+            key = dedupe_key(member.id, cmd.item, cmd.date)
+            await self._refuse_duplicate(uow, key, cmd.evidence)
+            claim = ClaimRow(
+                branch_id=branch.id,
+                member_id=member.id,
+                item=cmd.item,
+                effective_date=cmd.date,
+                points=points,
+                lead=cmd.lead,
+                note=cmd.note,
+                status="pending",
+                dedupe_key=key,
+                source_platform=cmd.source.platform,
+                source_chat=cmd.source.chat,
+                source_message=cmd.source.message,
+            )
+            try:
+                await uow.claims.add(claim, cmd.evidence)
+            except IntegrityError:  # a concurrent twin got in first
+                await uow.rollback()
+                await self._refuse_duplicate(uow, key, cmd.evidence)
+                raise
+            await uow.commit()
+            return Submitted(claim.id, points)
+
+    @staticmethod
+    async def _refuse_duplicate(uow: UnitOfWork, key: str, evidence: Sequence[str]) -> None:
+        earlier = await uow.claims.active_duplicate(key, evidence)
+        if earlier is not None:
+            raise Duplicate("claim.duplicate", earlier=earlier.id, status=earlier.status)
+
+    async def approve(self, claim_id: int, actor: Actor, points: float | None = None) -> Decision:
+        """Approve, optionally with points adjusted inside the item's range; writes the ledger entry."""
+        async with self.ctx.uow() as uow:
+            claim, scheme_id = await self._decidable(uow, claim_id, actor)
+            item = item_of(self.ctx.schemes(scheme_id), claim.item, ("claim",))
+            value = checked_points(item, claim.points if points is None else points)
+            if not await uow.claims.decide(claim.id, "approved", actor.member_id):
+                return Decision(claim.id, await uow.claims.status(claim.id), changed=False)
+            entry = await uow.ledger.add(
+                new_entry(
+                    branch_id=claim.branch_id,
+                    member_id=claim.member_id,
+                    item=claim.item,
+                    points=value,
+                    lead=claim.lead,
+                    day=claim.effective_date,
+                    actor=actor,
+                    reason=claim.note,
+                    claim_id=claim.id,
+                    source=Source(claim.source_platform, claim.source_chat, claim.source_message),
+                )
+            )
+            await uow.commit()
+            return Decision(claim.id, "approved", changed=True, entry_id=entry.id, points=value)
+
+    async def reject(self, claim_id: int, actor: Actor, reason: str) -> Decision:
+        if not reason.strip():
+            raise Invalid("ledger.reason_required")
+        async with self.ctx.uow() as uow:
+            claim, _ = await self._decidable(uow, claim_id, actor)
+            return await self._move(uow, claim, "rejected", actor, reason)
+
+    async def withdraw(self, claim_id: int, actor: Actor) -> Decision:
+        """The claimant takes a pending claim back."""
+        async with self.ctx.uow() as uow:
+            claim = await self._claim(uow, claim_id)
+            if actor.member_id != claim.member_id:
+                raise Forbidden("claim.not_yours", claim=claim_id)
+            return await self._move(uow, claim, "withdrawn", actor, None)
+
+    @staticmethod
+    async def _move(
+        uow: UnitOfWork, claim: ClaimRow, status: str, actor: Actor, reason: str | None
+    ) -> Decision:
+        if not await uow.claims.decide(claim.id, status, actor.member_id, reason):
+            return Decision(claim.id, await uow.claims.status(claim.id), changed=False)
+        await uow.commit()
+        return Decision(claim.id, status, changed=True)
+
+    @staticmethod
+    async def _claim(uow: UnitOfWork, claim_id: int) -> ClaimRow:
+        claim = await uow.claims.get(claim_id)
+        if claim is None:
+            raise NotFound("claim.unknown", claim=claim_id)
+        return claim
+
+    async def _decidable(self, uow: UnitOfWork, claim_id: int, actor: Actor) -> tuple[ClaimRow, str]:
+        """The claim, if the actor may decide it: an approver role of the scheme, never one's own claim."""
+        claim = await self._claim(uow, claim_id)
+        if actor.member_id == claim.member_id:
+            raise Forbidden("claim.self_approval")
+        branch = await branch_of(uow, claim.branch_id)
+        await require_role(uow, actor, branch, self.ctx.schemes(branch.scheme).approvers)
+        return claim, branch.scheme

@@ -1,0 +1,88 @@
+"""What the ledger use cases share: who acts, where a message came from, rule checks."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from bot.scoring.loader import load_scheme
+from bot.scoring.model import Item, Scheme
+from bot.services.errors import Forbidden, Invalid, NotFound
+from bot.storage.schema import Branch, MemberRow
+from bot.storage.uow import UnitOfWork
+
+UowFactory = Callable[[], UnitOfWork]
+SchemeSource = Callable[[str], Scheme]
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who acts: a member (by database id), or a named system/CLI actor with ``member_id`` None."""
+
+    member_id: int | None
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """The chat message behind a claim or an entry."""
+
+    platform: str | None = None
+    chat: str | None = None
+    message: str | None = None
+
+
+NO_SOURCE = Source()
+
+
+class Context:
+    """The dependencies every use case needs: units of work and the branches' schemes."""
+
+    def __init__(self, uow: UowFactory, schemes: SchemeSource = load_scheme) -> None:
+        self.uow = uow
+        self.schemes = schemes
+
+
+async def branch_of(uow: UnitOfWork, branch_id: int) -> Branch:
+    branch = await uow.branches.get(branch_id)
+    if branch is None:
+        raise NotFound("store.unknown_branch", branch=branch_id)
+    return branch
+
+
+async def member_of(uow: UnitOfWork, branch_id: int, member_id: int) -> MemberRow:
+    member = await uow.members.get(member_id)
+    if member is None or member.branch_id != branch_id:
+        raise NotFound("store.unknown_member", member=member_id, branch=branch_id)
+    return member
+
+
+def item_of(scheme: Scheme, code: str, sources: Iterable[str]) -> Item:
+    item = scheme.item(code)
+    if item is None:
+        raise Invalid("ledger.unknown_item", item=code, scheme=scheme.id)
+    if item.source not in sources:
+        raise Invalid("ledger.item_not_enterable", item=code, name=item.name)
+    return item
+
+
+def checked_points(item: Item, points: float | None) -> float:
+    """The entry's signed points: the fixed value, or a value inside the item's range (default when None)."""
+    if item.kind == "veto":
+        return 0.0
+    if points is None:
+        return float(item.default_points)
+    if item.points is not None and points != item.points:
+        raise Invalid("ledger.points_fixed", item=item.code, expected=item.points, points=points)
+    low, high = (item.min, item.max) if item.points is None else (item.points, item.points)
+    if low is not None and high is not None and not low <= points <= high:
+        raise Invalid("ledger.points_range", item=item.code, low=low, high=high, points=points)
+    return float(points)
+
+
+async def require_role(uow: UnitOfWork, actor: Actor, branch: Branch, allowed: Iterable[str]) -> None:
+    """Refuse unless the acting member holds one of ``allowed`` roles over the branch."""
+    wanted = set(allowed)
+    roles = await uow.members.roles(actor.member_id, branch) if actor.member_id is not None else set()
+    if not roles & wanted:
+        raise Forbidden("ledger.not_allowed", roles="/".join(sorted(wanted)))

@@ -1,0 +1,98 @@
+"""Open the database: engine, SQLite pragmas, migrations to head, units of work."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, event
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+
+from bot.storage.guard import install_guard
+from bot.storage.uow import UnitOfWork
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+
+SQLITE_PRAGMAS = (
+    "PRAGMA journal_mode=WAL",
+    "PRAGMA foreign_keys=ON",
+    "PRAGMA synchronous=NORMAL",
+    "PRAGMA busy_timeout=10000",
+)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    for pragma in SQLITE_PRAGMAS:
+        cursor.execute(pragma)
+    cursor.close()
+
+
+def alembic_config(connection: Connection | None = None) -> AlembicConfig:
+    cfg = AlembicConfig()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.attributes["connection"] = connection
+    return cfg
+
+
+def _upgrade(connection: Connection) -> None:
+    command.upgrade(alembic_config(connection), "head")
+
+
+def _revision(connection: Connection) -> tuple[str | None, str | None]:
+    current = MigrationContext.configure(connection).get_current_revision()
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    return current, head
+
+
+class Database:
+    """One engine and its session factory; ``uow()`` starts a unit of work."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self.sessions = async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    def uow(self) -> UnitOfWork:
+        return UnitOfWork(self.sessions)
+
+    async def upgrade(self) -> None:
+        """Run the migrations up to head (an empty database gets every table)."""
+        async with self.engine.begin() as conn:
+            await conn.run_sync(_upgrade)
+
+    async def revision(self) -> tuple[str | None, str | None]:
+        """(current revision of the database, newest revision shipped)."""
+        async with self.engine.connect() as conn:
+            return await conn.run_sync(_revision)
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+
+def create_engine(url: str, *, echo: bool = False, connect_args: dict[str, Any] | None = None) -> AsyncEngine:
+    engine = create_async_engine(url, echo=echo, connect_args=connect_args or {})
+    if engine.dialect.name == "sqlite":
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+async def open_database(
+    url: str, *, upgrade: bool = True, echo: bool = False, connect_args: dict[str, Any] | None = None
+) -> Database:
+    """Connect to ``url`` and, unless told not to, bring the schema to head first.
+
+    This is what the bot does on start: an empty database is created in full.
+    """
+    install_guard()
+    db = Database(create_engine(url, echo=echo, connect_args=connect_args))
+    if upgrade:
+        await db.upgrade()
+    return db

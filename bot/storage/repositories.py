@@ -1,0 +1,279 @@
+"""Repositories: the SQL of each aggregate. They flush when they need ids, never commit."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.storage.schema import (
+    AuditRow,
+    BallotReceipt,
+    BoundChat,
+    Branch,
+    ClaimEvidence,
+    ClaimRow,
+    Committee,
+    EvaluationResult,
+    Identity,
+    JobRun,
+    LedgerEntry,
+    MemberRow,
+    ProcessedUpdate,
+    RoleRow,
+)
+from bot.storage.timeutil import utcnow
+
+ACTIVE = ("pending", "approved")
+
+
+class _Repo:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def _insert_once(self, row: Any) -> bool:
+        """Insert ``row``; False (and the transaction intact) when a unique key already holds it."""
+        try:
+            async with self.session.begin_nested():
+                self.session.add(row)
+        except IntegrityError:
+            return False
+        return True
+
+
+class Branches(_Repo):
+    async def committee(self, name: str, *, create: bool = False) -> Committee | None:
+        found = await self.session.scalar(select(Committee).where(Committee.name == name))
+        if found is None and create:
+            found = Committee(name=name)
+            self.session.add(found)
+            await self.session.flush()
+        return found
+
+    async def add(self, name: str, scheme: str, committee_id: int | None = None) -> Branch:
+        branch = Branch(name=name, scheme=scheme, committee_id=committee_id, settings={})
+        self.session.add(branch)
+        await self.session.flush()
+        return branch
+
+    async def get(self, branch_id: int) -> Branch | None:
+        return await self.session.get(Branch, branch_id)
+
+    async def list(self, committee_id: int | None = None) -> Sequence[Branch]:
+        query = select(Branch).order_by(Branch.id)
+        if committee_id is not None:
+            query = query.where(Branch.committee_id == committee_id)
+        return (await self.session.scalars(query)).all()
+
+    async def bind_chat(self, branch_id: int, platform: str, chat_id: str) -> BoundChat:
+        chat = BoundChat(branch_id=branch_id, platform=platform, chat_id=chat_id)
+        self.session.add(chat)
+        await self.session.flush()
+        return chat
+
+    async def for_chat(self, platform: str, chat_id: str) -> Branch | None:
+        query = (
+            select(Branch).join(BoundChat).where(BoundChat.platform == platform, BoundChat.chat_id == chat_id)
+        )
+        return (await self.session.scalars(query)).first()
+
+
+class Members(_Repo):
+    async def add(self, member: MemberRow) -> MemberRow:
+        self.session.add(member)
+        await self.session.flush()
+        return member
+
+    async def get(self, member_id: int) -> MemberRow | None:
+        return await self.session.get(MemberRow, member_id)
+
+    async def list(self, branch_id: int) -> Sequence[MemberRow]:
+        query = select(MemberRow).where(MemberRow.branch_id == branch_id).order_by(MemberRow.id)
+        return (await self.session.scalars(query)).all()
+
+    async def count(self, branch_id: int) -> int:
+        query = select(func.count()).select_from(MemberRow).where(MemberRow.branch_id == branch_id)
+        return int(await self.session.scalar(query) or 0)
+
+    async def find(self, branch_id: int, key: str) -> MemberRow | None:
+        """A member of the branch by database id, roster number (编号) or exact name."""
+        query = select(MemberRow).where(MemberRow.branch_id == branch_id)
+        by_key = (MemberRow.code == key) | (MemberRow.name == key)
+        if key.isdigit():
+            by_key = by_key | (MemberRow.id == int(key))
+        return (await self.session.scalars(query.where(by_key).order_by(MemberRow.id))).first()
+
+    async def set_exempt(self, member_id: int, exempt: bool) -> None:
+        await self.session.execute(update(MemberRow).where(MemberRow.id == member_id).values(exempt=exempt))
+
+    async def link(self, member_id: int, platform: str, external_id: str) -> Identity:
+        identity = Identity(member_id=member_id, platform=platform, external_id=external_id)
+        self.session.add(identity)
+        await self.session.flush()
+        return identity
+
+    async def by_identity(self, platform: str, external_id: str) -> MemberRow | None:
+        query = (
+            select(MemberRow)
+            .join(Identity, Identity.member_id == MemberRow.id)
+            .where(Identity.platform == platform, Identity.external_id == external_id)
+        )
+        return (await self.session.scalars(query)).first()
+
+    async def grant(
+        self, member_id: int, role: str, *, branch_id: int | None = None, committee_id: int | None = None
+    ) -> None:
+        self.session.add(
+            RoleRow(member_id=member_id, role=role, branch_id=branch_id, committee_id=committee_id)
+        )
+        await self.session.flush()
+
+    async def roles(self, member_id: int, branch: Branch) -> set[str]:
+        """The member's roles that reach ``branch``: its own, or committee staff over it."""
+        query = select(RoleRow.role).where(
+            RoleRow.member_id == member_id,
+            (RoleRow.branch_id == branch.id)
+            | ((RoleRow.committee_id == branch.committee_id) & (RoleRow.committee_id.is_not(None))),
+        )
+        return set((await self.session.scalars(query)).all())
+
+
+class Claims(_Repo):
+    async def add(self, claim: ClaimRow, evidence: Sequence[str]) -> ClaimRow:
+        self.session.add(claim)
+        await self.session.flush()
+        self.session.add_all(ClaimEvidence(claim_id=claim.id, file_id=f) for f in evidence)
+        await self.session.flush()
+        return claim
+
+    async def get(self, claim_id: int) -> ClaimRow | None:
+        return await self.session.get(ClaimRow, claim_id)
+
+    async def active_duplicate(self, dedupe_key: str, evidence: Sequence[str]) -> ClaimRow | None:
+        """An active (pending or approved) claim with the same key or any of the same evidence files."""
+        same = ClaimRow.dedupe_key == dedupe_key
+        if evidence:
+            files = select(ClaimEvidence.claim_id).where(ClaimEvidence.file_id.in_(list(evidence)))
+            same = same | ClaimRow.id.in_(files)
+        query = select(ClaimRow).where(same, ClaimRow.status.in_(ACTIVE)).order_by(ClaimRow.id)
+        return (await self.session.scalars(query)).first()
+
+    async def evidence(self, claim_id: int) -> list[str]:
+        query = (
+            select(ClaimEvidence.file_id).where(ClaimEvidence.claim_id == claim_id).order_by(ClaimEvidence.id)
+        )
+        return list((await self.session.scalars(query)).all())
+
+    async def status(self, claim_id: int) -> str:
+        """The claim's status as committed now (not the session's cached copy)."""
+        return str(await self.session.scalar(select(ClaimRow.status).where(ClaimRow.id == claim_id)))
+
+    async def decide(self, claim_id: int, status: str, by: int | None, reason: str | None = None) -> bool:
+        """Move a pending claim to ``status``; False when it was already decided (nothing changes)."""
+        result = await self.session.execute(
+            update(ClaimRow)
+            .where(ClaimRow.id == claim_id, ClaimRow.status == "pending")
+            .values(status=status, decided_at=utcnow(), decided_by=by, decision_reason=reason)
+            .execution_options(synchronize_session=False)
+        )
+        changed = getattr(result, "rowcount", 0) == 1
+        if changed:
+            await self.session.refresh(await self.session.get_one(ClaimRow, claim_id))
+        return changed
+
+
+class Ledger(_Repo):
+    async def add(self, entry: LedgerEntry) -> LedgerEntry:
+        self.session.add(entry)
+        await self.session.flush()
+        return entry
+
+    async def get(self, entry_id: int) -> LedgerEntry | None:
+        return await self.session.get(LedgerEntry, entry_id)
+
+    async def reversal_of(self, entry_id: int) -> LedgerEntry | None:
+        return (await self.session.scalars(select(LedgerEntry).where(LedgerEntry.reverses_id == entry_id))).first()
+
+    async def for_claim(self, claim_id: int) -> LedgerEntry | None:
+        return (await self.session.scalars(select(LedgerEntry).where(LedgerEntry.claim_id == claim_id))).first()
+
+    async def of_member(self, member_id: int) -> Sequence[LedgerEntry]:
+        query = select(LedgerEntry).where(LedgerEntry.member_id == member_id).order_by(LedgerEntry.id)
+        return (await self.session.scalars(query)).all()
+
+
+class Jobs(_Repo):
+    async def claim(self, job: str, scope: str, period: str) -> bool:
+        """Claim (job, scope, period) with an INSERT; False when another run already holds it."""
+        return await self._insert_once(JobRun(job=job, scope=scope, period=period))
+
+    async def finish(self, job: str, scope: str, period: str, at: datetime | None = None) -> None:
+        await self.session.execute(
+            update(JobRun)
+            .where(JobRun.job == job, JobRun.scope == scope, JobRun.period == period)
+            .values(finished_at=at or utcnow())
+        )
+
+
+class Updates(_Repo):
+    async def first_time(self, platform: str, update_id: str) -> bool:
+        """Record a platform update; False when it was processed before (skip it)."""
+        return await self._insert_once(ProcessedUpdate(platform=platform, update_id=update_id))
+
+
+class Evaluations(_Repo):
+    async def cast(self, evaluation_id: int, voter: str, scores: dict[tuple[int, str], float]) -> bool:
+        """Record one ballot: a receipt for the voter, and the scores folded into sums and counts.
+
+        False (nothing recorded) when the voter has voted in this evaluation already.
+        """
+        if not await self._insert_once(BallotReceipt(evaluation_id=evaluation_id, voter=voter)):
+            return False
+        for (member_id, item), score in sorted(scores.items()):
+            await self._add_score(evaluation_id, member_id, item, score)
+        return True
+
+    async def _add_score(self, evaluation_id: int, member_id: int, item: str, score: float) -> None:
+        key = (
+            EvaluationResult.evaluation_id == evaluation_id,
+            EvaluationResult.member_id == member_id,
+            EvaluationResult.item == item,
+        )
+        result = await self.session.execute(
+            update(EvaluationResult)
+            .where(*key)
+            .values(total=EvaluationResult.total + score, count=EvaluationResult.count + 1)
+            .execution_options(synchronize_session=False)
+        )
+        if getattr(result, "rowcount", 0) == 0:
+            row = EvaluationResult(
+                evaluation_id=evaluation_id, member_id=member_id, item=item, total=score, count=1
+            )
+            if not await self._insert_once(row):
+                await self._add_score(evaluation_id, member_id, item, score)
+
+    async def results(self, evaluation_id: int) -> Sequence[EvaluationResult]:
+        query = select(EvaluationResult).where(EvaluationResult.evaluation_id == evaluation_id)
+        return (await self.session.scalars(query.order_by(EvaluationResult.id))).all()
+
+
+class Audit(_Repo):
+    async def record(
+        self,
+        actor: str,
+        action: str,
+        *,
+        branch_id: int | None = None,
+        subject: str = "",
+        details: dict[str, Any] | None = None,
+    ) -> AuditRow:
+        row = AuditRow(
+            actor=actor, action=action, branch_id=branch_id, subject=subject, details=details or {}
+        )
+        self.session.add(row)
+        await self.session.flush()
+        return row

@@ -1,0 +1,330 @@
+"""The tables. Alembic migrations in ``migrations/versions`` create them; keep the two in step.
+
+The ledger (``ledger_entries``) is append-only: a correction is a new row whose
+``reverses_id`` names the entry it reverses and whose points are the negation of it.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from bot.storage.timeutil import UTCDateTime, utcnow
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+#: Points: exact decimals in PostgreSQL, returned as float (engine numbers).
+Points = Numeric(10, 2, asdecimal=False)
+
+CLAIM_STATES = ("pending", "approved", "rejected", "withdrawn")
+#: Claims that block a duplicate of themselves (a rejected or withdrawn claim may be made again).
+ACTIVE_CLAIM = "status IN ('pending', 'approved')"
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+def _now() -> Mapped[datetime]:
+    return mapped_column(UTCDateTime(), default=utcnow, nullable=False)
+
+
+class Committee(Base):
+    __tablename__ = "committees"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    created_at: Mapped[datetime] = _now()
+
+
+class Branch(Base):
+    __tablename__ = "branches"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    committee_id: Mapped[int | None] = mapped_column(ForeignKey("committees.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    scheme: Mapped[str] = mapped_column(String(200))
+    settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = _now()
+
+
+class BoundChat(Base):
+    """A group chat bound to a branch (platform + the platform's chat id)."""
+
+    __tablename__ = "bound_chats"
+    __table_args__ = (UniqueConstraint("platform", "chat_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    branch_id: Mapped[int] = mapped_column(ForeignKey("branches.id"), index=True)
+    platform: Mapped[str] = mapped_column(String(20))
+    chat_id: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = _now()
+
+
+class MemberRow(Base):
+    __tablename__ = "members"
+    __table_args__ = (UniqueConstraint("branch_id", "code"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    branch_id: Mapped[int] = mapped_column(ForeignKey("branches.id"), index=True)
+    #: The roster number (编号), unique in the branch when given.
+    code: Mapped[str | None] = mapped_column(String(50))
+    name: Mapped[str] = mapped_column(String(100))
+    category: Mapped[str] = mapped_column(String(50), default="")
+    migrant: Mapped[bool] = mapped_column(Boolean, default=False)
+    exempt: Mapped[bool] = mapped_column(Boolean, default=False)
+    probationary: Mapped[bool] = mapped_column(Boolean, default=False)
+    joined: Mapped[date | None] = mapped_column(Date)
+    left: Mapped[date | None] = mapped_column(Date)
+    phone: Mapped[str | None] = mapped_column(String(30))
+    created_at: Mapped[datetime] = _now()
+
+
+class Identity(Base):
+    """A platform account (Telegram user id, WeCom userid) linked to a member."""
+
+    __tablename__ = "identities"
+    __table_args__ = (UniqueConstraint("platform", "external_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
+    platform: Mapped[str] = mapped_column(String(20))
+    external_id: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = _now()
+
+
+class RoleRow(Base):
+    """secretary / recorder of a branch, or committee (township) staff over its branches."""
+
+    __tablename__ = "roles"
+    __table_args__ = (UniqueConstraint("member_id", "role", "branch_id", "committee_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
+    role: Mapped[str] = mapped_column(String(20))
+    branch_id: Mapped[int | None] = mapped_column(ForeignKey("branches.id"))
+    committee_id: Mapped[int | None] = mapped_column(ForeignKey("committees.id"))
+    created_at: Mapped[datetime] = _now()
+
+
+class ClaimRow(Base):
+    __tablename__ = "claims"
+    __table_args__ = (
+        Index(
+            "uq_claims_active_dedupe",
+            "dedupe_key",
+            unique=True,
+            sqlite_where=text(ACTIVE_CLAIM),
+            postgresql_where=text(ACTIVE_CLAIM),
+        ),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    branch_id: Mapped[int] = mapped_column(ForeignKey("branches.id"), index=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
+    item: Mapped[str] = mapped_column(String(50))
+    effective_date: Mapped[date] = mapped_column(Date)
+    points: Mapped[float | None] = mapped_column(Points)
+    lead: Mapped[bool] = mapped_column(Boolean, default=False)
+    note: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    #: member + item + date: one active claim per key.
+    dedupe_key: Mapped[str] = mapped_column(String(200))
+    source_platform: Mapped[str | None] = mapped_column(String(20))
+    source_chat: Mapped[str | None] = mapped_column(String(200))
+    source_message: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = _now()
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    decision_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class ClaimEvidence(Base):
+    """A photo or file id attached to a claim; the same file may back only one active claim."""
+
+    __tablename__ = "claim_evidence"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"), index=True)
+    file_id: Mapped[str] = mapped_column(String(300), index=True)
+
+
+class LedgerEntry(Base):
+    """One signed point change (台账). Never updated, never deleted."""
+
+    __tablename__ = "ledger_entries"
+    __table_args__ = (Index("ix_ledger_branch_date", "branch_id", "effective_date"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    branch_id: Mapped[int] = mapped_column(ForeignKey("branches.id"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
+    item: Mapped[str] = mapped_column(String(50))
+    points: Mapped[float] = mapped_column(Points)
+    lead: Mapped[bool] = mapped_column(Boolean, default=False)
+    effective_date: Mapped[date] = mapped_column(Date)
+    created_at: Mapped[datetime] = _now()
+    #: Who: the member acting (approver, recorder), or None for the system; ``actor`` names it.
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    actor: Mapped[str] = mapped_column(String(200))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    claim_id: Mapped[int | None] = mapped_column(ForeignKey("claims.id"), unique=True)
+    source_platform: Mapped[str | None] = mapped_column(String(20))
+    source_chat: Mapped[str | None] = mapped_column(String(200))
+    source_message: Mapped[str | None] = mapped_column(String(200))
+    #: A reversal names the entry it reverses; an entry is reversed at most once.
+    reverses_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_entries.id"), unique=True)
+
+
+class Meeting(Base):
+    __tablename__ = "meetings"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    branch_id: Mapped[int] = mapped_column(ForeignKey("branches.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(50))
+    held_on: Mapped[date] = mapped_column(Date)
+    title: Mapped[str] = mapped_column(String(300), default="")
+    opened_by: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    created_at: Mapped[datetime] = _now()
+
+
+class AttendanceRow(Base):
+    __tablename__ = "attendance"
+    __table_args__ = (UniqueConstraint("meeting_id", "member_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
+    status: Mapped[str] = mapped_column(String(10))
+    online: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = _now()
+
+
+class MonthlyRating(Base):
+    __tablename__ = "monthly_ratings"
+    __table_args__ = (UniqueConstraint("member_id", "year", "month", "item"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    year: Mapped[int] = mapped_column(Integer)
+    month: Mapped[int] = mapped_column(Integer)
+    item: Mapped[str] = mapped_column(String(50))
+    score: Mapped[float] = mapped_column(Points)
+    rated_by: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    created_at: Mapped[datetime] = _now()
+
+
+class EvaluationRow(Base):
+    """A democratic evaluation (民主测评) of a branch's members for one year."""
+
+    __tablename__ = "evaluations"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    branch_id: Mapped[int] = mapped_column(ForeignKey("branches.id"), index=True)
+    year: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(300), default="")
+    closed: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = _now()
+
+
+class BallotReceipt(Base):
+    """That a voter has voted in an evaluation: stops double voting, holds no score."""
+
+    __tablename__ = "ballot_receipts"
+    __table_args__ = (UniqueConstraint("evaluation_id", "voter"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    evaluation_id: Mapped[int] = mapped_column(ForeignKey("evaluations.id"))
+    #: platform:external id of the voter (masses representatives need not be members).
+    voter: Mapped[str] = mapped_column(String(250))
+    created_at: Mapped[datetime] = _now()
+
+
+class EvaluationResult(Base):
+    """Per member and item: the sum and count of the scores cast; no link to any voter."""
+
+    __tablename__ = "evaluation_results"
+    __table_args__ = (UniqueConstraint("evaluation_id", "member_id", "item"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    evaluation_id: Mapped[int] = mapped_column(ForeignKey("evaluations.id"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    item: Mapped[str] = mapped_column(String(50))
+    total: Mapped[float] = mapped_column(Points, default=0)
+    count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class PublicityWindow(Base):
+    __tablename__ = "publicity_windows"
+    __table_args__ = (UniqueConstraint("branch_id", "period"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    branch_id: Mapped[int] = mapped_column(ForeignKey("branches.id"))
+    #: e.g. ``2026-11``, ``2026-Q3``, ``2026``.
+    period: Mapped[str] = mapped_column(String(20))
+    opens_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    closes_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    report: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = _now()
+
+
+class Objection(Base):
+    __tablename__ = "objections"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    window_id: Mapped[int] = mapped_column(ForeignKey("publicity_windows.id"), index=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    text: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), default="open")
+    resolution: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = _now()
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class Redemption(Base):
+    """Points spent on goods (红色存折); a separate balance, never the assessment score."""
+
+    __tablename__ = "redemptions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
+    points: Mapped[float] = mapped_column(Points)
+    goods: Mapped[str] = mapped_column(String(300))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    created_at: Mapped[datetime] = _now()
+
+
+class JobRun(Base):
+    """A scheduled job claimed for one scope and period, e.g. publicity / branch-17 / 2026-11."""
+
+    __tablename__ = "job_runs"
+    __table_args__ = (UniqueConstraint("job", "scope", "period"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    job: Mapped[str] = mapped_column(String(100))
+    scope: Mapped[str] = mapped_column(String(100))
+    period: Mapped[str] = mapped_column(String(50))
+    started_at: Mapped[datetime] = _now()
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class ProcessedUpdate(Base):
+    """A platform update already handled (idempotency across retries and replicas)."""
+
+    __tablename__ = "processed_updates"
+    platform: Mapped[str] = mapped_column(String(20), primary_key=True)
+    update_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    created_at: Mapped[datetime] = _now()
+
+
+class AuditRow(Base):
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = _now()
+    actor: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(100))
+    branch_id: Mapped[int | None] = mapped_column(ForeignKey("branches.id"), index=True)
+    subject: Mapped[str] = mapped_column(String(200), default="")
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
