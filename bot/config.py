@@ -109,4 +109,4 @@ def load_config(path: str | Path | None = None, environ: dict[str, str] | None =
     try:
         return Config.model_validate(data)
     except ValidationError as exc:
-        raise TomlError(problems_from_validation(list(exc.errors()), text, str(file))) from exc
+        raise TomlError(problems_from_validation(exc.errors(), text, str(file))) from exc

@@ -12,7 +12,7 @@ from datetime import date
 from bot.i18n import t
 from bot.scoring.model import MEETING_TYPES, Item, Scheme
 from bot.scoring.records import Attendance, Entry, Member, ScoringInput
-from bot.scoring.result import Exact, Line, Result, exact
+from bot.scoring.result import Exact, Line, Result, exact, magnitude
 
 _PERIOD_MONTHS = {"month": 1, "quarter": 3, "half": 6, "year": 12}
 
@@ -39,6 +39,7 @@ class AdditiveScorer:
                 for meeting in item.meetings or list(MEETING_TYPES):
                     self.by_attendance[(item.status, meeting)].append(item)
         self.computed = [i for i in scheme.items if i.source == "computed"]
+        self.groups = {g.code: g for g in scheme.groups}
 
     def derived(self, member: Member, attendance: list[Attendance], window: tuple[date, date], final: bool) -> list[Entry]:
         """Entries that come from sign-in records and from the year-end computations."""
@@ -110,14 +111,15 @@ class AdditiveScorer:
                 n = take
             if n <= 0:
                 continue
-            points = default if e.points is None else exact(e.points)
+            given = e.points
+            points = default if given is None else given if type(given) is int else exact(given)
             if e.lead and multiplier is not None:
                 points *= multiplier
                 leads += n
             raw += points * n
             counted += n
         value = raw
-        if item.cap is not None and abs(raw) > item.cap:
+        if item.cap is not None and magnitude(raw) > item.cap:
             value = exact(item.cap) if raw > 0 else -exact(item.cap)
             text = t("explain.item_capped", name=item.name, code=item.code, count=counted, raw=raw, cap=item.cap, points=value)
         else:
@@ -133,8 +135,8 @@ class AdditiveScorer:
         return value
 
     def _group(self, code: str, raw: Exact, lines: list[Line]) -> Exact:
-        group = next(g for g in self.scheme.groups if g.code == code)
-        if group.cap is None or abs(raw) <= group.cap:
+        group = self.groups[code]
+        if group.cap is None or magnitude(raw) <= group.cap:
             return raw
         value = exact(group.cap) if raw > 0 else -exact(group.cap)
         bound = t("bound.cap") if raw > 0 else t("bound.floor")

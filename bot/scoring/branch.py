@@ -8,7 +8,7 @@ from __future__ import annotations
 from bot.i18n import t
 from bot.scoring.model import Scheme
 from bot.scoring.records import BranchRecord
-from bot.scoring.result import Exact, Line, Result, exact
+from bot.scoring.result import Exact, Line, Result, exact, magnitude
 
 
 def _group_total(scheme: Scheme, b: BranchRecord, kind: str, lines: list[Line]) -> tuple[Exact, bool]:
@@ -22,7 +22,7 @@ def _group_total(scheme: Scheme, b: BranchRecord, kind: str, lines: list[Line]) 
             continue
         points = exact(item.default_points if e.points is None else e.points)
         group_code = item.group
-        raw += abs(points)
+        raw += magnitude(points)
         lines.append(Line(item.code, t("explain.item", name=item.name, code=item.code, count=1, points=points), points,
                           rule=item.clause))
     group = next((g for g in scheme.groups if g.code == group_code), None)

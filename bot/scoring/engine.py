@@ -77,7 +77,7 @@ def _year_stars(scheme: Scheme, report: Report) -> None:
     if rule is None:
         return
     eligible = [(r.id, r.score) for r in report.members if r.stars == rule.among_stars and r.score is not None]
-    chosen, tied = top(eligible, quota(rule.share, len(eligible)))  # type: ignore[arg-type]
+    chosen, tied = top(eligible, quota(rule.share, len(eligible)))
     report.year_stars = chosen
     if tied:
         report.notes.append(_tie_note(t("quota.year_star"), tied))
@@ -88,7 +88,7 @@ def _top_stars(scheme: Scheme, report: Report) -> None:
     if rule is None:
         return
     holders = [(r.id, r.score) for r in report.branches if r.stars == rule.stars and r.score is not None]
-    chosen, tied = top(holders, quota(rule.share, len(report.branches)))  # type: ignore[arg-type]
+    chosen, tied = top(holders, quota(rule.share, len(report.branches)))
     keep = set(chosen)
     for result in report.branches:
         if result.stars == rule.stars and result.id not in keep:

@@ -13,14 +13,15 @@ scheme file, none in Python. Three shapes of scheme exist in the seeds:
 
 from __future__ import annotations
 
+from fractions import Fraction
 from typing import Any, Literal
-
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
 Number = int | float
 Period = Literal["month", "quarter", "half", "year"]
 Status = Literal["present", "leave", "absent"]
+Role = Literal["secretary", "recorder", "committee"]
 
 #: Meeting types share one set of codes in every scheme (schemes.md, common mechanics).
 MEETING_TYPES: dict[str, str] = {
@@ -249,7 +250,7 @@ class BranchRules(_Strict):
 class Publicity(_Strict):
     """When results are posted and how long objections stay open."""
 
-    periods: list[Period] = Field(default_factory=lambda: ["year"])
+    periods: list[Period] = Field(default_factory=lambda: list[Period](["year"]))
     window_days: int = Field(default=5, ge=1)
     working_days: bool = False
     clause: str = ""
@@ -276,9 +277,7 @@ class Scheme(_Strict):
     base: Number = 0
     floor: Number | None = None
     ceiling: Number | None = None
-    approvers: list[Literal["secretary", "recorder", "committee"]] = Field(
-        default_factory=lambda: ["secretary"]
-    )
+    approvers: list[Role] = Field(default_factory=lambda: list[Role](["secretary"]))
     categories: dict[str, str] = Field(default_factory=dict)
     groups: list[Group] = Field(default_factory=list)
     items: list[Item] = Field(default_factory=list)
@@ -328,7 +327,7 @@ class Scheme(_Strict):
     def item(self, code: str) -> Item | None:
         return self._by_code.get(code)
 
-    def band_for(self, score: float) -> Band | None:
+    def band_for(self, score: float | Fraction) -> Band | None:
         for band in self.bands:
             if band.min is None or score >= band.min:
                 return band

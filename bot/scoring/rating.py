@@ -84,12 +84,12 @@ def score_members(scheme: Scheme, data: ScoringInput, window: tuple[date, date])
         for item in rules.items:
             scores = monthly.get((member.id, item.code), {})
             month_sum = sum((v for m, v in scores.items() if m in months), start=0)
-            ev = evaluation.get((member.id, item.code), Fraction(0))
-            points = Fraction(month_sum) / len(months) * mw + ev * ew
+            average = evaluation.get((member.id, item.code), Fraction(0))
+            points = Fraction(month_sum) / len(months) * mw + average * ew
             total += points
             result.explanation.append(Line(item.code, t("explain.rating_item", name=item.name, code=item.code,
                                                          monthly_sum=month_sum, months=len(months), mw=rules.monthly_weight,
-                                                         evaluation=_short(ev), ew=rules.evaluation_weight, points=_short(points)),
+                                                         evaluation=_short(average), ew=rules.evaluation_weight, points=_short(points)),
                                            points, rule=rules.clause))
         total += _adjustment(scheme, adjustments.get(member.id, []), result.explanation)
         result.score = total

@@ -20,6 +20,11 @@ def exact(value: int | float | Fraction) -> Exact:
     return Fraction(str(value))
 
 
+def magnitude(value: Exact) -> Exact:
+    """|value|, keeping the exact type."""
+    return -value if value < 0 else value
+
+
 def shown(value: Exact | None) -> int | float | None:
     """A number as JSON shows it: ints as ints, others rounded to two decimals."""
     if value is None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -97,9 +98,7 @@ def parse(text: str, source: str) -> dict[str, Any]:
         raise TomlError([TomlProblem(source, "", line, f"TOML 语法错误: {exc}")]) from exc
 
 
-def problems_from_validation(
-    errors: list[dict[str, Any]], text: str, source: str
-) -> list[TomlProblem]:
+def problems_from_validation(errors: Sequence[Mapping[str, Any]], text: str, source: str) -> list[TomlProblem]:
     """Turn pydantic ``ValidationError.errors()`` into problems with key paths and lines."""
     positions = locate(text)
     found = []

@@ -12,12 +12,15 @@ from bot.scoring.model import MEETING_TYPES, Item, Scheme
 from bot.scoring.records import Attendance, BranchRecord, Entry, InputError, Member, Number, ScoringInput
 
 STATUSES = ("present", "leave", "absent")
+_NUMBERS = (int, float)
 MAX_PROBLEMS = 50
 
 
 def _points_problem(item: Item, points: Number | None, record: str) -> str | None:
     if points is None:
         return None
+    if type(points) not in _NUMBERS:
+        return t("input.points_range", record=record, item=item.code, low=item.min, high=item.max, points=repr(points))
     if item.kind == "veto" or item.points is not None:
         expected = item.points
         if points != expected:
@@ -49,6 +52,39 @@ def _entry_problems(scheme: Scheme, e: Entry, record: str, members: dict[str, Me
     if e.date.year != year and e.date != date.min:
         out.append(t("input.date_outside", record=record, date=e.date, year=year))
     return out
+
+
+def _bounds(item: Item) -> tuple[Number, Number] | None:
+    """The points an entry of ``item`` may carry, or None where it may carry none (veto)."""
+    if item.kind == "veto":
+        return None
+    if item.points is not None:
+        return item.points, item.points
+    assert item.min is not None and item.max is not None
+    return item.min, item.max
+
+
+def _entries_problems(scheme: Scheme, data: ScoringInput, members: dict[str, Member]) -> list[str]:
+    """Check every entry; the common case (a good entry) takes a few dictionary look-ups."""
+    accepted = {i.code: _bounds(i) for i in scheme.items if (i.enterable or i.kind == "veto") and not i.categories}
+    first, last = date(data.year, 1, 1), date(data.year, 12, 31)
+    problems: list[str] = []
+    for i, e in enumerate(data.entries):
+        known = e.item in accepted
+        bounds = accepted.get(e.item)
+        points = e.points
+        if (
+            known
+            and e.member in members
+            and first <= e.date <= last
+            and (points is None or (bounds is not None and type(points) in _NUMBERS and bounds[0] <= points <= bounds[1]))
+        ):
+            continue
+        record = f"{e.ref or f'entries[{i}]'} (member={e.member}, item={e.item}, date={e.date})"
+        problems += _entry_problems(scheme, e, record, members, data.year)
+        if len(problems) >= MAX_PROBLEMS:
+            break
+    return problems
 
 
 def _attendance_problems(a: Attendance, record: str, members: dict[str, Member], year: int) -> list[str]:
@@ -136,15 +172,13 @@ def validate(scheme: Scheme, data: ScoringInput) -> None:
     else:
         members = {m.id: m for m in data.members}
         problems += _duplicates([m.id for m in data.members], "members")
-        for i, e in enumerate(data.entries):
-            if len(problems) >= MAX_PROBLEMS:
-                break
-            record = f"{e.ref or f'entries[{i}]'} (member={e.member}, item={e.item}, date={e.date})"
-            problems += _entry_problems(scheme, e, record, members, data.year)
+        problems += _entries_problems(scheme, data, members)
         for i, a in enumerate(data.attendance):
+            if a.member in members and a.meeting in MEETING_TYPES and a.status in STATUSES and a.date.year == data.year:
+                continue
+            problems += _attendance_problems(a, f"attendance[{i}] (member={a.member}, date={a.date})", members, data.year)
             if len(problems) >= MAX_PROBLEMS:
                 break
-            problems += _attendance_problems(a, f"attendance[{i}] (member={a.member}, date={a.date})", members, data.year)
         problems += _rating_problems(scheme, data, members)
     if problems:
         raise InputError([t("input.errors", count=len(problems)), *problems[:MAX_PROBLEMS]])
