@@ -1,0 +1,92 @@
+"""The read path: a branch's (or a committee's) year as the engine's input."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from bot.scoring.engine import score
+from bot.scoring.records import Attendance, Entry, Evaluation, Rating
+from bot.services.claims import SubmitClaim
+from bot.services.ledger import RecordEntry
+from bot.storage.read import load_committee_year, load_year
+from bot.storage.schema import AttendanceRow, EvaluationResult, EvaluationRow, Meeting, MonthlyRating
+from integration.world import World, add_member, tiny_scheme
+
+
+async def approve(world: World, item: str, day: date, points: float | None = None) -> int:
+    cmd = SubmitClaim(world.branch_id, world.alice.member_id or 0, item, day, points=points)
+    decision = await world.claims.approve((await world.claims.submit(cmd)).claim_id, world.secretary)
+    assert decision.entry_id is not None
+    return decision.entry_id
+
+
+async def test_entries_are_aggregated_per_month_and_reversals_net_out(world: World) -> None:
+    alice = str(world.alice.member_id)
+    for day in (date(2026, 3, 2), date(2026, 3, 9), date(2026, 4, 1)):
+        await approve(world, "key_work", day, 2)
+    reversed_id = await approve(world, "key_work", date(2026, 3, 20), 3)
+    await world.ledger.reverse(reversed_id, world.secretary, "误批")
+    gone = await approve(world, "volunteer", date(2026, 5, 1))
+    await world.ledger.reverse(gone, world.secretary, "误批")
+    await approve(world, "key_work", date(2025, 12, 31), 1)  # another year
+    async with world.db.uow() as uow:
+        data = await load_year(uow, world.branch_id, 2026)
+    entries = sorted(data.entries, key=lambda e: e.date)
+    assert entries == [
+        Entry(alice, "key_work", date(2026, 3, 2), 2, count=2),
+        Entry(alice, "key_work", date(2026, 4, 1), 2, count=1),
+    ]
+    assert {m.name for m in data.members} == {"书记", "积分员", "张三", "李四"} and data.year == 2026
+
+
+async def test_window_and_committee_and_other_records(world: World) -> None:
+    alice, bob = world.alice.member_id or 0, world.bob.member_id or 0
+    await approve(world, "key_work", date(2026, 2, 1), 3)
+    await approve(world, "key_work", date(2026, 6, 1), 1)
+    await world.ledger.record(
+        RecordEntry(world.branch_id, bob, "dues_late", date(2026, 6, 3), "未交"), world.recorder
+    )
+    async with world.db.uow() as uow:
+        meeting = Meeting(branch_id=world.branch_id, kind="theme_day", held_on=date(2026, 6, 5))
+        evaluation = EvaluationRow(branch_id=world.branch_id, year=2026)
+        uow.session.add_all([meeting, evaluation])
+        await uow.session.flush()
+        uow.session.add_all(
+            [
+                AttendanceRow(meeting_id=meeting.id, member_id=bob, status="absent"),
+                AttendanceRow(meeting_id=meeting.id, member_id=alice, status="present", online=True),
+                MonthlyRating(member_id=alice, year=2026, month=6, item="political", score=9),
+                EvaluationResult(
+                    evaluation_id=evaluation.id, member_id=alice, item="political", total=17, count=2
+                ),
+            ]
+        )
+        branch = await uow.branches.get(world.branch_id)
+        assert branch is not None and branch.committee_id is not None
+        other = await uow.branches.add("第二党支部", "tiny", branch.committee_id)
+        await uow.commit()
+    await add_member(world.db, other.id, "王五")
+    async with world.db.uow() as uow:
+        june = await load_year(uow, world.branch_id, 2026, since=date(2026, 6, 1), until=date(2026, 6, 30))
+        township = await load_committee_year(uow, branch.committee_id, 2026)
+    assert sorted((e.member, e.item, e.points) for e in june.entries) == [
+        (str(alice), "key_work", 1),
+        (str(bob), "dues_late", -3),
+    ]
+    assert sorted(june.attendance, key=lambda a: a.status) == [
+        Attendance(str(bob), "theme_day", date(2026, 6, 5), "absent"),
+        Attendance(str(alice), "theme_day", date(2026, 6, 5), "present", online=True),
+    ]
+    assert june.ratings == [Rating(str(alice), 6, "political", 9)]
+    assert june.evaluations == [Evaluation(str(alice), "political", 17, 2)]
+    assert len(township.members) == 5 and len(township.entries) == 3
+
+
+async def test_the_engine_scores_what_the_read_path_returns(world: World) -> None:
+    for day in (date(2026, 3, 2), date(2026, 3, 9)):
+        await approve(world, "volunteer", day)  # per month: only one counts
+    async with world.db.uow() as uow:
+        data = await load_year(uow, world.branch_id, 2026)
+    report = score(tiny_scheme(), data)
+    by_id = {r.id: r.score for r in report.members}
+    assert by_id[str(world.alice.member_id)] == 13 and by_id[str(world.bob.member_id)] == 12
