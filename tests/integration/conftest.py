@@ -6,25 +6,16 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.storage import Database, open_database
-from integration.world import World, make_world
+from integration.world import Target, World, make_world
 
 PG_URL = os.environ.get("PARTYBOT_TEST_PG_URL")
 BACKENDS = ["sqlite", *(["postgresql"] if PG_URL else [])]
-
-
-@dataclass
-class Target:
-    """Where a test's database lives: the URL and the connect arguments (PG: the schema)."""
-
-    url: str
-    connect_args: dict[str, object]
 
 
 async def _pg_schema(url: str, schema: str, create: bool) -> None:

@@ -62,6 +62,14 @@ def schemes(_scheme_id: str) -> Scheme:
 
 
 @dataclass
+class Target:
+    """Where a test's database lives: the URL and the connect arguments (PG: the schema)."""
+
+    url: str
+    connect_args: dict[str, object]
+
+
+@dataclass
 class World:
     """A branch with a secretary, a recorder and two members, and the services on top."""
 
