@@ -105,5 +105,18 @@ def problems_from_validation(errors: Sequence[Mapping[str, Any]], text: str, sou
     for err in errors:
         loc = tuple(p for p in err.get("loc", ()) if not (isinstance(p, str) and p.startswith("function-")))
         key = ".".join(str(p) if isinstance(p, str) else f"[{p}]" for p in loc).replace(".[", "[")
-        found.append(TomlProblem(source, key, line_of(positions, loc), err.get("msg", "invalid")))
+        found.append(TomlProblem(source, key, line_of(positions, loc), _message(err)))
     return found
+
+
+def _message(err: Mapping[str, Any]) -> str:
+    """The error in the active locale where the catalog knows its type; pydantic's text otherwise."""
+    from bot.i18n import MESSAGES, t
+
+    kind = str(err.get("type", ""))
+    ctx = dict(err.get("ctx") or {})
+    if kind == "value_error":
+        return str(ctx.get("error", err.get("msg", "")))
+    if f"validation.{kind}" in MESSAGES["zh-CN"]:
+        return t(f"validation.{kind}", **{k: ctx.get(k, "") for k in ("expected", "gt", "ge", "lt", "le", "min_length")})
+    return str(err.get("msg", "invalid"))
