@@ -72,6 +72,8 @@ class Evaluation:
     item: str
     total: Number
     count: int
+    #: The lowest and highest single score, where the individual scores are known (checked against the item's range).
+    extremes: tuple[Number, Number] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,7 +176,13 @@ def from_json(data: dict[str, Any]) -> ScoringInput:
             problems.append(t("input.bad_scores", record=_describe("evaluations", i, raw)))
             scores = []
         out.evaluations.append(
-            Evaluation(str(raw.get("member", "")), str(raw.get("item", "")), sum(scores), len(scores))
+            Evaluation(
+                str(raw.get("member", "")),
+                str(raw.get("item", "")),
+                sum(scores),
+                len(scores),
+                (min(scores), max(scores)) if scores else None,
+            )
         )
     for raw in data.get("branches", []):
         out.branches.append(

@@ -100,6 +100,19 @@ def _attendance_problems(a: Attendance, record: str, members: dict[str, Member],
     return out
 
 
+def _rated(record: str, scheme: Scheme, member: str, members: dict[str, Member], item: str,
+           value: Number, high: Number | None) -> list[str]:
+    """Problems of one rating-like record: its member, its item, and ``value`` within 0..``high``."""
+    out = []
+    if member not in members:
+        out.append(t("input.unknown_member", record=record, member=member))
+    if high is None:
+        out.append(t("input.unknown_rating_item", record=record, scheme=scheme.id, item=item))
+    elif not 0 <= value <= high:
+        out.append(t("input.rating_range", record=record, item=item, high=high, score=value))
+    return out
+
+
 def _rating_problems(scheme: Scheme, data: ScoringInput, members: dict[str, Member]) -> list[str]:
     out: list[str] = []
     if scheme.rating is None:
@@ -107,22 +120,16 @@ def _rating_problems(scheme: Scheme, data: ScoringInput, members: dict[str, Memb
     maxima = {i.code: i.max for i in scheme.rating.items}
     for i, r in enumerate(data.ratings):
         record = f"ratings[{i}] (member={r.member}, month={r.month}, item={r.item})"
-        if r.member not in members:
-            out.append(t("input.unknown_member", record=record, member=r.member))
-        if r.item not in maxima:
-            out.append(t("input.unknown_rating_item", record=record, scheme=scheme.id, item=r.item))
-        elif not 0 <= r.score <= maxima[r.item]:
-            out.append(t("input.rating_range", record=record, item=r.item, high=maxima[r.item], score=r.score))
+        out += _rated(record, scheme, r.member, members, r.item, r.score, maxima.get(r.item))
         if not 1 <= r.month <= 12:
             out.append(t("input.bad_month", record=record, month=r.month))
     for i, ev in enumerate(data.evaluations):
         record = f"evaluations[{i}] (member={ev.member}, item={ev.item})"
-        if ev.member not in members:
-            out.append(t("input.unknown_member", record=record, member=ev.member))
-        if ev.item not in maxima:
-            out.append(t("input.unknown_rating_item", record=record, scheme=scheme.id, item=ev.item))
-        elif ev.count < 0 or not 0 <= ev.total <= maxima[ev.item] * ev.count:
-            out.append(t("input.rating_range", record=record, item=ev.item, high=maxima[ev.item], score=ev.total))
+        high = maxima.get(ev.item)
+        low, peak = ev.extremes or (0, 0)
+        out += _rated(record, scheme, ev.member, members, ev.item, ev.total, None if high is None else high * ev.count)
+        if high is not None and not 0 <= low <= peak <= high:
+            out.append(t("input.rating_range", record=record, item=ev.item, high=high, score=peak if peak > high else low))
     return out
 
 
