@@ -1,0 +1,228 @@
+"""Ledger benchmark: a month's publicity for every member vs a bare SQL ``GROUP BY member``.
+
+Loads N members and M ledger entries (bulk: executemany on SQLite, COPY on PostgreSQL),
+then times (a) the publicity of one month for all of them — the read path
+(``load_committee_year``: SQL aggregate) plus the engine for the month and the year to date —
+and (b) ``SELECT member_id, SUM(points) FROM ledger_entries GROUP BY member_id``.
+Prints both and their ratio per database; the last line is
+``RESULT sqlite_ratio=X pg_ratio=Y`` (``n/a`` when PostgreSQL is unreachable).
+
+    .venv/bin/python bench/ledger.py            # 100,000 members, 5,000,000 entries
+    .venv/bin/python bench/ledger.py --quick    # 10,000 members, 300,000 entries
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import text
+
+from bot.scoring.engine import score
+from bot.scoring.loader import load_preset
+from bot.scoring.model import Scheme
+from bot.storage import Database, open_database
+from bot.storage.read import load_committee_year
+
+YEAR, MONTH = 2026, 12
+PER_BRANCH = 100
+CHUNK = 50_000
+PG_DEFAULT = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+MEMBER_COLS = (
+    "id",
+    "branch_id",
+    "code",
+    "name",
+    "category",
+    "migrant",
+    "exempt",
+    "probationary",
+    "created_at",
+)
+ENTRY_COLS = (
+    "id",
+    "branch_id",
+    "member_id",
+    "item",
+    "points",
+    "lead",
+    "effective_date",
+    "created_at",
+    "actor",
+    "reason",
+)
+
+
+def entry_items(scheme: Scheme) -> list[tuple[str, float]]:
+    return [(i.code, float(i.default_points)) for i in scheme.items if i.enterable and i.kind != "veto"]
+
+
+def members(n: int) -> Iterator[tuple[Any, ...]]:
+    now = datetime.now(UTC)
+    for i in range(1, n + 1):
+        yield (i, (i - 1) // PER_BRANCH + 1, f"{i:06d}", f"党员{i}", "", False, False, False, now)
+
+
+def entries(n: int, n_members: int, items: list[tuple[str, float]]) -> Iterator[tuple[Any, ...]]:
+    rng = random.Random(7)
+    now = datetime.now(UTC)
+    days = [date(YEAR, m, d) for m in range(1, 13) for d in (1, 8, 15, 22)]
+    for i in range(1, n + 1):
+        member = rng.randint(1, n_members)
+        code, points = rng.choice(items)
+        yield (
+            i,
+            (member - 1) // PER_BRANCH + 1,
+            member,
+            code,
+            points,
+            False,
+            rng.choice(days),
+            now,
+            "bench",
+            "",
+        )
+
+
+def chunks(rows: Iterator[tuple[Any, ...]]) -> Iterator[list[tuple[Any, ...]]]:
+    batch: list[tuple[Any, ...]] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) == CHUNK:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+async def bulk(
+    db: Database, table: str, cols: tuple[str, ...], rows: Iterator[tuple[Any, ...]], schema: str | None
+) -> None:
+    async with db.engine.connect() as conn:
+        raw = (await conn.get_raw_connection()).driver_connection
+        assert raw is not None
+        for batch in chunks(rows):
+            if db.dialect == "postgresql":
+                await raw.copy_records_to_table(table, records=batch, columns=list(cols), schema_name=schema)
+            else:
+                marks = ", ".join("?" for _ in cols)
+                names = ", ".join(f'"{c}"' for c in cols)
+                sql = f"INSERT INTO {table} ({names}) VALUES ({marks})"
+                await raw.executemany(sql, [_sqlite_row(r) for r in batch])
+                await raw.commit()
+
+
+def _sqlite_row(row: tuple[Any, ...]) -> tuple[Any, ...]:
+    return tuple(v.strftime("%Y-%m-%d %H:%M:%S.%f") if isinstance(v, datetime) else v for v in row)
+
+
+async def load(db: Database, n_members: int, n_entries: int, schema: str | None) -> None:
+    async with db.uow() as uow:
+        committee = await uow.branches.committee("基准测试镇党委", create=True)
+        assert committee is not None
+        for b in range((n_members - 1) // PER_BRANCH + 1):
+            await uow.branches.add(f"党支部{b + 1}", "twelve-point", committee.id)
+        await uow.commit()
+    await bulk(db, "members", MEMBER_COLS, members(n_members), schema)
+    await bulk(
+        db,
+        "ledger_entries",
+        ENTRY_COLS,
+        entries(n_entries, n_members, entry_items(load_preset("twelve-point"))),
+        schema,
+    )
+    async with db.engine.begin() as conn:
+        await conn.execute(text("ANALYZE"))
+
+
+async def publicity(db: Database, scheme: Scheme) -> tuple[float, int]:
+    start = time.perf_counter()
+    async with db.uow() as uow:
+        data = await load_committee_year(uow, 1, YEAR, until=date(YEAR, MONTH, 31))
+    print(f"  read path: {time.perf_counter() - start:.2f}s ({len(data.entries):,} aggregated entries)")
+    month = score(scheme, data, since=date(YEAR, MONTH, 1), until=date(YEAR, MONTH, 31), final=False)
+    ytd = score(scheme, data, until=date(YEAR, MONTH, 31), final=False)
+    assert len(month.members) == len(ytd.members)
+    return time.perf_counter() - start, len(ytd.members)
+
+
+async def bare(db: Database) -> tuple[float, int]:
+    start = time.perf_counter()
+    async with db.engine.connect() as conn:
+        rows = (
+            await conn.execute(text("SELECT member_id, SUM(points) FROM ledger_entries GROUP BY member_id"))
+        ).all()
+    return time.perf_counter() - start, len(rows)
+
+
+async def run(name: str, url: str, args: argparse.Namespace, schema: str | None = None) -> float:
+    connect = {"server_settings": {"search_path": schema}} if schema else None
+    db = await open_database(url, connect_args=connect)
+    try:
+        t0 = time.perf_counter()
+        await load(db, args.members, args.entries, schema)
+        print(
+            f"[{name}] loaded {args.members:,} members, {args.entries:,} entries in {time.perf_counter() - t0:.1f}s"
+        )
+        pub, scored = await publicity(db, load_preset("twelve-point"))
+        raw, grouped = await bare(db)
+        print(
+            f"[{name}] publicity of {YEAR}-{MONTH:02d} (month + year to date, {scored:,} members): {pub:.2f}s"
+        )
+        print(f"[{name}] bare GROUP BY member ({grouped:,} groups): {raw:.2f}s; ratio {pub / raw:.2f}")
+        return pub / raw
+    finally:
+        await db.close()
+
+
+async def pg_schema(url: str, sql: str) -> bool:
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    engine = create_async_engine(url)
+    try:
+        async with engine.begin() as conn:
+            await conn.exec_driver_sql(sql)
+        return True
+    except (OSError, Exception) as exc:  # unreachable or refused: report n/a
+        print(f"[postgresql] not reachable: {type(exc).__name__}")
+        return False
+    finally:
+        await engine.dispose()
+
+
+async def main(args: argparse.Namespace) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        sqlite_ratio = await run("sqlite", f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}", args)
+    pg_ratio = "n/a"
+    schema = f"bench_{uuid.uuid4().hex[:10]}"
+    if await pg_schema(args.pg_url, f'CREATE SCHEMA "{schema}"'):
+        try:
+            pg_ratio = f"{await run('postgresql', args.pg_url, args, schema):.2f}"
+        finally:
+            await pg_schema(args.pg_url, f'DROP SCHEMA "{schema}" CASCADE')
+    print(f"RESULT sqlite_ratio={sqlite_ratio:.2f} pg_ratio={pg_ratio}")
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description="台账基准测试: 月度公示 vs 裸 SQL GROUP BY")
+    parser.add_argument("--quick", action="store_true", help="小数据量 (1 万党员, 30 万条台账)")
+    parser.add_argument("--members", type=int, help="党员人数 (默认 100000)")
+    parser.add_argument("--entries", type=int, help="台账条数 (默认 5000000)")
+    parser.add_argument("--pg-url", default=os.environ.get("PARTYBOT_TEST_PG_URL", PG_DEFAULT))
+    args = parser.parse_args()
+    args.members = args.members or (10_000 if args.quick else 100_000)
+    args.entries = args.entries or (300_000 if args.quick else 5_000_000)
+    return args
+
+
+if __name__ == "__main__":
+    asyncio.run(main(parse_args()))
