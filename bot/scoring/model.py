@@ -16,7 +16,15 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 Number = int | float
 Period = Literal["month", "quarter", "half", "year"]
@@ -231,17 +239,22 @@ class BranchRules(_Strict):
 
     areas: list[Area] = Field(min_length=1)
     self_weight: float = Field(ge=0, le=1)
-    evaluation_weight: float = Field(ge=0, le=1)
+    #: Declared before ``evaluation_weight`` so that a weight above it is reported at that key and line.
     evaluation_weight_max: float = Field(ge=0, le=1)
+    evaluation_weight: float = Field(ge=0, le=1)
     star_caps: list[StarCap] = Field(default_factory=list)
     clause: str = ""
 
+    @field_validator("evaluation_weight")
+    @classmethod
+    def _evaluation_at_most_max(cls, value: float, info: ValidationInfo) -> float:
+        limit = info.data.get("evaluation_weight_max")
+        if limit is not None and value > limit:
+            raise ValueError(f"述职评议权重 evaluation_weight = {value} 超过上限 evaluation_weight_max = {limit}")
+        return value
+
     @model_validator(mode="after")
     def _weights(self) -> BranchRules:
-        if self.evaluation_weight > self.evaluation_weight_max:
-            raise ValueError(
-                f"述职评议权重 {self.evaluation_weight} 超过上限 {self.evaluation_weight_max}"
-            )
         if abs(self.self_weight + self.evaluation_weight - 1) > 1e-9:
             raise ValueError("self_weight 与 evaluation_weight 之和须为 1")
         return self
