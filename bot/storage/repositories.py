@@ -107,6 +107,12 @@ class Members(_Repo):
             by_key = by_key | (MemberRow.id == int(key))
         return (await self.session.scalars(query.where(by_key).order_by(MemberRow.id))).first()
 
+    async def on_roster(self, branch_id: int, code: str | None, name: str) -> MemberRow | None:
+        """The member a roster line names: same 编号 when it has one, else the same name."""
+        same = MemberRow.code == code if code else MemberRow.name == name
+        query = select(MemberRow).where(MemberRow.branch_id == branch_id, same).order_by(MemberRow.id)
+        return (await self.session.scalars(query)).first()
+
     async def set_exempt(self, member_id: int, exempt: bool) -> None:
         await self.session.execute(update(MemberRow).where(MemberRow.id == member_id).values(exempt=exempt))
 

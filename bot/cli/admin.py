@@ -1,0 +1,154 @@
+"""``partybot branch add|list`` and ``partybot member add|list|exempt``."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import date
+from typing import TypeAlias
+
+from bot.cli.db import CLI_ACTOR, with_database
+from bot.i18n import t
+from bot.scoring.loader import load_scheme
+from bot.scoring.text import table
+from bot.services.common import Context, branch_of
+from bot.services.errors import Invalid, NotFound
+from bot.storage import Database
+from bot.storage.schema import MemberRow
+
+Sub: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
+
+
+def register(commands: Sub) -> None:
+    branch = commands.add_parser("branch", help="党支部: 添加、列出", description="党支部管理。")
+    bsub = branch.add_subparsers(dest="branch_command", metavar="ACTION", required=True)
+    add = bsub.add_parser("add", help="添加党支部")
+    add.add_argument("name", metavar="NAME", help="党支部名称")
+    add.add_argument("--scheme", required=True, help="积分方案 id 或方案文件 (见 scheme list)")
+    add.add_argument("--committee", metavar="NAME", help="所属党委 (镇党委) 名称, 不存在则新建")
+    add.set_defaults(handler=_branch_add)
+    bsub.add_parser("list", help="列出全部党支部").set_defaults(handler=_branch_list)
+    _register_member(commands)
+
+
+def _register_member(commands: Sub) -> None:
+    member = commands.add_parser("member", help="党员: 添加、列出、免于积分", description="党员管理。")
+    msub = member.add_subparsers(dest="member_command", metavar="ACTION", required=True)
+    add = msub.add_parser("add", help="添加一名党员")
+    add.add_argument("--branch", type=int, required=True, help="党支部编号 (见 branch list)")
+    add.add_argument("name", metavar="NAME", help="姓名")
+    add.add_argument("--code", help="名册编号")
+    add.add_argument("--category", default="", help="人员类别代码, 如 rural / community")
+    add.add_argument("--migrant", action="store_true", help="流动党员")
+    add.add_argument("--joined", help="入党/转入日期 YYYY-MM-DD")
+    add.add_argument("--phone", help="手机号")
+    add.set_defaults(handler=_member_add)
+    listing = msub.add_parser("list", help="列出党支部的党员")
+    listing.add_argument("--branch", type=int, required=True, help="党支部编号")
+    listing.set_defaults(handler=_member_list)
+    exempt = msub.add_parser("exempt", help="设为免于积分 (记入审计日志)")
+    exempt.add_argument("--branch", type=int, required=True, help="党支部编号")
+    exempt.add_argument("member", metavar="MEMBER", help="党员编号、名册编号或姓名")
+    exempt.add_argument("--reason", default="", help="原因, 如 年老体弱、长期患病")
+    exempt.set_defaults(handler=_member_exempt)
+
+
+def _branch_add(args: argparse.Namespace) -> int:
+    scheme = load_scheme(args.scheme)  # refuse an unknown scheme before writing anything
+
+    async def work(db: Database, _ctx: Context) -> int:
+        async with db.uow() as uow:
+            committee = await uow.branches.committee(args.committee, create=True) if args.committee else None
+            branch = await uow.branches.add(args.name, args.scheme, committee.id if committee else None)
+            await uow.audit.record(CLI_ACTOR.label, "branch.add", branch_id=branch.id, subject=args.name)
+            await uow.commit()
+        print(t("admin.branch_added", id=branch.id, name=branch.name, scheme=scheme.id))
+        return 0
+
+    return with_database(args, work)
+
+
+def _branch_list(args: argparse.Namespace) -> int:
+    async def work(db: Database, _ctx: Context) -> int:
+        async with db.uow() as uow:
+            rows = [
+                [str(b.id), b.name, b.scheme, str(await uow.members.count(b.id))]
+                for b in await uow.branches.list()
+            ]
+        print(table(["编号", "名称", "方案", "党员数"], rows) if rows else t("admin.no_branches"))
+        return 0
+
+    return with_database(args, work)
+
+
+def _day(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        raise Invalid("admin.bad_date", value=value) from None
+
+
+def _member_add(args: argparse.Namespace) -> int:
+    async def work(db: Database, _ctx: Context) -> int:
+        async with db.uow() as uow:
+            await branch_of(uow, args.branch)
+            row = MemberRow(
+                branch_id=args.branch,
+                name=args.name,
+                code=args.code,
+                category=args.category,
+                migrant=args.migrant,
+                joined=_day(args.joined),
+                phone=args.phone,
+            )
+            await uow.members.add(row)
+            await uow.commit()
+        print(t("admin.member_added", id=row.id, name=row.name, branch=args.branch))
+        return 0
+
+    return with_database(args, work)
+
+
+def _member_list(args: argparse.Namespace) -> int:
+    async def work(db: Database, _ctx: Context) -> int:
+        async with db.uow() as uow:
+            await branch_of(uow, args.branch)
+            members = await uow.members.list(args.branch)
+        rows = [
+            [
+                str(m.id),
+                m.code or "",
+                m.name,
+                m.category,
+                "是" if m.migrant else "",
+                "免于积分" if m.exempt else "",
+                str(m.joined or ""),
+            ]
+            for m in members
+        ]
+        header = ["编号", "名册编号", "姓名", "类别", "流动", "免于积分", "入党/转入"]
+        print(table(header, rows) if rows else t("admin.no_members", branch=args.branch))
+        return 0
+
+    return with_database(args, work)
+
+
+def _member_exempt(args: argparse.Namespace) -> int:
+    async def work(db: Database, _ctx: Context) -> int:
+        async with db.uow() as uow:
+            await branch_of(uow, args.branch)
+            member = await uow.members.find(args.branch, args.member)
+            if member is None:
+                raise NotFound("store.unknown_member", member=args.member, branch=args.branch)
+            await uow.members.set_exempt(member.id, True)
+            await uow.audit.record(
+                CLI_ACTOR.label,
+                "member.exempt",
+                branch_id=args.branch,
+                subject=str(member.id),
+                details={"reason": args.reason},
+            )
+            await uow.commit()
+        print(t("admin.member_exempted", id=member.id, name=member.name, reason=args.reason or "-"))
+        return 0
+
+    return with_database(args, work)

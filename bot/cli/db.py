@@ -1,0 +1,53 @@
+"""``partybot db upgrade``, and the helper every storage command uses to reach the database."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+from bot.config import load_config
+from bot.i18n import t
+from bot.services.common import Actor, Context
+from bot.services.errors import DomainError
+from bot.storage import Database, open_database
+
+T = TypeVar("T")
+
+#: Who the command line acts as, in the ledger and the audit log.
+CLI_ACTOR = Actor(None, "cli")
+
+
+def with_database(args: argparse.Namespace, work: Callable[[Database, Context], Awaitable[int]]) -> int:
+    """Open (and upgrade) the configured database, run ``work``, print domain errors, return the exit code."""
+
+    async def run() -> int:
+        config = load_config(args.config)
+        db = await open_database(config.database.url, echo=config.database.echo)
+        try:
+            return await work(db, Context(db.uow))
+        finally:
+            await db.close()
+
+    try:
+        return asyncio.run(run())
+    except DomainError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = commands.add_parser("db", help="数据库: 升级表结构", description="数据库维护。")
+    sub = parser.add_subparsers(dest="db_command", metavar="ACTION", required=True)
+    sub.add_parser("upgrade", help="把数据库升级到最新版本 (空库会建好全部表)").set_defaults(handler=_upgrade)
+
+
+def _upgrade(args: argparse.Namespace) -> int:
+    async def work(db: Database, _ctx: Context) -> int:
+        _current, head = await db.revision()
+        print(t("db.upgraded", revision=head, url=db.engine.url.render_as_string(hide_password=True)))
+        return 0
+
+    return with_database(args, work)

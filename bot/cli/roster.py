@@ -1,0 +1,62 @@
+"""``partybot roster template | import FILE --branch ID``."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+from pathlib import Path
+
+from bot.cli.db import CLI_ACTOR, with_database
+from bot.i18n import t
+from bot.services.common import Context
+from bot.services.roster import COLUMNS, import_roster
+from bot.storage import Database
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = commands.add_parser(
+        "roster", help="党员名册: 模板、导入", description="党员名册 (Excel 或 CSV)。"
+    )
+    sub = parser.add_subparsers(dest="roster_command", metavar="ACTION", required=True)
+    template = sub.add_parser("template", help="生成名册模板")
+    template.add_argument("--format", choices=["csv", "xlsx"], default="xlsx", help="模板格式 (默认 xlsx)")
+    template.add_argument("-o", "--output", metavar="FILE", help="输出文件 (默认 名册模板.xlsx / .csv)")
+    template.set_defaults(handler=_template)
+    load = sub.add_parser("import", help="导入名册; 有任何一行出错则什么都不导入")
+    load.add_argument("file", metavar="FILE", help="名册文件 .xlsx 或 .csv")
+    load.add_argument("--branch", type=int, required=True, help="党支部编号 (见 branch list)")
+    load.set_defaults(handler=_import)
+
+
+def _template(args: argparse.Namespace) -> int:
+    path = Path(args.output or f"名册模板.{args.format}")
+    if args.format == "csv":
+        with path.open("w", encoding="utf-8-sig", newline="") as out:
+            csv.writer(out).writerow(COLUMNS)
+    else:
+        from openpyxl import Workbook
+
+        book = Workbook()
+        sheet = book.active
+        assert sheet is not None
+        sheet.title = "党员名册"
+        sheet.append(COLUMNS)
+        book.save(path)
+    print(t("roster.template_written", path=path))
+    return 0
+
+
+def _import(args: argparse.Namespace) -> int:
+    path = Path(args.file)
+    if not path.is_file():
+        print(t("cli.file_missing", path=path))
+        return 1
+
+    async def work(_db: Database, ctx: Context) -> int:
+        result = await import_roster(ctx, args.branch, path, CLI_ACTOR)
+        for note in result.skipped:
+            print(note)
+        print(t("roster.imported", added=result.added, branch=args.branch, skipped=len(result.skipped)))
+        return 0
+
+    return with_database(args, work)

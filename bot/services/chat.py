@@ -1,0 +1,173 @@
+"""What the chat use cases ask of the database besides the ledger services: who is writing
+from which chat, claim cards, the approval queue, drafts, and processed updates."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from bot.scoring.model import Item, Scheme
+from bot.services.common import Actor, Context, branch_of, require_role
+from bot.services.errors import Forbidden, Invalid, NotFound
+from bot.storage.chat import ChatQueries
+from bot.storage.schema import Branch
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    """A linked member as seen from one branch: the roles are those reaching that branch."""
+
+    member_id: int
+    name: str
+    branch_id: int
+    roles: frozenset[str]
+
+    @property
+    def actor(self) -> Actor:
+        return Actor(self.member_id, f"member:{self.member_id}")
+
+
+@dataclass(frozen=True, slots=True)
+class Where:
+    """The writer (None when the account is not linked) and the branch the chat belongs to."""
+
+    person: Person | None
+    branch: Branch | None
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimView:
+    id: int
+    branch_id: int
+    member_id: int
+    member: str
+    item: Item | None
+    item_code: str
+    points: float | None
+    day: date
+    note: str
+    status: str
+    decider: str | None
+    reason: str | None
+    evidence: int
+
+
+@dataclass(frozen=True, slots=True)
+class Draft:
+    """A claim message whose item was not recognised, kept until the member picks one."""
+
+    id: int
+    member_id: int
+    branch_id: int
+    text: str
+    day: date
+    evidence: tuple[str, ...]
+    chat: str
+    message: str | None
+
+
+def check_open(day: date, today: date) -> None:
+    """A claim's date must lie in the open period: the current year, up to today."""
+    if day > today:
+        raise Invalid("chat.date_future", date=day.isoformat())
+    if day.year != today.year:
+        raise Invalid("chat.period_closed", date=day.isoformat(), year=today.year)
+
+
+class ChatService:
+    def __init__(self, context: Context) -> None:
+        self.ctx = context
+
+    def scheme(self, branch: Branch) -> Scheme:
+        return self.ctx.schemes(branch.scheme)
+
+    async def first_time(self, platform: str, update_id: str) -> bool:
+        """Record an incoming update; False when it was handled before (a redelivery)."""
+        async with self.ctx.uow() as uow:
+            fresh = await uow.updates.first_time(platform, update_id)
+            await uow.commit()
+            return fresh
+
+    async def where(self, platform: str, user: str, chat: str, private: bool) -> Where:
+        async with self.ctx.uow() as uow:
+            member = await ChatQueries(uow.session).member_of_identity(platform, user)
+            if private:
+                branch = await uow.branches.get(member.branch_id) if member is not None else None
+            else:
+                branch = await uow.branches.for_chat(platform, chat)
+            if member is None or branch is None:
+                return Where(None, branch)
+            roles = await uow.members.roles(member.id, branch)
+            return Where(Person(member.id, member.name, member.branch_id, frozenset(roles)), branch)
+
+    async def person(self, platform: str, user: str, branch_id: int) -> Person | None:
+        """The writer with the roles reaching ``branch_id`` (a button press names its branch through the claim)."""
+        async with self.ctx.uow() as uow:
+            member = await ChatQueries(uow.session).member_of_identity(platform, user)
+            branch = await uow.branches.get(branch_id)
+            if member is None or branch is None:
+                return None
+            roles = await uow.members.roles(member.id, branch)
+            return Person(member.id, member.name, member.branch_id, frozenset(roles))
+
+    async def branch(self, branch_id: int) -> Branch:
+        async with self.ctx.uow() as uow:
+            return await branch_of(uow, branch_id)
+
+    async def check_decider(self, claim_id: int, actor: Actor) -> None:
+        """Refuse unless ``actor`` may decide the claim (the same test ``ClaimService`` applies)."""
+        async with self.ctx.uow() as uow:
+            claim = await uow.claims.get(claim_id)
+            if claim is None:
+                raise NotFound("claim.unknown", claim=claim_id)
+            if actor.member_id == claim.member_id:
+                raise Forbidden("claim.self_approval")
+            branch = await branch_of(uow, claim.branch_id)
+            await require_role(uow, actor, branch, self.scheme(branch).approvers)
+
+    async def claim(self, claim_id: int) -> ClaimView | None:
+        async with self.ctx.uow() as uow:
+            found = await ChatQueries(uow.session).claim_with_names(claim_id)
+            if found is None:
+                return None
+            row, member, decider, files = found
+            branch = await uow.branches.get(row.branch_id)
+            item = self.ctx.schemes(branch.scheme).item(row.item) if branch is not None else None
+            return ClaimView(
+                row.id, row.branch_id, row.member_id, member, item, row.item, row.points,
+                row.effective_date, row.note, row.status, decider, row.decision_reason, files,
+            )  # fmt: skip
+
+    async def pending(self, branch_id: int, limit: int = 10) -> list[ClaimView]:
+        async with self.ctx.uow() as uow:
+            ids = await ChatQueries(uow.session).pending(branch_id, limit)
+        return [view for view in [await self.claim(i) for i in ids] if view is not None]
+
+    async def accounts(self, member_ids: list[int], platform: str) -> dict[int, str]:
+        async with self.ctx.uow() as uow:
+            return await ChatQueries(uow.session).identities(member_ids, platform)
+
+    async def approvers(self, branch: Branch, platform: str) -> list[str]:
+        """The accounts on ``platform`` of everyone who may decide the branch's claims."""
+        async with self.ctx.uow() as uow:
+            queries = ChatQueries(uow.session)
+            holders = await queries.holders(branch, self.scheme(branch).approvers)
+            return list((await queries.identities(holders, platform)).values())
+
+    async def save_draft(self, person: Person, branch_id: int, details: dict[str, Any]) -> int:
+        async with self.ctx.uow() as uow:
+            draft_id = await ChatQueries(uow.session).save_draft(person.actor.label, branch_id, details)
+            await uow.commit()
+            return draft_id
+
+    async def draft(self, draft_id: int) -> Draft | None:
+        async with self.ctx.uow() as uow:
+            row = await ChatQueries(uow.session).draft(draft_id)
+        if row is None or row.branch_id is None:
+            return None
+        d = row.details
+        return Draft(
+            row.id, int(d["member"]), row.branch_id, str(d["text"]), date.fromisoformat(d["date"]),
+            tuple(d.get("evidence", ())), str(d["chat"]), d.get("message"),
+        )  # fmt: skip

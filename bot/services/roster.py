@@ -1,0 +1,188 @@
+"""Roster import (党员名册): CSV or XLSX with Chinese column names; any row error imports nothing."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from bot.i18n import t
+from bot.scoring.model import Scheme
+from bot.services.common import Actor, Context, branch_of
+from bot.services.errors import DomainError, Invalid
+from bot.storage.schema import MemberRow
+
+COLUMNS = ["姓名", "编号", "类别", "流动党员", "免于积分", "入党/转入日期", "手机号"]
+REQUIRED = ["姓名"]
+YES, NO = {"是", "y", "yes", "1", "true"}, {"否", "", "n", "no", "0", "false"}
+
+
+@dataclass(frozen=True, slots=True)
+class RosterRow:
+    row: int
+    name: str
+    code: str | None
+    category: str
+    migrant: bool
+    exempt: bool
+    joined: date | None
+    phone: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Imported:
+    added: int
+    skipped: list[str]
+
+
+class RosterErrors(DomainError):
+    """Every problem of a roster, each naming its row; nothing was imported."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("roster.failed", count=len(problems))
+        self.problems = problems
+
+    def __str__(self) -> str:
+        return "\n".join([self.message, *self.problems])
+
+
+def read_table(path: Path) -> list[list[Any]]:
+    """The rows of a .csv (UTF-8 with or without BOM, else GB18030) or .xlsx file."""
+    suffix = path.suffix.lower()
+    if suffix == ".xlsx":
+        from openpyxl import load_workbook
+
+        sheet = load_workbook(path, read_only=True, data_only=True).worksheets[0]
+        return [list(r) for r in sheet.iter_rows(values_only=True)]
+    if suffix != ".csv":
+        raise Invalid("roster.bad_format", suffix=suffix)
+    raw = path.read_bytes()
+    try:
+        content = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        content = raw.decode("gb18030")
+    return [list(r) for r in csv.reader(io.StringIO(content))]
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value).strip()
+
+
+def _yes(value: Any, column: str, problems: list[str]) -> bool:
+    word = _text(value).lower()
+    if word not in YES | NO:
+        problems.append(t("roster.bad_yes_no", column=column, value=_text(value)))
+    return word in YES
+
+
+def _date(value: Any, column: str, problems: list[str]) -> date | None:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    word = _text(value).replace("/", "-").replace(".", "-")
+    if not word:
+        return None
+    try:
+        return date.fromisoformat("-".join(p.zfill(2) for p in word.split("-")))
+    except ValueError:
+        problems.append(t("roster.bad_date", column=column, value=_text(value)))
+        return None
+
+
+def _category(value: Any, scheme: Scheme, problems: list[str]) -> str:
+    word = _text(value)
+    by_name = {name: code for code, name in scheme.categories.items()}
+    by_name.update({name.removesuffix("党员"): code for code, name in scheme.categories.items()})
+    if not word or word in scheme.categories:
+        return word
+    if word in by_name:
+        return by_name[word]
+    problems.append(t("roster.bad_category", value=word, known="/".join(scheme.categories.values()) or "-"))
+    return ""
+
+
+def parse_rows(table: list[list[Any]], scheme: Scheme) -> list[RosterRow]:
+    """Validate every row; raise RosterErrors listing all problems (row numbers as in the file)."""
+    header = [_text(c) for c in (table[0] if table else [])]
+    missing = [c for c in REQUIRED if c not in header]
+    if missing:
+        raise RosterErrors([t("roster.missing_columns", columns=", ".join(missing))])
+    rows, problems, seen = [], [], {}  # type: ignore[var-annotated]
+    for number, values in enumerate(table[1:], start=2):
+        cells = dict(zip(header, values, strict=False))
+        if not any(_text(v) for v in values):
+            continue
+        own: list[str] = []
+        row = _row(number, cells, scheme, own)
+        for key in filter(None, (row.code and f"编号 {row.code}", f"姓名 {row.name}" if row.name else None)):
+            if key in seen:
+                own.append(t("roster.duplicate_in_file", other=seen[key], key=key))
+            seen.setdefault(key, number)
+        problems += [t("roster.row_error", row=number, reason=p) for p in own]
+        rows.append(row)
+    if problems:
+        raise RosterErrors(problems)
+    return rows
+
+
+def _row(number: int, cells: dict[str, Any], scheme: Scheme, problems: list[str]) -> RosterRow:
+    name = _text(cells.get("姓名"))
+    if not name:
+        problems.append(t("roster.name_required"))
+    return RosterRow(
+        row=number,
+        name=name,
+        code=_text(cells.get("编号")) or None,
+        category=_category(cells.get("类别"), scheme, problems),
+        migrant=_yes(cells.get("流动党员"), "流动党员", problems),
+        exempt=_yes(cells.get("免于积分"), "免于积分", problems),
+        joined=_date(cells.get("入党/转入日期"), "入党/转入日期", problems),
+        phone=_text(cells.get("手机号")) or None,
+    )
+
+
+async def import_roster(ctx: Context, branch_id: int, path: Path, actor: Actor) -> Imported:
+    """Import a roster into a branch in one transaction. A member already there (same 编号, or
+    same name) is skipped and reported, never changed."""
+    async with ctx.uow() as uow:
+        branch = await branch_of(uow, branch_id)
+        rows = parse_rows(read_table(path), ctx.schemes(branch.scheme))
+        added, skipped = 0, []
+        for row in rows:
+            existing = await uow.members.on_roster(branch.id, row.code, row.name)
+            if existing is not None:
+                skipped.append(t("roster.exists", name=row.name, code=row.code or "-", id=existing.id))
+                continue
+            await uow.members.add(_member(branch.id, row))
+            added += 1
+        await uow.audit.record(
+            actor.label,
+            "roster.import",
+            branch_id=branch.id,
+            subject=path.name,
+            details={"added": added, "skipped": len(skipped)},
+        )
+        await uow.commit()
+        return Imported(added, skipped)
+
+
+def _member(branch_id: int, row: RosterRow) -> MemberRow:
+    return MemberRow(
+        branch_id=branch_id,
+        code=row.code,
+        name=row.name,
+        category=row.category,
+        migrant=row.migrant,
+        exempt=row.exempt,
+        joined=row.joined,
+        phone=row.phone,
+    )
+
+
+def template_rows() -> Iterable[list[str]]:
+    yield COLUMNS

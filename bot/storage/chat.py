@@ -1,0 +1,97 @@
+"""Queries the chat use cases need: who is writing, which branch a chat is, the approval queue.
+
+Read-only except ``save_draft`` (an audit row holding a claim message whose item was not
+recognised, so a button press can finish it on any replica).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from bot.storage.schema import (
+    AuditRow,
+    BoundChat,
+    Branch,
+    ClaimEvidence,
+    ClaimRow,
+    Identity,
+    MemberRow,
+    RoleRow,
+)
+
+DRAFT_ACTION = "claim.unmatched"
+
+
+class ChatQueries:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def member_of_identity(self, platform: str, external_id: str) -> MemberRow | None:
+        query = (
+            select(MemberRow)
+            .join(Identity, Identity.member_id == MemberRow.id)
+            .where(Identity.platform == platform, Identity.external_id == external_id)
+        )
+        return (await self.session.scalars(query)).first()
+
+    async def identities(self, member_ids: Sequence[int], platform: str) -> dict[int, str]:
+        """Each member's account on ``platform`` (members without one are left out)."""
+        query = select(Identity.member_id, Identity.external_id).where(
+            Identity.member_id.in_(list(member_ids)), Identity.platform == platform
+        )
+        return {m: e for m, e in (await self.session.execute(query)).tuples()}
+
+    async def holders(self, branch: Branch, roles: Sequence[str]) -> list[int]:
+        """Members holding one of ``roles`` over the branch (its own, or committee staff)."""
+        query = select(RoleRow.member_id).where(
+            RoleRow.role.in_(list(roles)),
+            (RoleRow.branch_id == branch.id)
+            | ((RoleRow.committee_id == branch.committee_id) & RoleRow.committee_id.is_not(None)),
+        )
+        return sorted(set((await self.session.scalars(query)).all()))
+
+    async def chats_of(self, branch_id: int, platform: str) -> list[str]:
+        query = select(BoundChat.chat_id).where(
+            BoundChat.branch_id == branch_id, BoundChat.platform == platform
+        )
+        return list((await self.session.scalars(query.order_by(BoundChat.id))).all())
+
+    async def claim_with_names(self, claim_id: int) -> tuple[ClaimRow, str, str | None, int] | None:
+        """The claim, its member's name, the decider's name and how many evidence files it has."""
+        decider = aliased(MemberRow)
+        query = (
+            select(ClaimRow, MemberRow.name, decider.name)
+            .join(MemberRow, MemberRow.id == ClaimRow.member_id)
+            .outerjoin(decider, decider.id == ClaimRow.decided_by)
+            .where(ClaimRow.id == claim_id)
+        )
+        row = (await self.session.execute(query)).tuples().first()
+        if row is None:
+            return None
+        files = await self.session.scalars(select(ClaimEvidence.id).where(ClaimEvidence.claim_id == claim_id))
+        return row[0], row[1], row[2], len(files.all())
+
+    async def pending(self, branch_id: int, limit: int) -> list[int]:
+        """Ids of the branch's pending claims, oldest first."""
+        query = (
+            select(ClaimRow.id)
+            .where(ClaimRow.branch_id == branch_id, ClaimRow.status == "pending")
+            .order_by(ClaimRow.created_at, ClaimRow.id)
+            .limit(limit)
+        )
+        return list((await self.session.scalars(query)).all())
+
+    async def save_draft(self, actor: str, branch_id: int, details: dict[str, Any]) -> int:
+        row = AuditRow(actor=actor, action=DRAFT_ACTION, branch_id=branch_id, subject="", details=details)
+        self.session.add(row)
+        await self.session.flush()
+        return row.id
+
+    async def draft(self, draft_id: int) -> AuditRow | None:
+        row = await self.session.get(AuditRow, draft_id)
+        return row if row is not None and row.action == DRAFT_ACTION else None
