@@ -1,0 +1,86 @@
+"""Configuration: defaults without a file, errors with key and line, environment overrides."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.config import load_config
+from bot.scoring.tomlsource import TomlError
+
+
+def test_defaults_without_a_file(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    config = load_config(None, {})
+    assert config.database.url == "sqlite+aiosqlite:///partybot.db"
+    assert config.bot.locale == "zh-CN" and config.bot.timezone == "Asia/Shanghai"
+    assert config.bot.default_scheme == "twelve-point"
+    assert config.telegram.token.get_secret_value() == ""
+    assert config.server.port == 8080
+
+
+def test_a_file_sets_values(tmp_path):
+    path = tmp_path / "config.toml"
+    path.write_text('[bot]\nlocale = "en"\n\n[server]\nport = 9000\n', encoding="utf-8")
+    config = load_config(path, {})
+    assert (config.bot.locale, config.server.port) == ("en", 9000)
+
+
+def test_syntax_error_names_the_line(tmp_path):
+    path = tmp_path / "config.toml"
+    path.write_text('[bot]\nlocale = "en"\n[server\nport = 1\n', encoding="utf-8")
+    with pytest.raises(TomlError) as exc:
+        load_config(path, {})
+    [problem] = exc.value.problems
+    assert problem.line == 3 and problem.source == str(path)
+
+
+def test_unknown_key_names_the_key_and_line(tmp_path):
+    path = tmp_path / "config.toml"
+    path.write_text('[bot]\nlocale = "en"\n\n[database]\nurll = "sqlite://"\n', encoding="utf-8")
+    with pytest.raises(TomlError) as exc:
+        load_config(path, {})
+    assert [(p.key, p.line) for p in exc.value.problems] == [("database.urll", 5)]
+
+
+def test_wrong_type_names_the_key_and_line(tmp_path):
+    path = tmp_path / "config.toml"
+    path.write_text('[server]\nhost = "0.0.0.0"\nport = "eighty"\n', encoding="utf-8")
+    with pytest.raises(TomlError) as exc:
+        load_config(path, {})
+    assert [(p.key, p.line) for p in exc.value.problems] == [("server.port", 3)]
+
+
+def test_out_of_range_value_names_the_key_and_line(tmp_path):
+    path = tmp_path / "config.toml"
+    path.write_text('[server]\nport = 70000\n', encoding="utf-8")
+    with pytest.raises(TomlError) as exc:
+        load_config(path, {})
+    assert [(p.key, p.line) for p in exc.value.problems] == [("server.port", 2)]
+
+
+def test_environment_overrides_the_file(tmp_path):
+    path = tmp_path / "config.toml"
+    path.write_text('[database]\nurl = "sqlite+aiosqlite:///file.db"\necho = true\n', encoding="utf-8")
+    config = load_config(path, {"PARTYBOT_DATABASE__URL": "postgresql+asyncpg://db/partybot"})
+    assert config.database.url == "postgresql+asyncpg://db/partybot"
+    assert config.database.echo is True
+
+
+def test_environment_overrides_without_a_file(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    config = load_config(None, {"PARTYBOT_DATABASE__URL": "postgresql+asyncpg://db/x", "PARTYBOT_TELEGRAM__TOKEN": "123:abc"})
+    assert config.database.url == "postgresql+asyncpg://db/x"
+    assert config.telegram.token.get_secret_value() == "123:abc"
+
+
+def test_explicit_missing_file_is_an_error(tmp_path):
+    missing = tmp_path / "nowhere.toml"
+    with pytest.raises(TomlError) as exc:
+        load_config(missing, {})
+    assert str(missing) in str(exc.value)
+
+
+def test_missing_file_named_by_the_environment_is_an_error(tmp_path):
+    missing = tmp_path / "nowhere.toml"
+    with pytest.raises(TomlError):
+        load_config(None, {"PARTYBOT_CONFIG": str(missing)})
