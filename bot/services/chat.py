@@ -51,6 +51,8 @@ class ClaimView:
     decider: str | None
     reason: str | None
     evidence: int
+    #: The points the approval wrote to the ledger (the approver may have adjusted them).
+    granted: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,12 +133,12 @@ class ChatService:
             found = await ChatQueries(uow.session).claim_with_names(claim_id)
             if found is None:
                 return None
-            row, member, decider, files = found
+            row, member, decider, files, granted = found
             branch = await uow.branches.get(row.branch_id)
             item = self.ctx.schemes(branch.scheme).item(row.item) if branch is not None else None
             return ClaimView(
                 row.id, row.branch_id, row.member_id, member, item, row.item, row.points,
-                row.effective_date, row.note, row.status, decider, row.decision_reason, files,
+                row.effective_date, row.note, row.status, decider, row.decision_reason, files, granted,
             )  # fmt: skip
 
     async def pending(self, branch_id: int, limit: int = 10) -> list[ClaimView]:

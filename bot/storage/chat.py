@@ -20,6 +20,7 @@ from bot.storage.schema import (
     ClaimEvidence,
     ClaimRow,
     Identity,
+    LedgerEntry,
     MemberRow,
     RoleRow,
 )
@@ -61,8 +62,11 @@ class ChatQueries:
         )
         return list((await self.session.scalars(query.order_by(BoundChat.id))).all())
 
-    async def claim_with_names(self, claim_id: int) -> tuple[ClaimRow, str, str | None, int] | None:
-        """The claim, its member's name, the decider's name and how many evidence files it has."""
+    async def claim_with_names(
+        self, claim_id: int
+    ) -> tuple[ClaimRow, str, str | None, int, float | None] | None:
+        """The claim, its member's name, the decider's name, how many evidence files it has and
+        the points its ledger entry granted (None before approval)."""
         decider = aliased(MemberRow)
         query = (
             select(ClaimRow, MemberRow.name, decider.name)
@@ -74,7 +78,8 @@ class ChatQueries:
         if row is None:
             return None
         files = await self.session.scalars(select(ClaimEvidence.id).where(ClaimEvidence.claim_id == claim_id))
-        return row[0], row[1], row[2], len(files.all())
+        granted = await self.session.scalar(select(LedgerEntry.points).where(LedgerEntry.claim_id == claim_id))
+        return row[0], row[1], row[2], len(files.all()), granted
 
     async def pending(self, branch_id: int, limit: int) -> list[int]:
         """Ids of the branch's pending claims, oldest first."""

@@ -1,0 +1,1 @@
+"""Use cases for every chat channel: a neutral ``Incoming`` in, neutral ``Reply`` objects out."""

@@ -1,0 +1,114 @@
+"""审批: the buttons on an approval card (通过 / 驳回 / 调整分值), ``/reject`` and ``/pending``.
+
+Every press is checked again on the server (role, own claim, claim state); the data in a
+button is only the claim id and the choice.
+"""
+
+from __future__ import annotations
+
+from bot.handlers.cards import (
+    REJECT_REASONS,
+    card_buttons,
+    card_text,
+    number,
+    point_buttons,
+    reason_buttons,
+    role_names,
+)
+from bot.handlers.context import Deps
+from bot.handlers.types import ALERT, EDIT, NOTICE, Incoming, Reply, quoting, to_chat
+from bot.i18n import t
+from bot.services.chat import ClaimView, Person
+from bot.services.claims import Decision
+from bot.services.errors import NotFound
+
+
+async def _decider(inc: Incoming, deps: Deps, claim_id: int) -> tuple[ClaimView, Person]:
+    """The claim and the presser, if the presser may decide it (raises the refusal otherwise)."""
+    view = await deps.chat.claim(claim_id)
+    if view is None:
+        raise NotFound("claim.unknown", claim=claim_id)
+    person = await deps.chat.person(inc.platform, inc.user, view.branch_id)
+    if person is None:
+        raise NotFound("chat.not_linked_press")
+    await deps.chat.check_decider(claim_id, person.actor)
+    return view, person
+
+
+async def approve(inc: Incoming, deps: Deps, args: str) -> list[Reply]:
+    """``a:<claim>``: approve at the claimed points."""
+    view, person = await _decider(inc, deps, int(args))
+    return await _outcome(inc, deps, await deps.claims.approve(view.id, person.actor))
+
+
+async def adjust(inc: Incoming, deps: Deps, args: str) -> list[Reply]:
+    """``j:<claim>`` shows the item's allowed points; ``j:<claim>:<points>`` approves with them."""
+    claim_id, _, points = args.partition(":")
+    view, person = await _decider(inc, deps, int(claim_id))
+    if view.status != "pending":
+        return await _outcome(inc, deps, Decision(view.id, view.status, changed=False))
+    if points:
+        return await _outcome(inc, deps, await deps.claims.approve(view.id, person.actor, float(points)))
+    if view.item is None or view.item.points is not None:
+        return [Reply(t("chat.points_fixed", points=number(view.points)), to=ALERT)]
+    prompt = t("chat.pick_points", low=number(view.item.min), high=number(view.item.max))
+    return [Reply(card_text(view) + "\n" + prompt, point_buttons(view.id, view.item), EDIT)]
+
+
+async def reject(inc: Incoming, deps: Deps, args: str) -> list[Reply]:
+    """``r:<claim>`` asks for a reason; ``r:<claim>:<n>`` rejects with preset reason n."""
+    claim_id, _, pick = args.partition(":")
+    view, person = await _decider(inc, deps, int(claim_id))
+    if view.status != "pending":
+        return await _outcome(inc, deps, Decision(view.id, view.status, changed=False))
+    if not pick:
+        prompt = t("chat.pick_reason", id=view.id)
+        return [Reply(card_text(view) + "\n" + prompt, reason_buttons(view.id), EDIT)]
+    reason = t(REJECT_REASONS[int(pick)])
+    return await _outcome(inc, deps, await deps.claims.reject(view.id, person.actor, reason))
+
+
+async def back(inc: Incoming, deps: Deps, args: str) -> list[Reply]:
+    """``b:<claim>``: show the card again (leave the reason or points choice)."""
+    view = await deps.chat.claim(int(args))
+    if view is None:
+        raise NotFound("claim.unknown", claim=args)
+    return [Reply(card_text(view), card_buttons(view), EDIT)]
+
+
+async def reject_command(inc: Incoming, deps: Deps, args: str) -> list[Reply]:
+    """``/reject <claim> <reason>`` or ``驳回 <claim> <reason>``: a reason in the approver's words."""
+    claim_id, _, reason = args.partition(" ")
+    if not claim_id.isdigit():
+        return [Reply(t("chat.reject_usage"), to=quoting(inc.message))]
+    view, person = await _decider(inc, deps, int(claim_id))
+    return await _outcome(inc, deps, await deps.claims.reject(view.id, person.actor, reason.strip()))
+
+
+async def _outcome(inc: Incoming, deps: Deps, decision: Decision) -> list[Reply]:
+    """Edit the card to show the outcome; tell the presser and, privately, the member."""
+    view = await deps.chat.claim(decision.claim_id)
+    assert view is not None
+    shown = EDIT if inc.pressed else quoting(inc.message)
+    card = Reply(card_text(view), card_buttons(view), shown)
+    if not decision.changed:
+        return [card, Reply(t("chat.already_decided", status=t(f"chat.state.{view.status}")), to=ALERT)]
+    accounts = await deps.chat.accounts([view.member_id], inc.platform)
+    told = [Reply(card_text(view), to=to_chat(accounts[view.member_id]))] if view.member_id in accounts else []
+    done = [Reply(t(f"chat.done.{view.status}", id=view.id), to=NOTICE)] if inc.pressed else []
+    return [card, *done, *told]
+
+
+async def pending(inc: Incoming, deps: Deps, args: str) -> list[Reply]:
+    """``/pending`` (待审核): the approver's queue, oldest first, each with its buttons."""
+    where = await deps.chat.where(inc.platform, inc.user, inc.chat, inc.private)
+    if where.branch is None or where.person is None:
+        return [Reply(t("chat.unbound" if where.branch is None else "chat.not_linked"), to=quoting(inc.message))]
+    approvers = deps.chat.scheme(where.branch).approvers
+    if not where.person.roles & set(approvers):
+        return [Reply(t("chat.not_approver", roles=role_names(approvers)))]
+    queue = await deps.chat.pending(where.branch.id)
+    if not queue:
+        return [Reply(t("chat.queue_empty"), to=quoting(inc.message))]
+    head = Reply(t("chat.queue_head", count=len(queue)), to=quoting(inc.message))
+    return [head, *(Reply(card_text(v), card_buttons(v)) for v in queue)]

@@ -1,0 +1,23 @@
+"""/start and /help (帮助): what the bot does here, for this person's role."""
+
+from __future__ import annotations
+
+from bot.handlers.context import Deps
+from bot.handlers.types import Incoming, Reply, quoting
+from bot.i18n import t
+
+
+async def help_(inc: Incoming, deps: Deps, args: str) -> list[Reply]:
+    where = await deps.chat.where(inc.platform, inc.user, inc.chat, inc.private)
+    lines = [t("chat.help.intro")]
+    if where.branch is None:
+        lines.append(t("chat.help.unbound") if not inc.private else t("chat.help.unlinked"))
+    else:
+        lines.append(t("chat.help.branch", branch=where.branch.name, scheme=deps.chat.scheme(where.branch).name))
+    if where.person is None and where.branch is not None:
+        lines.append(t("chat.help.unlinked"))
+    if where.person is not None:
+        lines.append(t("chat.help.member", name=where.person.name))
+        if where.branch is not None and where.person.roles & set(deps.chat.scheme(where.branch).approvers):
+            lines.append(t("chat.help.approver"))
+    return [Reply("\n\n".join(lines), to=quoting(inc.message))]

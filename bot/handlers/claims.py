@@ -1,0 +1,81 @@
+"""申报: a member declares an item, with a photo as evidence; the approval card goes out."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from bot.handlers.cards import card_buttons, card_text
+from bot.handlers.context import Deps
+from bot.handlers.parse import match_item, parse_date
+from bot.handlers.types import ALERT, EDIT, Button, Incoming, Reply, quoting, rows, to_chat
+from bot.i18n import t
+from bot.scoring.model import Item
+from bot.services.chat import Person, check_open
+from bot.services.claims import SubmitClaim
+from bot.services.common import Source
+from bot.storage.schema import Branch
+
+
+async def claim(inc: Incoming, deps: Deps, args: str) -> list[Reply]:
+    """``/claim 志愿服务 3月5日 说明`` or ``申报 ...``, with an optional photo."""
+    where = await deps.chat.where(inc.platform, inc.user, inc.chat, inc.private)
+    if where.branch is None or where.person is None:
+        return [Reply(t("chat.unbound" if where.branch is None else "chat.not_linked"), to=quoting(inc.message))]
+    day, rest = parse_date(args, deps.today())
+    if day is None:
+        return [Reply(t("chat.bad_date"), to=quoting(inc.message))]
+    check_open(day, deps.today())
+    items = deps.chat.scheme(where.branch).claimable_items()
+    match = match_item(rest, items)
+    if match.item is None:
+        return [await _offer_items(inc, deps, where.person, where.branch, day, args, match.candidates)]
+    evidence = (inc.photo,) if inc.photo else ()
+    return await submit(inc, deps, where.person, where.branch, match.item.code, day, args, evidence)
+
+
+async def _offer_items(
+    inc: Incoming, deps: Deps, person: Person, branch: Branch, day: date, text: str, items: tuple[Item, ...]
+) -> Reply:
+    """Keep the message as a draft and offer the candidate items as buttons."""
+    details = {
+        "member": person.member_id, "text": text, "date": day.isoformat(), "chat": inc.chat,
+        "message": inc.message, "evidence": [inc.photo] if inc.photo else [],
+    }  # fmt: skip
+    draft = await deps.chat.save_draft(person, branch.id, details)
+    buttons = [Button(i.name if len(i.name) <= 16 else i.aliases[0] if i.aliases else i.code, f"i:{draft}:{i.code}")
+               for i in items]  # fmt: skip
+    key = "chat.pick_item" if text.strip() else "chat.claim_usage"
+    return Reply(t(key), rows(buttons), to=quoting(inc.message))
+
+
+async def pick_item(inc: Incoming, deps: Deps, args: str) -> list[Reply]:
+    """Button ``i:<draft>:<item>``: the member picked the item for a draft claim."""
+    draft_id, _, code = args.partition(":")
+    draft = await deps.chat.draft(int(draft_id))
+    if draft is None:
+        return [Reply(t("chat.stale_button"), to=ALERT)]
+    person = await deps.chat.person(inc.platform, inc.user, draft.branch_id)
+    if person is None or person.member_id != draft.member_id:
+        return [Reply(t("chat.not_your_draft"), to=ALERT)]
+    branch = await deps.chat.branch(draft.branch_id)
+    src = Incoming(inc.platform, inc.user, draft.chat, inc.private, message=draft.message)
+    replies = await submit(src, deps, person, branch, code, draft.day, draft.text, draft.evidence)
+    return [Reply(r.text, r.buttons, EDIT) if r.to == quoting(draft.message) else r for r in replies]
+
+
+async def submit(
+    inc: Incoming, deps: Deps, person: Person, branch: Branch, code: str, day: date, note: str,
+    evidence: tuple[str, ...],
+) -> list[Reply]:  # fmt: skip
+    """Submit the claim; the card goes to the group, or to the approvers privately."""
+    source = Source(inc.platform, inc.chat, inc.message)
+    cmd = SubmitClaim(branch.id, person.member_id, code, day, note=note, evidence=evidence, source=source)
+    submitted = await deps.claims.submit(cmd)
+    view = await deps.chat.claim(submitted.claim_id)
+    assert view is not None
+    card = (card_text(view), card_buttons(view))
+    if not inc.private and branch.settings.get("approvals", "group") == "group":
+        return [Reply(*card, to=quoting(inc.message))]
+    approvers = await deps.chat.approvers(branch, inc.platform)
+    sent = [Reply(*card, to=to_chat(a)) for a in approvers if a != inc.user]
+    return [Reply(t("chat.claim_sent", id=view.id), to=quoting(inc.message)), *sent]

@@ -1,0 +1,66 @@
+"""Every command and button, registered in one visible place, and the one entry point.
+
+``handle(incoming, deps, bot_name)`` returns the replies for a channel to render. A
+redelivered update (same platform and update id) gets nothing and changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from bot.handlers import approvals, basic, claims
+from bot.handlers.cards import explain
+from bot.handlers.context import Deps
+from bot.handlers.parse import parse_command
+from bot.handlers.types import ALERT, Incoming, Reply, quoting
+from bot.i18n import t
+from bot.services.errors import DomainError
+
+Handler = Callable[[Incoming, Deps, str], Awaitable[list[Reply]]]
+
+#: Commands by name; Chinese keywords map onto these names in ``parse.KEYWORDS``.
+COMMANDS: dict[str, Handler] = {
+    "start": basic.help_,
+    "help": basic.help_,
+    "claim": claims.claim,
+    "pending": approvals.pending,
+    "reject": approvals.reject_command,
+}
+
+#: Buttons by the prefix of their data, ``<prefix>:<args>``.
+BUTTONS: dict[str, Handler] = {
+    "a": approvals.approve,
+    "r": approvals.reject,
+    "j": approvals.adjust,
+    "b": approvals.back,
+    "i": claims.pick_item,
+}
+
+
+async def handle(inc: Incoming, deps: Deps, bot_name: str = "") -> list[Reply]:
+    if inc.update is not None and not await deps.chat.first_time(inc.platform, inc.update):
+        return []
+    try:
+        if inc.data is not None:
+            return await _press(inc, deps, inc.data)
+        return await _message(inc, deps, bot_name)
+    except DomainError as err:
+        return [Reply(explain(err), to=ALERT if inc.pressed else quoting(inc.message))]
+
+
+async def _press(inc: Incoming, deps: Deps, data: str) -> list[Reply]:
+    prefix, _, args = data.partition(":")
+    handler = BUTTONS.get(prefix)
+    if handler is None or not args:
+        return [Reply(t("chat.stale_button"), to=ALERT)]
+    try:
+        return await handler(inc, deps, args)
+    except (ValueError, IndexError):  # data not made by this bot, or from an older layout
+        return [Reply(t("chat.stale_button"), to=ALERT)]
+
+
+async def _message(inc: Incoming, deps: Deps, bot_name: str) -> list[Reply]:
+    command = parse_command(inc.text, bot_name)
+    if command is None or command.name not in COMMANDS:
+        return [Reply(t("chat.unknown_command"), to=quoting(inc.message))] if inc.private else []
+    return await COMMANDS[command.name](inc, deps, command.args)

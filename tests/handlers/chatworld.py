@@ -1,0 +1,106 @@
+"""A branch bound to a Telegram group, with linked accounts, for the chat tests."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from bot.handlers.context import Deps
+from bot.scoring.loader import load_scheme_text
+from bot.scoring.model import Scheme
+from bot.services.common import Context
+from bot.storage import Database
+from bot.storage.schema import MemberRow
+
+SCHEME_TOML = """
+id = "chat-test"
+name = "测试方案"
+kind = "additive"
+base = 12
+approvers = ["secretary", "recorder"]
+[[items]]
+code = "volunteer"
+name = "志愿服务"
+kind = "bonus"
+points = 1
+clause = "二(二)2(2) 每次加1分"
+aliases = ["志愿者", "义务劳动"]
+[[items]]
+code = "key_work"
+name = "重点工作"
+kind = "bonus"
+min = 1
+max = 3
+aliases = ["乡村振兴"]
+[[items]]
+code = "award_township"
+name = "受乡级表彰"
+kind = "bonus"
+points = 2
+aliases = ["表彰"]
+[[items]]
+code = "award_county"
+name = "受县级表彰"
+kind = "bonus"
+points = 3
+aliases = ["表彰"]
+[[items]]
+code = "dues_late"
+name = "不按时交纳党费"
+kind = "deduction"
+points = -3
+source = "recorder"
+"""
+
+TODAY = date(2026, 3, 10)
+GROUP = "-1001"
+#: Telegram user ids of the people in the branch; STRANGER is linked to nobody.
+SECRETARY, RECORDER, ALICE, BOB, STRANGER = "100", "101", "200", "201", "999"
+
+
+def chat_scheme() -> Scheme:
+    return load_scheme_text(SCHEME_TOML, "chat-test.toml")
+
+
+@dataclass
+class ChatWorld:
+    db: Database
+    deps: Deps
+    branch_id: int
+    ids: dict[str, int]
+
+    async def ledger(self) -> list[tuple[int, str, float]]:
+        """(member id, item, points) of every ledger entry."""
+        rows = []
+        async with self.db.uow() as uow:
+            for member_id in self.ids.values():
+                rows += [(e.member_id, e.item, e.points) for e in await uow.ledger.of_member(member_id)]
+        return sorted(rows)
+
+    async def status(self, claim_id: int) -> str:
+        async with self.db.uow() as uow:
+            return await uow.claims.status(claim_id)
+
+    async def set_branch(self, **settings: object) -> None:
+        async with self.db.uow() as uow:
+            branch = await uow.branches.get(self.branch_id)
+            assert branch is not None
+            branch.settings = {**branch.settings, **settings}
+            await uow.commit()
+
+
+async def make_chat_world(db: Database) -> ChatWorld:
+    scheme = chat_scheme()
+    async with db.uow() as uow:
+        branch = await uow.branches.add("第一党支部", "chat-test")
+        await uow.branches.bind_chat(branch.id, "telegram", GROUP)
+        ids: dict[str, int] = {}
+        for account, name in ((SECRETARY, "王书记"), (RECORDER, "赵积分员"), (ALICE, "张三"), (BOB, "李四")):
+            member = await uow.members.add(MemberRow(branch_id=branch.id, name=name))
+            await uow.members.link(member.id, "telegram", account)
+            ids[account] = member.id
+        await uow.members.grant(ids[SECRETARY], "secretary", branch_id=branch.id)
+        await uow.members.grant(ids[RECORDER], "recorder", branch_id=branch.id)
+        await uow.commit()
+    deps = Deps.of(Context(db.uow, lambda _id: scheme), today=lambda: TODAY)
+    return ChatWorld(db, deps, branch.id, ids)

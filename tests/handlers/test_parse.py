@@ -1,0 +1,52 @@
+from datetime import date
+
+from bot.handlers.parse import Command, match_item, parse_command, parse_date
+from handlers.chatworld import chat_scheme
+
+TODAY = date(2026, 3, 10)
+
+
+def test_slash_command_with_and_without_the_bot_name() -> None:
+    assert parse_command("/claim 志愿服务", "PartyBot") == Command("claim", "志愿服务")
+    assert parse_command("/Claim@partybot  志愿服务 3月5日", "PartyBot") == Command("claim", "志愿服务 3月5日")
+    assert parse_command("/pending@PartyBot", "PartyBot") == Command("pending", "")
+
+
+def test_a_command_for_another_bot_is_not_ours() -> None:
+    assert parse_command("/claim@OtherBot 志愿服务", "PartyBot") is None
+
+
+def test_chinese_keywords() -> None:
+    assert parse_command("申报 志愿服务 3月5日", "") == Command("claim", "志愿服务 3月5日")
+    assert parse_command("申报：志愿服务", "") == Command("claim", "志愿服务")
+    assert parse_command("我的积分", "") == Command("me", "")
+    assert parse_command("待审核", "") == Command("pending", "")
+    assert parse_command("帮助", "") == Command("help", "")
+    assert parse_command("今天天气不错", "") is None
+
+
+def test_dates() -> None:
+    assert parse_date("志愿服务 2026-03-05 清扫", TODAY) == (date(2026, 3, 5), "志愿服务 清扫")
+    assert parse_date("志愿服务 3月5日", TODAY)[0] == date(2026, 3, 5)
+    assert parse_date("志愿服务 3/5", TODAY)[0] == date(2026, 3, 5)
+    assert parse_date("昨天 志愿服务", TODAY)[0] == date(2026, 3, 9)
+    assert parse_date("志愿服务", TODAY) == (TODAY, "志愿服务")
+    assert parse_date("志愿服务 2月30日", TODAY)[0] is None
+
+
+def test_item_by_code_name_or_alias() -> None:
+    items = chat_scheme().claimable_items()
+    assert match_item("volunteer 清扫", items).item.code == "volunteer"  # type: ignore[union-attr]
+    assert match_item("参加志愿服务活动", items).item.code == "volunteer"  # type: ignore[union-attr]
+    assert match_item("做了义务劳动", items).item.code == "volunteer"  # type: ignore[union-attr]
+    assert match_item("受县级表彰", items).item.code == "award_county"  # type: ignore[union-attr]
+
+
+def test_ambiguous_item_offers_the_candidates_and_unknown_offers_all() -> None:
+    items = chat_scheme().claimable_items()
+    ambiguous = match_item("获得表彰", items)
+    assert ambiguous.item is None
+    assert [i.code for i in ambiguous.candidates] == ["award_township", "award_county"]
+    unknown = match_item("打扫卫生", items)
+    assert unknown.item is None
+    assert [i.code for i in unknown.candidates] == ["volunteer", "key_work", "award_township", "award_county"]
