@@ -37,6 +37,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         # scheme files
         "scheme.unknown": "没有名为 “{id}” 的积分方案。可用方案: {known}",
         "scheme.extends_loop": "方案继承出现循环: {chain}",
+        "scheme.locked": "{key} 是原方案文件规定的上限, 支部方案不能修改",
         "scheme.ok": "方案文件有效: {id} {name} ({items} 个积分项)",
         # explanation lines
         "explain.base": "基础分 {points}",
@@ -227,6 +228,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "input.errors": "the input has {count} error(s); nothing was scored:",
         "scheme.unknown": "no scheme named \"{id}\". Available: {known}",
         "scheme.extends_loop": "scheme inheritance loops: {chain}",
+        "scheme.locked": "{key} is a limit set by the source document; a branch scheme may not change it",
         "scheme.ok": "scheme file is valid: {id} {name} ({items} items)",
         "explain.base": "base {points}",
         "explain.item": "{name} ({code}) x{count}: {points}",

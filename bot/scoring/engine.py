@@ -108,6 +108,8 @@ def _alerts(scheme: Scheme, attendance: list[Attendance], results: list[Result])
     for a in attendance:
         months_by_member.setdefault(a.member, {}).setdefault(a.date.month, set()).add(a.status)
     for result in results:
+        if result.exempt:
+            continue
         months = months_by_member.get(result.id, {})
         for alert in scheme.alerts:
             streak = _absent_streak(months)

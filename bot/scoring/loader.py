@@ -17,7 +17,7 @@ from pydantic import ValidationError
 
 from bot.i18n import t
 from bot.scoring.model import Scheme
-from bot.scoring.tomlsource import TomlError, TomlProblem, parse, problems_from_validation
+from bot.scoring.tomlsource import TomlError, TomlProblem, line_of, locate, parse, problems_from_validation
 
 
 def preset_ids() -> list[str]:
@@ -50,24 +50,42 @@ def _merge(parent: dict[str, Any], child: dict[str, Any]) -> dict[str, Any]:
     return merged
 
 
-def _resolve(data: dict[str, Any], source: str, chain: tuple[str, ...]) -> dict[str, Any]:
+def _resolve(data: dict[str, Any], source: str, chain: tuple[str, ...]) -> tuple[dict[str, Any], list[str]]:
+    """Merge ``data`` onto the scheme it extends; returns the result and the locked keys it tried to change."""
     parent_id = data.pop("extends", None)
     if parent_id is None:
-        return data
+        return data, []
     if parent_id in chain:
         raise TomlError([TomlProblem(source, "extends", None, t("scheme.extends_loop", chain=" -> ".join((*chain, parent_id))))])
-    parent = _resolve(parse(_preset_text(parent_id), f"{parent_id}.toml"), parent_id, (*chain, parent_id))
+    parent, _ = _resolve(parse(_preset_text(parent_id), f"{parent_id}.toml"), parent_id, (*chain, parent_id))
+    locked = [*parent.get("locked", []), "locked"]
+    changed = [key for key in locked if _has(data, key.split("."))]
     removed = set(data.pop("remove_items", []))
     merged = _merge(parent, data)
+    merged["locked"] = parent.get("locked", [])
     merged["items"] = [i for i in merged.get("items", []) if i.get("code") not in removed]
-    return merged
+    return merged, changed
+
+
+def _has(data: dict[str, Any], path: list[str]) -> bool:
+    for part in path:
+        if not isinstance(data, dict) or part not in data:
+            return False
+        data = data[part]
+    return True
 
 
 def load_scheme_text(text: str, source: str) -> Scheme:
     """Parse and validate one scheme document; raises TomlError naming key and line."""
     own = parse(text, source)
     own_items = [i.get("code") for i in own.get("items", []) if isinstance(i, dict)]
-    data = _resolve(dict(own), source, (str(own.get("id", source)),))
+    data, changed = _resolve(dict(own), source, (str(own.get("id", source)),))
+    if changed:
+        positions = locate(text)
+        raise TomlError([
+            TomlProblem(source, key, line_of(positions, tuple(key.split("."))), t("scheme.locked", key=key))
+            for key in changed
+        ])
     try:
         return Scheme.model_validate(data)
     except ValidationError as exc:

@@ -302,6 +302,8 @@ class Scheme(_Strict):
     branch: BranchRules | None = None
     publicity: Publicity = Field(default_factory=Publicity)
     redemption: Redemption = Field(default_factory=Redemption)
+    #: Dotted keys a file that ``extends`` this scheme may not change (limits the source document sets).
+    locked: list[str] = Field(default_factory=list)
     _by_code: dict[str, Item] = PrivateAttr(default_factory=dict)
 
     def model_post_init(self, context: Any, /) -> None:

@@ -101,12 +101,21 @@ def parse(text: str, source: str) -> dict[str, Any]:
 def problems_from_validation(errors: Sequence[Mapping[str, Any]], text: str, source: str) -> list[TomlProblem]:
     """Turn pydantic ``ValidationError.errors()`` into problems with key paths and lines."""
     positions = locate(text)
-    found = []
+    found: dict[str, TomlProblem] = {}
     for err in errors:
-        loc = tuple(p for p in err.get("loc", ()) if not (isinstance(p, str) and p.startswith("function-")))
+        loc = tuple(p for p in err.get("loc", ()) if not _is_type_tag(p))
         key = ".".join(str(p) if isinstance(p, str) else f"[{p}]" for p in loc).replace(".[", "[")
-        found.append(TomlProblem(source, key, line_of(positions, loc), _message(err)))
-    return found
+        # A value that fits no member of a union fails once per member: report the key once.
+        found.setdefault(key, TomlProblem(source, key, line_of(positions, loc), _message(err)))
+    return list(found.values())
+
+
+_TYPE_TAGS = {"int", "float", "str", "bool", "none", "list", "dict"}
+
+
+def _is_type_tag(part: str | int) -> bool:
+    """pydantic's names for union members and validators in an error's location, which are no keys."""
+    return isinstance(part, str) and (part in _TYPE_TAGS or part.startswith(("function-", "literal[")))
 
 
 def _message(err: Mapping[str, Any]) -> str:

@@ -289,3 +289,11 @@ def test_half_year_publicity_scores_the_first_half():
     r = score_of(base=True, since=day(1, 1), until=day(6, 30), final=False)
     # dues 6 + theme_day 6 + party_class 6 + general_meeting 6 + org_life_meeting 3 + pledge 3
     assert r.score == 30
+
+
+def test_no_absence_alert_for_an_exempt_member():
+    """二(一): 75周岁以上或身体不便的, 经支部同意不实行积分制管理 — nothing to score, nothing to flag."""
+    absences = [att("theme_day", "absent", month) for month in range(1, 7)]
+    report = run("base-incentive", [member(exempt=True)], attendance=absences)
+    assert report.members[0].exempt
+    assert report.members[0].alerts == []

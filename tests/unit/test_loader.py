@@ -200,3 +200,34 @@ def test_load_scheme_reads_a_file(tmp_path):
     path.write_text('extends = "pioneer-index"\nid = "mine"\nname = "我的先锋指数"\nbase = 70\n', encoding="utf-8")
     scheme = load_scheme(str(path))
     assert (scheme.id, scheme.base) == ("mine", 70)
+
+
+def test_a_branch_file_may_not_raise_a_limit_the_document_sets():
+    """branch-star 四: 评议项得分按照不高于30%的比例计入总分 — the limit itself is locked."""
+    text = (
+        'extends = "branch-star"\nid = "branch-star-x"\nname = "x"\n\n'
+        "[branch]\nevaluation_weight_max = 0.5\nevaluation_weight = 0.4\nself_weight = 0.6\n"
+    )
+    with pytest.raises(TomlError) as caught:
+        load_scheme_text(text, "x.toml")
+    [problem] = caught.value.problems
+    assert problem.key == "branch.evaluation_weight_max"
+    assert problem.line == 6
+    assert "不能修改" in problem.message
+
+
+def test_a_branch_file_may_lower_the_evaluation_weight():
+    text = 'extends = "branch-star"\nid = "branch-star-y"\nname = "y"\n[branch]\nevaluation_weight = 0.2\nself_weight = 0.8\n'
+    scheme = load_scheme_text(text, "y.toml")
+    assert scheme.branch is not None
+    assert scheme.branch.evaluation_weight == 0.2
+    assert scheme.branch.evaluation_weight_max == 0.3
+
+
+def test_a_value_of_the_wrong_type_is_reported_once_at_its_own_key():
+    text = 'id = "x"\nname = "y"\nkind = "additive"\n[[items]]\ncode = "a"\nname = "b"\nkind = "bonus"\npoints = "x"\n'
+    with pytest.raises(TomlError) as caught:
+        load_scheme_text(text, "x.toml")
+    [problem] = caught.value.problems
+    assert problem.key == "items[0].points"
+    assert problem.line == 8
