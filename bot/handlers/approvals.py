@@ -94,7 +94,9 @@ async def _outcome(inc: Incoming, deps: Deps, decision: Decision) -> list[Reply]
     if not decision.changed:
         return [card, Reply(t("chat.already_decided", status=t(f"chat.state.{view.status}")), to=ALERT)]
     accounts = await deps.chat.accounts([view.member_id], inc.platform)
-    told = [Reply(card_text(view), to=to_chat(accounts[view.member_id]))] if view.member_id in accounts else []
+    told = (
+        [Reply(card_text(view), to=to_chat(accounts[view.member_id]))] if view.member_id in accounts else []
+    )
     done = [Reply(t(f"chat.done.{view.status}", id=view.id), to=NOTICE)] if inc.pressed else []
     return [card, *done, *told]
 
@@ -103,7 +105,9 @@ async def pending(inc: Incoming, deps: Deps, args: str) -> list[Reply]:
     """``/pending`` (待审核): the approver's queue, oldest first, each with its buttons."""
     where = await deps.chat.where(inc.platform, inc.user, inc.chat, inc.private)
     if where.branch is None or where.person is None:
-        return [Reply(t("chat.unbound" if where.branch is None else "chat.not_linked"), to=quoting(inc.message))]
+        return [
+            Reply(t("chat.unbound" if where.branch is None else "chat.not_linked"), to=quoting(inc.message))
+        ]
     approvers = deps.chat.scheme(where.branch).approvers
     if not where.person.roles & set(approvers):
         return [Reply(t("chat.not_approver", roles=role_names(approvers)))]

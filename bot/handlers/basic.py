@@ -13,7 +13,9 @@ async def help_(inc: Incoming, deps: Deps, args: str) -> list[Reply]:
     if where.branch is None:
         lines.append(t("chat.help.unbound") if not inc.private else t("chat.help.unlinked"))
     else:
-        lines.append(t("chat.help.branch", branch=where.branch.name, scheme=deps.chat.scheme(where.branch).name))
+        lines.append(
+            t("chat.help.branch", branch=where.branch.name, scheme=deps.chat.scheme(where.branch).name)
+        )
     if where.person is None and where.branch is not None:
         lines.append(t("chat.help.unlinked"))
     if where.person is not None:

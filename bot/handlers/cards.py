@@ -20,6 +20,11 @@ def number(value: float | int | None) -> str:
     return str(int(value)) if float(value).is_integer() else f"{value:g}"
 
 
+def short_name(item: Item) -> str:
+    """A label that fits a button: the name, or its first alias when the name is long."""
+    return item.name if len(item.name) <= 16 or not item.aliases else item.aliases[0]
+
+
 def card_text(view: ClaimView) -> str:
     lines = [
         t("chat.card.title", id=view.id),

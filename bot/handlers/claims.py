@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from bot.handlers.cards import card_buttons, card_text
+from bot.handlers.cards import card_buttons, card_text, short_name
 from bot.handlers.context import Deps
 from bot.handlers.parse import match_item, parse_date
 from bot.handlers.types import ALERT, EDIT, Button, Incoming, Reply, quoting, rows, to_chat
@@ -20,7 +20,9 @@ async def claim(inc: Incoming, deps: Deps, args: str) -> list[Reply]:
     """``/claim 志愿服务 3月5日 说明`` or ``申报 ...``, with an optional photo."""
     where = await deps.chat.where(inc.platform, inc.user, inc.chat, inc.private)
     if where.branch is None or where.person is None:
-        return [Reply(t("chat.unbound" if where.branch is None else "chat.not_linked"), to=quoting(inc.message))]
+        return [
+            Reply(t("chat.unbound" if where.branch is None else "chat.not_linked"), to=quoting(inc.message))
+        ]
     day, rest = parse_date(args, deps.today())
     if day is None:
         return [Reply(t("chat.bad_date"), to=quoting(inc.message))]
@@ -42,8 +44,7 @@ async def _offer_items(
         "message": inc.message, "evidence": [inc.photo] if inc.photo else [],
     }  # fmt: skip
     draft = await deps.chat.save_draft(person, branch.id, details)
-    buttons = [Button(i.name if len(i.name) <= 16 else i.aliases[0] if i.aliases else i.code, f"i:{draft}:{i.code}")
-               for i in items]  # fmt: skip
+    buttons = [Button(short_name(i), f"i:{draft}:{i.code}") for i in items]
     key = "chat.pick_item" if text.strip() else "chat.claim_usage"
     return Reply(t(key), rows(buttons), to=quoting(inc.message))
 

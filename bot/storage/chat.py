@@ -78,7 +78,9 @@ class ChatQueries:
         if row is None:
             return None
         files = await self.session.scalars(select(ClaimEvidence.id).where(ClaimEvidence.claim_id == claim_id))
-        granted = await self.session.scalar(select(LedgerEntry.points).where(LedgerEntry.claim_id == claim_id))
+        granted = await self.session.scalar(
+            select(LedgerEntry.points).where(LedgerEntry.claim_id == claim_id)
+        )
         return row[0], row[1], row[2], len(files.all()), granted
 
     async def pending(self, branch_id: int, limit: int) -> list[int]:

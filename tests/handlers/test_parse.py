@@ -8,7 +8,9 @@ TODAY = date(2026, 3, 10)
 
 def test_slash_command_with_and_without_the_bot_name() -> None:
     assert parse_command("/claim 志愿服务", "PartyBot") == Command("claim", "志愿服务")
-    assert parse_command("/Claim@partybot  志愿服务 3月5日", "PartyBot") == Command("claim", "志愿服务 3月5日")
+    assert parse_command("/Claim@partybot  志愿服务 3月5日", "PartyBot") == Command(
+        "claim", "志愿服务 3月5日"
+    )
     assert parse_command("/pending@PartyBot", "PartyBot") == Command("pending", "")
 
 

@@ -1,0 +1,148 @@
+"""The Telegram channel (python-telegram-bot 22): translation only, no business rule.
+
+An ``Update`` becomes an ``Incoming``; the replies of ``bot.handlers.router.handle`` become
+``sendMessage`` / ``editMessageText`` / ``answerCallbackQuery`` calls. Harmless API errors
+(an unchanged message, a member who never opened a private chat with the bot, an expired
+button) are logged and skipped.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, ReplyParameters, Update
+from telegram.error import BadRequest, Forbidden
+from telegram.ext import AIORateLimiter, Application, ContextTypes, TypeHandler
+from telegram.request import BaseRequest
+
+from bot.handlers.context import Deps
+from bot.handlers.router import handle
+from bot.handlers.types import Button, Incoming, Reply
+
+PLATFORM = "telegram"
+log = logging.getLogger(__name__)
+
+TelegramApp = Application[Any, Any, Any, Any, Any, Any]
+
+
+def incoming(update: Update) -> Incoming | None:
+    """The neutral form of an update; None for anything the bot does not act on."""
+    query = update.callback_query
+    if query is not None:
+        chat = query.message.chat if query.message is not None else None
+        return Incoming(
+            PLATFORM, str(query.from_user.id), str(chat.id if chat else query.from_user.id),
+            private=chat is None or chat.type == "private", user_name=query.from_user.full_name,
+            data=query.data or "", message=str(query.message.message_id) if query.message else None,
+            update=str(update.update_id),
+        )  # fmt: skip
+    msg = update.message
+    if msg is None or msg.from_user is None:
+        return None
+    return Incoming(
+        PLATFORM, str(msg.from_user.id), str(msg.chat.id), private=msg.chat.type == "private",
+        user_name=msg.from_user.full_name, text=msg.text or msg.caption or "", photo=_file(msg),
+        message=str(msg.message_id), update=str(update.update_id),
+    )  # fmt: skip
+
+
+def _file(msg: Message) -> str | None:
+    """The stable id of an attached photo (largest size) or document: the same file, the same id."""
+    if msg.photo:
+        return msg.photo[-1].file_unique_id
+    return msg.document.file_unique_id if msg.document is not None else None
+
+
+def keyboard(buttons: tuple[tuple[Button, ...], ...]) -> InlineKeyboardMarkup | None:
+    if not buttons:
+        return None
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(b.label, callback_data=b.data) for b in row] for row in buttons]
+    )
+
+
+async def render(update: Update, inc: Incoming, replies: list[Reply]) -> None:
+    """Send the replies: the button answer first (Telegram wants it quickly), then the messages."""
+    query = update.callback_query
+    if query is not None:
+        answer = next((r for r in replies if r.to.kind in ("alert", "notice")), None)
+        alert = answer is not None and answer.to.kind == "alert"
+        await _quietly(query.answer(answer.text if answer else None, show_alert=alert))
+    bot = update.get_bot()
+    for reply in replies:
+        markup, kind = keyboard(reply.buttons), reply.to.kind
+        if kind == "edit" and query is not None and query.message is not None:
+            card = query.message
+            edit = bot.edit_message_text(
+                reply.text, chat_id=card.chat.id, message_id=card.message_id, reply_markup=markup
+            )
+            await _quietly(edit)
+        elif kind in ("here", "chat"):
+            chat = int((reply.to.chat_id if kind == "chat" else inc.chat) or 0)
+            quote = _quote(reply.to.reply_to)
+            await _quietly(bot.send_message(chat, reply.text, reply_markup=markup, reply_parameters=quote))
+
+
+def _quote(message_id: str | None) -> ReplyParameters | None:
+    """Quote the message replied to, unless it is gone (then send without the quote)."""
+    return ReplyParameters(int(message_id), allow_sending_without_reply=True) if message_id else None
+
+
+async def _quietly(call: Any) -> None:
+    """Await an API call; the harmless refusals are logged, not raised."""
+    try:
+        await call
+    except BadRequest as exc:  # e.g. "Message is not modified", "Query is too old", message deleted
+        log.info("telegram: ignored %s", exc.message)
+    except Forbidden as exc:  # the member never opened a private chat with the bot, or blocked it
+        log.info("telegram: cannot reach the chat: %s", exc.message)
+
+
+class TelegramChannel:
+    """Feeds every update through the neutral handlers."""
+
+    def __init__(self, deps: Deps) -> None:
+        self.deps = deps
+
+    async def on_update(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        if not isinstance(update, Update):
+            return
+        inc = incoming(update)
+        if inc is None:
+            return
+        replies = await handle(inc, self.deps, context.bot.username)
+        if replies:  # nothing at all for a redelivered update
+            await render(update, inc, replies)
+
+
+async def _log_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    log.error("telegram: update %s failed", getattr(update, "update_id", "?"), exc_info=context.error)
+
+
+def build_application(
+    token: str,
+    deps: Deps,
+    *,
+    base_url: str = "",
+    base_file_url: str = "",
+    request: BaseRequest | None = None,
+    updates_request: BaseRequest | None = None,
+    max_retries: int = 3,
+) -> TelegramApp:
+    """The PTB application with the rate limiter (retrying flood waits) and the one handler.
+
+    ``request``/``updates_request`` replace the HTTP transport (tests pass an offline one);
+    ``base_url`` points at a local Bot API server.
+    """
+    builder = Application.builder().token(token).rate_limiter(AIORateLimiter(max_retries=max_retries))
+    if base_url:
+        builder = builder.base_url(base_url)
+    if base_file_url:
+        builder = builder.base_file_url(base_file_url)
+    if request is not None:
+        builder = builder.request(request).get_updates_request(updates_request or request)
+    app = builder.build()
+    app.add_handler(TypeHandler(Update, TelegramChannel(deps).on_update))
+    app.add_error_handler(_log_error)
+    return app

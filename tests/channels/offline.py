@@ -1,0 +1,82 @@
+"""An offline Bot API: a ``BaseRequest`` that records every call and answers from canned JSON."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from telegram._utils.defaultvalue import DEFAULT_NONE
+from telegram._utils.types import ODVInput
+from telegram.request import BaseRequest, RequestData
+
+BOT_USER = {"id": 42, "is_bot": True, "first_name": "积分助手", "username": "PartyBot"}
+DATE = 1772400000  # 2026-03-02
+
+
+@dataclass
+class Call:
+    method: str
+    params: dict[str, Any]
+
+    @property
+    def buttons(self) -> list[str]:
+        markup = self.params.get("reply_markup") or {}
+        return [b["callback_data"] for row in markup.get("inline_keyboard", []) for b in row]
+
+
+@dataclass
+class OfflineRequest(BaseRequest):
+    """Records ``calls``; ``fail[method]`` holds (status, description) pairs for the next calls of it."""
+
+    calls: list[Call] = field(default_factory=list)
+    fail: dict[str, list[tuple[int, str]]] = field(default_factory=dict)
+    _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1000))
+
+    @property
+    def read_timeout(self) -> float | None:
+        return None
+
+    async def initialize(self) -> None:
+        return None
+
+    async def shutdown(self) -> None:
+        return None
+
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout: ODVInput[float] = DEFAULT_NONE,
+        write_timeout: ODVInput[float] = DEFAULT_NONE,
+        connect_timeout: ODVInput[float] = DEFAULT_NONE,
+        pool_timeout: ODVInput[float] = DEFAULT_NONE,
+    ) -> tuple[int, bytes]:
+        name = url.rsplit("/", 1)[1]
+        params = dict(request_data.parameters) if request_data else {}
+        self.calls.append(Call(name, params))
+        if self.fail.get(name):
+            status, description = self.fail[name].pop(0)
+            body = {"ok": False, "error_code": status, "description": description}
+            return status, json.dumps(body).encode()
+        return 200, json.dumps({"ok": True, "result": self._result(name, params)}).encode()
+
+    def _result(self, name: str, params: dict[str, Any]) -> Any:
+        if name == "getMe":
+            return BOT_USER
+        if name in ("sendMessage", "editMessageText"):
+            chat = int(params["chat_id"])
+            message_id = params.get("message_id") or next(self._ids)
+            return {
+                "message_id": message_id, "date": DATE, "text": params["text"], "from": BOT_USER,
+                "chat": {"id": chat, "type": "supergroup" if chat < 0 else "private"},
+            }  # fmt: skip
+        return True
+
+    def of(self, method: str) -> list[Call]:
+        return [c for c in self.calls if c.method == method]
+
+    def clear(self) -> None:
+        self.calls.clear()

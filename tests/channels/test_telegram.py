@@ -1,0 +1,181 @@
+"""The Telegram channel end to end: real ``Update`` objects through ``Application.process_update``,
+every Bot API call recorded by the offline request object."""
+
+from __future__ import annotations
+
+from handlers.chatworld import ALICE, BOB, GROUP, RECORDER, SECRETARY, STRANGER, ChatWorld
+
+from bot.channels.telegram import TelegramApp
+from channels.offline import OfflineRequest
+from channels.updates import message, press
+
+
+async def post_claim(
+    app: TelegramApp, api: OfflineRequest, text: str = "申报 志愿服务 3月5日 社区清扫"
+) -> tuple[int, int]:
+    """Claim as Alice in the group; (claim id, message id of the approval card)."""
+    update = message(app.bot, ALICE, text)
+    await app.process_update(update)
+    [sent] = api.of("sendMessage")
+    assert sent.params["reply_parameters"]["message_id"] == update.message.message_id  # type: ignore[union-attr]
+    claim_id = int(sent.buttons[0].split(":")[1])
+    api.clear()
+    return claim_id, 1000
+
+
+async def test_initialize_asks_getme_for_the_bot_name(world: ChatWorld, api: OfflineRequest) -> None:
+    from bot.channels.telegram import build_application
+
+    application = build_application("123456:TEST", world.deps, request=api, updates_request=OfflineRequest())
+    await application.initialize()
+    assert [c.method for c in api.calls] == ["getMe"]
+    assert application.bot.username == "PartyBot"
+    await application.shutdown()
+
+
+async def test_claim_in_the_group_posts_a_card_with_three_buttons(
+    app: TelegramApp, api: OfflineRequest
+) -> None:
+    await app.process_update(message(app.bot, ALICE, "/claim@PartyBot 志愿服务 3月5日"))
+    [sent] = api.calls
+    assert sent.method == "sendMessage" and sent.params["chat_id"] == int(GROUP)
+    assert "申报人: 张三" in sent.params["text"]
+    labels = [b["text"] for row in sent.params["reply_markup"]["inline_keyboard"] for b in row]
+    assert labels == ["通过", "驳回", "调整分值"]
+    assert [d[0] for d in sent.buttons] == ["a", "r", "j"]
+
+
+async def test_a_command_for_another_bot_is_ignored(app: TelegramApp, api: OfflineRequest) -> None:
+    await app.process_update(message(app.bot, ALICE, "/claim@OtherBot 志愿服务"))
+    assert api.calls == []
+
+
+async def test_photo_with_caption_attaches_evidence(
+    app: TelegramApp, api: OfflineRequest, world: ChatWorld
+) -> None:
+    await app.process_update(message(app.bot, ALICE, "申报 志愿服务 3月5日", photo="uniq-photo-1"))
+    [sent] = api.of("sendMessage")
+    assert "凭证: 1 张图片" in sent.params["text"]
+    api.clear()
+    await app.process_update(message(app.bot, ALICE, "申报 义务劳动 3月6日", photo="uniq-photo-1"))
+    [refused] = api.of("sendMessage")
+    assert refused.params["text"].startswith("重复申报: 已有申报")
+    assert refused.buttons == []
+
+
+async def test_approve_edits_the_card_answers_and_tells_the_member(
+    app: TelegramApp, api: OfflineRequest, world: ChatWorld
+) -> None:
+    claim_id, card = await post_claim(app, api)
+    await app.process_update(press(app.bot, SECRETARY, f"a:{claim_id}", message_id=card))
+    assert [c.method for c in api.calls] == ["answerCallbackQuery", "editMessageText", "sendMessage"]
+    answer, edit, told = api.calls
+    assert answer.params["text"] == f"已通过申报 {claim_id}" and not answer.params.get("show_alert")
+    assert edit.params["message_id"] == card and edit.params["chat_id"] == int(GROUP)
+    assert "已通过 (审核人: 王书记, 计 1 分)" in edit.params["text"] and "reply_markup" not in edit.params
+    assert told.params["chat_id"] == int(ALICE)
+    assert await world.ledger() == [(world.ids[ALICE], "volunteer", 1.0)]
+
+
+async def test_second_press_alerts_already_handled_and_message_not_modified_is_harmless(
+    app: TelegramApp, api: OfflineRequest, world: ChatWorld
+) -> None:
+    claim_id, card = await post_claim(app, api)
+    await app.process_update(press(app.bot, SECRETARY, f"a:{claim_id}", message_id=card))
+    api.clear()
+    api.fail["editMessageText"] = [(400, "Bad Request: message is not modified")]
+    await app.process_update(press(app.bot, RECORDER, f"a:{claim_id}", message_id=card))
+    answer, edit = api.calls
+    assert answer.params["show_alert"] is True and answer.params["text"].startswith("已处理")
+    assert edit.method == "editMessageText"
+    assert len(await world.ledger()) == 1
+
+
+async def test_wrong_role_and_self_approval_get_an_alert_and_nothing_else(
+    app: TelegramApp, api: OfflineRequest, world: ChatWorld
+) -> None:
+    claim_id, card = await post_claim(app, api)
+    await app.process_update(press(app.bot, BOB, f"a:{claim_id}", message_id=card))
+    await app.process_update(press(app.bot, ALICE, f"a:{claim_id}", message_id=card))
+    await app.process_update(press(app.bot, STRANGER, f"r:{claim_id}:0", message_id=card))
+    assert [c.method for c in api.calls] == ["answerCallbackQuery"] * 3
+    texts = [c.params["text"] for c in api.calls]
+    assert texts[0] == "只有支部书记/积分员可以审核。"
+    assert texts[1] == "不能审批自己的申报"
+    assert "尚未关联" in texts[2]
+    assert all(c.params["show_alert"] for c in api.calls)
+    assert await world.status(claim_id) == "pending"
+
+
+async def test_reject_with_a_reason_and_adjust_with_points(
+    app: TelegramApp, api: OfflineRequest, world: ChatWorld
+) -> None:
+    rejected, card = await post_claim(app, api)
+    await app.process_update(press(app.bot, SECRETARY, f"r:{rejected}", message_id=card))
+    [_answer, ask] = api.calls
+    assert ask.buttons == [f"r:{rejected}:{n}" for n in range(4)] + [f"b:{rejected}"]
+    api.clear()
+    await app.process_update(press(app.bot, SECRETARY, f"r:{rejected}:2", message_id=card))
+    assert "原因: 日期或内容有误" in api.of("editMessageText")[0].params["text"]
+    api.clear()
+    adjusted, card = await post_claim(app, api, "申报 重点工作 3月3日")
+    await app.process_update(press(app.bot, RECORDER, f"j:{adjusted}", message_id=card))
+    assert api.of("editMessageText")[0].buttons == [f"j:{adjusted}:{p}" for p in (1, 2, 3)] + [
+        f"b:{adjusted}"
+    ]
+    await app.process_update(press(app.bot, RECORDER, f"j:{adjusted}:2", message_id=card))
+    assert await world.ledger() == [(world.ids[ALICE], "key_work", 2.0)]
+
+
+async def test_unknown_item_offers_buttons_and_the_pick_turns_into_the_card(
+    app: TelegramApp, api: OfflineRequest, world: ChatWorld
+) -> None:
+    await app.process_update(message(app.bot, ALICE, "申报 打扫卫生"))
+    [offer] = api.calls
+    assert len(offer.buttons) == 4 and offer.buttons[0].startswith("i:")
+    api.clear()
+    await app.process_update(press(app.bot, ALICE, offer.buttons[0], message_id=1000))
+    answer, edit = api.calls
+    assert answer.method == "answerCallbackQuery" and edit.method == "editMessageText"
+    assert edit.params["message_id"] == 1000 and edit.buttons[0].startswith("a:")
+
+
+async def test_the_same_update_delivered_twice_is_processed_once(
+    app: TelegramApp, api: OfflineRequest, world: ChatWorld
+) -> None:
+    update = message(app.bot, ALICE, "申报 志愿服务 3月5日")
+    await app.process_update(update)
+    await app.process_update(update)
+    assert len(api.of("sendMessage")) == 1
+    claim_id = int(api.calls[0].buttons[0].split(":")[1])
+    pressing = press(app.bot, SECRETARY, f"a:{claim_id}", message_id=1000)
+    await app.process_update(pressing)
+    await app.process_update(pressing)
+    assert len(api.of("answerCallbackQuery")) == 1
+    assert len(await world.ledger()) == 1
+
+
+async def test_a_member_who_never_opened_a_private_chat_does_not_break_the_approval(
+    app: TelegramApp, api: OfflineRequest, world: ChatWorld
+) -> None:
+    claim_id, card = await post_claim(app, api)
+    api.fail["sendMessage"] = [(403, "Forbidden: bot can't initiate conversation with a user")]
+    await app.process_update(press(app.bot, SECRETARY, f"a:{claim_id}", message_id=card))
+    assert [c.method for c in api.calls] == ["answerCallbackQuery", "editMessageText", "sendMessage"]
+    assert await world.status(claim_id) == "approved"
+
+
+async def test_pending_lists_cards_with_buttons_in_a_private_chat(
+    app: TelegramApp, api: OfflineRequest
+) -> None:
+    claim_id, _card = await post_claim(app, api)
+    await app.process_update(message(app.bot, SECRETARY, "待审核", chat=SECRETARY))
+    head, card = api.calls
+    assert head.params["chat_id"] == int(SECRETARY) and "共 1 条" in head.params["text"]
+    assert card.buttons[0] == f"a:{claim_id}"
+
+
+async def test_forged_button_data_is_refused(app: TelegramApp, api: OfflineRequest, world: ChatWorld) -> None:
+    await app.process_update(press(app.bot, SECRETARY, "a:1;DROP", message_id=5))
+    [answer] = api.calls
+    assert answer.params["text"] == "这个按钮已失效。" and answer.params["show_alert"] is True
