@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from bot.handlers import approvals, basic, claims
+from bot.handlers import approvals, basic, claims, points
 from bot.handlers.cards import explain
 from bot.handlers.context import Deps
 from bot.handlers.parse import parse_command
@@ -25,6 +25,8 @@ COMMANDS: dict[str, Handler] = {
     "claim": claims.claim,
     "pending": approvals.pending,
     "reject": approvals.reject_command,
+    "me": points.me,
+    "rank": points.rank,
 }
 
 #: Buttons by the prefix of their data, ``<prefix>:<args>``.

@@ -7,10 +7,13 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from bot.scoring.engine import score
 from bot.scoring.model import Item, Scheme
+from bot.scoring.result import Report
 from bot.services.common import Actor, Context, branch_of, require_role
 from bot.services.errors import Forbidden, Invalid, NotFound
 from bot.storage.chat import ChatQueries
+from bot.storage.read import load_year
 from bot.storage.schema import Branch
 
 
@@ -116,6 +119,12 @@ class ChatService:
     async def branch(self, branch_id: int) -> Branch:
         async with self.ctx.uow() as uow:
             return await branch_of(uow, branch_id)
+
+    async def year_so_far(self, branch: Branch, today: date) -> Report:
+        """The branch's scores from 1 January to ``today``, ranked, without the year-end computations."""
+        async with self.ctx.uow() as uow:
+            data = await load_year(uow, branch.id, today.year, until=today)
+        return score(self.scheme(branch), data, until=today, final=False)
 
     async def check_decider(self, claim_id: int, actor: Actor) -> None:
         """Refuse unless ``actor`` may decide the claim (the same test ``ClaimService`` applies)."""

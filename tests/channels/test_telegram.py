@@ -179,3 +179,23 @@ async def test_forged_button_data_is_refused(app: TelegramApp, api: OfflineReque
     await app.process_update(press(app.bot, SECRETARY, "a:1;DROP", message_id=5))
     [answer] = api.calls
     assert answer.params["text"] == "这个按钮已失效。" and answer.params["show_alert"] is True
+
+
+async def test_me_in_a_private_chat_after_an_approval(app: TelegramApp, api: OfflineRequest) -> None:
+    claim_id, card = await post_claim(app, api)
+    await app.process_update(press(app.bot, SECRETARY, f"a:{claim_id}", message_id=card))
+    api.clear()
+    await app.process_update(message(app.bot, ALICE, "/me", chat=ALICE))
+    [sent] = api.calls
+    assert sent.params["chat_id"] == int(ALICE)
+    assert sent.params["text"].startswith("张三 2026 年积分 (截至 2026-03-10): 13 分")
+
+
+async def test_start_in_the_group_explains_the_bot_for_the_role(
+    app: TelegramApp, api: OfflineRequest
+) -> None:
+    await app.process_update(message(app.bot, SECRETARY, "/start@PartyBot"))
+    await app.process_update(message(app.bot, BOB, "帮助"))
+    secretary, member = (c.params["text"] for c in api.calls)
+    assert "/pending" in secretary and "第一党支部" in secretary
+    assert "/pending" not in member and "李四" in member
