@@ -14,7 +14,8 @@ from bot.services.common import Actor, Context, branch_of, require_role
 from bot.services.errors import Forbidden, Invalid, NotFound
 from bot.storage.chat import ChatQueries
 from bot.storage.read import load_year
-from bot.storage.schema import Branch
+from bot.storage.schema import Branch, MemberRow
+from bot.storage.uow import UnitOfWork
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +73,17 @@ class Draft:
     message: str | None
 
 
+#: The terminal chat (``partybot console``): the account id is the member id and the group
+#: chat id is the branch id; the person at the terminal already has the database.
+CONSOLE = "console"
+
+
+async def _member(uow: UnitOfWork, platform: str, user: str) -> MemberRow | None:
+    if platform == CONSOLE:
+        return await uow.members.get(int(user))
+    return await ChatQueries(uow.session).member_of_identity(platform, user)
+
+
 def check_open(day: date, today: date) -> None:
     """A claim's date must lie in the open period: the current year, up to today."""
     if day > today:
@@ -96,9 +108,11 @@ class ChatService:
 
     async def where(self, platform: str, user: str, chat: str, private: bool) -> Where:
         async with self.ctx.uow() as uow:
-            member = await ChatQueries(uow.session).member_of_identity(platform, user)
+            member = await _member(uow, platform, user)
             if private:
                 branch = await uow.branches.get(member.branch_id) if member is not None else None
+            elif platform == CONSOLE:
+                branch = await uow.branches.get(int(chat))
             else:
                 branch = await uow.branches.for_chat(platform, chat)
             if member is None or branch is None:
@@ -109,7 +123,7 @@ class ChatService:
     async def person(self, platform: str, user: str, branch_id: int) -> Person | None:
         """The writer with the roles reaching ``branch_id`` (a button press names its branch through the claim)."""
         async with self.ctx.uow() as uow:
-            member = await ChatQueries(uow.session).member_of_identity(platform, user)
+            member = await _member(uow, platform, user)
             branch = await uow.branches.get(branch_id)
             if member is None or branch is None:
                 return None
@@ -157,14 +171,15 @@ class ChatService:
 
     async def accounts(self, member_ids: list[int], platform: str) -> dict[int, str]:
         async with self.ctx.uow() as uow:
+            if platform == CONSOLE:
+                return {m: str(m) for m in member_ids}
             return await ChatQueries(uow.session).identities(member_ids, platform)
 
     async def approvers(self, branch: Branch, platform: str) -> list[str]:
         """The accounts on ``platform`` of everyone who may decide the branch's claims."""
         async with self.ctx.uow() as uow:
-            queries = ChatQueries(uow.session)
-            holders = await queries.holders(branch, self.scheme(branch).approvers)
-            return list((await queries.identities(holders, platform)).values())
+            holders = await ChatQueries(uow.session).holders(branch, self.scheme(branch).approvers)
+        return list((await self.accounts(holders, platform)).values())
 
     async def save_draft(self, person: Person, branch_id: int, details: dict[str, Any]) -> int:
         async with self.ctx.uow() as uow:

@@ -1,0 +1,62 @@
+"""``partybot console``: the terminal chat drives the same handlers (claim, press, switch person)."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.cli.console import Console, run
+from bot.services.errors import NotFound
+from handlers.chatworld import ALICE, ChatWorld
+
+
+async def test_claim_switch_person_and_approve_by_number(world: ChatWorld) -> None:
+    console = Console(world.db, world.deps, world.branch_id)
+    assert await console.become("张三") == "现在以 张三 的身份发言"
+    card = await console.feed("申报 志愿服务 3月5日")
+    assert card[0] == "[消息 #2] 机器人:" and card[-1] == "  [1] 通过   [2] 驳回   [3] 调整分值"
+    await console.become("王书记")
+    approved = await console.feed("1")
+    assert approved[0] == "[消息 #2 已更新]:"
+    assert "  状态: ✅ 已通过 (审核人: 王书记, 计 1 分)" in approved
+    assert "[提示] 已通过申报 1" in approved
+    assert any(line.endswith("机器人私信 张三:") for line in approved)
+    assert await world.ledger() == [(world.ids[ALICE], "volunteer", 1.0)]
+    again = await console.feed("1")
+    assert again[-1].startswith("[弹窗] 已处理")
+
+
+async def test_self_approval_is_refused_in_the_console_too(world: ChatWorld) -> None:
+    console = Console(world.db, world.deps, world.branch_id)
+    await console.become("王书记")
+    await console.feed("申报 志愿服务")
+    assert await console.feed("1") == ["[弹窗] 不能审批自己的申报"]
+
+
+async def test_private_chat_photo_and_unknown_button(world: ChatWorld) -> None:
+    console = Console(world.db, world.deps, world.branch_id)
+    await console.become("张三")
+    assert await console.feed("/dm") == ["现在在与机器人的私聊中"]
+    sent = await console.feed("/photo img.jpg 申报 志愿服务 3月5日")
+    assert "  已收到申报 1, 已发给审核人。" in sent and "  凭证: 1 张图片" in sent
+    assert sum(line.endswith("机器人私信 王书记:") for line in sent) == 1
+    assert await console.feed("99") == ["没有编号为 99 的按钮"]
+
+
+async def test_run_reads_lines_until_quit(world: ChatWorld) -> None:
+    console = Console(world.db, world.deps, world.branch_id)
+    await console.become("李四")
+    lines = iter(["/as 没有这个人", "我的积分", "/quit", "never read"])
+    printed: list[str] = []
+
+    async def ask(_prompt: str) -> str:
+        return next(lines)
+
+    await run(console, ask, printed.append)
+    assert printed[1] == "党支部 1 中没有党员 “没有这个人”"
+    assert printed[3].startswith("  李四 2026 年积分")
+    assert next(lines) == "never read"
+
+
+async def test_an_unknown_member_cannot_start_a_session(world: ChatWorld) -> None:
+    with pytest.raises(NotFound):
+        await Console(world.db, world.deps, world.branch_id).become("nobody")
