@@ -224,6 +224,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "console.edited": "[消息 #{id} 已更新]:",
         "console.alert": "[弹窗] {text}",
         "console.notice": "[提示] {text}",
+        "telegram.no_token": "配置文件中没有 Telegram 机器人 token ([telegram] token, 或环境变量 PARTYBOT_TELEGRAM__TOKEN)",
+        "telegram.webhook_incomplete": "webhook 模式需要配置 [telegram] webhook_url 和 secret_token",
     },
     "en": {
         "input.unknown_member": "{record}: unknown member id \"{member}\"",
@@ -449,6 +451,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "console.edited": "[message #{id} updated]:",
         "console.alert": "[alert] {text}",
         "console.notice": "[notice] {text}",
+        "telegram.no_token": "no Telegram bot token in the config ([telegram] token, or PARTYBOT_TELEGRAM__TOKEN)",
+        "telegram.webhook_incomplete": "webhook mode needs [telegram] webhook_url and secret_token",
     },
 }
 

@@ -8,9 +8,14 @@ button) are logged and skipped.
 
 from __future__ import annotations
 
+import hmac
 import logging
 from typing import Any
+from urllib.parse import urlparse
 
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, ReplyParameters, Update
 from telegram.error import BadRequest, Forbidden
 from telegram.ext import AIORateLimiter, Application, ContextTypes, TypeHandler
@@ -21,6 +26,7 @@ from bot.handlers.router import handle
 from bot.handlers.types import Button, Incoming, Reply
 
 PLATFORM = "telegram"
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 log = logging.getLogger(__name__)
 
 TelegramApp = Application[Any, Any, Any, Any, Any, Any]
@@ -146,3 +152,29 @@ def build_application(
     app.add_handler(TypeHandler(Update, TelegramChannel(deps).on_update))
     app.add_error_handler(_log_error)
     return app
+
+
+#: The updates the bot acts on (Telegram sends nothing else).
+ALLOWED_UPDATES = ["message", "callback_query"]
+
+
+def webhook_routes(app: TelegramApp, path: str, secret: str) -> list[Route]:
+    """The webhook endpoint: the secret token header is checked, then the update is processed
+    before answering (Telegram redelivers on an error; a redelivery is skipped by update id)."""
+
+    async def receive(request: Request) -> Response:
+        if not secret or not hmac.compare_digest(request.headers.get(SECRET_HEADER, ""), secret):
+            return Response(status_code=403)
+        try:
+            update = Update.de_json(await request.json(), app.bot)
+        except ValueError:
+            return Response(status_code=400)
+        await app.process_update(update)
+        return Response()
+
+    return [Route(path, receive, methods=["POST"])]
+
+
+def webhook_path(url: str) -> str:
+    """The path part of the public webhook address (``/telegram`` when it has none)."""
+    return urlparse(url).path or "/telegram"
