@@ -147,7 +147,7 @@ async def load(db: Database, n_members: int, n_entries: int, schema: str | None)
 async def publicity(db: Database, scheme: Scheme) -> tuple[float, int]:
     start = time.perf_counter()
     async with db.uow() as uow:
-        data = await load_committee_year(uow, 1, YEAR, until=date(YEAR, MONTH, 31))
+        data = await load_committee_year(uow, 1, YEAR, until=date(YEAR, MONTH, 31), scheme=scheme, split=date(YEAR, MONTH, 1))
     print(f"  read path: {time.perf_counter() - start:.2f}s ({len(data.entries):,} aggregated entries)")
     month = score(scheme, data, since=date(YEAR, MONTH, 1), until=date(YEAR, MONTH, 31), final=False)
     ytd = score(scheme, data, until=date(YEAR, MONTH, 31), final=False)

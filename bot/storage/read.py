@@ -1,8 +1,13 @@
 """The read path that feeds the pure engine: a year (or a window of it) as a ``ScoringInput``.
 
 Member ids in the result are the database ids as strings. Ledger entries are aggregated in
-SQL by member, item, lead, month and points, with ``Entry.count`` saying how many entries
-a row stands for (month buckets satisfy every per-month/quarter/half/year limit).
+SQL by member, item, lead, points and bucket, with ``Entry.count`` saying how many entries a
+row stands for and ``Entry.date`` the earliest of them. Given the scheme, only items with a
+per-period limit are bucketed by month (month buckets satisfy every per-month/quarter/half/year
+limit); the rest take one bucket for the window, or two when ``split`` is given: entries on or
+after ``split`` are kept apart, so that ``score(..., since=split)`` over the same input sees
+exactly them (a month's publicity and its year to date from one read). Without the scheme,
+every item is bucketed by month.
 
 Reversals: a reversal carries the negated points and names its entry, and every reversal
 copies member, item, lead and date from the entry it reverses (reversals are never
@@ -18,8 +23,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, case, extract, func, select
+from sqlalchemy import ColumnElement, Select, case, extract, func, literal, select
 
+from bot.scoring.model import Scheme
 from bot.scoring.records import Attendance, Entry, Evaluation, Member, Rating, ScoringInput
 from bot.storage.schema import (
     AttendanceRow,
@@ -52,25 +58,64 @@ def number(value: Any) -> int | float:
 
 
 async def load_year(
-    uow: UnitOfWork, branch_id: int, year: int, *, since: date | None = None, until: date | None = None
+    uow: UnitOfWork,
+    branch_id: int,
+    year: int,
+    *,
+    since: date | None = None,
+    until: date | None = None,
+    scheme: Scheme | None = None,
+    split: date | None = None,
 ) -> ScoringInput:
     """One branch's year (or the part from ``since`` to ``until``) as the engine's input."""
-    return await _load(uow, [branch_id], Window.of(year, since, until))
+    return await _load(uow, [branch_id], Window.of(year, since, until), Buckets.of(scheme, split))
 
 
 async def load_committee_year(
-    uow: UnitOfWork, committee_id: int, year: int, *, since: date | None = None, until: date | None = None
+    uow: UnitOfWork,
+    committee_id: int,
+    year: int,
+    *,
+    since: date | None = None,
+    until: date | None = None,
+    scheme: Scheme | None = None,
+    split: date | None = None,
 ) -> ScoringInput:
     """Every branch of a committee (township) at once, members scored together."""
     ids = (await uow.session.scalars(select(Branch.id).where(Branch.committee_id == committee_id))).all()
-    return await _load(uow, list(ids), Window.of(year, since, until))
+    return await _load(uow, list(ids), Window.of(year, since, until), Buckets.of(scheme, split))
 
 
-async def _load(uow: UnitOfWork, branch_ids: Sequence[int], window: Window) -> ScoringInput:
+@dataclass(frozen=True, slots=True)
+class Buckets:
+    """How finely entries are grouped: month buckets for ``monthly`` items (None: all), a split date."""
+
+    monthly: frozenset[str] | None
+    split: date | None
+
+    @classmethod
+    def of(cls, scheme: Scheme | None, split: date | None) -> Buckets:
+        monthly = None if scheme is None else frozenset(i.code for i in scheme.items if i.per is not None)
+        return cls(monthly, split)
+
+    def expression(self) -> ColumnElement[Any]:
+        month = extract("month", LedgerEntry.effective_date)
+        if self.monthly is None:
+            return month
+        later = LedgerEntry.effective_date >= self.split if self.split is not None else None
+        whens: list[tuple[ColumnElement[bool], Any]] = []
+        if self.monthly:
+            whens.append((LedgerEntry.item.in_(sorted(self.monthly)), month))
+        if later is not None:
+            whens.append((later, 13))
+        return case(*whens, else_=0) if whens else literal(0)
+
+
+async def _load(uow: UnitOfWork, branch_ids: Sequence[int], window: Window, buckets: Buckets) -> ScoringInput:
     return ScoringInput(
         year=window.year,
         members=await _members(uow, branch_ids),
-        entries=await _entries(uow, branch_ids, window),
+        entries=await _entries(uow, branch_ids, window, buckets),
         attendance=await _attendance(uow, branch_ids, window),
         ratings=await _ratings(uow, branch_ids, window),
         evaluations=await _evaluations(uow, branch_ids, window),
@@ -85,12 +130,12 @@ async def _members(uow: UnitOfWork, branch_ids: Sequence[int]) -> list[Member]:
     ]
 
 
-def entry_aggregate(where: Sequence[ColumnElement[bool]]) -> Select[Any]:
-    """The SQL aggregate of the ledger: one row per member, item, lead, month and original points."""
+def entry_aggregate(where: Sequence[ColumnElement[bool]], buckets: Buckets = Buckets(None, None)) -> Select[Any]:
+    """The SQL aggregate of the ledger: one row per member, item, lead, bucket and original points."""
     original = LedgerEntry.reverses_id.is_(None)
     points = case((original, LedgerEntry.points), else_=-LedgerEntry.points)
     count = func.sum(case((original, 1), else_=-1))
-    month = extract("month", LedgerEntry.effective_date)
+    month = buckets.expression()
     return (
         select(
             LedgerEntry.member_id,
@@ -106,12 +151,13 @@ def entry_aggregate(where: Sequence[ColumnElement[bool]]) -> Select[Any]:
     )
 
 
-async def _entries(uow: UnitOfWork, branch_ids: Sequence[int], window: Window) -> list[Entry]:
+async def _entries(uow: UnitOfWork, branch_ids: Sequence[int], window: Window, buckets: Buckets) -> list[Entry]:
     query = entry_aggregate(
         [
             LedgerEntry.branch_id.in_(branch_ids),
             LedgerEntry.effective_date.between(window.start, window.end),
-        ]
+        ],
+        buckets,
     )
     rows = (await uow.session.execute(query)).tuples()
     return [

@@ -90,3 +90,41 @@ async def test_the_engine_scores_what_the_read_path_returns(world: World) -> Non
     report = score(tiny_scheme(), data)
     by_id = {r.id: r.score for r in report.members}
     assert by_id[str(world.alice.member_id)] == 13 and by_id[str(world.bob.member_id)] == 12
+
+
+async def test_coarser_buckets_score_the_same_for_the_month_and_the_year_to_date(world: World) -> None:
+    """Given the scheme, items without a per-period limit come in one row per window part (before and
+    from ``split``); per-month items keep month rows. Scores match the all-month-buckets read exactly."""
+    alice, bob = world.alice.member_id or 0, world.bob.member_id or 0
+    records = [
+        (alice, "volunteer", date(2026, 3, 2), None),
+        (alice, "volunteer", date(2026, 3, 9), None),  # same month: the per-month limit drops it
+        (alice, "volunteer", date(2026, 6, 3), None),
+        (alice, "key_work", date(2026, 2, 1), 3),
+        (alice, "key_work", date(2026, 3, 1), 3),  # another month, same points: one coarse row with Feb
+        (alice, "key_work", date(2026, 4, 1), 3),
+        (alice, "key_work", date(2026, 6, 10), 2),
+        (bob, "dues_late", date(2026, 1, 5), None),
+        (bob, "dues_late", date(2026, 2, 5), None),
+        (bob, "dues_late", date(2026, 6, 5), None),
+        (bob, "key_work", date(2026, 6, 20), 1),
+    ]
+    ids = []
+    for member, item, day, points in records:
+        recorded = await world.ledger.record(
+            RecordEntry(world.branch_id, member, item, day, "台账", points=points), world.recorder
+        )
+        ids.append(recorded.entry_id)
+    await world.ledger.reverse(ids[5], world.secretary, "误录")  # April's key_work
+    scheme, june, end = tiny_scheme(), date(2026, 6, 1), date(2026, 6, 30)
+    async with world.db.uow() as uow:
+        fine = await load_year(uow, world.branch_id, 2026, until=end)
+        coarse = await load_year(uow, world.branch_id, 2026, until=end, scheme=scheme, split=june)
+    assert len(coarse.entries) < len(fine.entries)
+    for since in (None, june):
+        expected = score(scheme, fine, since=since, until=end, final=False).to_json()
+        assert score(scheme, coarse, since=since, until=end, final=False).to_json() == expected
+    month = {r.id: r.score for r in score(scheme, coarse, since=june, until=end, final=False).members}
+    year_to_date = {r.id: r.score for r in score(scheme, coarse, until=end, final=False).members}
+    assert (month[str(alice)], year_to_date[str(alice)]) == (12 + 1 + 2, 12 + 2 + 3 + 3 + 2)
+    assert (month[str(bob)], year_to_date[str(bob)]) == (12 - 3 + 1, 12 - 9 + 1)
