@@ -20,7 +20,7 @@ from bot.handlers.types import ALERT, EDIT, NOTICE, Incoming, Reply, quoting, to
 from bot.i18n import t
 from bot.services.chat import ClaimView, Person
 from bot.services.claims import Decision
-from bot.services.errors import NotFound
+from bot.services.errors import Forbidden, NotFound
 
 
 async def _decider(inc: Incoming, deps: Deps, claim_id: int) -> tuple[ClaimView, Person]:
@@ -31,7 +31,12 @@ async def _decider(inc: Incoming, deps: Deps, claim_id: int) -> tuple[ClaimView,
     person = await deps.chat.person(inc.platform, inc.user, view.branch_id)
     if person is None:
         raise NotFound("chat.not_linked_press")
-    await deps.chat.check_decider(claim_id, person.actor)
+    try:
+        await deps.chat.check_decider(claim_id, person.actor)
+    except Forbidden as err:
+        if err.key != "ledger.not_allowed":
+            raise
+        raise Forbidden("chat.not_approver", roles=role_names(str(err.params["roles"]).split("/"))) from err
     return view, person
 
 

@@ -90,5 +90,5 @@ def role_names(roles: Iterable[str]) -> str:
 def explain(err: DomainError) -> str:
     """A refusal for people: role codes in the message become role names."""
     if err.key == "ledger.not_allowed":
-        return t("chat.not_approver", roles=role_names(str(err.params.get("roles", "")).split("/")))
+        return t("chat.not_allowed", roles=role_names(str(err.params.get("roles", "")).split("/")))
     return err.message

@@ -9,6 +9,7 @@ from datetime import date
 from bot.services.chat import ChatService
 from bot.services.claims import ClaimService
 from bot.services.common import Context
+from bot.services.invites import InviteService
 from bot.storage.timeutil import to_local, utcnow
 
 
@@ -21,8 +22,9 @@ def today_local() -> date:
 class Deps:
     claims: ClaimService
     chat: ChatService
+    invites: InviteService
     today: Callable[[], date] = field(default=today_local)
 
     @classmethod
     def of(cls, context: Context, today: Callable[[], date] = today_local) -> Deps:
-        return cls(ClaimService(context), ChatService(context), today)
+        return cls(ClaimService(context), ChatService(context), InviteService(context), today)

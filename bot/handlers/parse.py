@@ -16,6 +16,8 @@ KEYWORDS: dict[str, str] = {
     "帮助": "help",
     "驳回": "reject",
     "排行": "rank",
+    "绑定": "bind",
+    "加入": "join",
 }
 
 _SLASH = re.compile(r"^/([A-Za-z_]+)(?:@([A-Za-z0-9_]+))?(?:\s+|$)(.*)$", re.S)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from bot.handlers import approvals, basic, claims, points
+from bot.handlers import approvals, basic, claims, invites, points
 from bot.handlers.cards import explain
 from bot.handlers.context import Deps
 from bot.handlers.parse import parse_command
@@ -22,6 +22,8 @@ Handler = Callable[[Incoming, Deps, str], Awaitable[list[Reply]]]
 COMMANDS: dict[str, Handler] = {
     "start": basic.help_,
     "help": basic.help_,
+    "bind": invites.bind,
+    "join": invites.join,
     "claim": claims.claim,
     "pending": approvals.pending,
     "reject": approvals.reject_command,

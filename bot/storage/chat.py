@@ -20,12 +20,15 @@ from bot.storage.schema import (
     ClaimEvidence,
     ClaimRow,
     Identity,
+    JobRun,
     LedgerEntry,
     MemberRow,
     RoleRow,
 )
 
 DRAFT_ACTION = "claim.unmatched"
+#: Invite codes are issued as audit rows (subject: the code's digest) and used up by a job-run row.
+INVITE_ACTIONS = ("invite.branch", "invite.member")
 
 
 class ChatQueries:
@@ -102,3 +105,14 @@ class ChatQueries:
     async def draft(self, draft_id: int) -> AuditRow | None:
         row = await self.session.get(AuditRow, draft_id)
         return row if row is not None and row.action == DRAFT_ACTION else None
+
+    async def invite(self, digest: str) -> AuditRow | None:
+        """The audit row that issued the invite code with this digest."""
+        query = select(AuditRow).where(AuditRow.action.in_(INVITE_ACTIONS), AuditRow.subject == digest)
+        return (await self.session.scalars(query.order_by(AuditRow.id))).first()
+
+    async def invite_used(self, digest: str) -> bool:
+        query = select(JobRun.id).where(
+            JobRun.job == "invite", JobRun.scope == digest[:64], JobRun.period == "used"
+        )
+        return (await self.session.scalar(query)) is not None

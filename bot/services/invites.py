@@ -1,0 +1,117 @@
+"""One-time codes: ``/bind CODE`` binds a group chat to a branch, ``/join CODE`` links an account
+to a roster member.
+
+A code is issued as an audit row holding only its digest, and used up by claiming a
+unique job-run row, so it works once across replicas; each use is one transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from bot.services.common import Actor, Context, branch_of, member_of, require_role
+from bot.services.errors import Duplicate, Invalid
+from bot.storage.chat import ChatQueries
+from bot.storage.schema import AuditRow
+from bot.storage.timeutil import utcnow
+from bot.storage.uow import UnitOfWork
+
+ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L
+CODE_LENGTH = 8
+VALID_FOR = timedelta(days=7)
+#: Who may bind a group chat to a branch.
+BINDERS = ("secretary", "committee")
+
+
+def digest(code: str) -> str:
+    return hashlib.sha256(code.strip().upper().encode()).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class Bound:
+    branch_id: int
+    branch: str
+
+
+@dataclass(frozen=True, slots=True)
+class Joined:
+    member_id: int
+    name: str
+    branch: str
+
+
+class InviteService:
+    def __init__(self, context: Context) -> None:
+        self.ctx = context
+
+    async def issue(self, actor: Actor, branch_id: int, member_id: int | None = None) -> str:
+        """A new code: for binding a chat to the branch, or (with ``member_id``) for linking that member."""
+        code = "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))
+        async with self.ctx.uow() as uow:
+            branch = await branch_of(uow, branch_id)
+            if member_id is not None:
+                await member_of(uow, branch.id, member_id)
+            details = {
+                "branch": branch.id,
+                "member": member_id,
+                "expires": (utcnow() + VALID_FOR).isoformat(),
+            }
+            kind = "invite.branch" if member_id is None else "invite.member"
+            await uow.audit.record(
+                actor.label, kind, branch_id=branch.id, subject=digest(code), details=details
+            )
+            await uow.commit()
+        return code
+
+    async def bind(self, code: str, actor: Actor, platform: str, chat_id: str) -> Bound:
+        async with self.ctx.uow() as uow:
+            invite = await self._invite(uow, code, "invite.branch")
+            branch = await branch_of(uow, int(invite.details["branch"]))
+            await require_role(uow, actor, branch, BINDERS)
+            bound = await uow.branches.for_chat(platform, chat_id)
+            if bound is not None:
+                raise Duplicate("invite.chat_bound", earlier=bound.id, branch=bound.name)
+            await uow.audit.record(
+                actor.label, "chat.bind", branch_id=branch.id, subject=f"{platform}:{chat_id}"
+            )
+            await self._use(uow, invite)
+            await uow.branches.bind_chat(branch.id, platform, chat_id)
+            await uow.commit()
+            return Bound(branch.id, branch.name)
+
+    async def join(self, code: str, platform: str, account: str) -> Joined:
+        async with self.ctx.uow() as uow:
+            invite = await self._invite(uow, code, "invite.member")
+            linked = await ChatQueries(uow.session).member_of_identity(platform, account)
+            if linked is not None:
+                raise Duplicate("invite.account_linked", earlier=linked.id, name=linked.name)
+            branch = await branch_of(uow, int(invite.details["branch"]))
+            member = await member_of(uow, branch.id, int(invite.details["member"]))
+            if await ChatQueries(uow.session).identities([member.id], platform):
+                raise Duplicate("invite.member_linked", earlier=member.id, name=member.name)
+            await uow.audit.record(f"member:{member.id}", "chat.join", branch_id=branch.id, subject=platform)
+            await self._use(uow, invite)
+            await uow.members.link(member.id, platform, account)
+            await uow.commit()
+            return Joined(member.id, member.name, branch.name)
+
+    @staticmethod
+    async def _invite(uow: UnitOfWork, code: str, kind: str) -> AuditRow:
+        invite = await ChatQueries(uow.session).invite(digest(code))
+        if invite is None or invite.action != kind:
+            raise Invalid("invite.bad_code")
+        if utcnow().isoformat() > str(invite.details["expires"]):
+            raise Invalid("invite.expired")
+        if await ChatQueries(uow.session).invite_used(invite.subject):
+            raise Invalid("invite.used")
+        return invite
+
+    @staticmethod
+    async def _use(uow: UnitOfWork, invite: AuditRow) -> None:
+        """Use the code up. Called after a plain write: on SQLite a savepoint that opens the
+        transaction would commit on release, using the code up even if the command fails later."""
+        if not await uow.jobs.claim("invite", invite.subject[:64], "used"):
+            raise Invalid("invite.used")
