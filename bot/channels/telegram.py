@@ -135,13 +135,17 @@ def build_application(
     request: BaseRequest | None = None,
     updates_request: BaseRequest | None = None,
     max_retries: int = 3,
+    rate_limit: bool = True,
 ) -> TelegramApp:
     """The PTB application with the rate limiter (retrying flood waits) and the one handler.
 
     ``request``/``updates_request`` replace the HTTP transport (tests pass an offline one);
-    ``base_url`` points at a local Bot API server.
+    ``base_url`` points at a local Bot API server; ``rate_limit`` False only for measuring
+    the handlers alone (bench/updates.py).
     """
-    builder = Application.builder().token(token).rate_limiter(AIORateLimiter(max_retries=max_retries))
+    builder = Application.builder().token(token)
+    if rate_limit:
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=max_retries))
     if base_url:
         builder = builder.base_url(base_url)
     if base_file_url:
