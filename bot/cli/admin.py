@@ -48,7 +48,7 @@ def _register_member(commands: Sub) -> None:
     exempt = msub.add_parser("exempt", help="设为免于积分 (记入审计日志)")
     exempt.add_argument("--branch", type=int, required=True, help="党支部编号")
     exempt.add_argument("member", metavar="MEMBER", help="党员编号、名册编号或姓名")
-    exempt.add_argument("--reason", default="", help="原因, 如 年老体弱、长期患病")
+    exempt.add_argument("--reason", default="", help="原因 (必填, 记入审计日志), 如 年老体弱、长期患病")
     exempt.set_defaults(handler=_member_exempt)
 
 
@@ -88,9 +88,15 @@ def _day(value: str | None) -> date | None:
 
 
 def _member_add(args: argparse.Namespace) -> int:
-    async def work(db: Database, _ctx: Context) -> int:
+    async def work(db: Database, ctx: Context) -> int:
         async with db.uow() as uow:
-            await branch_of(uow, args.branch)
+            branch = await branch_of(uow, args.branch)
+            categories = ctx.schemes(branch.scheme).categories
+            if args.category and args.category not in categories:
+                raise Invalid("roster.bad_category", value=args.category, known="/".join(categories) or "-")
+            same = await uow.members.on_roster(branch.id, args.code, args.name) if args.code else None
+            if same is not None:  # 编号 is unique in a branch: say so instead of failing in the database
+                raise Invalid("roster.exists", name=same.name, code=args.code, id=same.id)
             row = MemberRow(
                 branch_id=args.branch,
                 name=args.name,
@@ -134,6 +140,8 @@ def _member_list(args: argparse.Namespace) -> int:
 
 def _member_exempt(args: argparse.Namespace) -> int:
     async def work(db: Database, _ctx: Context) -> int:
+        if not args.reason.strip():  # every exemption says why, in the audit log
+            raise Invalid("ledger.reason_required")
         async with db.uow() as uow:
             await branch_of(uow, args.branch)
             member = await uow.members.find(args.branch, args.member)

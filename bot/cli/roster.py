@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import sys
 from pathlib import Path
 
 from bot.cli.db import CLI_ACTOR, with_database
@@ -49,7 +50,7 @@ def _template(args: argparse.Namespace) -> int:
 def _import(args: argparse.Namespace) -> int:
     path = Path(args.file)
     if not path.is_file():
-        print(t("cli.file_missing", path=path))
+        print(t("cli.file_missing", path=path), file=sys.stderr)
         return 1
 
     async def work(_db: Database, ctx: Context) -> int:

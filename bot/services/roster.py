@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -55,16 +56,26 @@ def read_table(path: Path) -> list[list[Any]]:
     suffix = path.suffix.lower()
     if suffix == ".xlsx":
         from openpyxl import load_workbook
+        from openpyxl.utils.exceptions import InvalidFileException
 
-        sheet = load_workbook(path, read_only=True, data_only=True).worksheets[0]
-        return [list(r) for r in sheet.iter_rows(values_only=True)]
+        try:
+            book = load_workbook(path, read_only=True, data_only=True)
+            try:  # a read-only workbook keeps the file open until closed
+                return [list(r) for r in book.worksheets[0].iter_rows(values_only=True)]
+            finally:
+                book.close()
+        except (OSError, ValueError, KeyError, IndexError, zipfile.BadZipFile, InvalidFileException) as exc:
+            raise Invalid("roster.unreadable", path=path, error=exc) from None
     if suffix != ".csv":
         raise Invalid("roster.bad_format", suffix=suffix)
     raw = path.read_bytes()
     try:
         content = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        content = raw.decode("gb18030")
+        try:
+            content = raw.decode("gb18030")
+        except UnicodeDecodeError as exc:
+            raise Invalid("roster.unreadable", path=path, error=exc) from None
     return [list(r) for r in csv.reader(io.StringIO(content))]
 
 
@@ -119,7 +130,10 @@ def parse_rows(table: list[list[Any]], scheme: Scheme) -> list[RosterRow]:
             continue
         own: list[str] = []
         row = _row(number, cells, scheme, own)
-        for key in filter(None, (row.code and f"编号 {row.code}", f"姓名 {row.name}" if row.name else None)):
+        # a row is the same person as another by 编号, or by name when it has no 编号 (as on_roster
+        # matches the branch): namesakes with their own 编号 are two people
+        key = f"编号 {row.code}" if row.code else f"姓名 {row.name}" if row.name else None
+        if key is not None:
             if key in seen:
                 own.append(t("roster.duplicate_in_file", other=seen[key], key=key))
             seen.setdefault(key, number)
@@ -152,20 +166,22 @@ async def import_roster(ctx: Context, branch_id: int, path: Path, actor: Actor) 
     async with ctx.uow() as uow:
         branch = await branch_of(uow, branch_id)
         rows = parse_rows(read_table(path), ctx.schemes(branch.scheme))
-        added, skipped = 0, []
+        added, skipped, exempt = 0, [], []
         for row in rows:
             existing = await uow.members.on_roster(branch.id, row.code, row.name)
             if existing is not None:
                 skipped.append(t("roster.exists", name=row.name, code=row.code or "-", id=existing.id))
                 continue
-            await uow.members.add(_member(branch.id, row))
+            member = await uow.members.add(_member(branch.id, row))
             added += 1
+            if row.exempt:  # every exemption is on record: who imported it, from which file and row
+                exempt.append({"member": member.id, "row": row.row})
         await uow.audit.record(
             actor.label,
             "roster.import",
             branch_id=branch.id,
             subject=path.name,
-            details={"added": added, "skipped": len(skipped)},
+            details={"added": added, "skipped": len(skipped), "exempt": exempt},
         )
         await uow.commit()
         return Imported(added, skipped)
