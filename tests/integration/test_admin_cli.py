@@ -1,0 +1,198 @@
+"""``partybot db upgrade``, ``branch add|list`` and ``member add|list|exempt`` through ``bot.cli.main``,
+on a database named only by the config file, as an administrator uses them.
+
+These are plain sync tests: every handler runs its own ``asyncio.run``."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TypeVar
+
+from sqlalchemy import inspect, select
+
+from bot.storage.schema import AuditRow, Base, Branch, MemberRow
+from bot.storage.uow import UnitOfWork
+from integration.conftest import Cli
+
+M = TypeVar("M", bound=Base)
+
+
+def _branch(cli: Cli, name: str = "第一党支部", scheme: str = "pioneer-index") -> int:
+    code, out, err = cli("branch", "add", name, "--scheme", scheme)
+    assert (code, err) == (0, "")
+    branches = cli.query(lambda uow: _all(uow, Branch))
+    assert len(branches) == 1
+    assert out.strip() == f"已添加党支部 {branches[0].id}: {name} (方案 {scheme})"
+    return branches[0].id
+
+
+async def _all(uow: UnitOfWork, model: type[M]) -> list[M]:
+    query = select(model).order_by(*model.__mapper__.primary_key)
+    return list((await uow.session.scalars(query)).all())
+
+
+async def _tables(uow: UnitOfWork) -> set[str]:
+    conn = await uow.session.connection()
+    return set(await conn.run_sync(lambda sync: inspect(sync).get_table_names()))
+
+
+def test_db_upgrade_creates_the_schema_and_is_idempotent(cli: Cli) -> None:
+    code, first, err = cli("db", "upgrade")
+    assert (code, err) == (0, "")
+    assert first.startswith("数据库已升级到最新版本 ")
+    tables = cli.query(_tables, upgrade=False)
+    assert {"branches", "members", "ledger_entries", "audit_log", "alembic_version"} <= tables
+
+    code, again, err = cli("db", "upgrade")
+    assert (code, err) == (0, "")
+    assert again == first  # same head revision, same (password-free) URL
+    assert cli.query(_tables, upgrade=False) == tables
+
+
+def test_branch_add_then_list(cli: Cli) -> None:
+    code, out, _ = cli("branch", "list")
+    assert code == 0
+    assert "还没有党支部" in out
+
+    branch_id = _branch(cli)
+    code, out, err = cli("branch", "list")
+    assert (code, err) == (0, "")
+    assert "第一党支部" in out and "pioneer-index" in out
+    line = next(line for line in out.splitlines() if "第一党支部" in line)
+    assert line.split()[0] == str(branch_id)
+    audit = cli.query(lambda uow: _all(uow, AuditRow))
+    assert [(a.actor, a.action, a.branch_id, a.subject) for a in audit] == [
+        ("cli", "branch.add", branch_id, "第一党支部")
+    ]
+
+
+def test_branch_add_with_a_committee(cli: Cli) -> None:
+    code, _, _ = cli("branch", "add", "第二党支部", "--scheme", "twelve-point", "--committee", "某镇党委")
+    assert code == 0
+    [branch] = cli.query(lambda uow: _all(uow, Branch))
+    assert branch.committee_id is not None
+
+
+def test_branch_add_with_an_unknown_scheme_is_refused(cli: Cli) -> None:
+    code, out, err = cli("branch", "add", "第一党支部", "--scheme", "no-such-scheme")
+    assert code == 1
+    assert out == ""
+    assert "没有名为 “no-such-scheme” 的积分方案" in err
+    assert "twelve-point" in err  # the message lists what is available
+    assert cli.query(lambda uow: _all(uow, Branch)) == []
+
+
+def test_member_add_and_list(cli: Cli) -> None:
+    branch_id = _branch(cli)
+    code, out, _ = cli("member", "list", "--branch", str(branch_id))
+    assert code == 0
+    assert f"党支部 {branch_id} 还没有党员" in out
+
+    argv = ["member", "add", "--branch", str(branch_id), "张三", "--code", "001", "--category", "rural"]
+    code, out, err = cli(*argv, "--migrant", "--joined", "2020-07-01", "--phone", "13800138000")
+    assert (code, err) == (0, "")
+    assert "张三" in out and f"党支部 {branch_id}" in out
+    code, _, _ = cli("member", "add", "--branch", str(branch_id), "李四")
+    assert code == 0
+
+    members = cli.query(lambda uow: _all(uow, MemberRow))
+    assert [
+        (m.branch_id, m.name, m.code, m.category, m.migrant, m.exempt, m.joined, m.phone) for m in members
+    ] == [
+        (branch_id, "张三", "001", "rural", True, False, date(2020, 7, 1), "13800138000"),
+        (branch_id, "李四", None, "", False, False, None, None),
+    ]
+    code, out, err = cli("member", "list", "--branch", str(branch_id))
+    assert (code, err) == (0, "")
+    assert "张三" in out and "李四" in out and "2020-07-01" in out
+    code, out, _ = cli("branch", "list")
+    line = next(line for line in out.splitlines() if "第一党支部" in line)
+    assert line.split()[-1] == "2"  # 党员数
+
+
+def test_member_add_refuses_a_bad_date(cli: Cli) -> None:
+    branch_id = _branch(cli)
+    code, out, err = cli("member", "add", "--branch", str(branch_id), "张三", "--joined", "2020/13/01")
+    assert (code, out) == (1, "")
+    assert "日期 “2020/13/01” 格式不对" in err
+    assert cli.query(lambda uow: _all(uow, MemberRow)) == []
+
+
+def test_member_exempt_is_audited_with_who_and_why(cli: Cli) -> None:
+    branch_id = _branch(cli)
+    cli("member", "add", "--branch", str(branch_id), "张三", "--code", "001")
+    cli("member", "add", "--branch", str(branch_id), "李四")
+
+    code, out, err = cli("member", "exempt", "--branch", str(branch_id), "张三", "--reason", "年老体弱")
+    assert (code, err) == (0, "")
+    assert "已将 张三" in out and "年老体弱" in out
+    members = {m.name: m for m in cli.query(lambda uow: _all(uow, MemberRow))}
+    assert members["张三"].exempt is True
+    assert members["李四"].exempt is False
+    exempt = [a for a in cli.query(lambda uow: _all(uow, AuditRow)) if a.action == "member.exempt"]
+    assert [(a.actor, a.branch_id, a.subject, a.details) for a in exempt] == [
+        ("cli", branch_id, str(members["张三"].id), {"reason": "年老体弱"})
+    ]
+
+    # by roster number too; the listing shows who is exempt
+    code, _, _ = cli("member", "exempt", "--branch", str(branch_id), str(members["李四"].id), "--reason", "长期患病")
+    assert code == 0
+    code, out, _ = cli("member", "list", "--branch", str(branch_id))
+    assert sum("免于积分" in line for line in out.splitlines() if "张三" in line or "李四" in line) == 2
+
+
+def test_member_exempt_of_an_unknown_member_changes_nothing(cli: Cli) -> None:
+    branch_id = _branch(cli)
+    cli("member", "add", "--branch", str(branch_id), "张三")
+    code, out, err = cli("member", "exempt", "--branch", str(branch_id), "王五", "--reason", "年老体弱")
+    assert code == 1
+    assert out == ""
+    assert err.strip() == f"党支部 {branch_id} 中没有党员 “王五”"
+    assert [m.exempt for m in cli.query(lambda uow: _all(uow, MemberRow))] == [False]
+    assert [a.action for a in cli.query(lambda uow: _all(uow, AuditRow))] == ["branch.add"]
+
+
+def test_unknown_branch_is_refused_by_every_member_command(cli: Cli) -> None:
+    cli("db", "upgrade")
+    for argv in (
+        ["member", "add", "--branch", "42", "张三"],
+        ["member", "list", "--branch", "42"],
+        ["member", "exempt", "--branch", "42", "张三", "--reason", "年老体弱"],
+    ):
+        code, out, err = cli(*argv)
+        assert code == 1, argv
+        assert out == ""
+        assert err.strip() == "没有编号为 42 的党支部 (用 partybot branch list 查看)"
+    assert cli.query(lambda uow: _all(uow, MemberRow)) == []
+
+
+def test_member_add_refuses_a_taken_code(cli: Cli) -> None:
+    branch_id = _branch(cli)
+    cli("member", "add", "--branch", str(branch_id), "张三", "--code", "001")
+    [zhang] = cli.query(lambda uow: _all(uow, MemberRow))
+    code, out, err = cli("member", "add", "--branch", str(branch_id), "张三丰", "--code", "001")
+    assert (code, out) == (1, "")
+    assert err.strip() == f"党员 “张三” (编号 001) 已在支部中 (党员 {zhang.id}), 已跳过, 未做任何修改"
+    assert [m.name for m in cli.query(lambda uow: _all(uow, MemberRow))] == ["张三"]
+    # namesakes are fine: without a code, or with their own
+    assert cli("member", "add", "--branch", str(branch_id), "张三")[0] == 0
+    assert cli("member", "add", "--branch", str(branch_id), "张三", "--code", "002")[0] == 0
+
+
+def test_member_add_refuses_a_category_the_scheme_does_not_have(cli: Cli) -> None:
+    branch_id = _branch(cli)  # pioneer-index: rural 农村党员, community 社区党员
+    code, out, err = cli("member", "add", "--branch", str(branch_id), "张三", "--category", "worker")
+    assert (code, out) == (1, "")
+    assert err.strip() == "类别 “worker” 不在方案的人员类别中 (rural/community)"
+    assert cli.query(lambda uow: _all(uow, MemberRow)) == []
+
+
+def test_member_exempt_needs_a_reason(cli: Cli) -> None:
+    branch_id = _branch(cli)
+    cli("member", "add", "--branch", str(branch_id), "张三")
+    for reason in ([], ["--reason", "  "]):
+        code, out, err = cli("member", "exempt", "--branch", str(branch_id), "张三", *reason)
+        assert (code, out) == (1, "")
+        assert err.strip() == "请写明原因"
+    assert [m.exempt for m in cli.query(lambda uow: _all(uow, MemberRow))] == [False]
+    assert [a.action for a in cli.query(lambda uow: _all(uow, AuditRow))] == ["branch.add"]
