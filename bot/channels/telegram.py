@@ -144,15 +144,15 @@ def build_application(
     the handlers alone (bench/updates.py).
     """
     builder = Application.builder().token(token)
-    if rate_limit:
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=max_retries))
     if base_url:
         builder = builder.base_url(base_url)
     if base_file_url:
         builder = builder.base_file_url(base_file_url)
     if request is not None:
         builder = builder.request(request).get_updates_request(updates_request or request)
-    app = builder.build()
+    app: TelegramApp = (
+        builder.rate_limiter(AIORateLimiter(max_retries=max_retries)).build() if rate_limit else builder.build()
+    )
     app.add_handler(TypeHandler(Update, TelegramChannel(deps).on_update))
     app.add_error_handler(_log_error)
     return app
