@@ -16,16 +16,18 @@ from urllib.parse import urlparse
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, ReplyParameters, Update
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, ReplyParameters, Update
 from telegram.error import BadRequest, Forbidden
 from telegram.ext import AIORateLimiter, Application, ContextTypes, TypeHandler
 from telegram.request import BaseRequest
 
 from bot.handlers.context import Deps
-from bot.handlers.router import handle
+from bot.handlers.router import handle, tick
 from bot.handlers.types import Button, Incoming, Reply
 
 PLATFORM = "telegram"
+#: How often scheduled work (closing sign-in windows) runs.
+TICK_SECONDS = 30
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 log = logging.getLogger(__name__)
 
@@ -121,6 +123,17 @@ class TelegramChannel:
         if replies:  # nothing at all for a redelivered update
             await render(update, inc, replies)
 
+    async def on_tick(self, context: ContextTypes.DEFAULT_TYPE) -> None:
+        await announce(context.bot, self.deps)
+
+
+async def announce(bot: Bot, deps: Deps) -> None:
+    """Run the scheduled work once and post what it says (e.g. a closed sign-in's report)."""
+    for reply in await tick(deps, PLATFORM):
+        await _quietly(
+            bot.send_message(int(reply.to.chat_id or 0), reply.text, reply_markup=keyboard(reply.buttons))
+        )
+
 
 async def _log_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     log.error("telegram: update %s failed", getattr(update, "update_id", "?"), exc_info=context.error)
@@ -151,9 +164,14 @@ def build_application(
     if request is not None:
         builder = builder.request(request).get_updates_request(updates_request or request)
     app: TelegramApp = (
-        builder.rate_limiter(AIORateLimiter(max_retries=max_retries)).build() if rate_limit else builder.build()
+        builder.rate_limiter(AIORateLimiter(max_retries=max_retries)).build()
+        if rate_limit
+        else builder.build()
     )
-    app.add_handler(TypeHandler(Update, TelegramChannel(deps).on_update))
+    channel = TelegramChannel(deps)
+    app.add_handler(TypeHandler(Update, channel.on_update))
+    if app.job_queue is not None:  # runs once the application starts (polling or webhook)
+        app.job_queue.run_repeating(channel.on_tick, interval=TICK_SECONDS, first=1)
     app.add_error_handler(_log_error)
     return app
 

@@ -11,6 +11,7 @@ from bot.scoring.model import Item
 #: Chinese keywords that start a command, longest first so that 我的积分 wins over shorter ones.
 KEYWORDS: dict[str, str] = {
     "我的积分": "me",
+    "发起签到": "meeting",
     "待审核": "pending",
     "申报": "claim",
     "帮助": "help",

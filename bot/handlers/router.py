@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from bot.handlers import approvals, basic, claims, invites, points
+from bot.handlers import approvals, basic, claims, invites, meetings, points
 from bot.handlers.cards import explain
 from bot.handlers.context import Deps
 from bot.handlers.parse import parse_command
@@ -29,6 +29,7 @@ COMMANDS: dict[str, Handler] = {
     "reject": approvals.reject_command,
     "me": points.me,
     "rank": points.rank,
+    "meeting": meetings.open_meeting,
 }
 
 #: Buttons by the prefix of their data, ``<prefix>:<args>``.
@@ -38,6 +39,8 @@ BUTTONS: dict[str, Handler] = {
     "j": approvals.adjust,
     "b": approvals.back,
     "i": claims.pick_item,
+    "s": meetings.sign_in,
+    "l": meetings.ask_leave,
 }
 
 
@@ -50,6 +53,11 @@ async def handle(inc: Incoming, deps: Deps, bot_name: str = "") -> list[Reply]:
         return await _message(inc, deps, bot_name)
     except DomainError as err:
         return [Reply(explain(err), to=ALERT if inc.pressed else quoting(inc.message))]
+
+
+async def tick(deps: Deps, platform: str) -> list[Reply]:
+    """Scheduled work, every half minute: sign-in windows that have closed get their report."""
+    return await meetings.tick(deps, platform)
 
 
 async def _press(inc: Incoming, deps: Deps, data: str) -> list[Reply]:

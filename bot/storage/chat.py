@@ -7,6 +7,7 @@ recognised, so a button press can finish it on any replica).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -14,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from bot.storage.schema import (
+    AttendanceRow,
     AuditRow,
     BoundChat,
     Branch,
@@ -22,6 +24,7 @@ from bot.storage.schema import (
     Identity,
     JobRun,
     LedgerEntry,
+    Meeting,
     MemberRow,
     RoleRow,
 )
@@ -29,6 +32,8 @@ from bot.storage.schema import (
 DRAFT_ACTION = "claim.unmatched"
 #: Invite codes are issued as audit rows (subject: the code's digest) and used up by a job-run row.
 INVITE_ACTIONS = ("invite.branch", "invite.member")
+#: A meeting's sign-in window (chat, closing time) is kept in the audit row that opened it.
+MEETING_ACTION = "meeting.open"
 
 
 class ChatQueries:
@@ -116,3 +121,47 @@ class ChatQueries:
             JobRun.job == "invite", JobRun.scope == digest[:64], JobRun.period == "used"
         )
         return (await self.session.scalar(query)) is not None
+
+    async def open_meeting(self, meeting: Meeting, opened: AuditRow) -> int:
+        """Add the meeting and the audit row that holds its sign-in window (``details``)."""
+        self.session.add(meeting)
+        await self.session.flush()
+        opened.subject = f"meeting:{meeting.id}"
+        self.session.add(opened)
+        await self.session.flush()
+        return meeting.id
+
+    async def meeting(self, meeting_id: int) -> tuple[Meeting, AuditRow] | None:
+        found = await self.session.get(Meeting, meeting_id)
+        query = select(AuditRow).where(
+            AuditRow.action == MEETING_ACTION, AuditRow.subject == f"meeting:{meeting_id}"
+        )
+        opened = (await self.session.scalars(query)).first()
+        return None if found is None or opened is None else (found, opened)
+
+    async def meeting_windows(self, since: datetime) -> list[AuditRow]:
+        """Sign-in windows opened since ``since`` (their closing is checked by the caller)."""
+        query = select(AuditRow).where(AuditRow.action == MEETING_ACTION, AuditRow.at >= since)
+        return list((await self.session.scalars(query.order_by(AuditRow.id))).all())
+
+    async def attendance(self, meeting_id: int) -> list[tuple[int, str, str]]:
+        """(member id, name, status) of everyone recorded for the meeting, in order of signing."""
+        query = (
+            select(AttendanceRow.member_id, MemberRow.name, AttendanceRow.status)
+            .join(MemberRow, MemberRow.id == AttendanceRow.member_id)
+            .where(AttendanceRow.meeting_id == meeting_id)
+            .order_by(AttendanceRow.id)
+        )
+        return [(m, n, s) for m, n, s in (await self.session.execute(query)).tuples()]
+
+    async def attend(self, meeting_id: int, member_id: int, status: str) -> str | None:
+        """Record the member's status; the status recorded before instead (nothing changes) when there is one."""
+        query = select(AttendanceRow.status).where(
+            AttendanceRow.meeting_id == meeting_id, AttendanceRow.member_id == member_id
+        )
+        earlier = await self.session.scalar(query)
+        if earlier is not None:
+            return str(earlier)
+        self.session.add(AttendanceRow(meeting_id=meeting_id, member_id=member_id, status=status))
+        await self.session.flush()
+        return None

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from handlers.chatworld import ALICE, BOB, GROUP, RECORDER, SECRETARY, STRANGER, ChatWorld
 
-from bot.channels.telegram import TelegramApp
+from bot.channels.telegram import TelegramApp, announce
+from bot.services.common import Actor
+from bot.storage.schema import MemberRow
 from channels.offline import OfflineRequest
 from channels.updates import message, press
 
@@ -199,3 +201,41 @@ async def test_start_in_the_group_explains_the_bot_for_the_role(
     secretary, member = (c.params["text"] for c in api.calls)
     assert "/pending" in secretary and "第一党支部" in secretary
     assert "/pending" not in member and "李四" in member
+
+
+async def test_meeting_sign_in_and_the_report_when_the_window_closes(
+    app: TelegramApp, api: OfflineRequest, world: ChatWorld
+) -> None:
+    await app.process_update(message(app.bot, SECRETARY, "/meeting@PartyBot 主题党日 10"))
+    [card] = api.calls
+    assert [b["text"] for row in card.params["reply_markup"]["inline_keyboard"] for b in row] == [
+        "签到",
+        "请假",
+    ]
+    api.clear()
+    await app.process_update(press(app.bot, ALICE, card.buttons[0], message_id=1000))
+    answer, edit = api.calls
+    assert answer.params["text"] == "已签到" and "出席 (1): 张三" in edit.params["text"]
+    api.clear()
+    world.clock.advance(10)
+    await app.process_update(press(app.bot, BOB, card.buttons[0], message_id=1000))
+    [late] = api.calls
+    assert late.params["show_alert"] is True and "签到已结束" in late.params["text"]
+    api.clear()
+    await announce(app.bot, world.deps)
+    [report] = api.calls
+    assert report.method == "sendMessage" and report.params["chat_id"] == int(GROUP)
+    assert "缺席 (3): 王书记、赵积分员、李四" in report.params["text"]
+
+
+async def test_join_with_a_code_in_a_private_chat_and_a_bad_code(
+    app: TelegramApp, api: OfflineRequest, world: ChatWorld
+) -> None:
+    async with world.db.uow() as uow:
+        member = await uow.members.add(MemberRow(branch_id=world.branch_id, name="孙五"))
+        await uow.commit()
+    code = await world.deps.invites.issue(Actor(None, "cli"), world.branch_id, member.id)
+    await app.process_update(message(app.bot, STRANGER, "/join WRONG123", chat=STRANGER))
+    await app.process_update(message(app.bot, STRANGER, f"/join {code}", chat=STRANGER))
+    bad, joined = (c.params["text"] for c in api.calls)
+    assert bad.startswith("邀请码不对") and joined.startswith("已关联: 你是 第一党支部 的 孙五")

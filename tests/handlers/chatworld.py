@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
 
 from bot.handlers.context import Deps
 from bot.scoring.loader import load_scheme_text
@@ -45,6 +45,15 @@ kind = "bonus"
 points = 3
 aliases = ["表彰"]
 [[items]]
+code = "absent_theme_day"
+name = "无故缺席主题党日"
+kind = "deduction"
+points = -2
+source = "attendance"
+status = "absent"
+meetings = ["theme_day"]
+clause = "缺席一次减2分"
+[[items]]
 code = "dues_late"
 name = "不按时交纳党费"
 kind = "deduction"
@@ -63,11 +72,25 @@ def chat_scheme() -> Scheme:
 
 
 @dataclass
+class Clock:
+    """The handlers' clock: 10:00 in Shanghai on TODAY, moved on by the tests."""
+
+    moment: datetime = datetime(2026, 3, 10, 2, 0, tzinfo=UTC)
+
+    def now(self) -> datetime:
+        return self.moment
+
+    def advance(self, minutes: int) -> None:
+        self.moment += timedelta(minutes=minutes)
+
+
+@dataclass
 class ChatWorld:
     db: Database
     deps: Deps
     branch_id: int
     ids: dict[str, int]
+    clock: Clock = field(default_factory=Clock)
 
     async def ledger(self) -> list[tuple[int, str, float]]:
         """(member id, item, points) of every ledger entry."""
@@ -102,5 +125,6 @@ async def make_chat_world(db: Database) -> ChatWorld:
         await uow.members.grant(ids[SECRETARY], "secretary", branch_id=branch.id)
         await uow.members.grant(ids[RECORDER], "recorder", branch_id=branch.id)
         await uow.commit()
-    deps = Deps.of(Context(db.uow, lambda _id: scheme), today=lambda: TODAY)
-    return ChatWorld(db, deps, branch.id, ids)
+    clock = Clock()
+    deps = Deps.of(Context(db.uow, lambda _id: scheme), today=lambda: TODAY, now=clock.now)
+    return ChatWorld(db, deps, branch.id, ids, clock)

@@ -1,0 +1,93 @@
+"""/meeting TYPE [minutes] (发起签到): a sign-in card with 签到 / 请假; when the window closes,
+the tick posts who was present, on leave and absent."""
+
+from __future__ import annotations
+
+from bot.handlers.context import Deps
+from bot.handlers.types import ALERT, EDIT, NOTICE, Button, Incoming, Reply, quoting, to_chat
+from bot.i18n import t
+from bot.scoring.model import MEETING_TYPES
+from bot.services.meetings import Sheet, meeting_kind
+from bot.storage.timeutil import to_local
+
+DEFAULT_MINUTES = 30
+
+
+def _names(names: tuple[str, ...]) -> str:
+    return "、".join(names) if names else t("meeting.nobody")
+
+
+def sheet_text(sheet: Sheet) -> str:
+    name = MEETING_TYPES.get(sheet.kind, sheet.kind)
+    if sheet.closed:
+        head = [t("meeting.report", name=name, date=sheet.held_on)]
+    else:
+        head = [
+            t("meeting.card", name=name, date=sheet.held_on),
+            t("meeting.closes", time=to_local(sheet.closes).strftime("%H:%M")),
+        ]
+    lines = [t("meeting.present", count=len(sheet.present), names=_names(sheet.present))]
+    lines.append(t("meeting.leave", count=len(sheet.leave), names=_names(sheet.leave)))
+    if sheet.closed:
+        lines.append(t("meeting.absent", count=len(sheet.absent), names=_names(sheet.absent)))
+    return "\n".join(head + lines)
+
+
+def sheet_buttons(sheet: Sheet) -> tuple[tuple[Button, ...], ...]:
+    if sheet.closed:
+        return ()
+    return (
+        (
+            Button(t("meeting.button.present"), f"s:{sheet.meeting_id}"),
+            Button(t("meeting.button.leave"), f"l:{sheet.meeting_id}"),
+        ),
+    )
+
+
+async def open_meeting(inc: Incoming, deps: Deps, args: str) -> list[Reply]:
+    if inc.private:
+        return [Reply(t("meeting.in_group"), to=quoting(inc.message))]
+    where = await deps.chat.where(inc.platform, inc.user, inc.chat, inc.private)
+    if where.branch is None or where.person is None:
+        return [
+            Reply(t("chat.unbound" if where.branch is None else "chat.not_linked"), to=quoting(inc.message))
+        ]
+    words = args.split()
+    if not words:
+        return [Reply(t("meeting.usage", known="、".join(MEETING_TYPES.values())), to=quoting(inc.message))]
+    minutes = int(words[1]) if len(words) > 1 and words[1].isdigit() else DEFAULT_MINUTES
+    kind = meeting_kind(words[0]) or words[0]
+    sheet = await deps.meetings.open(
+        where.branch.id, where.person.actor, kind, minutes, deps.now(), inc.platform, inc.chat
+    )
+    return [Reply(sheet_text(sheet), sheet_buttons(sheet), quoting(inc.message))]
+
+
+async def _attend(inc: Incoming, deps: Deps, args: str, status: str) -> list[Reply]:
+    sheet = await deps.meetings.sheet(int(args), deps.now())
+    person = await deps.chat.person(inc.platform, inc.user, sheet.branch_id)
+    if person is None:
+        return [Reply(t("chat.not_linked"), to=ALERT)]
+    sheet, earlier = await deps.meetings.attend(sheet.meeting_id, person.member_id, status, deps.now())
+    if earlier is not None:
+        return [Reply(t("meeting.already", status=t(f"meeting.status.{earlier}")), to=ALERT)]
+    return [
+        Reply(sheet_text(sheet), sheet_buttons(sheet), EDIT),
+        Reply(t(f"meeting.done.{status}"), to=NOTICE),
+    ]
+
+
+async def sign_in(inc: Incoming, deps: Deps, args: str) -> list[Reply]:
+    """``s:<meeting>``: 签到."""
+    return await _attend(inc, deps, args, "present")
+
+
+async def ask_leave(inc: Incoming, deps: Deps, args: str) -> list[Reply]:
+    """``l:<meeting>``: 请假."""
+    return await _attend(inc, deps, args, "leave")
+
+
+async def tick(deps: Deps, platform: str) -> list[Reply]:
+    """Close the windows that have ended; one report per meeting, to the chat it was opened in."""
+    closed = await deps.meetings.close_due(deps.now(), platform)
+    return [Reply(sheet_text(sheet), to=to_chat(sheet.chat)) for sheet in closed]

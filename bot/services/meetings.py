@@ -1,0 +1,151 @@
+"""Sign-in (签到) for a meeting: the secretary opens a window, members sign in or ask for leave,
+and when the window closes everyone else is recorded absent.
+
+Attendance rows are the record the scoring engine reads for the scheme's attendance items
+(缺席/请假 deductions, migrant returns); no ledger entry is written for them. Closing is
+claimed once per meeting (a job-run row), so it happens once across replicas, and a window
+that closed while the bot was down is closed at the next tick.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy.exc import IntegrityError
+
+from bot.scoring.model import MEETING_TYPES
+from bot.services.common import Actor, Context, branch_of, member_of, require_role
+from bot.services.errors import Invalid, NotFound
+from bot.storage.chat import MEETING_ACTION, ChatQueries
+from bot.storage.schema import AuditRow, Meeting
+from bot.storage.timeutil import to_local
+from bot.storage.uow import UnitOfWork
+
+#: Who may open a sign-in.
+OPENERS = ("secretary", "committee")
+MAX_MINUTES = 24 * 60
+#: How far back a tick looks for windows that closed while the bot was down.
+CATCH_UP = timedelta(days=7)
+
+
+@dataclass(frozen=True, slots=True)
+class Sheet:
+    """A meeting's sign-in sheet: who is present, on leave and (once closed) absent."""
+
+    meeting_id: int
+    branch_id: int
+    kind: str
+    held_on: str
+    closes: datetime
+    closed: bool
+    platform: str
+    chat: str
+    present: tuple[str, ...]
+    leave: tuple[str, ...]
+    absent: tuple[str, ...]
+
+
+def meeting_kind(text: str) -> str | None:
+    """A meeting type from its code or its Chinese name."""
+    text = text.strip()
+    return text if text in MEETING_TYPES else next((k for k, v in MEETING_TYPES.items() if v == text), None)
+
+
+class MeetingService:
+    def __init__(self, context: Context) -> None:
+        self.ctx = context
+
+    async def open(
+        self, branch_id: int, actor: Actor, kind: str, minutes: int, now: datetime, platform: str, chat: str
+    ) -> Sheet:
+        if kind not in MEETING_TYPES:
+            raise Invalid("meeting.unknown_type", kind=kind, known="、".join(MEETING_TYPES.values()))
+        if not 1 <= minutes <= MAX_MINUTES:
+            raise Invalid("meeting.bad_minutes", minutes=minutes, most=MAX_MINUTES)
+        async with self.ctx.uow() as uow:
+            branch = await branch_of(uow, branch_id)
+            await require_role(uow, actor, branch, OPENERS)
+            meeting = Meeting(
+                branch_id=branch.id, kind=kind, held_on=to_local(now).date(),
+                title=MEETING_TYPES[kind], opened_by=actor.member_id,
+            )  # fmt: skip
+            window = {
+                "closes": (now + timedelta(minutes=minutes)).isoformat(),
+                "platform": platform,
+                "chat": chat,
+            }
+            opened = AuditRow(actor=actor.label, action=MEETING_ACTION, branch_id=branch.id, details=window)
+            meeting_id = await ChatQueries(uow.session).open_meeting(meeting, opened)
+            await uow.commit()
+        return await self.sheet(meeting_id, now)
+
+    async def attend(
+        self, meeting_id: int, member_id: int, status: str, now: datetime
+    ) -> tuple[Sheet, str | None]:
+        """Sign in (``present``) or ask for leave; the earlier status (and no change) when already recorded."""
+        async with self.ctx.uow() as uow:
+            meeting, opened = await _meeting(uow, meeting_id)
+            if now >= datetime.fromisoformat(opened.details["closes"]):
+                raise Invalid("meeting.closed", name=MEETING_TYPES.get(meeting.kind, meeting.kind))
+            await member_of(uow, meeting.branch_id, member_id)
+            earlier = await ChatQueries(uow.session).attend(meeting.id, member_id, status)
+            await uow.commit()
+        return await self.sheet(meeting_id, now), earlier
+
+    async def sheet(self, meeting_id: int, now: datetime) -> Sheet:
+        async with self.ctx.uow() as uow:
+            meeting, opened = await _meeting(uow, meeting_id)
+            rows = await ChatQueries(uow.session).attendance(meeting.id)
+        closes = datetime.fromisoformat(opened.details["closes"])
+        by = {
+            status: tuple(name for _, name, s in rows if s == status)
+            for status in ("present", "leave", "absent")
+        }
+        return Sheet(
+            meeting.id, meeting.branch_id, meeting.kind, meeting.held_on.isoformat(), closes, now >= closes,
+            str(opened.details["platform"]), str(opened.details["chat"]), by["present"], by["leave"], by["absent"],
+        )  # fmt: skip
+
+    async def close_due(self, now: datetime, platform: str) -> list[Sheet]:
+        """Close every window opened on ``platform`` that has ended and is not closed yet: the
+        others are recorded absent. The sheets of the meetings this call closed."""
+        async with self.ctx.uow() as uow:
+            windows = await ChatQueries(uow.session).meeting_windows(now - CATCH_UP)
+        due = [
+            int(w.subject.split(":")[1])
+            for w in windows
+            if w.details.get("platform") == platform and datetime.fromisoformat(w.details["closes"]) <= now
+        ]
+        return [await self.sheet(m, now) for m in due if await self._close(m)]
+
+    async def _close(self, meeting_id: int) -> bool:
+        async with self.ctx.uow() as uow:
+            meeting, _ = await _meeting(uow, meeting_id)
+            queries = ChatQueries(uow.session)
+            recorded = {m for m, _, _ in await queries.attendance(meeting.id)}
+            try:  # absences first: on SQLite the claim below must not be the transaction's first write
+                for member in await uow.members.list(meeting.branch_id):
+                    if member.id not in recorded and _expected(
+                        member.exempt, member.joined, member.left, meeting
+                    ):
+                        await queries.attend(meeting.id, member.id, "absent")
+            except IntegrityError:  # another replica is closing it
+                return False
+            if not await uow.jobs.claim("meeting.close", f"meeting-{meeting.id}", "close"):
+                return False
+            await uow.commit()
+            return True
+
+
+def _expected(exempt: bool, joined: date | None, left: date | None, meeting: Meeting) -> bool:
+    """Whether a member is expected at the meeting: not exempt, already in and not yet gone."""
+    held = meeting.held_on
+    return not exempt and (joined is None or joined <= held) and (left is None or left > held)
+
+
+async def _meeting(uow: UnitOfWork, meeting_id: int) -> tuple[Meeting, AuditRow]:
+    found = await ChatQueries(uow.session).meeting(meeting_id)
+    if found is None:
+        raise NotFound("meeting.unknown", meeting=meeting_id)
+    return found
