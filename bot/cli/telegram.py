@@ -24,7 +24,7 @@ from bot.channels.telegram import (
 )
 from bot.config import Config, load_config
 from bot.handlers.context import Deps
-from bot.i18n import t
+from bot.i18n import set_locale, t
 from bot.services.common import Context
 from bot.storage import open_database
 
@@ -50,6 +50,7 @@ def _run(args: argparse.Namespace) -> int:
     ):
         print(t("telegram.webhook_incomplete"), file=sys.stderr)
         return 1
+    set_locale(config.bot.locale)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     asyncio.run(serve(config))
     return 0

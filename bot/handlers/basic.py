@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from bot.handlers import invites
 from bot.handlers.context import Deps
 from bot.handlers.types import Incoming, Reply, quoting
 from bot.i18n import t
+
+
+async def start(inc: Incoming, deps: Deps, args: str) -> list[Reply]:
+    """``/start`` is help; ``/start CODE`` (a ``t.me/<bot>?start=CODE`` link) joins with the code."""
+    return await (invites.join if args else help_)(inc, deps, args)
 
 
 async def help_(inc: Incoming, deps: Deps, args: str) -> list[Reply]:

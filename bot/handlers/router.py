@@ -20,7 +20,7 @@ Handler = Callable[[Incoming, Deps, str], Awaitable[list[Reply]]]
 
 #: Commands by name; Chinese keywords map onto these names in ``parse.KEYWORDS``.
 COMMANDS: dict[str, Handler] = {
-    "start": basic.help_,
+    "start": basic.start,
     "help": basic.help_,
     "bind": invites.bind,
     "join": invites.join,

@@ -108,3 +108,9 @@ def test_cli_issues_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     codes = list(dict.fromkeys(re.findall(r"\b[A-Z2-9]{8}\b", out.out)))
     assert len(codes) == 2 and "/bind " + codes[0] in out.out and "/join " + codes[1] in out.out
     assert "没有党员 “无名”" in out.err
+
+
+async def test_start_with_a_code_joins(world: ChatWorld) -> None:
+    code = await code_for(world, await new_member(world))
+    [joined] = await handle(said(STRANGER, f"/start {code}", chat=STRANGER), world.deps)
+    assert joined.text.startswith("已关联: 你是 第一党支部 的 孙五")
