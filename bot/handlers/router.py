@@ -41,6 +41,8 @@ BUTTONS: dict[str, Handler] = {
     "i": claims.pick_item,
     "s": meetings.sign_in,
     "l": meetings.ask_leave,
+    "k": invites.confirm,
+    "x": invites.decline,
 }
 
 

@@ -140,6 +140,12 @@ class ChatService:
             data = await load_year(uow, branch.id, today.year, until=today)
         return score(self.scheme(branch), data, until=today, final=False)
 
+    async def find_member(self, branch_id: int, key: str) -> tuple[int, str] | None:
+        """(id, name) of a branch member by roster number or exact name."""
+        async with self.ctx.uow() as uow:
+            member = await uow.members.find(branch_id, key)
+        return None if member is None or (key.isdigit() and member.code != key) else (member.id, member.name)
+
     async def check_decider(self, claim_id: int, actor: Actor) -> None:
         """Refuse unless ``actor`` may decide the claim (the same test ``ClaimService`` applies)."""
         async with self.ctx.uow() as uow:

@@ -98,6 +98,27 @@ class InviteService:
             await uow.commit()
             return Joined(member.id, member.name, branch.name)
 
+    async def confirm(self, actor: Actor, member_id: int, platform: str, account: str) -> Joined:
+        """A secretary confirms a request to link ``account`` to a member of their branch (no code)."""
+        async with self.ctx.uow() as uow:
+            member = await uow.members.get(member_id)
+            if member is None:
+                raise Invalid("invite.bad_request")
+            branch = await branch_of(uow, member.branch_id)
+            await require_role(uow, actor, branch, BINDERS)
+            queries = ChatQueries(uow.session)
+            linked = await queries.member_of_identity(platform, account)
+            if linked is not None:
+                raise Duplicate("invite.request_linked", earlier=linked.id, name=linked.name)
+            if await queries.identities([member.id], platform):
+                raise Duplicate("invite.member_linked", earlier=member.id, name=member.name)
+            await uow.members.link(member.id, platform, account)
+            await uow.audit.record(
+                actor.label, "chat.join_confirmed", branch_id=branch.id, subject=f"member:{member.id}"
+            )
+            await uow.commit()
+            return Joined(member.id, member.name, branch.name)
+
     @staticmethod
     async def _invite(uow: UnitOfWork, code: str, kind: str) -> AuditRow:
         invite = await ChatQueries(uow.session).invite(digest(code))

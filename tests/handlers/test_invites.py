@@ -10,11 +10,12 @@ import pytest
 
 from bot.cli import main
 from bot.handlers.router import handle
+from bot.handlers.types import ALERT, EDIT, Reply, to_chat
 from bot.services import invites
 from bot.services.common import Actor
 from bot.storage.schema import MemberRow
 from handlers.chatworld import ALICE, BOB, SECRETARY, STRANGER, ChatWorld
-from handlers.test_claims import said
+from handlers.test_claims import pressed, said
 
 NEW_GROUP = "-3003"
 
@@ -114,3 +115,36 @@ async def test_start_with_a_code_joins(world: ChatWorld) -> None:
     code = await code_for(world, await new_member(world))
     [joined] = await handle(said(STRANGER, f"/start {code}", chat=STRANGER), world.deps)
     assert joined.text.startswith("已关联: 你是 第一党支部 的 孙五")
+
+
+async def test_join_by_name_asks_the_secretary_who_confirms(world: ChatWorld) -> None:
+    await new_member(world)
+    [card] = await handle(said(STRANGER, "/join 孙五"), world.deps)
+    assert card.text == f"{STRANGER} 申请关联为党员 孙五, 请支部书记确认"
+    confirm_data, decline_data = (b.data for row in card.buttons for b in row)
+    [refused] = await handle(pressed(BOB, confirm_data), world.deps)
+    assert refused.to == ALERT and refused.text == "只有支部书记/党委可以这样做。"
+    [declined] = await handle(pressed(BOB, decline_data), world.deps)
+    assert declined.to == ALERT
+    edit, _notice, told = await handle(pressed(SECRETARY, confirm_data), world.deps)
+    assert edit.to == EDIT and edit.text == "已确认: 孙五 的账号已关联 (确认人: 王书记)"
+    assert told.to == to_chat(STRANGER) and told.text.startswith("已关联: 你是 第一党支部 的 孙五")
+    [again] = await handle(pressed(SECRETARY, confirm_data), world.deps)
+    assert again.to == ALERT and "已关联到党员 孙五" in again.text
+
+
+async def test_join_requests_need_the_group_and_a_roster_name(world: ChatWorld) -> None:
+    [private] = await handle(said(STRANGER, "/join 孙五", chat=STRANGER), world.deps)
+    assert private.text.startswith("没有邀请码时, 请在党支部群里发送")
+    [unknown] = await handle(said(STRANGER, "/join 无名氏"), world.deps)
+    assert unknown.text == "党支部 第一党支部 中没有党员 “无名氏”"
+    [linked] = await handle(said(ALICE, "/join 张三"), world.deps)
+    assert linked.text == "你的账号已关联到党员 张三, 不能再关联"
+
+
+async def test_a_secretary_declines_a_request(world: ChatWorld) -> None:
+    await new_member(world)
+    [card] = await handle(said(STRANGER, "/join 孙五"), world.deps)
+    decline_data = card.buttons[0][1].data
+    [declined] = await handle(pressed(SECRETARY, decline_data), world.deps)
+    assert declined == Reply("已拒绝关联申请 (处理人: 王书记)", to=EDIT)
