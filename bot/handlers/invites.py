@@ -11,7 +11,7 @@ from bot.handlers.types import ALERT, EDIT, NOTICE, Button, Incoming, Reply, quo
 from bot.i18n import t
 from bot.services.invites import BINDERS
 
-CODE = re.compile(r"^[A-Za-z2-9]{8}$")
+CODE = re.compile(r"^[A-Za-z0-9]{6,12}$")
 
 
 async def bind(inc: Incoming, deps: Deps, args: str) -> list[Reply]:
