@@ -6,6 +6,9 @@ button is only the claim id and the choice.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from bot.handlers.cards import (
     REJECT_REASONS,
     card_buttons,
@@ -23,27 +26,40 @@ from bot.services.claims import Decision
 from bot.services.errors import Forbidden, NotFound
 
 
-async def _decider(inc: Incoming, deps: Deps, claim_id: int) -> tuple[ClaimView, Person]:
-    """The claim and the presser, if the presser may decide it (raises the refusal otherwise)."""
-    view = await deps.chat.claim(claim_id)
-    if view is None:
-        raise NotFound("claim.unknown", claim=claim_id)
-    person = await deps.chat.person(inc.platform, inc.user, view.branch_id)
-    if person is None:
-        raise NotFound("chat.not_linked_press")
+@contextmanager
+def _as_approver() -> Iterator[None]:
+    """Say "only the secretary/recorder may review" rather than the service's general refusal."""
     try:
-        await deps.chat.check_decider(claim_id, person.actor)
+        yield
     except Forbidden as err:
         if err.key != "ledger.not_allowed":
             raise
         raise Forbidden("chat.not_approver", roles=role_names(str(err.params["roles"]).split("/"))) from err
+
+
+async def _presser(inc: Incoming, deps: Deps, claim_id: int) -> Person:
+    person = await deps.chat.presser(inc.platform, inc.user, claim_id)
+    if person is None:
+        raise NotFound("chat.not_linked_press")
+    return person
+
+
+async def _decider(inc: Incoming, deps: Deps, claim_id: int) -> tuple[ClaimView, Person]:
+    """The claim and the presser, if the presser may decide it (raises the refusal otherwise)."""
+    person = await _presser(inc, deps, claim_id)
+    with _as_approver():
+        await deps.chat.check_decider(claim_id, person.actor)
+    view = await deps.chat.claim(claim_id)
+    assert view is not None
     return view, person
 
 
 async def approve(inc: Incoming, deps: Deps, args: str) -> list[Reply]:
-    """``a:<claim>``: approve at the claimed points."""
-    view, person = await _decider(inc, deps, int(args))
-    return await _outcome(inc, deps, await deps.claims.approve(view.id, person.actor))
+    """``a:<claim>``: approve at the claimed points (the service checks role, own claim and state)."""
+    person = await _presser(inc, deps, int(args))
+    with _as_approver():
+        decision = await deps.claims.approve(int(args), person.actor)
+    return await _outcome(inc, deps, decision)
 
 
 async def adjust(inc: Incoming, deps: Deps, args: str) -> list[Reply]:

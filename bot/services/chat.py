@@ -140,6 +140,19 @@ class ChatService:
             data = await load_year(uow, branch.id, today.year, until=today)
         return score(self.scheme(branch), data, until=today, final=False)
 
+    async def presser(self, platform: str, user: str, claim_id: int) -> Person | None:
+        """Who pressed a button on a claim, with the roles reaching the claim's branch (None: not linked)."""
+        async with self.ctx.uow() as uow:
+            claim = await uow.claims.get(claim_id)
+            if claim is None:
+                raise NotFound("claim.unknown", claim=claim_id)
+            member = await _member(uow, platform, user)
+            branch = await branch_of(uow, claim.branch_id)
+            if member is None:
+                return None
+            roles = await uow.members.roles(member.id, branch)
+            return Person(member.id, member.name, member.branch_id, frozenset(roles))
+
     async def find_member(self, branch_id: int, key: str) -> tuple[int, str] | None:
         """(id, name) of a branch member by roster number or exact name."""
         async with self.ctx.uow() as uow:

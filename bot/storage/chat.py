@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -76,8 +76,12 @@ class ChatQueries:
         """The claim, its member's name, the decider's name, how many evidence files it has and
         the points its ledger entry granted (None before approval)."""
         decider = aliased(MemberRow)
+        files = (
+            select(func.count(ClaimEvidence.id)).where(ClaimEvidence.claim_id == ClaimRow.id).scalar_subquery()
+        )
+        granted = select(LedgerEntry.points).where(LedgerEntry.claim_id == ClaimRow.id).scalar_subquery()
         query = (
-            select(ClaimRow, MemberRow.name, decider.name)
+            select(ClaimRow, MemberRow.name, decider.name, files, granted)
             .join(MemberRow, MemberRow.id == ClaimRow.member_id)
             .outerjoin(decider, decider.id == ClaimRow.decided_by)
             .where(ClaimRow.id == claim_id)
@@ -85,11 +89,8 @@ class ChatQueries:
         row = (await self.session.execute(query)).tuples().first()
         if row is None:
             return None
-        files = await self.session.scalars(select(ClaimEvidence.id).where(ClaimEvidence.claim_id == claim_id))
-        granted = await self.session.scalar(
-            select(LedgerEntry.points).where(LedgerEntry.claim_id == claim_id)
-        )
-        return row[0], row[1], row[2], len(files.all()), granted
+        claim, member, by, count, points = row
+        return claim, member, by, int(count or 0), None if points is None else float(points)
 
     async def pending(self, branch_id: int, limit: int) -> list[int]:
         """Ids of the branch's pending claims, oldest first."""
