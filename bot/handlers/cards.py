@@ -88,7 +88,9 @@ def role_names(roles: Iterable[str]) -> str:
 
 
 def explain(err: DomainError) -> str:
-    """A refusal for people: role codes in the message become role names."""
+    """A refusal for people: role codes and claim states in the message become words."""
     if err.key == "ledger.not_allowed":
         return t("chat.not_allowed", roles=role_names(str(err.params.get("roles", "")).split("/")))
+    if err.key == "claim.duplicate":
+        return t(err.key, **{**err.params, "status": t(f"chat.word.{err.params.get('status')}")})
     return err.message

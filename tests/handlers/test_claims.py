@@ -130,7 +130,7 @@ async def test_adjust_outside_the_range_or_on_a_fixed_item_is_refused(world: Cha
 async def test_duplicate_claim_points_to_the_earlier_one(world: ChatWorld) -> None:
     first = await claim(world, "申报 志愿服务 3月5日")
     [refusal] = await handle(said(ALICE, "/claim volunteer 2026-03-05 again"), world.deps)
-    assert refusal.text == f"重复申报: 已有申报 {first} (状态: pending) 为同一事项、同一日期或同一凭证"
+    assert refusal.text == f"重复申报: 已有申报 {first} (状态: 待审核) 为同一事项、同一日期或同一凭证"
 
 
 async def test_the_same_photo_twice_is_a_duplicate(world: ChatWorld) -> None:
@@ -238,3 +238,10 @@ async def test_chatter_in_the_group_gets_no_reply(world: ChatWorld) -> None:
     assert await handle(said(ALICE, "大家好"), world.deps) == []
     [hint] = await handle(said(ALICE, "大家好", chat=ALICE), world.deps)
     assert "帮助" in hint.text
+
+
+async def test_duplicate_of_an_approved_claim_names_its_state(world: ChatWorld) -> None:
+    first = await claim(world, "申报 志愿服务 3月5日")
+    await handle(pressed(SECRETARY, f"a:{first}"), world.deps)
+    [refusal] = await handle(said(ALICE, "申报 志愿服务 3月5日"), world.deps)
+    assert f"已有申报 {first} (状态: 已通过)" in refusal.text
