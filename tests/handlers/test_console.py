@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from bot.cli import main
 from bot.cli.console import Console, run
 from bot.services.errors import NotFound
 from handlers.chatworld import ALICE, ChatWorld
@@ -60,3 +63,26 @@ async def test_run_reads_lines_until_quit(world: ChatWorld) -> None:
 async def test_an_unknown_member_cannot_start_a_session(world: ChatWorld) -> None:
     with pytest.raises(NotFound):
         await Console(world.db, world.deps, world.branch_id).become("nobody")
+
+
+def test_the_console_command_runs_on_the_configured_database(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(f'[database]\nurl = "sqlite+aiosqlite:///{tmp_path / "c.db"}"\n', encoding="utf-8")
+    run = ["--config", str(config)]
+    assert main([*run, "branch", "add", "第一党支部", "--scheme", "twelve-point"]) == 0
+    assert main([*run, "member", "add", "--branch", "1", "张三"]) == 0
+    typed = iter(["申报 志愿服务", "我的积分"])
+
+    def fake_input(_prompt: str) -> str:
+        try:
+            return next(typed)
+        except StopIteration:
+            raise EOFError from None
+
+    monkeypatch.setattr("builtins.input", fake_input)
+    assert main([*run, "console", "--branch", "1", "--as", "张三"]) == 0
+    out = capsys.readouterr().out
+    assert "现在以 张三 的身份发言" in out and "📝 积分申报 #1" in out and "年积分 (截至" in out
+    assert main([*run, "console", "--branch", "9", "--as", "张三"]) == 1
