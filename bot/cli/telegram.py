@@ -14,6 +14,7 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse
 from starlette.routing import Route
+from telegram.request import BaseRequest
 
 from bot.channels.telegram import (
     ALLOWED_UPDATES,
@@ -56,7 +57,10 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
-async def serve(config: Config) -> None:
+async def serve(
+    config: Config, request: BaseRequest | None = None, stop: asyncio.Event | None = None
+) -> None:
+    """Run until ``stop`` is set (default: SIGINT or SIGTERM). ``request`` replaces the HTTP transport."""
     db = await open_database(config.database.url, echo=config.database.echo)
     tg = config.telegram
     app = build_application(
@@ -64,40 +68,56 @@ async def serve(config: Config) -> None:
         Deps.of(Context(db.uow)),
         base_url=tg.base_url,
         base_file_url=tg.base_file_url,
+        request=request,
     )
+    stop = stop or _on_signals()
     try:
         async with app:
+            await app.start()  # the job queue: sign-in windows close on its tick
             if tg.mode == "polling":
-                await _poll(app)
+                await _poll(app, stop)
             else:
-                await _webhook(app, config)
+                await _webhook(app, config, stop)
+            await app.stop()
     finally:
         await db.close()
 
 
-async def _poll(app: TelegramApp) -> None:
-    assert app.updater is not None
-    await app.start()
-    await app.updater.start_polling(allowed_updates=ALLOWED_UPDATES, drop_pending_updates=False)
+def _on_signals() -> asyncio.Event:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+    return stop
+
+
+async def _poll(app: TelegramApp, stop: asyncio.Event) -> None:
+    assert app.updater is not None
+    await app.updater.start_polling(allowed_updates=ALLOWED_UPDATES, drop_pending_updates=False)
     await stop.wait()
     await app.updater.stop()
-    await app.stop()
 
 
 async def _healthz(_request: Request) -> PlainTextResponse:
     return PlainTextResponse("ok")
 
 
-async def _webhook(app: TelegramApp, config: Config) -> None:
+def http_app(app: TelegramApp, config: Config) -> Starlette:
+    """The HTTP side in webhook mode: the Telegram webhook and ``/healthz``."""
+    tg = config.telegram
+    routes = webhook_routes(app, webhook_path(tg.webhook_url), tg.secret_token.get_secret_value())
+    return Starlette(routes=[*routes, Route("/healthz", _healthz)])
+
+
+async def _webhook(app: TelegramApp, config: Config, stop: asyncio.Event) -> None:
     tg = config.telegram
     secret = tg.secret_token.get_secret_value()
     await app.bot.set_webhook(tg.webhook_url, secret_token=secret, allowed_updates=ALLOWED_UPDATES)
-    routes = [*webhook_routes(app, webhook_path(tg.webhook_url), secret), Route("/healthz", _healthz)]
     server = uvicorn.Server(
-        uvicorn.Config(Starlette(routes=routes), host=config.server.host, port=config.server.port)
+        uvicorn.Config(http_app(app, config), host=config.server.host, port=config.server.port)
     )
-    await server.serve()
+    serving, stopping = asyncio.create_task(server.serve()), asyncio.create_task(stop.wait())
+    await asyncio.wait([serving, stopping], return_when=asyncio.FIRST_COMPLETED)
+    server.should_exit = True
+    stopping.cancel()
+    await serving

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 from dataclasses import dataclass, field
@@ -32,6 +33,8 @@ class OfflineRequest(BaseRequest):
 
     calls: list[Call] = field(default_factory=list)
     fail: dict[str, list[tuple[int, str]]] = field(default_factory=dict)
+    #: What ``getUpdates`` hands out, once each (then an empty list).
+    updates: list[dict[str, Any]] = field(default_factory=list)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1000))
 
     @property
@@ -55,6 +58,8 @@ class OfflineRequest(BaseRequest):
         pool_timeout: ODVInput[float] = DEFAULT_NONE,
     ) -> tuple[int, bytes]:
         name = url.rsplit("/", 1)[1]
+        if name == "getUpdates" and not self.updates:
+            await asyncio.sleep(0.01)  # a long poll that found nothing
         params = dict(request_data.parameters) if request_data else {}
         self.calls.append(Call(name, params))
         if self.fail.get(name):
@@ -66,6 +71,9 @@ class OfflineRequest(BaseRequest):
     def _result(self, name: str, params: dict[str, Any]) -> Any:
         if name == "getMe":
             return BOT_USER
+        if name == "getUpdates":
+            handed, self.updates = self.updates, []
+            return handed
         if name in ("sendMessage", "editMessageText"):
             chat = int(params["chat_id"])
             message_id = params.get("message_id") or next(self._ids)

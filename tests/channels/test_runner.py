@@ -1,0 +1,68 @@
+"""``partybot telegram``: polling serves updates until told to stop; the webhook side answers /healthz."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import httpx
+from handlers.chatworld import ALICE, GROUP, make_chat_world
+
+from bot.cli.telegram import http_app, serve
+from bot.config import Config
+from bot.storage import open_database
+from channels.offline import DATE, OfflineRequest
+
+
+async def test_polling_serves_updates_until_stopped(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"
+    db = await open_database(url)
+    world = await make_chat_world(db)
+    async with db.uow() as uow:  # the runner loads the branch's scheme by id: use a shipped one
+        branch = await uow.branches.get(world.branch_id)
+        assert branch is not None
+        branch.scheme = "twelve-point"
+        await uow.commit()
+    await db.close()
+    config = Config.model_validate({"database": {"url": url}, "telegram": {"token": "123:TEST"}})
+    api = OfflineRequest()
+    api.updates = [{
+        "update_id": 77, "message": {
+            "message_id": 5, "date": DATE, "text": "/help",
+            "chat": {"id": int(GROUP), "type": "supergroup", "title": "群"},
+            "from": {"id": int(ALICE), "is_bot": False, "first_name": "张三"},
+        },
+    }]  # fmt: skip
+    stop = asyncio.Event()
+    running = asyncio.create_task(serve(config, api, stop))
+    for _ in range(500):
+        if api.of("sendMessage") or running.done():
+            break
+        await asyncio.sleep(0.01)
+    stop.set()
+    await running
+    [reply] = api.of("sendMessage")
+    assert "第一党支部" in reply.params["text"] and "张三" in reply.params["text"]
+    assert api.calls[0].method == "getMe"
+
+
+async def test_the_webhook_side_answers_healthz(tmp_path: Path) -> None:
+    from bot.channels.telegram import build_application
+
+    config = Config.model_validate(
+        {
+            "telegram": {
+                "token": "1:T",
+                "mode": "webhook",
+                "webhook_url": "https://x.org/tg",
+                "secret_token": "s",
+            }
+        }
+    )
+    db = await open_database(f"sqlite+aiosqlite:///{tmp_path / 'w.db'}")
+    app = build_application("1:T", (await make_chat_world(db)).deps, request=OfflineRequest())
+    transport = httpx.ASGITransport(app=http_app(app, config))
+    async with httpx.AsyncClient(transport=transport, base_url="http://bot.test") as http:
+        assert (await http.get("/healthz")).text == "ok"
+        assert (await http.post("/tg", json={})).status_code == 403
+    await db.close()
