@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import itertools
+import sys
 from collections.abc import Awaitable, Callable
 from typing import TypeAlias
 
@@ -22,6 +23,7 @@ from bot.services.chat import CONSOLE
 from bot.services.common import Context
 from bot.services.errors import NotFound
 from bot.storage import Database
+from bot.storage.schema import MemberRow
 
 Sub: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 Ask = Callable[[str], Awaitable[str]]
@@ -33,9 +35,29 @@ def register(commands: Sub) -> None:
         help="终端聊天: 不需要 token, 试用申报、审核、我的积分等全部流程",
         description="在终端里模拟群聊。/as 姓名 切换身份, 输入按钮编号按下按钮, /dm 私聊, /group 回到群里, /quit 退出。",
     )
-    parser.add_argument("--branch", type=int, required=True, help="党支部编号 (见 branch list)")
-    parser.add_argument("--as", dest="member", required=True, help="以哪位党员发言: 编号、名册编号或姓名")
+    parser.add_argument("--branch", type=int, help="党支部编号 (见 branch list)")
+    parser.add_argument("--as", dest="member", help="以哪位党员发言: 编号、名册编号或姓名")
+    parser.add_argument(
+        "--demo", action="store_true", help="新建一个示范党支部 (书记、积分员和两名党员) 并以党员张三发言"
+    )
     parser.set_defaults(handler=_console)
+
+
+#: The demo branch: (name, role) in roster order.
+DEMO_PEOPLE = (("王书记", "secretary"), ("赵积分员", "recorder"), ("张三", None), ("李四", None))
+
+
+async def create_demo(db: Database, scheme: str = "twelve-point") -> int:
+    """A branch with a secretary, a recorder and two members, to try every flow."""
+    async with db.uow() as uow:
+        branch = await uow.branches.add(t("console.demo_branch"), scheme)
+        for name, role in DEMO_PEOPLE:
+            member = await uow.members.add(MemberRow(branch_id=branch.id, name=name))
+            if role is not None:
+                await uow.members.grant(member.id, role, branch_id=branch.id)
+        await uow.audit.record("cli", "demo.create", branch_id=branch.id, subject=branch.name)
+        await uow.commit()
+        return branch.id
 
 
 class Console:
@@ -128,10 +150,17 @@ async def run(console: Console, ask: Ask, say: Callable[[str], None]) -> None:
 
 
 def _console(args: argparse.Namespace) -> int:
+    if not args.demo and (args.branch is None or args.member is None):
+        print(t("console.usage"), file=sys.stderr)
+        return 2
+
     async def work(db: Database, ctx: Context) -> int:
-        console = Console(db, Deps.of(ctx), args.branch)
-        await console.deps.chat.branch(args.branch)  # an unknown branch stops here
-        print(await console.become(args.member))
+        branch_id = await create_demo(db) if args.demo else args.branch
+        if args.demo:
+            print(t("console.demo_created", branch=branch_id, people="、".join(n for n, _ in DEMO_PEOPLE)))
+        console = Console(db, Deps.of(ctx), branch_id)
+        await console.deps.chat.branch(branch_id)  # an unknown branch stops here
+        print(await console.become(args.member or DEMO_PEOPLE[2][0]))
         await run(console, lambda prompt: asyncio.to_thread(input, prompt), print)
         return 0
 

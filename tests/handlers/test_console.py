@@ -86,3 +86,21 @@ def test_the_console_command_runs_on_the_configured_database(
     out = capsys.readouterr().out
     assert "现在以 张三 的身份发言" in out and "📝 积分申报 #1" in out and "年积分 (截至" in out
     assert main([*run, "console", "--branch", "9", "--as", "张三"]) == 1
+
+
+def test_demo_creates_a_branch_to_try_every_flow(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(f'[database]\nurl = "sqlite+aiosqlite:///{tmp_path / "d.db"}"\n', encoding="utf-8")
+    typed = iter(["申报 志愿服务", "/as 王书记", "1", "/quit"])
+    monkeypatch.setattr("builtins.input", lambda _prompt: next(typed))
+    assert main(["--config", str(config), "console", "--demo"]) == 0
+    out = capsys.readouterr().out
+    assert "已新建示范党支部 1" in out and "现在以 张三 的身份发言" in out
+    assert "状态: ✅ 已通过 (审核人: 王书记, 计 1 分)" in out
+
+
+def test_console_needs_a_branch_and_a_member_or_demo(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["console", "--branch", "1"]) == 2
+    assert "--demo" in capsys.readouterr().err
