@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import hmac
 import logging
-from typing import Any
+from collections.abc import Awaitable
+from typing import Any, TypeVar
 from urllib.parse import urlparse
 
 from starlette.requests import Request
@@ -30,6 +31,7 @@ PLATFORM = "telegram"
 TICK_SECONDS = 30
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 TelegramApp = Application[Any, Any, Any, Any, Any, Any]
 
@@ -70,26 +72,43 @@ def keyboard(buttons: tuple[tuple[Button, ...], ...]) -> InlineKeyboardMarkup | 
     )
 
 
-async def render(update: Update, inc: Incoming, replies: list[Reply]) -> None:
+async def render(update: Update, inc: Incoming, replies: list[Reply], deps: Deps) -> None:
     """Send the replies: the button answer first (Telegram wants it quickly), then the messages."""
     query = update.callback_query
+    pressed: tuple[int, int] | None = None
     if query is not None:
         answer = next((r for r in replies if r.to.kind in ("alert", "notice")), None)
         alert = answer is not None and answer.to.kind == "alert"
         await _quietly(query.answer(answer.text if answer else None, show_alert=alert))
-    bot = update.get_bot()
+        if query.message is not None:
+            pressed = (query.message.chat.id, query.message.message_id)
     for reply in replies:
-        markup, kind = keyboard(reply.buttons), reply.to.kind
-        if kind == "edit" and query is not None and query.message is not None:
-            card = query.message
-            edit = bot.edit_message_text(
-                reply.text, chat_id=card.chat.id, message_id=card.message_id, reply_markup=markup
-            )
-            await _quietly(edit)
-        elif kind in ("here", "chat"):
-            chat = int((reply.to.chat_id if kind == "chat" else inc.chat) or 0)
-            quote = _quote(reply.to.reply_to)
-            await _quietly(bot.send_message(chat, reply.text, reply_markup=markup, reply_parameters=quote))
+        await deliver(update.get_bot(), deps, reply, int(inc.chat), pressed)
+
+
+async def deliver(bot: Bot, deps: Deps, reply: Reply, here: int, pressed: tuple[int, int] | None) -> None:
+    """One reply: a new message, an edit of the pressed message, or edits of every copy of a card."""
+    kind, where = reply.to.kind, pressed
+    if kind == "edit" and pressed is not None:
+        await _edit(bot, reply, *pressed)
+    elif kind == "cards" and reply.to.key:
+        for posted_chat, posted_message in await deps.chat.posted(PLATFORM, reply.to.key):
+            if (int(posted_chat), int(posted_message)) != pressed:
+                await _edit(bot, reply, int(posted_chat), int(posted_message))
+    elif kind in ("here", "chat"):
+        chat = int(reply.to.chat_id or 0) if kind == "chat" else here
+        markup, quote = keyboard(reply.buttons), _quote(reply.to.reply_to)
+        sent = await _quietly(bot.send_message(chat, reply.text, reply_markup=markup, reply_parameters=quote))
+        where = (chat, sent.message_id) if isinstance(sent, Message) else None
+    if reply.key and where is not None and kind in ("edit", "here", "chat"):
+        await deps.chat.remember(PLATFORM, reply.key, str(where[0]), str(where[1]))
+
+
+async def _edit(bot: Bot, reply: Reply, chat: int, message: int) -> None:
+    edit = bot.edit_message_text(
+        reply.text, chat_id=chat, message_id=message, reply_markup=keyboard(reply.buttons)
+    )
+    await _quietly(edit)
 
 
 def _quote(message_id: str | None) -> ReplyParameters | None:
@@ -97,14 +116,15 @@ def _quote(message_id: str | None) -> ReplyParameters | None:
     return ReplyParameters(int(message_id), allow_sending_without_reply=True) if message_id else None
 
 
-async def _quietly(call: Any) -> None:
-    """Await an API call; the harmless refusals are logged, not raised."""
+async def _quietly(call: Awaitable[T]) -> T | None:
+    """Await an API call; the harmless refusals are logged, not raised (and give None)."""
     try:
-        await call
+        return await call
     except BadRequest as exc:  # e.g. "Message is not modified", "Query is too old", message deleted
         log.info("telegram: ignored %s", exc.message)
     except Forbidden as exc:  # the member never opened a private chat with the bot, or blocked it
         log.info("telegram: cannot reach the chat: %s", exc.message)
+    return None
 
 
 class TelegramChannel:
@@ -121,7 +141,7 @@ class TelegramChannel:
             return
         replies = await handle(inc, self.deps, context.bot.username)
         if replies:  # nothing at all for a redelivered update
-            await render(update, inc, replies)
+            await render(update, inc, replies, self.deps)
 
     async def on_tick(self, context: ContextTypes.DEFAULT_TYPE) -> None:
         await announce(context.bot, self.deps)
@@ -130,9 +150,7 @@ class TelegramChannel:
 async def announce(bot: Bot, deps: Deps) -> None:
     """Run the scheduled work once and post what it says (e.g. a closed sign-in's report)."""
     for reply in await tick(deps, PLATFORM):
-        await _quietly(
-            bot.send_message(int(reply.to.chat_id or 0), reply.text, reply_markup=keyboard(reply.buttons))
-        )
+        await deliver(bot, deps, reply, int(reply.to.chat_id or 0), None)
 
 
 async def _log_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -68,6 +68,7 @@ class Console:
         self.user, self.name, self.private = "", "", False
         self.names: dict[str, str] = {}
         self.buttons: dict[int, tuple[str, str, str]] = {}  # number -> (data, message, chat)
+        self.chats: dict[str, str] = {}  # message -> the chat it is in
         self._numbers = itertools.count(1)
         self._messages = itertools.count(1)
 
@@ -99,35 +100,55 @@ class Console:
             _, photo, line = [*line.split(maxsplit=2), ""][:3]
         message = str(next(self._messages))
         inc = Incoming(CONSOLE, self.user, self.chat, self.private, self.name, line, photo, message=message)
-        return self._show(await handle(inc, self.deps), message)
+        return await self._show(await handle(inc, self.deps), message)
 
     async def _press(self, number: int) -> list[str]:
         if number not in self.buttons:
             return [t("console.no_button", number=number)]
         data, message, chat = self.buttons[number]
         inc = Incoming(CONSOLE, self.user, chat, chat == self.user, self.name, data=data, message=message)
-        return self._show(await handle(inc, self.deps), message)
+        return await self._show(await handle(inc, self.deps), message)
 
-    def _show(self, replies: list[Reply], source: str) -> list[str]:
+    async def _show(self, replies: list[Reply], source: str) -> list[str]:
         out: list[str] = []
         for reply in replies:
-            kind, message = reply.to.kind, str(next(self._messages))
-            if kind in ("alert", "notice"):
-                out.append(t(f"console.{kind}", text=reply.text))
-                continue
-            if kind == "edit":
-                message = source
-            chat = reply.to.chat_id if kind == "chat" else self.chat
-            head = {"edit": "console.edited", "chat": "console.to"}.get(kind, "console.said")
-            out.append(t(head, id=message, name=self.names.get(chat or "", chat or "")))
-            out += [f"  {line}" for line in reply.text.splitlines()]
-            for row in reply.buttons:
-                labels = []
-                for button in row:
-                    number = next(self._numbers)
-                    self.buttons[number] = (button.data, message, chat or self.chat)
-                    labels.append(f"[{number}] {button.label}")
-                out.append("  " + "   ".join(labels))
+            if reply.to.kind in ("alert", "notice"):
+                out.append(t(f"console.{reply.to.kind}", text=reply.text))
+            elif reply.to.kind == "cards" and reply.to.key:
+                for chat, message in await self.deps.chat.posted(CONSOLE, reply.to.key):
+                    if message != source:
+                        out += self._message(reply, message, chat, "console.edited")
+            else:
+                out += await self._post(reply, source)
+        return out
+
+    async def _post(self, reply: Reply, source: str) -> list[str]:
+        """A new message, or the pressed one edited; remembered under the reply's key."""
+        if reply.to.kind == "edit":
+            message, chat, head = source, self.chats.get(source, self.chat), "console.edited"
+        else:
+            message, head = (
+                str(next(self._messages)),
+                "console.to" if reply.to.kind == "chat" else "console.said",
+            )
+            chat = (reply.to.chat_id if reply.to.kind == "chat" else None) or self.chat
+        out = self._message(reply, message, chat, head)
+        if reply.key:
+            await self.deps.chat.remember(CONSOLE, reply.key, chat, message)
+        return out
+
+    def _message(self, reply: Reply, message: str, chat: str, head: str) -> list[str]:
+        """A message's lines, its buttons numbered for pressing."""
+        self.chats[message] = chat
+        out = [t(head, id=message, name=self.names.get(chat, chat))]
+        out += [f"  {line}" for line in reply.text.splitlines()]
+        for row in reply.buttons:
+            labels = []
+            for button in row:
+                number = next(self._numbers)
+                self.buttons[number] = (button.data, message, chat)
+                labels.append(f"[{number}] {button.label}")
+            out.append("  " + "   ".join(labels))
         return out
 
 

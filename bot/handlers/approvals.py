@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from bot.handlers.cards import (
     REJECT_REASONS,
     card_buttons,
+    card_key,
     card_text,
     number,
     point_buttons,
@@ -19,7 +20,7 @@ from bot.handlers.cards import (
     role_names,
 )
 from bot.handlers.context import Deps
-from bot.handlers.types import ALERT, EDIT, NOTICE, Incoming, Reply, quoting, to_chat
+from bot.handlers.types import ALERT, EDIT, NOTICE, Incoming, Reply, cards, quoting, to_chat
 from bot.i18n import t
 from bot.services.chat import ClaimView, Person
 from bot.services.claims import Decision
@@ -114,12 +115,13 @@ async def _outcome(inc: Incoming, deps: Deps, decision: Decision) -> list[Reply]
     card = Reply(card_text(view), card_buttons(view), shown)
     if not decision.changed:
         return [card, Reply(t("chat.already_decided", status=t(f"chat.state.{view.status}")), to=ALERT)]
+    copies = Reply(card.text, card.buttons, cards(card_key(view.id)))
     accounts = await deps.chat.accounts([view.member_id], inc.platform)
     told = (
         [Reply(card_text(view), to=to_chat(accounts[view.member_id]))] if view.member_id in accounts else []
     )
     done = [Reply(t(f"chat.done.{view.status}", id=view.id), to=NOTICE)] if inc.pressed else []
-    return [card, *done, *told]
+    return [card, copies, *done, *told]
 
 
 async def pending(inc: Incoming, deps: Deps, args: str) -> list[Reply]:
@@ -136,4 +138,4 @@ async def pending(inc: Incoming, deps: Deps, args: str) -> list[Reply]:
     if not queue:
         return [Reply(t("chat.queue_empty"), to=quoting(inc.message))]
     head = Reply(t("chat.queue_head", count=len(queue)), to=quoting(inc.message))
-    return [head, *(Reply(card_text(v), card_buttons(v)) for v in queue)]
+    return [head, *(Reply(card_text(v), card_buttons(v), key=card_key(v.id)) for v in queue)]

@@ -20,6 +20,11 @@ def number(value: float | int | None) -> str:
     return str(int(value)) if float(value).is_integer() else f"{value:g}"
 
 
+def card_key(claim_id: int) -> str:
+    """The key every copy of a claim's card is posted under."""
+    return f"claim:{claim_id}"
+
+
 def short_name(item: Item) -> str:
     """A label that fits a button: the name, or its first alias when the name is long."""
     return item.name if len(item.name) <= 16 or not item.aliases else item.aliases[0]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from bot.handlers.cards import card_buttons, card_text, short_name
+from bot.handlers.cards import card_buttons, card_key, card_text, short_name
 from bot.handlers.context import Deps
 from bot.handlers.parse import match_item, parse_date
 from bot.handlers.types import ALERT, EDIT, Button, Incoming, Reply, quoting, rows, to_chat
@@ -61,7 +61,7 @@ async def pick_item(inc: Incoming, deps: Deps, args: str) -> list[Reply]:
     branch = await deps.chat.branch(draft.branch_id)
     src = Incoming(inc.platform, inc.user, draft.chat, inc.private, message=draft.message)
     replies = await submit(src, deps, person, branch, code, draft.day, draft.text, draft.evidence)
-    return [Reply(r.text, r.buttons, EDIT) if r.to == quoting(draft.message) else r for r in replies]
+    return [Reply(r.text, r.buttons, EDIT, r.key) if r.to == quoting(draft.message) else r for r in replies]
 
 
 async def submit(
@@ -74,9 +74,9 @@ async def submit(
     submitted = await deps.claims.submit(cmd)
     view = await deps.chat.claim(submitted.claim_id)
     assert view is not None
-    card = (card_text(view), card_buttons(view))
+    text, buttons, key = card_text(view), card_buttons(view), card_key(view.id)
     if not inc.private and branch.settings.get("approvals", "group") == "group":
-        return [Reply(*card, to=quoting(inc.message))]
+        return [Reply(text, buttons, quoting(inc.message), key)]
     approvers = await deps.chat.approvers(branch, inc.platform)
-    sent = [Reply(*card, to=to_chat(a)) for a in approvers if a != inc.user]
+    sent = [Reply(text, buttons, to_chat(a), key) for a in approvers if a != inc.user]
     return [Reply(t("chat.claim_sent", id=view.id), to=quoting(inc.message)), *sent]

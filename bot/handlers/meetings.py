@@ -4,7 +4,7 @@ the tick posts who was present, on leave and absent."""
 from __future__ import annotations
 
 from bot.handlers.context import Deps
-from bot.handlers.types import ALERT, EDIT, NOTICE, Button, Incoming, Reply, quoting, to_chat
+from bot.handlers.types import ALERT, EDIT, NOTICE, Button, Incoming, Reply, cards, quoting, to_chat
 from bot.i18n import t
 from bot.scoring.model import MEETING_TYPES
 from bot.services.meetings import Sheet, meeting_kind
@@ -60,7 +60,9 @@ async def open_meeting(inc: Incoming, deps: Deps, args: str) -> list[Reply]:
     sheet = await deps.meetings.open(
         where.branch.id, where.person.actor, kind, minutes, deps.now(), inc.platform, inc.chat
     )
-    return [Reply(sheet_text(sheet), sheet_buttons(sheet), quoting(inc.message))]
+    return [
+        Reply(sheet_text(sheet), sheet_buttons(sheet), quoting(inc.message), f"meeting:{sheet.meeting_id}")
+    ]
 
 
 async def _attend(inc: Incoming, deps: Deps, args: str, status: str) -> list[Reply]:
@@ -90,4 +92,10 @@ async def ask_leave(inc: Incoming, deps: Deps, args: str) -> list[Reply]:
 async def tick(deps: Deps, platform: str) -> list[Reply]:
     """Close the windows that have ended; one report per meeting, to the chat it was opened in."""
     closed = await deps.meetings.close_due(deps.now(), platform)
-    return [Reply(sheet_text(sheet), to=to_chat(sheet.chat)) for sheet in closed]
+    replies = []
+    for sheet in closed:  # the card shows the outcome, and a new message tells the group
+        replies += [
+            Reply(sheet_text(sheet), to=cards(f"meeting:{sheet.meeting_id}")),
+            Reply(sheet_text(sheet), to=to_chat(sheet.chat)),
+        ]
+    return replies

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-TargetKind = Literal["here", "chat", "edit", "alert", "notice"]
+TargetKind = Literal["here", "chat", "edit", "cards", "alert", "notice"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,12 +27,14 @@ class Target:
     - ``here``: a new message in the chat the incoming message came from (``reply_to`` quotes it);
     - ``chat``: a new message in another chat (a private chat is the person's account id);
     - ``edit``: replaces the text and buttons of the message whose button was pressed;
+    - ``cards``: replaces them in every message posted under ``key`` (other copies of a card);
     - ``alert`` / ``notice``: the answer to a button press, as a pop-up or a short toast.
     """
 
     kind: TargetKind
     chat_id: str | None = None
     reply_to: str | None = None
+    key: str | None = None
 
 
 HERE = Target("here")
@@ -45,15 +47,23 @@ def to_chat(chat_id: str) -> Target:
     return Target("chat", chat_id=chat_id)
 
 
+def cards(key: str) -> Target:
+    return Target("cards", key=key)
+
+
 def quoting(message_id: str | None) -> Target:
     return Target("here", reply_to=message_id)
 
 
 @dataclass(frozen=True, slots=True)
 class Reply:
+    """A message to show. ``key`` (e.g. ``claim:12``) asks the channel to remember the message it
+    posts (or edits) so that a later ``cards(key)`` reply updates every copy of it."""
+
     text: str
     buttons: tuple[tuple[Button, ...], ...] = ()
     to: Target = HERE
+    key: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -200,6 +200,16 @@ class ChatService:
             holders = await ChatQueries(uow.session).holders(branch, self.scheme(branch).approvers)
         return list((await self.accounts(holders, platform)).values())
 
+    async def remember(self, platform: str, key: str, chat: str, message: str) -> None:
+        """The channel reports where it posted a keyed message (a card)."""
+        async with self.ctx.uow() as uow:
+            await ChatQueries(uow.session).remember(platform, key, chat, message)
+            await uow.commit()
+
+    async def posted(self, platform: str, key: str) -> list[tuple[str, str]]:
+        async with self.ctx.uow() as uow:
+            return await ChatQueries(uow.session).posted(platform, key)
+
     async def save_draft(self, person: Person, branch_id: int, details: dict[str, Any]) -> int:
         async with self.ctx.uow() as uow:
             draft_id = await ChatQueries(uow.session).save_draft(person.actor.label, branch_id, details)

@@ -34,6 +34,8 @@ DRAFT_ACTION = "claim.unmatched"
 INVITE_ACTIONS = ("invite.branch", "invite.member")
 #: A meeting's sign-in window (chat, closing time) is kept in the audit row that opened it.
 MEETING_ACTION = "meeting.open"
+#: A message the bot posted under a key (a claim's or a meeting's card), to edit every copy later.
+POSTED_ACTION = "chat.posted"
 
 
 class ChatQueries:
@@ -77,7 +79,9 @@ class ChatQueries:
         the points its ledger entry granted (None before approval)."""
         decider = aliased(MemberRow)
         files = (
-            select(func.count(ClaimEvidence.id)).where(ClaimEvidence.claim_id == ClaimRow.id).scalar_subquery()
+            select(func.count(ClaimEvidence.id))
+            .where(ClaimEvidence.claim_id == ClaimRow.id)
+            .scalar_subquery()
         )
         granted = select(LedgerEntry.points).where(LedgerEntry.claim_id == ClaimRow.id).scalar_subquery()
         query = (
@@ -166,3 +170,21 @@ class ChatQueries:
         self.session.add(AttendanceRow(meeting_id=meeting_id, member_id=member_id, status=status))
         await self.session.flush()
         return None
+
+    async def remember(self, platform: str, key: str, chat: str, message: str) -> None:
+        details = {"chat": chat, "message": message}
+        self.session.add(
+            AuditRow(actor="bot", action=POSTED_ACTION, subject=f"{platform}:{key}", details=details)
+        )
+        await self.session.flush()
+
+    async def posted(self, platform: str, key: str) -> list[tuple[str, str]]:
+        """(chat, message) of every message remembered under the key, oldest first, once each."""
+        query = select(AuditRow.details).where(
+            AuditRow.action == POSTED_ACTION, AuditRow.subject == f"{platform}:{key}"
+        )
+        found = [
+            (str(d["chat"]), str(d["message"]))
+            for d in (await self.session.scalars(query.order_by(AuditRow.id))).all()
+        ]
+        return list(dict.fromkeys(found))

@@ -20,6 +20,7 @@ DATE = 1772400000  # 2026-03-02
 class Call:
     method: str
     params: dict[str, Any]
+    result: Any = None
 
     @property
     def buttons(self) -> list[str]:
@@ -66,7 +67,8 @@ class OfflineRequest(BaseRequest):
             status, description = self.fail[name].pop(0)
             body = {"ok": False, "error_code": status, "description": description}
             return status, json.dumps(body).encode()
-        return 200, json.dumps({"ok": True, "result": self._result(name, params)}).encode()
+        self.calls[-1].result = self._result(name, params)
+        return 200, json.dumps({"ok": True, "result": self.calls[-1].result}).encode()
 
     def _result(self, name: str, params: dict[str, Any]) -> Any:
         if name == "getMe":

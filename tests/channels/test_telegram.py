@@ -223,7 +223,9 @@ async def test_meeting_sign_in_and_the_report_when_the_window_closes(
     assert late.params["show_alert"] is True and "签到已结束" in late.params["text"]
     api.clear()
     await announce(app.bot, world.deps)
-    [report] = api.calls
+    closed_card, report = api.calls
+    assert closed_card.method == "editMessageText" and closed_card.params["message_id"] == 1000
+    assert "reply_markup" not in closed_card.params and "签到结束" in closed_card.params["text"]
     assert report.method == "sendMessage" and report.params["chat_id"] == int(GROUP)
     assert "缺席 (3): 王书记、赵积分员、李四" in report.params["text"]
 
@@ -239,3 +241,29 @@ async def test_join_with_a_code_in_a_private_chat_and_a_bad_code(
     await app.process_update(message(app.bot, STRANGER, f"/join {code}", chat=STRANGER))
     bad, joined = (c.params["text"] for c in api.calls)
     assert bad.startswith("邀请码不对") and joined.startswith("已关联: 你是 第一党支部 的 孙五")
+
+
+async def test_every_copy_of_a_card_shows_the_outcome(
+    app: TelegramApp, api: OfflineRequest, world: ChatWorld
+) -> None:
+    await world.set_branch(approvals="private")
+    await app.process_update(message(app.bot, ALICE, "申报 志愿服务 3月5日"))
+    _ack, *copies = api.of("sendMessage")
+    where = {c.params["chat_id"]: c.result["message_id"] for c in copies}
+    assert sorted(where) == [int(SECRETARY), int(RECORDER)]
+    claim_id = int(copies[0].buttons[0].split(":")[1])
+    api.clear()
+    await app.process_update(message(app.bot, RECORDER, "待审核", chat=RECORDER))
+    queued = api.of("sendMessage")[1].result["message_id"]
+    api.clear()
+    pressed_at = where[int(SECRETARY)]
+    await app.process_update(
+        press(app.bot, SECRETARY, f"a:{claim_id}", message_id=pressed_at, chat=SECRETARY)
+    )
+    edits = sorted((e.params["chat_id"], e.params["message_id"]) for e in api.of("editMessageText"))
+    assert edits == sorted(
+        [(int(SECRETARY), pressed_at), (int(RECORDER), where[int(RECORDER)]), (int(RECORDER), queued)]
+    )
+    assert all(
+        "已通过" in e.params["text"] and "reply_markup" not in e.params for e in api.of("editMessageText")
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 
 from bot.handlers.router import handle
-from bot.handlers.types import ALERT, EDIT, NOTICE, Incoming, Reply, Target, to_chat
+from bot.handlers.types import ALERT, EDIT, NOTICE, Incoming, Reply, Target, cards, to_chat
 from handlers.chatworld import ALICE, BOB, GROUP, RECORDER, SECRETARY, STRANGER, ChatWorld
 
 _ids = itertools.count(1)
@@ -44,8 +44,9 @@ async def test_a_claim_in_the_group_posts_an_approval_card_quoting_it(world: Cha
 
 async def test_secretary_approves_the_card_is_edited_and_the_member_told(world: ChatWorld) -> None:
     claim_id = await claim(world)
-    card, notice, told = await handle(pressed(SECRETARY, f"a:{claim_id}"), world.deps)
+    card, copies, notice, told = await handle(pressed(SECRETARY, f"a:{claim_id}"), world.deps)
     assert card.to == EDIT and card.buttons == ()
+    assert copies == Reply(card.text, to=cards(f"claim:{claim_id}"))
     assert "已通过 (审核人: 王书记, 计 1 分)" in card.text
     assert notice.to == NOTICE
     assert told.to == to_chat(ALICE) and "已通过" in told.text
@@ -92,7 +93,7 @@ async def test_reject_asks_for_a_reason_then_rejects(world: ChatWorld) -> None:
     assert await world.status(claim_id) == "pending"
     [back] = await handle(pressed(SECRETARY, f"b:{claim_id}"), world.deps)
     assert buttons(back) == [f"a:{claim_id}", f"r:{claim_id}", f"j:{claim_id}"]
-    card, _notice, told = await handle(pressed(SECRETARY, f"r:{claim_id}:0"), world.deps)
+    card, _copies, _notice, told = await handle(pressed(SECRETARY, f"r:{claim_id}:0"), world.deps)
     assert "已驳回 (审核人: 王书记, 原因: 证明材料不足)" in card.text
     assert told.to == to_chat(ALICE)
     assert await world.status(claim_id) == "rejected"
@@ -101,7 +102,7 @@ async def test_reject_asks_for_a_reason_then_rejects(world: ChatWorld) -> None:
 
 async def test_reject_command_with_a_reason_in_words(world: ChatWorld) -> None:
     claim_id = await claim(world)
-    [card, told] = await handle(said(RECORDER, f"驳回 {claim_id} 照片看不清"), world.deps)
+    [card, _copies, told] = await handle(said(RECORDER, f"驳回 {claim_id} 照片看不清"), world.deps)
     assert "原因: 照片看不清" in card.text and told.to == to_chat(ALICE)
     [refusal] = await handle(said(RECORDER, "驳回 12"), world.deps)
     assert "没有编号为 12 的申报" in refusal.text
@@ -180,7 +181,7 @@ async def test_a_redelivered_update_is_handled_once(world: ChatWorld) -> None:
     assert await handle(incoming, world.deps) == []
     claim_id = await claim(world, "申报 志愿服务 3月6日")
     press = pressed(SECRETARY, f"a:{claim_id}")
-    assert len(await handle(press, world.deps)) == 3
+    assert len(await handle(press, world.deps)) == 4
     assert await handle(press, world.deps) == []
     assert len(await world.ledger()) == 1
 

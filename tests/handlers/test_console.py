@@ -104,3 +104,16 @@ def test_demo_creates_a_branch_to_try_every_flow(
 def test_console_needs_a_branch_and_a_member_or_demo(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["console", "--branch", "1"]) == 2
     assert "--demo" in capsys.readouterr().err
+
+
+async def test_a_decision_updates_every_copy_of_the_card(world: ChatWorld) -> None:
+    await world.set_branch(approvals="private")
+    console = Console(world.db, world.deps, world.branch_id)
+    await console.become("张三")
+    sent = await console.feed("申报 志愿服务 3月5日")
+    copies = [line for line in sent if "机器人私信" in line]
+    assert copies == ["[消息 #3] 机器人私信 王书记:", "[消息 #4] 机器人私信 赵积分员:"]
+    await console.become("王书记")
+    approved = await console.feed("1")
+    assert "[消息 #3 已更新]:" in approved and "[消息 #4 已更新]:" in approved
+    assert approved.count("  状态: ✅ 已通过 (审核人: 王书记, 计 1 分)") == 3  # two cards and the member's notice

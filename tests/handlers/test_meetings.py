@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.handlers.router import handle, tick
-from bot.handlers.types import ALERT, EDIT, NOTICE, Reply, to_chat
+from bot.handlers.types import ALERT, EDIT, NOTICE, Reply, cards, to_chat
 from handlers.chatworld import ALICE, BOB, GROUP, RECORDER, SECRETARY, STRANGER, ChatWorld
 from handlers.test_claims import buttons, pressed, said
 
@@ -43,7 +43,8 @@ async def test_closing_posts_the_report_records_the_absent_once_and_scores_them(
     world.clock.advance(29)
     assert await tick(world.deps, "telegram") == []
     world.clock.advance(1)
-    [report] = await tick(world.deps, "telegram")
+    [card, report] = await tick(world.deps, "telegram")
+    assert card == Reply(report.text, to=cards(f"meeting:{meeting}"))
     assert report.to == to_chat(GROUP) and report.buttons == ()
     assert report.text.splitlines() == [
         "📋 主题党日 (2026-03-10) 签到结束", "出席 (1): 张三", "请假 (1): 李四", "缺席 (2): 王书记、赵积分员",
