@@ -19,7 +19,7 @@ from bot.handlers.cards import (
     reason_buttons,
     role_names,
 )
-from bot.handlers.context import Deps
+from bot.handlers.context import Deps, located
 from bot.handlers.types import ALERT, EDIT, NOTICE, Incoming, Reply, cards, quoting, to_chat
 from bot.i18n import t
 from bot.services.chat import ClaimView, Person
@@ -126,15 +126,11 @@ async def _outcome(inc: Incoming, deps: Deps, decision: Decision) -> list[Reply]
 
 async def pending(inc: Incoming, deps: Deps, args: str) -> list[Reply]:
     """``/pending`` (待审核): the approver's queue, oldest first, each with its buttons."""
-    where = await deps.chat.where(inc.platform, inc.user, inc.chat, inc.private)
-    if where.branch is None or where.person is None:
-        return [
-            Reply(t("chat.unbound" if where.branch is None else "chat.not_linked"), to=quoting(inc.message))
-        ]
-    approvers = deps.chat.scheme(where.branch).approvers
-    if not where.person.roles & set(approvers):
+    person, branch = await located(inc, deps)
+    approvers = deps.chat.scheme(branch).approvers
+    if not person.roles & set(approvers):
         return [Reply(t("chat.not_approver", roles=role_names(approvers)))]
-    queue = await deps.chat.pending(where.branch.id)
+    queue = await deps.chat.pending(branch.id)
     if not queue:
         return [Reply(t("chat.queue_empty"), to=quoting(inc.message))]
     head = Reply(t("chat.queue_head", count=len(queue)), to=quoting(inc.message))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from bot.handlers.cards import card_buttons, card_key, card_text, short_name
-from bot.handlers.context import Deps
+from bot.handlers.context import Deps, located
 from bot.handlers.parse import match_item, parse_date
 from bot.handlers.types import ALERT, EDIT, Button, Incoming, Reply, quoting, rows, to_chat
 from bot.i18n import t
@@ -18,21 +18,17 @@ from bot.storage.schema import Branch
 
 async def claim(inc: Incoming, deps: Deps, args: str) -> list[Reply]:
     """``/claim 志愿服务 3月5日 说明`` or ``申报 ...``, with an optional photo."""
-    where = await deps.chat.where(inc.platform, inc.user, inc.chat, inc.private)
-    if where.branch is None or where.person is None:
-        return [
-            Reply(t("chat.unbound" if where.branch is None else "chat.not_linked"), to=quoting(inc.message))
-        ]
+    person, branch = await located(inc, deps)
     day, rest = parse_date(args, deps.today())
     if day is None:
         return [Reply(t("chat.bad_date"), to=quoting(inc.message))]
     check_open(day, deps.today())
-    items = deps.chat.scheme(where.branch).claimable_items()
+    items = deps.chat.scheme(branch).claimable_items()
     match = match_item(rest, items)
     if match.item is None:
-        return [await _offer_items(inc, deps, where.person, where.branch, day, args, match.candidates)]
+        return [await _offer_items(inc, deps, person, branch, day, args, match.candidates)]
     evidence = (inc.photo,) if inc.photo else ()
-    return await submit(inc, deps, where.person, where.branch, match.item.code, day, args, evidence)
+    return await submit(inc, deps, person, branch, match.item.code, day, args, evidence)
 
 
 async def _offer_items(
@@ -58,6 +54,7 @@ async def pick_item(inc: Incoming, deps: Deps, args: str) -> list[Reply]:
     person = await deps.chat.person(inc.platform, inc.user, draft.branch_id)
     if person is None or person.member_id != draft.member_id:
         return [Reply(t("chat.not_your_draft"), to=ALERT)]
+    check_open(draft.day, deps.today())
     branch = await deps.chat.branch(draft.branch_id)
     src = Incoming(inc.platform, inc.user, draft.chat, inc.private, message=draft.message)
     replies = await submit(src, deps, person, branch, code, draft.day, draft.text, draft.evidence)

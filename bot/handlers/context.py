@@ -6,11 +6,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from bot.services.chat import ChatService
+from bot.handlers.types import Incoming
+from bot.services.chat import ChatService, Person
 from bot.services.claims import ClaimService
 from bot.services.common import Context
+from bot.services.errors import NotFound
 from bot.services.invites import InviteService
 from bot.services.meetings import MeetingService
+from bot.storage.schema import Branch
 from bot.storage.timeutil import to_local, utcnow
 
 
@@ -39,3 +42,13 @@ class Deps:
             MeetingService(context),
         )
         return cls(*services, today=today, now=now)
+
+
+async def located(inc: Incoming, deps: Deps) -> tuple[Person, Branch]:
+    """The writer and the chat's branch; refuses an unbound group or an unlinked account."""
+    where = await deps.chat.where(inc.platform, inc.user, inc.chat, inc.private)
+    if where.branch is None:
+        raise NotFound("chat.unbound")
+    if where.person is None:
+        raise NotFound("chat.not_linked")
+    return where.person, where.branch

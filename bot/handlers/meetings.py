@@ -3,7 +3,7 @@ the tick posts who was present, on leave and absent."""
 
 from __future__ import annotations
 
-from bot.handlers.context import Deps
+from bot.handlers.context import Deps, located
 from bot.handlers.types import ALERT, EDIT, NOTICE, Button, Incoming, Reply, cards, quoting, to_chat
 from bot.i18n import t
 from bot.scoring.model import MEETING_TYPES
@@ -47,18 +47,14 @@ def sheet_buttons(sheet: Sheet) -> tuple[tuple[Button, ...], ...]:
 async def open_meeting(inc: Incoming, deps: Deps, args: str) -> list[Reply]:
     if inc.private:
         return [Reply(t("meeting.in_group"), to=quoting(inc.message))]
-    where = await deps.chat.where(inc.platform, inc.user, inc.chat, inc.private)
-    if where.branch is None or where.person is None:
-        return [
-            Reply(t("chat.unbound" if where.branch is None else "chat.not_linked"), to=quoting(inc.message))
-        ]
+    person, branch = await located(inc, deps)
     words = args.split()
     if not words:
         return [Reply(t("meeting.usage", known="、".join(MEETING_TYPES.values())), to=quoting(inc.message))]
     minutes = int(words[1]) if len(words) > 1 and words[1].isdigit() else DEFAULT_MINUTES
     kind = meeting_kind(words[0]) or words[0]
     sheet = await deps.meetings.open(
-        where.branch.id, where.person.actor, kind, minutes, deps.now(), inc.platform, inc.chat
+        branch.id, person.actor, kind, minutes, deps.now(), inc.platform, inc.chat
     )
     return [
         Reply(sheet_text(sheet), sheet_buttons(sheet), quoting(inc.message), f"meeting:{sheet.meeting_id}")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.handlers.context import Deps
+from bot.handlers.context import Deps, located
 from bot.handlers.types import Incoming, Reply, quoting
 from bot.i18n import t
 from bot.scoring.result import Result, shown
@@ -17,14 +17,10 @@ def _total(result: Result) -> str:
 
 
 async def me(inc: Incoming, deps: Deps, args: str) -> list[Reply]:
-    where = await deps.chat.where(inc.platform, inc.user, inc.chat, inc.private)
-    if where.branch is None or where.person is None:
-        return [
-            Reply(t("chat.unbound" if where.branch is None else "chat.not_linked"), to=quoting(inc.message))
-        ]
+    person, branch = await located(inc, deps)
     today = deps.today()
-    report = await deps.chat.year_so_far(where.branch, today)
-    mine = next((r for r in report.members if r.id == str(where.person.member_id)), None)
+    report = await deps.chat.year_so_far(branch, today)
+    mine = next((r for r in report.members if r.id == str(person.member_id)), None)
     if mine is None:
         return [Reply(t("chat.me.none"), to=quoting(inc.message))]
     lines = [t("chat.me.head", name=mine.name, year=today.year, date=today.isoformat(), score=_total(mine))]
@@ -39,15 +35,11 @@ async def me(inc: Incoming, deps: Deps, args: str) -> list[Reply]:
 
 async def rank(inc: Incoming, deps: Deps, args: str) -> list[Reply]:
     """Off unless the branch turns it on (settings ``rank = true``)."""
-    where = await deps.chat.where(inc.platform, inc.user, inc.chat, inc.private)
-    if where.branch is None or where.person is None:
-        return [
-            Reply(t("chat.unbound" if where.branch is None else "chat.not_linked"), to=quoting(inc.message))
-        ]
-    if not where.branch.settings.get("rank", False):
+    _person, branch = await located(inc, deps)
+    if not branch.settings.get("rank", False):
         return [Reply(t("chat.rank.off"), to=quoting(inc.message))]
     today = deps.today()
-    report = await deps.chat.year_so_far(where.branch, today)
+    report = await deps.chat.year_so_far(branch, today)
     ranked = sorted((r for r in report.members if r.rank is not None), key=lambda r: r.rank or 0)
     lines = [t("chat.rank.head", year=today.year, date=today.isoformat())]
     lines += [t("chat.rank.line", rank=r.rank, name=r.name, score=_total(r)) for r in ranked[:RANK_TOP]]
