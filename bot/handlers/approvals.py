@@ -91,10 +91,8 @@ async def reject(inc: Incoming, deps: Deps, args: str) -> list[Reply]:
 
 
 async def back(inc: Incoming, deps: Deps, args: str) -> list[Reply]:
-    """``b:<claim>``: show the card again (leave the reason or points choice)."""
-    view = await deps.chat.claim(int(args))
-    if view is None:
-        raise NotFound("claim.unknown", claim=args)
+    """``b:<claim>``: show the card again (leave the reason or points choice); approvers only."""
+    view, _person = await _decider(inc, deps, int(args))
     return [Reply(card_text(view), card_buttons(view), EDIT)]
 
 

@@ -246,3 +246,10 @@ async def test_duplicate_of_an_approved_claim_names_its_state(world: ChatWorld) 
     await handle(pressed(SECRETARY, f"a:{first}"), world.deps)
     [refusal] = await handle(said(ALICE, "申报 志愿服务 3月5日"), world.deps)
     assert f"已有申报 {first} (状态: 已通过)" in refusal.text
+
+
+async def test_only_approvers_open_or_leave_the_reason_and_points_menus(world: ChatWorld) -> None:
+    claim_id = await claim(world)
+    for data in (f"r:{claim_id}", f"j:{claim_id}", f"b:{claim_id}"):
+        [alert] = await handle(pressed(BOB, data), world.deps)
+        assert alert == Reply("只有支部书记/积分员可以审核。", to=ALERT), data
