@@ -24,7 +24,8 @@ from telegram.request import BaseRequest
 
 from bot.handlers.context import Deps
 from bot.handlers.router import handle, tick
-from bot.handlers.types import Button, Incoming, Reply
+from bot.handlers.types import ALERT, Button, Incoming, Reply, quoting
+from bot.i18n import t
 
 PLATFORM = "telegram"
 #: How often scheduled work (closing sign-in windows) runs.
@@ -139,7 +140,12 @@ class TelegramChannel:
         inc = incoming(update)
         if inc is None:
             return
-        replies = await handle(inc, self.deps, context.bot.username)
+        try:
+            replies = await handle(inc, self.deps, context.bot.username)
+        except Exception:  # say so (and stop the button's spinner), then let the error handler log it
+            sorry = Reply(t("chat.error"), to=ALERT if inc.pressed else quoting(inc.message))
+            await render(update, inc, [sorry], self.deps)
+            raise
         if replies:  # nothing at all for a redelivered update
             await render(update, inc, replies, self.deps)
 

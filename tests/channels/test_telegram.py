@@ -3,7 +3,9 @@ every Bot API call recorded by the offline request object."""
 
 from __future__ import annotations
 
+import pytest
 from handlers.chatworld import ALICE, BOB, GROUP, RECORDER, SECRETARY, STRANGER, ChatWorld
+from telegram.ext import ContextTypes
 
 from bot.channels.telegram import TelegramApp, announce
 from bot.services.common import Actor
@@ -267,3 +269,29 @@ async def test_every_copy_of_a_card_shows_the_outcome(
     assert all(
         "已通过" in e.params["text"] and "reply_markup" not in e.params for e in api.of("editMessageText")
     )
+
+
+async def test_an_unexpected_failure_is_reported_to_the_person_and_logged(
+    world: ChatWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.channels.telegram import build_application
+
+    api, errors = OfflineRequest(), []
+
+    async def broken(*_args: object) -> None:
+        raise RuntimeError("database is gone")
+
+    async def keep(_update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        errors.append(context.error)
+
+    application = build_application("123456:TEST", world.deps, request=api, updates_request=OfflineRequest())
+    application.add_error_handler(keep)
+    monkeypatch.setattr(world.deps.chat, "where", broken)
+    async with application:
+        await application.process_update(message(application.bot, ALICE, "申报 志愿服务"))
+        await application.process_update(press(application.bot, SECRETARY, "x:1:999", message_id=5))
+    sent, answer = api.calls[1:]
+    assert sent.params["text"] == "出错了, 没有完成。请稍后再试一次。"
+    assert answer.method == "answerCallbackQuery" and answer.params["show_alert"] is True
+    assert answer.params["text"] == sent.params["text"]
+    assert [type(e) for e in errors] == [RuntimeError, RuntimeError]
