@@ -137,6 +137,10 @@ class TelegramChannel:
     async def on_update(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         if not isinstance(update, Update):
             return
+        migrated = update.message.migrate_to_chat_id if update.message is not None else None
+        if migrated is not None and update.message is not None:  # the group became a supergroup
+            await self.deps.chat.move_chat(PLATFORM, str(update.message.chat.id), str(migrated))
+            return
         inc = incoming(update)
         if inc is None:
             return

@@ -200,6 +200,15 @@ class ChatService:
             holders = await ChatQueries(uow.session).holders(branch, self.scheme(branch).approvers)
         return list((await self.accounts(holders, platform)).values())
 
+    async def move_chat(self, platform: str, old: str, new: str) -> bool:
+        """The platform replaced a group chat by a new one; the branch binding moves with it."""
+        async with self.ctx.uow() as uow:
+            moved = await ChatQueries(uow.session).move_chat(platform, old, new)
+            if moved:
+                await uow.audit.record("bot", "chat.moved", subject=f"{platform}:{old}", details={"to": new})
+            await uow.commit()
+            return moved
+
     async def remember(self, platform: str, key: str, chat: str, message: str) -> None:
         """The channel reports where it posted a keyed message (a card)."""
         async with self.ctx.uow() as uow:

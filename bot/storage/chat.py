@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -188,3 +188,13 @@ class ChatQueries:
             for d in (await self.session.scalars(query.order_by(AuditRow.id))).all()
         ]
         return list(dict.fromkeys(found))
+
+    async def move_chat(self, platform: str, old: str, new: str) -> bool:
+        """A group became a new chat (Telegram: upgraded to a supergroup): its binding follows."""
+        result = await self.session.execute(
+            update(BoundChat)
+            .where(BoundChat.platform == platform, BoundChat.chat_id == old)
+            .values(chat_id=new)
+            .execution_options(synchronize_session=False)
+        )
+        return getattr(result, "rowcount", 0) == 1

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import pytest
 from handlers.chatworld import ALICE, BOB, GROUP, RECORDER, SECRETARY, STRANGER, ChatWorld
+from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot.channels.telegram import TelegramApp, announce
 from bot.services.common import Actor
 from bot.storage.schema import MemberRow
-from channels.offline import OfflineRequest
+from channels.offline import DATE, OfflineRequest
 from channels.updates import message, press
 
 
@@ -295,3 +296,19 @@ async def test_an_unexpected_failure_is_reported_to_the_person_and_logged(
     assert answer.method == "answerCallbackQuery" and answer.params["show_alert"] is True
     assert answer.params["text"] == sent.params["text"]
     assert [type(e) for e in errors] == [RuntimeError, RuntimeError]
+
+
+async def test_a_group_upgraded_to_a_supergroup_keeps_its_branch(
+    app: TelegramApp, api: OfflineRequest
+) -> None:
+    upgraded = "-100777"
+    body = {
+        "message_id": 9, "date": DATE, "migrate_to_chat_id": int(upgraded),
+        "chat": {"id": int(GROUP), "type": "group", "title": "群"},
+        "from": {"id": int(SECRETARY), "is_bot": False, "first_name": "王书记"},
+    }  # fmt: skip
+    await app.process_update(Update.de_json({"update_id": 5001, "message": body}, app.bot))
+    assert api.calls == []
+    await app.process_update(message(app.bot, ALICE, "申报 志愿服务", chat=upgraded))
+    [card] = api.calls
+    assert card.params["chat_id"] == int(upgraded) and card.params["text"].startswith("📝 积分申报")
