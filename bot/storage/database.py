@@ -25,11 +25,25 @@ SQLITE_PRAGMAS = (
 )
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+    """Set the pragmas, then take transaction control away from the sqlite3 driver.
+
+    In its legacy mode the driver emits no BEGIN before a SAVEPOINT (or a SELECT, or DDL), so a
+    savepoint that is a transaction's first write commits for good when it is released. With
+    ``isolation_level = None`` the driver stays out of the way and ``_sqlite_begin`` opens every
+    transaction (SQLAlchemy's documented recipe for sqlite3 and aiosqlite). ``BEGIN IMMEDIATE``
+    takes the write lock up front, so two writers queue (busy timeout) instead of deadlocking when
+    both read first and then try to write.
+    """
     cursor = dbapi_connection.cursor()
     for pragma in SQLITE_PRAGMAS:
         cursor.execute(pragma)
     cursor.close()
+    dbapi_connection.isolation_level = None
+
+
+def _sqlite_begin(connection: Connection) -> None:
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def alembic_config(connection: Connection | None = None) -> AlembicConfig:
@@ -80,7 +94,8 @@ class Database:
 def create_engine(url: str, *, echo: bool = False, connect_args: dict[str, Any] | None = None) -> AsyncEngine:
     engine = create_async_engine(url, echo=echo, connect_args=connect_args or {})
     if engine.dialect.name == "sqlite":
-        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        event.listen(engine.sync_engine, "connect", _sqlite_connect)
+        event.listen(engine.sync_engine, "begin", _sqlite_begin)
     return engine
 
 
