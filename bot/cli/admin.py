@@ -1,4 +1,4 @@
-"""``partybot branch add|list`` and ``partybot member add|list|exempt``."""
+"""``partybot branch add|list|set|invite`` and ``partybot member add|list|exempt|role|invite``."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import argparse
 from datetime import date
 from typing import TypeAlias
 
+from bot.cli import invite
 from bot.cli.db import CLI_ACTOR, with_database
 from bot.i18n import t
 from bot.scoring.loader import load_scheme
@@ -19,7 +20,7 @@ Sub: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
 
 def register(commands: Sub) -> None:
-    branch = commands.add_parser("branch", help="党支部: 添加、列出", description="党支部管理。")
+    branch = commands.add_parser("branch", help="党支部: 添加、列出、设置、群绑定码", description="党支部管理。")
     bsub = branch.add_subparsers(dest="branch_command", metavar="ACTION", required=True)
     add = bsub.add_parser("add", help="添加党支部")
     add.add_argument("name", metavar="NAME", help="党支部名称")
@@ -27,11 +28,19 @@ def register(commands: Sub) -> None:
     add.add_argument("--committee", metavar="NAME", help="所属党委 (镇党委) 名称, 不存在则新建")
     add.set_defaults(handler=_branch_add)
     bsub.add_parser("list", help="列出全部党支部").set_defaults(handler=_branch_list)
+    settings = bsub.add_parser("set", help="支部设置: 审核卡片发到群里还是私信审核人; 是否开放排行")
+    settings.add_argument("branch", type=int, metavar="BRANCH", help="党支部编号 (见 branch list)")
+    settings.add_argument(
+        "--approvals", choices=["group", "private"], help="审核卡片发到群里 (group, 默认) 或私信审核人 (private)"
+    )
+    settings.add_argument("--rank", choices=["on", "off"], help="是否允许党员用 /rank (排行) 查看排名 (默认 off)")
+    settings.set_defaults(handler=_branch_set)
+    invite.register_branch(bsub)
     _register_member(commands)
 
 
 def _register_member(commands: Sub) -> None:
-    member = commands.add_parser("member", help="党员: 添加、列出、免于积分", description="党员管理。")
+    member = commands.add_parser("member", help="党员: 添加、列出、免于积分、角色、邀请码", description="党员管理。")
     msub = member.add_subparsers(dest="member_command", metavar="ACTION", required=True)
     add = msub.add_parser("add", help="添加一名党员")
     add.add_argument("--branch", type=int, required=True, help="党支部编号 (见 branch list)")
@@ -50,6 +59,13 @@ def _register_member(commands: Sub) -> None:
     exempt.add_argument("member", metavar="MEMBER", help="党员编号、名册编号或姓名")
     exempt.add_argument("--reason", default="", help="原因 (必填, 记入审计日志), 如 年老体弱、长期患病")
     exempt.set_defaults(handler=_member_exempt)
+    role = msub.add_parser("role", help="授予或收回角色: secretary 支部书记, recorder 积分员/组织委员, committee 镇党委")
+    role.add_argument("--branch", type=int, required=True, help="党支部编号")
+    role.add_argument("member", metavar="MEMBER", help="党员编号、名册编号或姓名")
+    role.add_argument("role", choices=["secretary", "recorder", "committee"], help="角色")
+    role.add_argument("--revoke", action="store_true", help="收回该角色")
+    role.set_defaults(handler=_member_role)
+    invite.register_member(msub)
 
 
 def _branch_add(args: argparse.Namespace) -> int:
@@ -157,6 +173,59 @@ def _member_exempt(args: argparse.Namespace) -> int:
             )
             await uow.commit()
         print(t("admin.member_exempted", id=member.id, name=member.name, reason=args.reason or "-"))
+        return 0
+
+    return with_database(args, work)
+
+
+def _branch_set(args: argparse.Namespace) -> int:
+    changes: dict[str, object] = {}
+    if args.approvals:
+        changes["approvals"] = args.approvals
+    if args.rank:
+        changes["rank"] = args.rank == "on"
+
+    async def work(db: Database, _ctx: Context) -> int:
+        async with db.uow() as uow:
+            branch = await branch_of(uow, args.branch)
+            if changes:
+                await uow.branches.update_settings(branch, changes)
+                await uow.audit.record(CLI_ACTOR.label, "branch.settings", branch_id=branch.id, details=changes)
+                await uow.commit()
+        approvals = branch.settings.get("approvals", "group")
+        rank = "on" if branch.settings.get("rank", False) else "off"
+        print(t("admin.branch_settings", name=branch.name, approvals=t(f"admin.approvals_{approvals}"), rank=rank))
+        return 0
+
+    return with_database(args, work)
+
+
+def _member_role(args: argparse.Namespace) -> int:
+    async def work(db: Database, _ctx: Context) -> int:
+        async with db.uow() as uow:
+            branch = await branch_of(uow, args.branch)
+            member = await uow.members.find(args.branch, args.member)
+            if member is None:
+                raise NotFound("store.unknown_member", member=args.member, branch=args.branch)
+            if args.role == "committee" and branch.committee_id is None:
+                raise Invalid("admin.no_committee", branch=branch.name)
+            place = {"committee_id": branch.committee_id} if args.role == "committee" else {"branch_id": branch.id}
+            if args.revoke:
+                changed = await uow.members.revoke(member.id, args.role, **place)
+            else:
+                changed = args.role not in await uow.members.roles(member.id, branch)
+                if changed:
+                    await uow.members.grant(member.id, args.role, **place)
+            if changed:
+                action = "member.role_revoked" if args.revoke else "member.role_granted"
+                await uow.audit.record(
+                    CLI_ACTOR.label, action, branch_id=branch.id, subject=str(member.id), details={"role": args.role}
+                )
+                await uow.commit()
+        key = ("admin.role_revoked" if args.revoke else "admin.role_granted") if changed else (
+            "admin.role_not_held" if args.revoke else "admin.role_already"
+        )
+        print(t(key, name=member.name, role=t(f"role.{args.role}")))
         return 0
 
     return with_database(args, work)

@@ -1,5 +1,5 @@
-"""``partybot invite branch BRANCH`` and ``partybot invite member --branch ID MEMBER``: one-time codes
-for ``/bind`` (a group chat) and ``/join`` (a member's account)."""
+"""``partybot branch invite BRANCH`` and ``partybot member invite --branch ID MEMBER``: one-time codes
+for ``/bind`` (a group chat) and ``/join`` (a member's account). Registered by ``bot.cli.admin``."""
 
 from __future__ import annotations
 
@@ -16,15 +16,14 @@ from bot.storage import Database
 Sub: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
 
-def register(commands: Sub) -> None:
-    parser = commands.add_parser(
-        "invite", help="邀请码: 绑定群聊、关联党员账号", description="生成一次性邀请码。"
-    )
-    sub = parser.add_subparsers(dest="invite_command", metavar="KIND", required=True)
-    branch = sub.add_parser("branch", help="群绑定码: 支部书记在群里发送 /bind 绑定码")
+def register_branch(branch_commands: Sub) -> None:
+    branch = branch_commands.add_parser("invite", help="群绑定码 (一次有效, 7 天): 支部书记在群里发送 /bind 绑定码")
     branch.add_argument("branch", type=int, metavar="BRANCH", help="党支部编号 (见 branch list)")
     branch.set_defaults(handler=_branch)
-    member = sub.add_parser("member", help="党员邀请码: 党员向机器人发送 /join 邀请码")
+
+
+def register_member(member_commands: Sub) -> None:
+    member = member_commands.add_parser("invite", help="党员邀请码 (一次有效, 7 天): 党员向机器人发送 /join 邀请码")
     member.add_argument("--branch", type=int, required=True, help="党支部编号")
     member.add_argument("member", metavar="MEMBER", help="党员编号、名册编号或姓名")
     member.set_defaults(handler=_member)

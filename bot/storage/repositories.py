@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -59,6 +59,11 @@ class Branches(_Repo):
         self.session.add(branch)
         await self.session.flush()
         return branch
+
+    async def update_settings(self, branch: Branch, changes: dict[str, Any]) -> None:
+        """Merge ``changes`` into the branch's settings (a new dict, so the JSON column is written)."""
+        branch.settings = {**(branch.settings or {}), **changes}
+        await self.session.flush()
 
     async def get(self, branch_id: int) -> Branch | None:
         return await self.session.get(Branch, branch_id)
@@ -137,6 +142,20 @@ class Members(_Repo):
             RoleRow(member_id=member_id, role=role, branch_id=branch_id, committee_id=committee_id)
         )
         await self.session.flush()
+
+    async def revoke(
+        self, member_id: int, role: str, *, branch_id: int | None = None, committee_id: int | None = None
+    ) -> bool:
+        """Take a role back; False when the member did not hold it there."""
+        result = await self.session.execute(
+            delete(RoleRow).where(
+                RoleRow.member_id == member_id,
+                RoleRow.role == role,
+                RoleRow.branch_id.is_(None) if branch_id is None else RoleRow.branch_id == branch_id,
+                RoleRow.committee_id.is_(None) if committee_id is None else RoleRow.committee_id == committee_id,
+            )
+        )
+        return bool(getattr(result, "rowcount", 0))
 
     async def roles(self, member_id: int, branch: Branch) -> set[str]:
         """The member's roles that reach ``branch``: its own, or committee staff over it."""

@@ -102,9 +102,9 @@ def test_cli_issues_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     run = ["--config", str(config)]
     assert main([*run, "branch", "add", "第一党支部", "--scheme", "twelve-point"]) == 0
     assert main([*run, "member", "add", "--branch", "1", "张三"]) == 0
-    assert main([*run, "invite", "branch", "1"]) == 0
-    assert main([*run, "invite", "member", "--branch", "1", "张三"]) == 0
-    assert main([*run, "invite", "member", "--branch", "1", "无名"]) == 1
+    assert main([*run, "branch", "invite", "1"]) == 0
+    assert main([*run, "member", "invite", "--branch", "1", "张三"]) == 0
+    assert main([*run, "member", "invite", "--branch", "1", "无名"]) == 1
     out = capsys.readouterr()
     codes = list(dict.fromkeys(re.findall(r"\b[A-Z2-9]{8}\b", out.out)))
     assert len(codes) == 2 and "/bind " + codes[0] in out.out and "/join " + codes[1] in out.out

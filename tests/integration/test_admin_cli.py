@@ -196,3 +196,74 @@ def test_member_exempt_needs_a_reason(cli: Cli) -> None:
         assert err.strip() == "请写明原因"
     assert [m.exempt for m in cli.query(lambda uow: _all(uow, MemberRow))] == [False]
     assert [a.action for a in cli.query(lambda uow: _all(uow, AuditRow))] == ["branch.add"]
+
+
+def _roles(cli: Cli) -> list[tuple[int, str, int | None, int | None]]:
+    from bot.storage.schema import RoleRow
+
+    return [(r.member_id, r.role, r.branch_id, r.committee_id) for r in cli.query(lambda uow: _all(uow, RoleRow))]
+
+
+def test_member_role_grants_and_revokes_with_an_audit_row(cli: Cli) -> None:
+    branch_id = _branch(cli)
+    cli("member", "add", "--branch", str(branch_id), "王书记")
+    member_id = cli.query(lambda uow: _all(uow, MemberRow))[0].id
+
+    code, out, err = cli("member", "role", "--branch", str(branch_id), "王书记", "secretary")
+    assert (code, err, out.strip()) == (0, "", "已授予 王书记 支部书记 角色")
+    assert _roles(cli) == [(member_id, "secretary", branch_id, None)]
+
+    code, out, _ = cli("member", "role", "--branch", str(branch_id), "王书记", "secretary")
+    assert (code, out.strip()) == (0, "王书记 已是支部书记, 未做改动")
+    assert len(_roles(cli)) == 1
+
+    code, out, _ = cli("member", "role", "--branch", str(branch_id), "王书记", "secretary", "--revoke")
+    assert (code, out.strip()) == (0, "已收回 王书记 的 支部书记 角色")
+    assert _roles(cli) == []
+    code, out, _ = cli("member", "role", "--branch", str(branch_id), "王书记", "secretary", "--revoke")
+    assert (code, out.strip()) == (0, "王书记 并非支部书记, 未做改动")
+
+    audit = [(a.action, a.subject, a.details) for a in cli.query(lambda uow: _all(uow, AuditRow)) if "role" in a.action]
+    assert audit == [
+        ("member.role_granted", str(member_id), {"role": "secretary"}),
+        ("member.role_revoked", str(member_id), {"role": "secretary"}),
+    ]
+
+
+def test_member_role_committee_needs_a_committee(cli: Cli) -> None:
+    branch_id = _branch(cli)
+    cli("member", "add", "--branch", str(branch_id), "赵委员")
+    code, _, err = cli("member", "role", "--branch", str(branch_id), "赵委员", "committee")
+    assert code == 1 and "没有所属党委" in err
+    assert _roles(cli) == []
+
+    code, _, _ = cli("branch", "add", "第二党支部", "--scheme", "twelve-point", "--committee", "某镇党委")
+    second = max(b.id for b in cli.query(lambda uow: _all(uow, Branch)))
+    cli("member", "add", "--branch", str(second), "钱委员")
+    code, out, _ = cli("member", "role", "--branch", str(second), "钱委员", "committee")
+    committee_id = cli.query(lambda uow: _all(uow, Branch))[-1].committee_id
+    assert code == 0 and "党委" in out
+    assert [(role, branch, committee) for _, role, branch, committee in _roles(cli)] == [("committee", None, committee_id)]
+
+
+def test_member_role_of_an_unknown_member_is_refused(cli: Cli) -> None:
+    branch_id = _branch(cli)
+    code, _, err = cli("member", "role", "--branch", str(branch_id), "无名", "recorder")
+    assert code == 1 and "无名" in err
+    assert _roles(cli) == []
+
+
+def test_branch_set_changes_settings_and_shows_them(cli: Cli) -> None:
+    branch_id = _branch(cli)
+    code, out, _ = cli("branch", "set", str(branch_id))
+    assert (code, out.strip()) == (0, "第一党支部: 审核卡片发到群里; 排行 off")
+
+    code, out, _ = cli("branch", "set", str(branch_id), "--approvals", "private", "--rank", "on")
+    assert (code, out.strip()) == (0, "第一党支部: 审核卡片私信审核人; 排行 on")
+    [branch] = cli.query(lambda uow: _all(uow, Branch))
+    assert branch.settings == {"approvals": "private", "rank": True}
+    changes = [a.details for a in cli.query(lambda uow: _all(uow, AuditRow)) if a.action == "branch.settings"]
+    assert changes == [{"approvals": "private", "rank": True}]
+
+    code, _, err = cli("branch", "set", "999", "--rank", "on")
+    assert code == 1 and "999" in err
