@@ -1,5 +1,5 @@
 # Two commands do all set-up on a fresh machine (Python 3.11 on PATH):
-#   make demo   - installs into .venv and runs the bot on the embedded default (SQLite)
+#   make demo   - installs into .venv and opens a chat with the bot in the terminal, on SQLite (no token)
 #   make test   - installs into .venv, then ruff, mypy and the whole test suite
 PYTHON ?= python3.11
 VENV := .venv
@@ -22,11 +22,12 @@ test: $(STAMP)
 	$(BIN)/pytest -q
 
 demo: $(STAMP)
-	$(BIN)/partybot scheme list
-	$(BIN)/partybot score --scheme twelve-point --input examples/twelve-point.json --format table
+	$(BIN)/partybot console --demo
 
 bench: $(STAMP)
 	$(BIN)/python bench/score.py --quick
+	$(BIN)/python bench/ledger.py --quick
+	$(BIN)/python bench/updates.py --quick
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
