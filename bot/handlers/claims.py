@@ -35,11 +35,9 @@ async def _offer_items(
     inc: Incoming, deps: Deps, person: Person, branch: Branch, day: date, text: str, items: tuple[Item, ...]
 ) -> Reply:
     """Keep the message as a draft and offer the candidate items as buttons."""
-    details = {
-        "member": person.member_id, "text": text, "date": day.isoformat(), "chat": inc.chat,
-        "message": inc.message, "evidence": [inc.photo] if inc.photo else [],
-    }  # fmt: skip
-    draft = await deps.chat.save_draft(person, branch.id, details)
+    evidence = (inc.photo,) if inc.photo else ()
+    source = Source(inc.platform, inc.chat, inc.message)
+    draft = await deps.chat.save_draft(person, branch.id, text, day, evidence, source)
     buttons = [Button(short_name(i), f"i:{draft}:{i.code}") for i in items]
     key = "chat.pick_item" if text.strip() else "chat.claim_usage"
     return Reply(t(key), rows(buttons), to=quoting(inc.message))

@@ -5,16 +5,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 from bot.scoring.engine import score
 from bot.scoring.model import Item, Scheme
 from bot.scoring.result import Report
-from bot.services.common import Actor, Context, branch_of, require_role
+from bot.services.common import Actor, Context, Source, branch_of, require_role
 from bot.services.errors import Forbidden, Invalid, NotFound
 from bot.storage.chat import ChatQueries
 from bot.storage.read import load_year
-from bot.storage.schema import Branch, MemberRow
+from bot.storage.schema import Branch, ClaimDraft, MemberRow
 from bot.storage.uow import UnitOfWork
 
 
@@ -219,19 +218,27 @@ class ChatService:
         async with self.ctx.uow() as uow:
             return await ChatQueries(uow.session).posted(platform, key)
 
-    async def save_draft(self, person: Person, branch_id: int, details: dict[str, Any]) -> int:
+    async def save_draft(
+        self, person: Person, branch_id: int, text: str, day: date, evidence: tuple[str, ...],
+        source: Source,
+    ) -> int:  # fmt: skip
+        """Keep a claim message whose item was not recognised until the member picks one."""
+        draft = ClaimDraft(
+            branch_id=branch_id, member_id=person.member_id, text=text, effective_date=day,
+            evidence=list(evidence), source_platform=source.platform, source_chat=source.chat or "",
+            source_message=source.message,
+        )  # fmt: skip
         async with self.ctx.uow() as uow:
-            draft_id = await ChatQueries(uow.session).save_draft(person.actor.label, branch_id, details)
+            draft_id = await ChatQueries(uow.session).save_draft(draft)
             await uow.commit()
             return draft_id
 
     async def draft(self, draft_id: int) -> Draft | None:
         async with self.ctx.uow() as uow:
             row = await ChatQueries(uow.session).draft(draft_id)
-        if row is None or row.branch_id is None:
+        if row is None:
             return None
-        d = row.details
         return Draft(
-            row.id, int(d["member"]), row.branch_id, str(d["text"]), date.fromisoformat(d["date"]),
-            tuple(d.get("evidence", ())), str(d["chat"]), d.get("message"),
+            row.id, row.member_id, row.branch_id, row.text, row.effective_date, tuple(row.evidence),
+            row.source_chat, row.source_message,
         )  # fmt: skip

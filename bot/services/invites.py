@@ -1,8 +1,10 @@
 """One-time codes: ``/bind CODE`` binds a group chat to a branch, ``/join CODE`` links an account
 to a roster member.
 
-A code is issued as an audit row holding only its digest, and used up by claiming a
-unique job-run row, so it works once across replicas; each use is one transaction.
+A code is kept as an ``invites`` row holding only its digest, and used up by a conditional
+update of that row, so it works once across replicas; each use is one transaction, and a
+use that fails later in it leaves the code unused. The audit log records the issue and each
+use as history.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from datetime import timedelta
 from bot.services.common import Actor, Context, branch_of, member_of, require_role
 from bot.services.errors import Duplicate, Invalid
 from bot.storage.chat import ChatQueries
-from bot.storage.schema import AuditRow
+from bot.storage.schema import Invite
 from bot.storage.timeutil import utcnow
 from bot.storage.uow import UnitOfWork
 
@@ -54,46 +56,47 @@ class InviteService:
             branch = await branch_of(uow, branch_id)
             if member_id is not None:
                 await member_of(uow, branch.id, member_id)
-            details = {
-                "branch": branch.id,
-                "member": member_id,
-                "expires": (utcnow() + VALID_FOR).isoformat(),
-            }
-            kind = "invite.branch" if member_id is None else "invite.member"
+            kind = "branch" if member_id is None else "member"
+            invite = Invite(
+                kind=kind, branch_id=branch.id, member_id=member_id, code_hash=digest(code),
+                created_by=actor.label, expires_at=utcnow() + VALID_FOR,
+            )  # fmt: skip
+            await ChatQueries(uow.session).add_invite(invite)
+            details = {"member": member_id, "expires": invite.expires_at.isoformat()}
             await uow.audit.record(
-                actor.label, kind, branch_id=branch.id, subject=digest(code), details=details
+                actor.label, f"invite.{kind}", branch_id=branch.id, subject=f"invite:{invite.id}", details=details
             )
             await uow.commit()
         return code
 
     async def bind(self, code: str, actor: Actor, platform: str, chat_id: str) -> Bound:
         async with self.ctx.uow() as uow:
-            invite = await self._invite(uow, code, "invite.branch")
-            branch = await branch_of(uow, int(invite.details["branch"]))
+            invite = await self._invite(uow, code, "branch")
+            branch = await branch_of(uow, invite.branch_id)
             await require_role(uow, actor, branch, BINDERS)
             bound = await uow.branches.for_chat(platform, chat_id)
             if bound is not None:
                 raise Duplicate("invite.chat_bound", earlier=bound.id, branch=bound.name)
+            await self._use(uow, invite, actor.label)
             await uow.audit.record(
                 actor.label, "chat.bind", branch_id=branch.id, subject=f"{platform}:{chat_id}"
             )
-            await self._use(uow, invite)
             await uow.branches.bind_chat(branch.id, platform, chat_id)
             await uow.commit()
             return Bound(branch.id, branch.name)
 
     async def join(self, code: str, platform: str, account: str) -> Joined:
         async with self.ctx.uow() as uow:
-            invite = await self._invite(uow, code, "invite.member")
+            invite = await self._invite(uow, code, "member")
             linked = await ChatQueries(uow.session).member_of_identity(platform, account)
             if linked is not None:
                 raise Duplicate("invite.account_linked", earlier=linked.id, name=linked.name)
-            branch = await branch_of(uow, int(invite.details["branch"]))
-            member = await member_of(uow, branch.id, int(invite.details["member"]))
+            branch = await branch_of(uow, invite.branch_id)
+            member = await member_of(uow, branch.id, invite.member_id or 0)
             if await ChatQueries(uow.session).identities([member.id], platform):
                 raise Duplicate("invite.member_linked", earlier=member.id, name=member.name)
+            await self._use(uow, invite, f"{platform}:{account}")
             await uow.audit.record(f"member:{member.id}", "chat.join", branch_id=branch.id, subject=platform)
-            await self._use(uow, invite)
             await uow.members.link(member.id, platform, account)
             await uow.commit()
             return Joined(member.id, member.name, branch.name)
@@ -120,19 +123,19 @@ class InviteService:
             return Joined(member.id, member.name, branch.name)
 
     @staticmethod
-    async def _invite(uow: UnitOfWork, code: str, kind: str) -> AuditRow:
+    async def _invite(uow: UnitOfWork, code: str, kind: str) -> Invite:
         invite = await ChatQueries(uow.session).invite(digest(code))
-        if invite is None or invite.action != kind:
+        if invite is None or invite.kind != kind:
             raise Invalid("invite.bad_code")
-        if utcnow().isoformat() > str(invite.details["expires"]):
+        if utcnow() > invite.expires_at:
             raise Invalid("invite.expired")
-        if await ChatQueries(uow.session).invite_used(invite.subject):
+        if invite.used_at is not None:
             raise Invalid("invite.used")
         return invite
 
     @staticmethod
-    async def _use(uow: UnitOfWork, invite: AuditRow) -> None:
-        """Use the code up. Called after a plain write: on SQLite a savepoint that opens the
-        transaction would commit on release, using the code up even if the command fails later."""
-        if not await uow.jobs.claim("invite", invite.subject[:64], "used"):
+    async def _use(uow: UnitOfWork, invite: Invite, by: str) -> None:
+        """Use the code up, in the transaction that acts on it (a later failure leaves it unused);
+        refused when another use got there first, even at the same moment on another replica."""
+        if not await ChatQueries(uow.session).use_invite(invite.id, by, utcnow()):
             raise Invalid("invite.used")

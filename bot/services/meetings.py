@@ -17,8 +17,8 @@ from sqlalchemy.exc import IntegrityError
 from bot.scoring.model import MEETING_TYPES
 from bot.services.common import Actor, Context, branch_of, member_of, require_role
 from bot.services.errors import Invalid, NotFound
-from bot.storage.chat import MEETING_ACTION, ChatQueries
-from bot.storage.schema import AuditRow, Meeting
+from bot.storage.chat import ChatQueries
+from bot.storage.schema import Meeting
 from bot.storage.timeutil import to_local
 from bot.storage.uow import UnitOfWork
 
@@ -66,17 +66,16 @@ class MeetingService:
         async with self.ctx.uow() as uow:
             branch = await branch_of(uow, branch_id)
             await require_role(uow, actor, branch, OPENERS)
+            closes = now + timedelta(minutes=minutes)
             meeting = Meeting(
-                branch_id=branch.id, kind=kind, held_on=to_local(now).date(),
-                title=MEETING_TYPES[kind], opened_by=actor.member_id,
+                branch_id=branch.id, kind=kind, held_on=to_local(now).date(), title=MEETING_TYPES[kind],
+                opened_by=actor.member_id, closes_at=closes, platform=platform, chat_id=chat,
             )  # fmt: skip
-            window = {
-                "closes": (now + timedelta(minutes=minutes)).isoformat(),
-                "platform": platform,
-                "chat": chat,
-            }
-            opened = AuditRow(actor=actor.label, action=MEETING_ACTION, branch_id=branch.id, details=window)
-            meeting_id = await ChatQueries(uow.session).open_meeting(meeting, opened)
+            meeting_id = await ChatQueries(uow.session).open_meeting(meeting)
+            window = {"closes": closes.isoformat(), "platform": platform, "chat": chat}
+            await uow.audit.record(
+                actor.label, "meeting.open", branch_id=branch.id, subject=f"meeting:{meeting_id}", details=window
+            )
             await uow.commit()
         return await self.sheet(meeting_id, now)
 
@@ -85,8 +84,8 @@ class MeetingService:
     ) -> tuple[Sheet, str | None]:
         """Sign in (``present``) or ask for leave; the earlier status (and no change) when already recorded."""
         async with self.ctx.uow() as uow:
-            meeting, opened = await _meeting(uow, meeting_id)
-            if now >= datetime.fromisoformat(opened.details["closes"]):
+            meeting, closes = await _meeting(uow, meeting_id)
+            if now >= closes:
                 raise Invalid("meeting.closed", name=MEETING_TYPES.get(meeting.kind, meeting.kind))
             await member_of(uow, meeting.branch_id, member_id)
             earlier = await ChatQueries(uow.session).attend(meeting.id, member_id, status)
@@ -95,28 +94,22 @@ class MeetingService:
 
     async def sheet(self, meeting_id: int, now: datetime) -> Sheet:
         async with self.ctx.uow() as uow:
-            meeting, opened = await _meeting(uow, meeting_id)
+            meeting, closes = await _meeting(uow, meeting_id)
             rows = await ChatQueries(uow.session).attendance(meeting.id)
-        closes = datetime.fromisoformat(opened.details["closes"])
         by = {
             status: tuple(name for _, name, s in rows if s == status)
             for status in ("present", "leave", "absent")
         }
         return Sheet(
             meeting.id, meeting.branch_id, meeting.kind, meeting.held_on.isoformat(), closes, now >= closes,
-            str(opened.details["platform"]), str(opened.details["chat"]), by["present"], by["leave"], by["absent"],
+            meeting.platform or "", meeting.chat_id or "", by["present"], by["leave"], by["absent"],
         )  # fmt: skip
 
     async def close_due(self, now: datetime, platform: str) -> list[Sheet]:
         """Close every window opened on ``platform`` that has ended and is not closed yet: the
         others are recorded absent. The sheets of the meetings this call closed."""
         async with self.ctx.uow() as uow:
-            windows = await ChatQueries(uow.session).meeting_windows(now - CATCH_UP)
-        due = [
-            int(w.subject.split(":")[1])
-            for w in windows
-            if w.details.get("platform") == platform and datetime.fromisoformat(w.details["closes"]) <= now
-        ]
+            due = await ChatQueries(uow.session).due_meetings(platform, now, now - CATCH_UP)
         return [await self.sheet(m, now) for m in due if await self._close(m)]
 
     async def _close(self, meeting_id: int) -> bool:
@@ -144,8 +137,9 @@ def _expected(exempt: bool, joined: date | None, left: date | None, meeting: Mee
     return not exempt and (joined is None or joined <= held) and (left is None or left > held)
 
 
-async def _meeting(uow: UnitOfWork, meeting_id: int) -> tuple[Meeting, AuditRow]:
+async def _meeting(uow: UnitOfWork, meeting_id: int) -> tuple[Meeting, datetime]:
+    """The meeting and when its sign-in window closes (NotFound: no such sign-in)."""
     found = await ChatQueries(uow.session).meeting(meeting_id)
-    if found is None:
+    if found is None or found.closes_at is None:
         raise NotFound("meeting.unknown", meeting=meeting_id)
-    return found
+    return found, found.closes_at

@@ -1,14 +1,14 @@
 """Queries the chat use cases need: who is writing, which branch a chat is, the approval queue.
 
-Read-only except ``save_draft`` (an audit row holding a claim message whose item was not
-recognised, so a button press can finish it on any replica).
+Also the chat's own state, each in its table, so any replica can carry on: claim drafts
+awaiting an item pick, invite codes, sign-in windows (on the meeting) and where each copy
+of a card was posted.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,26 +16,19 @@ from sqlalchemy.orm import aliased
 
 from bot.storage.schema import (
     AttendanceRow,
-    AuditRow,
     BoundChat,
     Branch,
+    ChatMessage,
+    ClaimDraft,
     ClaimEvidence,
     ClaimRow,
     Identity,
-    JobRun,
+    Invite,
     LedgerEntry,
     Meeting,
     MemberRow,
     RoleRow,
 )
-
-DRAFT_ACTION = "claim.unmatched"
-#: Invite codes are issued as audit rows (subject: the code's digest) and used up by a job-run row.
-INVITE_ACTIONS = ("invite.branch", "invite.member")
-#: A meeting's sign-in window (chat, closing time) is kept in the audit row that opened it.
-MEETING_ACTION = "meeting.open"
-#: A message the bot posted under a key (a claim's or a meeting's card), to edit every copy later.
-POSTED_ACTION = "chat.posted"
 
 
 class ChatQueries:
@@ -106,48 +99,54 @@ class ChatQueries:
         )
         return list((await self.session.scalars(query)).all())
 
-    async def save_draft(self, actor: str, branch_id: int, details: dict[str, Any]) -> int:
-        row = AuditRow(actor=actor, action=DRAFT_ACTION, branch_id=branch_id, subject="", details=details)
-        self.session.add(row)
+    async def save_draft(self, draft: ClaimDraft) -> int:
+        self.session.add(draft)
         await self.session.flush()
-        return row.id
+        return draft.id
 
-    async def draft(self, draft_id: int) -> AuditRow | None:
-        row = await self.session.get(AuditRow, draft_id)
-        return row if row is not None and row.action == DRAFT_ACTION else None
+    async def draft(self, draft_id: int) -> ClaimDraft | None:
+        return await self.session.get(ClaimDraft, draft_id)
 
-    async def invite(self, digest: str) -> AuditRow | None:
-        """The audit row that issued the invite code with this digest."""
-        query = select(AuditRow).where(AuditRow.action.in_(INVITE_ACTIONS), AuditRow.subject == digest)
-        return (await self.session.scalars(query.order_by(AuditRow.id))).first()
+    async def add_invite(self, invite: Invite) -> Invite:
+        self.session.add(invite)
+        await self.session.flush()
+        return invite
 
-    async def invite_used(self, digest: str) -> bool:
-        query = select(JobRun.id).where(
-            JobRun.job == "invite", JobRun.scope == digest[:64], JobRun.period == "used"
+    async def invite(self, digest: str) -> Invite | None:
+        """The invite code with this digest."""
+        return (await self.session.scalars(select(Invite).where(Invite.code_hash == digest))).first()
+
+    async def use_invite(self, invite_id: int, by: str, at: datetime) -> bool:
+        """Use the code up: True for exactly one caller, however many try at once (a conditional
+        update: a concurrent one waits for the row, then finds it used)."""
+        result = await self.session.execute(
+            update(Invite)
+            .where(Invite.id == invite_id, Invite.used_at.is_(None))
+            .values(used_at=at, used_by=by)
+            .execution_options(synchronize_session=False)
         )
-        return (await self.session.scalar(query)) is not None
+        return getattr(result, "rowcount", 0) == 1
 
-    async def open_meeting(self, meeting: Meeting, opened: AuditRow) -> int:
-        """Add the meeting and the audit row that holds its sign-in window (``details``)."""
+    async def open_meeting(self, meeting: Meeting) -> int:
+        """Add the meeting with its sign-in window (``closes_at``, ``platform``, ``chat_id``)."""
         self.session.add(meeting)
-        await self.session.flush()
-        opened.subject = f"meeting:{meeting.id}"
-        self.session.add(opened)
         await self.session.flush()
         return meeting.id
 
-    async def meeting(self, meeting_id: int) -> tuple[Meeting, AuditRow] | None:
+    async def meeting(self, meeting_id: int) -> Meeting | None:
+        """The meeting, if it has a sign-in window."""
         found = await self.session.get(Meeting, meeting_id)
-        query = select(AuditRow).where(
-            AuditRow.action == MEETING_ACTION, AuditRow.subject == f"meeting:{meeting_id}"
-        )
-        opened = (await self.session.scalars(query)).first()
-        return None if found is None or opened is None else (found, opened)
+        return found if found is not None and found.closes_at is not None else None
 
-    async def meeting_windows(self, since: datetime) -> list[AuditRow]:
-        """Sign-in windows opened since ``since`` (their closing is checked by the caller)."""
-        query = select(AuditRow).where(AuditRow.action == MEETING_ACTION, AuditRow.at >= since)
-        return list((await self.session.scalars(query.order_by(AuditRow.id))).all())
+    async def due_meetings(self, platform: str, now: datetime, since: datetime) -> list[int]:
+        """Meetings opened on ``platform`` since ``since`` whose sign-in window has ended by ``now``
+        (whether each is closed already is claimed by the caller)."""
+        query = select(Meeting.id).where(
+            Meeting.platform == platform,
+            Meeting.closes_at <= now,
+            Meeting.created_at >= since,
+        )
+        return list((await self.session.scalars(query.order_by(Meeting.id))).all())
 
     async def attendance(self, meeting_id: int) -> list[tuple[int, str, str]]:
         """(member id, name, status) of everyone recorded for the meeting, in order of signing."""
@@ -172,21 +171,15 @@ class ChatQueries:
         return None
 
     async def remember(self, platform: str, key: str, chat: str, message: str) -> None:
-        details = {"chat": chat, "message": message}
-        self.session.add(
-            AuditRow(actor="bot", action=POSTED_ACTION, subject=f"{platform}:{key}", details=details)
-        )
+        self.session.add(ChatMessage(platform=platform, key=key, chat_id=chat, message_id=message))
         await self.session.flush()
 
     async def posted(self, platform: str, key: str) -> list[tuple[str, str]]:
         """(chat, message) of every message remembered under the key, oldest first, once each."""
-        query = select(AuditRow.details).where(
-            AuditRow.action == POSTED_ACTION, AuditRow.subject == f"{platform}:{key}"
+        query = select(ChatMessage.chat_id, ChatMessage.message_id).where(
+            ChatMessage.platform == platform, ChatMessage.key == key
         )
-        found = [
-            (str(d["chat"]), str(d["message"]))
-            for d in (await self.session.scalars(query.order_by(AuditRow.id))).all()
-        ]
+        found = [(c, m) for c, m in (await self.session.execute(query.order_by(ChatMessage.id))).tuples()]
         return list(dict.fromkeys(found))
 
     async def move_chat(self, platform: str, old: str, new: str) -> bool:

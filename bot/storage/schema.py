@@ -197,6 +197,10 @@ class Meeting(Base):
     title: Mapped[str] = mapped_column(String(300), default="")
     opened_by: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
     created_at: Mapped[datetime] = _now()
+    #: The sign-in window: when it closes, and the chat it was opened in (None: no sign-in).
+    closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    platform: Mapped[str | None] = mapped_column(String(20))
+    chat_id: Mapped[str | None] = mapped_column(String(200))
 
 
 class AttendanceRow(Base):
@@ -328,3 +332,61 @@ class AuditRow(Base):
     branch_id: Mapped[int | None] = mapped_column(ForeignKey("branches.id"), index=True)
     subject: Mapped[str] = mapped_column(String(200), default="")
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class ClaimDraft(Base):
+    """A claim message whose item was not recognised, kept for the button that picks the item.
+
+    Written once and never changed: picking an item submits a claim, and the claims' own
+    duplicate rules stop a second claim from the same draft.
+    """
+
+    __tablename__ = "claim_drafts"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    branch_id: Mapped[int] = mapped_column(ForeignKey("branches.id"), index=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
+    text: Mapped[str] = mapped_column(Text, default="")
+    effective_date: Mapped[date] = mapped_column(Date)
+    #: Photo or file ids sent with the message.
+    evidence: Mapped[list[str]] = mapped_column(JSON, default=list)
+    source_platform: Mapped[str | None] = mapped_column(String(20))
+    source_chat: Mapped[str] = mapped_column(String(200))
+    source_message: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = _now()
+
+
+INVITE_KINDS = ("branch", "member")
+
+
+class Invite(Base):
+    """A one-time code: ``branch`` binds a group chat, ``member`` links an account to that member.
+
+    Only the code's SHA-256 digest is kept. ``used_at`` is set once, by a conditional update.
+    """
+
+    __tablename__ = "invites"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    branch_id: Mapped[int] = mapped_column(ForeignKey("branches.id"), index=True)
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = _now()
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: Who used it: the actor that bound the chat, or the platform account that joined.
+    used_by: Mapped[str | None] = mapped_column(String(250))
+
+
+class ChatMessage(Base):
+    """A message the bot posted under a key (``claim:12``, ``meeting:3``): every copy of a card,
+    so that all of them can be edited when the card changes."""
+
+    __tablename__ = "chat_messages"
+    __table_args__ = (Index("ix_chat_messages_platform_key", "platform", "key"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    platform: Mapped[str] = mapped_column(String(20))
+    key: Mapped[str] = mapped_column(String(200))
+    chat_id: Mapped[str] = mapped_column(String(200))
+    message_id: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = _now()
