@@ -1,11 +1,13 @@
 """Every command and button, registered in one visible place, and the one entry point.
 
 ``handle(incoming, deps, bot_name)`` returns the replies for a channel to render. A
-redelivered update (same platform and update id) gets nothing and changes nothing.
+redelivered update (same platform and update id) gets nothing and changes nothing, unless
+handling it the first time failed unexpectedly.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 
 from bot.handlers import approvals, basic, claims, invites, meetings, points
@@ -15,6 +17,8 @@ from bot.handlers.parse import parse_command
 from bot.handlers.types import ALERT, Incoming, Reply, quoting
 from bot.i18n import t
 from bot.services.errors import DomainError
+
+log = logging.getLogger(__name__)
 
 Handler = Callable[[Incoming, Deps, str], Awaitable[list[Reply]]]
 
@@ -47,6 +51,11 @@ BUTTONS: dict[str, Handler] = {
 
 
 async def handle(inc: Incoming, deps: Deps, bot_name: str = "") -> list[Reply]:
+    """The replies to one update. The update is marked processed before it is handled, so a
+    redelivery arriving meanwhile (on any replica) is skipped; a handler spans several units of
+    work, so the mark cannot share their transaction. Instead, when handling fails unexpectedly
+    the mark is taken back, and a redelivery is handled (what was committed before the failure
+    stays, and the use cases refuse a duplicate of it)."""
     if inc.update is not None and not await deps.chat.first_time(inc.platform, inc.update):
         return []
     try:
@@ -55,6 +64,17 @@ async def handle(inc: Incoming, deps: Deps, bot_name: str = "") -> list[Reply]:
         return await _message(inc, deps, bot_name)
     except DomainError as err:
         return [Reply(explain(err), to=ALERT if inc.pressed else quoting(inc.message))]
+    except Exception:
+        if inc.update is not None:
+            await _forget(deps, inc.platform, inc.update)
+        raise
+
+
+async def _forget(deps: Deps, platform: str, update: str) -> None:
+    try:
+        await deps.chat.forget_update(platform, update)
+    except Exception:  # the failure being raised matters more; a redelivery is then skipped, as before
+        log.exception("could not take back the processed mark of %s update %s", platform, update)
 
 
 async def tick(deps: Deps, platform: str) -> list[Reply]:

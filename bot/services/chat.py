@@ -105,6 +105,12 @@ class ChatService:
             await uow.commit()
             return fresh
 
+    async def forget_update(self, platform: str, update_id: str) -> None:
+        """Handling the update failed unexpectedly: a redelivery of it is to be handled, not skipped."""
+        async with self.ctx.uow() as uow:
+            await uow.updates.forget(platform, update_id)
+            await uow.commit()
+
     async def where(self, platform: str, user: str, chat: str, private: bool) -> Where:
         async with self.ctx.uow() as uow:
             member = await _member(uow, platform, user)

@@ -253,6 +253,14 @@ class Updates(_Repo):
         """Record a platform update; False when it was processed before (skip it)."""
         return await self._insert_once(ProcessedUpdate(platform=platform, update_id=update_id))
 
+    async def forget(self, platform: str, update_id: str) -> None:
+        """Drop the record of an update, so that a redelivery of it is handled again."""
+        await self.session.execute(
+            delete(ProcessedUpdate).where(
+                ProcessedUpdate.platform == platform, ProcessedUpdate.update_id == update_id
+            )
+        )
+
 
 class Evaluations(_Repo):
     async def cast(self, evaluation_id: int, voter: str, scores: dict[tuple[int, str], float]) -> bool:
