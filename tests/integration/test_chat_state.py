@@ -20,6 +20,7 @@ from bot.services.meetings import MeetingService
 from bot.storage import Database, open_database
 from bot.storage.chat import ChatQueries
 from bot.storage.database import alembic_config
+from bot.storage.repositories import Branches
 from bot.storage.schema import AuditRow, BoundChat, Invite
 from bot.storage.timeutil import UTCDateTime, utcnow
 from bot.storage.uow import UnitOfWork
@@ -153,15 +154,23 @@ async def test_using_an_invite_row_succeeds_for_one_caller_only(world: World) ->
     assert sorted(await asyncio.gather(*(use(n) for n in range(4)))) == [False, False, False, True]
 
 
-async def test_a_failed_use_leaves_the_code_unused(world: World) -> None:
+async def test_a_use_that_fails_later_leaves_the_code_unused(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
     _, invites, _ = _services(world)
     code = await invites.issue(world.secretary, world.branch_id)
+
+    async def broken(*_args: object) -> None:
+        raise RuntimeError("connection lost")
+
+    with monkeypatch.context() as patch:  # the binding, after the code is used up, fails
+        patch.setattr(Branches, "bind_chat", broken)
+        with pytest.raises(RuntimeError):
+            await invites.bind(code, world.secretary, "telegram", "-200")
     async with world.db.uow() as uow:
-        await uow.branches.bind_chat(world.branch_id, "telegram", "-200")
-        await uow.commit()
-    with pytest.raises(Exception):  # noqa: B017 - the chat is bound already: refused
-        await invites.bind(code, world.secretary, "telegram", "-200")
-    bound = await invites.bind(code, world.secretary, "telegram", "-201")
+        invite = await ChatQueries(uow.session).invite(digest(code))
+    assert invite is not None and invite.used_at is None
+    bound = await invites.bind(code, world.secretary, "telegram", "-200")
     assert bound.branch_id == world.branch_id
 
 
