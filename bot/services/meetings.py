@@ -115,17 +115,17 @@ class MeetingService:
     async def _close(self, meeting_id: int) -> bool:
         async with self.ctx.uow() as uow:
             meeting, _ = await _meeting(uow, meeting_id)
+            if not await uow.jobs.claim("meeting.close", f"meeting-{meeting.id}", "close"):
+                return False  # another replica closed it
             queries = ChatQueries(uow.session)
             recorded = {m for m, _, _ in await queries.attendance(meeting.id)}
-            try:  # absences first: on SQLite the claim below must not be the transaction's first write
+            try:
                 for member in await uow.members.list(meeting.branch_id):
                     if member.id not in recorded and _expected(
                         member.exempt, member.joined, member.left, meeting
                     ):
                         await queries.attend(meeting.id, member.id, "absent")
-            except IntegrityError:  # another replica is closing it
-                return False
-            if not await uow.jobs.claim("meeting.close", f"meeting-{meeting.id}", "close"):
+            except IntegrityError:  # a sign-in raced the close: roll back (claim included), the next tick retries
                 return False
             await uow.commit()
             return True
