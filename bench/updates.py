@@ -2,7 +2,8 @@
 
 Each pair is a real ``Update`` with a claim (申报 志愿服务 DATE) from a member in the bound group
 and the secretary's press of 通过 on the card, through ``Application.process_update`` on a
-SQLite file, with an offline Bot API that answers at once (no network, no rate limiter).
+SQLite file, with the test suite's offline Bot API, which records every call and answers at once
+(no network, no rate limiter).
 The baseline is the same updates through a bare PTB handler that only sends/edits/answers.
 
     python bench/updates.py            # 2,000 pairs
@@ -16,7 +17,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import itertools
-import json
 import sys
 import tempfile
 import time
@@ -24,13 +24,13 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from channels.offline import BOT_USER as BOT  # the test suite's offline Bot API, which records every call
+from channels.offline import DATE, OfflineRequest
 from telegram import Bot, Update
-from telegram._utils.defaultvalue import DEFAULT_NONE
-from telegram._utils.types import ODVInput
 from telegram.ext import Application, ContextTypes, TypeHandler
-from telegram.request import BaseRequest, RequestData
 
 from bot.channels.telegram import build_application
 from bot.handlers.context import Deps
@@ -39,55 +39,13 @@ from bot.storage import Database, open_database
 from bot.storage.schema import MemberRow
 
 GROUP, SECRETARY = -1001, 1
-BOT = {"id": 42, "is_bot": True, "first_name": "bench", "username": "BenchBot"}
-DATE = 1767225600
 START = date(2026, 1, 1)
 
 
-class Offline(BaseRequest):
-    """Answers every Bot API call at once; remembers the last message's buttons."""
-
-    def __init__(self) -> None:
-        self.ids = itertools.count(1)
-        self.last_buttons: list[str] = []
-
-    @property
-    def read_timeout(self) -> float | None:
-        return None
-
-    async def initialize(self) -> None:
-        return None
-
-    async def shutdown(self) -> None:
-        return None
-
-    async def do_request(
-        self,
-        url: str,
-        method: str,
-        request_data: RequestData | None = None,
-        read_timeout: ODVInput[float] = DEFAULT_NONE,
-        write_timeout: ODVInput[float] = DEFAULT_NONE,
-        connect_timeout: ODVInput[float] = DEFAULT_NONE,
-        pool_timeout: ODVInput[float] = DEFAULT_NONE,
-    ) -> tuple[int, bytes]:
-        name = url.rsplit("/", 1)[1]
-        params: dict[str, Any] = dict(request_data.parameters) if request_data else {}
-        result: Any = True
-        if name == "getMe":
-            result = BOT
-        elif name in ("sendMessage", "editMessageText"):
-            markup = params.get("reply_markup") or {}
-            if name == "sendMessage":
-                self.last_buttons = [
-                    b["callback_data"] for row in markup.get("inline_keyboard", []) for b in row
-                ]
-            chat = int(params["chat_id"])
-            result = {
-                "message_id": next(self.ids), "date": DATE, "text": params["text"], "from": BOT,
-                "chat": {"id": chat, "type": "supergroup" if chat < 0 else "private"},
-            }  # fmt: skip
-        return 200, json.dumps({"ok": True, "result": result}).encode()
+def approve_button(api: OfflineRequest) -> str:
+    """The 通过 button of the card the bot sent last ("a:0", a stale press, when there was none)."""
+    card = next((c for c in reversed(api.calls) if c.method == "sendMessage"), None)
+    return next((b for b in card.buttons if b.startswith("a:")), "a:0") if card else "a:0"
 
 
 def claim(bot: Bot, update_id: int, user: int, day: date) -> Update:
@@ -127,7 +85,7 @@ async def world(db: Database, members: int) -> None:
 
 
 async def run_pairs(
-    app: Application[Any, Any, Any, Any, Any, Any], api: Offline, pairs: int, members: int
+    app: Application[Any, Any, Any, Any, Any, Any], api: OfflineRequest, pairs: int, members: int
 ) -> list[float]:
     """Seconds per pair (claim + approval)."""
     times: list[float] = []
@@ -136,8 +94,7 @@ async def run_pairs(
         user, day = 2 + n % (members - 1), START + timedelta(days=n // (members - 1))
         began = time.perf_counter()
         await app.process_update(claim(app.bot, next(ids), user, day))
-        approve = next(b for b in api.last_buttons if b.startswith("a:")) if api.last_buttons else "a:0"
-        await app.process_update(press(app.bot, next(ids), approve))
+        await app.process_update(press(app.bot, next(ids), approve_button(api)))
         times.append(time.perf_counter() - began)
     return times
 
@@ -145,9 +102,9 @@ async def run_pairs(
 async def ours(pairs: int, members: int, folder: Path) -> list[float]:
     db = await open_database(f"sqlite+aiosqlite:///{folder / 'bench.db'}")
     await world(db, members)
-    api = Offline()
+    api = OfflineRequest()
     deps = Deps.of(Context(db.uow), today=lambda: date(2026, 12, 31))
-    app = build_application("1:BENCH", deps, request=api, updates_request=Offline(), rate_limit=False)
+    app = build_application("1:BENCH", deps, request=api, updates_request=OfflineRequest(), rate_limit=False)
     async with app:
         times = await run_pairs(app, api, pairs, members)
     async with db.uow() as uow:
@@ -159,7 +116,7 @@ async def ours(pairs: int, members: int, folder: Path) -> list[float]:
 
 async def bare(pairs: int, members: int) -> list[float]:
     """The same updates through a PTB handler that does only the API calls."""
-    api = Offline()
+    api = OfflineRequest()
 
     async def echo(update: object, _context: ContextTypes.DEFAULT_TYPE) -> None:
         assert isinstance(update, Update)
@@ -169,7 +126,7 @@ async def bare(pairs: int, members: int) -> list[float]:
         elif update.effective_chat is not None:
             await update.effective_chat.send_message("card")
 
-    app = Application.builder().token("1:BARE").request(api).get_updates_request(Offline()).build()
+    app = Application.builder().token("1:BARE").request(api).get_updates_request(OfflineRequest()).build()
     app.add_handler(TypeHandler(Update, echo))
     async with app:
         return await run_pairs(app, api, pairs, members)

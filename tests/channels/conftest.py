@@ -1,29 +1,15 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
-from handlers.chatworld import ChatWorld, make_chat_world
+from handlers.chatworld import ChatWorld, db, world
 from telegram.ext import ContextTypes
 
 from bot.channels.telegram import TelegramApp, build_application
-from bot.storage import Database, open_database
 from channels.offline import OfflineRequest
 
-
-@pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = await open_database(f"sqlite+aiosqlite:///{tmp_path / 'chat.db'}")
-    try:
-        yield database
-    finally:
-        await database.close()
-
-
-@pytest.fixture
-async def world(db: Database) -> ChatWorld:
-    return await make_chat_world(db)
+__all__ = ["app", "db", "world"]  # db and world are defined once in handlers.chatworld
 
 
 @pytest.fixture

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
 
 from bot.handlers.context import Deps
 from bot.scoring.loader import load_scheme_text
 from bot.scoring.model import Scheme
 from bot.services.common import Context
-from bot.storage import Database
+from bot.storage import Database, open_database
 from bot.storage.schema import MemberRow
 
 SCHEME_TOML = """
@@ -128,3 +132,18 @@ async def make_chat_world(db: Database) -> ChatWorld:
     clock = Clock()
     deps = Deps.of(Context(db.uow, lambda _id: scheme), today=lambda: TODAY, now=clock.now)
     return ChatWorld(db, deps, branch.id, ids, clock)
+
+
+@pytest.fixture
+async def db(tmp_path: Path) -> AsyncIterator[Database]:
+    """A fresh SQLite database, migrated to head (shared by the handler and channel suites)."""
+    database = await open_database(f"sqlite+aiosqlite:///{tmp_path / 'chat.db'}")
+    try:
+        yield database
+    finally:
+        await database.close()
+
+
+@pytest.fixture
+async def world(db: Database) -> ChatWorld:
+    return await make_chat_world(db)
