@@ -38,7 +38,7 @@ class AdditiveScorer:
             if item.source == "attendance" and item.status is not None:
                 for meeting in item.meetings or list(MEETING_TYPES):
                     self.by_attendance[(item.status, meeting)].append(item)
-        self.computed = [i for i in scheme.items if i.source == "computed"]
+        self.migrant_returns = [i for i in scheme.items if i.computed == "migrant_returns"]
         self.groups = {g.code: g for g in scheme.groups}
 
     def derived(self, member: Member, attendance: list[Attendance], window: tuple[date, date], final: bool) -> list[Entry]:
@@ -49,14 +49,19 @@ class AdditiveScorer:
             if start <= a.date <= end:
                 for item in self.by_attendance.get((a.status, a.meeting), ()):
                     out.append(Entry(member.id, item.code, a.date, ref=f"attendance:{a.meeting}:{a.date}"))
-        if final:
-            for item in self.computed:
-                if item.computed == "migrant_returns" and member.migrant:
-                    returns = returns_home(attendance)
-                    missing = max(0, (item.required or 0) - returns)
-                    if missing:
-                        out.append(Entry(member.id, item.code, end, count=missing, ref="computed:migrant_returns"))
+        if final and member.migrant:
+            for item in self.migrant_returns:
+                missing = max(0, (item.required or 0) - returns_home(attendance))
+                if missing:
+                    out.append(Entry(member.id, item.code, end, count=missing, ref="computed:migrant_returns"))
         return out
+
+    def explain_returns(self, attendance: list[Attendance], result: Result) -> None:
+        """The year's count of a migrant member's returns, beside the requirement."""
+        for item in self.migrant_returns:
+            returns = returns_home(attendance)
+            result.explanation.append(Line(item.code, t("explain.migrant_returns", returns=returns, required=item.required),
+                                           count=returns, rule=item.clause))
 
     def score(self, member: Member, entries: Iterable[Entry]) -> Result:
         scheme = self.scheme
@@ -193,14 +198,7 @@ def score_members(scheme: Scheme, data: ScoringInput, window: tuple[date, date],
         own = attendance.get(member.id, [])
         result = scorer.score(member, [*buckets[member.id], *scorer.derived(member, own, window, final)])
         if final and member.migrant:
-            _migrant_line(scheme, own, result)
+            scorer.explain_returns(own, result)
         results.append(result)
     return results
 
-
-def _migrant_line(scheme: Scheme, attendance: list[Attendance], result: Result) -> None:
-    for item in scheme.items:
-        if item.computed == "migrant_returns":
-            returns = returns_home(attendance)
-            result.explanation.append(Line(item.code, t("explain.migrant_returns", returns=returns, required=item.required),
-                                           count=returns, rule=item.clause))

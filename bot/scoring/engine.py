@@ -110,11 +110,13 @@ def _alerts(scheme: Scheme, attendance: list[Attendance], results: list[Result])
     for result in results:
         if result.exempt:
             continue
-        months = months_by_member.get(result.id, {})
+        streak = _absent_streak(months_by_member.get(result.id, {}))
+        if streak is None:
+            continue
+        length = streak[1] - streak[0] + 1
         for alert in scheme.alerts:
-            streak = _absent_streak(months)
-            if alert.kind == "absent_streak" and streak is not None and streak[1] - streak[0] + 1 >= alert.months:
-                text = t("alert.absent_streak", months=streak[1] - streak[0] + 1, start=f"{streak[0]}月", end=f"{streak[1]}月")
+            if alert.kind == "absent_streak" and length >= alert.months:
+                text = t("alert.absent_streak", months=length, start=f"{streak[0]}月", end=f"{streak[1]}月")
                 result.alerts.append(f"{text}。{alert.follow_up}" if alert.follow_up else text)
 
 
