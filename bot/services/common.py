@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from bot.scoring.loader import load_scheme
+from bot.scoring.loader import load_scheme, preset_ids
 from bot.scoring.model import Item, Scheme
 from bot.services.errors import Forbidden, Invalid, NotFound
 from bot.storage.schema import Branch, MemberRow
@@ -35,12 +36,44 @@ class Source:
 NO_SOURCE = Source()
 
 
+class SchemeCache:
+    """Schemes by id or file path, each loaded once: every update asks for its branch's scheme.
+
+    A scheme file is loaded again when it changes on disk (its size or modification time);
+    a preset (not a file) is loaded once.
+    """
+
+    def __init__(self, load: SchemeSource = load_scheme) -> None:
+        self._load = load
+        self._loaded: dict[str, tuple[tuple[int, int] | None, Scheme]] = {}
+
+    def __call__(self, spec: str) -> Scheme:
+        hit = self._loaded.get(spec)
+        if hit is not None and hit[0] is None:
+            return hit[1]
+        stamp = _stamp(spec)
+        if hit is not None and hit[0] == stamp:
+            return hit[1]
+        scheme = self._load(spec)
+        self._loaded[spec] = (stamp if spec not in preset_ids() else None, scheme)
+        return scheme
+
+
+def _stamp(spec: str) -> tuple[int, int] | None:
+    """(size, mtime) of a scheme file (None when there is no such file)."""
+    try:
+        info = os.stat(spec)
+    except (OSError, ValueError):
+        return None
+    return info.st_size, info.st_mtime_ns
+
+
 class Context:
     """The dependencies every use case needs: units of work and the branches' schemes."""
 
-    def __init__(self, uow: UowFactory, schemes: SchemeSource = load_scheme) -> None:
+    def __init__(self, uow: UowFactory, schemes: SchemeSource | None = None) -> None:
         self.uow = uow
-        self.schemes = schemes
+        self.schemes = schemes or SchemeCache()
 
 
 async def branch_of(uow: UnitOfWork, branch_id: int) -> Branch:

@@ -9,10 +9,11 @@ from alembic import command
 from alembic.config import Config as AlembicConfig
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, event
+from sqlalchemy import Connection, event, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
 from bot.storage.guard import install_guard
+from bot.storage.inline import InlineConnection
 from bot.storage.uow import UnitOfWork
 
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -21,8 +22,9 @@ SQLITE_PRAGMAS = (
     "PRAGMA journal_mode=WAL",
     "PRAGMA foreign_keys=ON",
     "PRAGMA synchronous=NORMAL",
-    "PRAGMA busy_timeout=10000",
 )
+#: How long a statement waits for another writer before it fails, in seconds.
+BUSY_TIMEOUT = 10.0
 
 
 def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -39,7 +41,8 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     for pragma in SQLITE_PRAGMAS:
         cursor.execute(pragma)
     cursor.close()
-    dbapi_connection.isolation_level = None
+    if dbapi_connection.isolation_level is not None:
+        dbapi_connection.isolation_level = None
 
 
 def _sqlite_begin(connection: Connection) -> None:
@@ -92,7 +95,18 @@ class Database:
 
 
 def create_engine(url: str, *, echo: bool = False, connect_args: dict[str, Any] | None = None) -> AsyncEngine:
-    engine = create_async_engine(url, echo=echo, connect_args=connect_args or {})
+    """The engine for ``url``; SQLite files and memory run their statements inline (``inline.py``)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        path = parsed.database or ":memory:"
+        uri = parsed.query.get("uri") in ("true", "1")
+
+        async def connect() -> InlineConnection:
+            return InlineConnection(path, busy_timeout=BUSY_TIMEOUT, uri=uri)
+
+        engine = create_async_engine(url, echo=echo, async_creator=connect)
+    else:
+        engine = create_async_engine(url, echo=echo, connect_args=connect_args or {})
     if engine.dialect.name == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_connect)
         event.listen(engine.sync_engine, "begin", _sqlite_begin)
