@@ -6,6 +6,13 @@ SQLite file, with the test suite's offline Bot API, which records every call and
 (no network, no rate limiter).
 The baseline is the same updates through a bare PTB handler that only sends/edits/answers.
 
+A third run shows what durability alone costs on this machine: the bare handler plus the least
+a durable claim and approval must write, one SQLite transaction per update (BEGIN IMMEDIATE,
+mark the update processed, look up the member, insert the claim or decide it and add its
+ledger entry, COMMIT) in plain ``sqlite3`` on the bot's own schema, WAL and synchronous=NORMAL,
+with no SQLAlchemy and no business rule. Its ratio to the bare handler is the ceiling any
+implementation that commits each update can reach here.
+
     python bench/updates.py            # 2,000 pairs
     python bench/updates.py --quick    # 300 pairs
 
@@ -17,6 +24,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import itertools
+import sqlite3
 import sys
 import tempfile
 import time
@@ -29,7 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from channels.offline import BOT_USER as BOT  # the test suite's offline Bot API, which records every call
 from channels.offline import DATE, OfflineRequest
-from telegram import Bot, Update
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, ContextTypes, TypeHandler
 
 from bot.channels.telegram import build_application
@@ -132,6 +140,71 @@ async def bare(pairs: int, members: int) -> list[float]:
         return await run_pairs(app, api, pairs, members)
 
 
+async def floor(pairs: int, members: int, folder: Path) -> list[float]:
+    """The bare handler plus one durable SQLite transaction per update, in plain sqlite3."""
+    db = await open_database(f"sqlite+aiosqlite:///{folder / 'floor.db'}")
+    await world(db, members)
+    await db.close()
+    conn = sqlite3.connect(folder / "floor.db", isolation_level=None)
+    conn.execute("PRAGMA synchronous=NORMAL")
+    api, stamp = OfflineRequest(), "2026-12-31 00:00:00.000000"
+
+    def write(update: Update) -> int:
+        """Returns the new claim's id (0 for an approval)."""
+        user = update.effective_user.id if update.effective_user is not None else 0
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute(
+            "INSERT INTO processed_updates (platform, update_id, created_at) VALUES ('telegram', ?, ?)",
+            (str(update.update_id), stamp),
+        )
+        member = conn.execute(
+            "SELECT members.id, members.branch_id FROM members JOIN identities ON identities.member_id = members.id"
+            " WHERE identities.platform = 'telegram' AND identities.external_id = ?",
+            (str(user),),
+        ).fetchone()
+        if update.callback_query is not None:
+            claim = int((update.callback_query.data or "a:0").partition(":")[2])
+            conn.execute(
+                "UPDATE claims SET status = 'approved', decided_by = ? WHERE id = ?", (member[0], claim)
+            )
+            conn.execute(
+                "INSERT INTO ledger_entries (branch_id, member_id, item, points, lead, effective_date, created_at,"
+                " actor_id, actor, reason, claim_id) SELECT branch_id, member_id, item, points, lead,"
+                " effective_date, ?, ?, 'member', '', id FROM claims WHERE id = ?",
+                (stamp, member[0], claim),
+            )
+        else:
+            claim = (
+                conn.execute(
+                    "INSERT INTO claims (branch_id, member_id, item, effective_date, points, lead, note, status,"
+                    " dedupe_key, created_at) VALUES (?, ?, 'V01', '2026-01-01', 1, 0, '', 'pending', ?, ?)",
+                    (member[1], member[0], f"floor:{update.update_id}", stamp),
+                ).lastrowid
+                or 0
+            )
+        conn.execute("COMMIT")
+        return 0 if update.callback_query is not None else claim
+
+    async def handler(update: object, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        assert isinstance(update, Update)
+        claim = write(update)
+        if update.callback_query is not None:
+            await update.callback_query.answer("ok")
+            await update.callback_query.edit_message_text("done")
+        elif update.effective_chat is not None:
+            button = InlineKeyboardButton("通过", callback_data=f"a:{claim}")
+            await update.effective_chat.send_message("card", reply_markup=InlineKeyboardMarkup([[button]]))
+
+    app = Application.builder().token("1:FLOOR").request(api).get_updates_request(OfflineRequest()).build()
+    app.add_handler(TypeHandler(Update, handler))
+    async with app:
+        times = await run_pairs(app, api, pairs, members)
+    approved = conn.execute("SELECT count(*) FROM ledger_entries").fetchone()[0]
+    conn.close()
+    assert approved == pairs, "the floor run lost an approval"
+    return times
+
+
 def p99(times: list[float]) -> float:
     ordered = sorted(times)
     return ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
@@ -148,9 +221,14 @@ async def main() -> None:
     pairs = args.pairs or (300 if args.quick else 2_000)
     with tempfile.TemporaryDirectory() as folder:
         mine = await ours(pairs, args.members, Path(folder))
+        least = await floor(pairs, args.members, Path(folder))
     base = await bare(pairs, args.members)
-    ours_rate, bare_rate = pairs / sum(mine), pairs / sum(base)
+    ours_rate, bare_rate, floor_rate = pairs / sum(mine), pairs / sum(base), pairs / sum(least)
     print(f"pairs={pairs} ours={ours_rate:.0f}/s bare={bare_rate:.0f}/s ours_p99={p99(mine) * 1000:.1f}ms")
+    print(
+        f"floor (bare + one plain sqlite3 transaction per update)={floor_rate:.0f}/s "
+        f"floor_ratio={floor_rate / bare_rate:.3f}"
+    )
     print(f"RESULT ratio={ours_rate / bare_rate:.3f} p99_ms={p99(mine) * 1000:.1f}")
 
 
