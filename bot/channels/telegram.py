@@ -55,6 +55,8 @@ def incoming(update: Update) -> Incoming | None:
         PLATFORM, str(msg.from_user.id), str(msg.chat.id), private=msg.chat.type == "private",
         user_name=msg.from_user.full_name, text=msg.text or msg.caption or "", photo=_file(msg),
         message=str(msg.message_id), update=str(update.update_id),
+        # Sent "as the group" (an anonymous admin) or as a channel: the person is hidden.
+        anonymous=msg.sender_chat is not None,
     )  # fmt: skip
 
 
@@ -96,6 +98,11 @@ async def deliver(bot: Bot, deps: Deps, reply: Reply, here: int, pressed: tuple[
         for posted_chat, posted_message in await deps.chat.posted(PLATFORM, reply.to.key):
             if (int(posted_chat), int(posted_message)) != pressed:
                 await _edit(bot, reply, int(posted_chat), int(posted_message))
+    elif kind in ("here", "chat") and reply.copy_of is not None:
+        chat = int(reply.to.chat_id or 0) if kind == "chat" else here
+        copied = await _quietly(bot.copy_message(chat, int(reply.copy_of[0]), int(reply.copy_of[1])))
+        if copied is None:  # the original is gone (deleted) or out of reach: say so instead
+            await _quietly(bot.send_message(chat, reply.text))
     elif kind in ("here", "chat"):
         chat = int(reply.to.chat_id or 0) if kind == "chat" else here
         markup, quote = keyboard(reply.buttons), _quote(reply.to.reply_to)

@@ -114,6 +114,9 @@ class Console:
         for reply in replies:
             if reply.to.kind in ("alert", "notice"):
                 out.append(t(f"console.{reply.to.kind}", text=reply.text))
+            elif reply.copy_of is not None:
+                chat = reply.to.chat_id if reply.to.kind == "chat" else self.chat
+                out.append(t("console.copy", id=reply.copy_of[1], name=self.names.get(chat or "", chat)))
             elif reply.to.kind == "cards" and reply.to.key:
                 for chat, message in await self.deps.chat.posted(CONSOLE, reply.to.key):
                     if message != source:

@@ -14,13 +14,14 @@ from bot.handlers.cards import (
     card_buttons,
     card_key,
     card_text,
+    evidence_copy,
     number,
     point_buttons,
     reason_buttons,
     role_names,
 )
 from bot.handlers.context import Deps, located
-from bot.handlers.types import ALERT, EDIT, NOTICE, Incoming, Reply, cards, quoting, to_chat
+from bot.handlers.types import ALERT, EDIT, HERE, NOTICE, Incoming, Reply, cards, quoting, to_chat
 from bot.i18n import t
 from bot.services.chat import ClaimView, Person
 from bot.services.claims import Decision
@@ -132,4 +133,12 @@ async def pending(inc: Incoming, deps: Deps, args: str) -> list[Reply]:
     if not queue:
         return [Reply(t("chat.queue_empty"), to=quoting(inc.message))]
     head = Reply(t("chat.queue_head", count=len(queue)), to=quoting(inc.message))
-    return [head, *(Reply(card_text(v), card_buttons(v), key=card_key(v.id)) for v in queue)]
+    shown = [
+        reply
+        for v in queue
+        for reply in (
+            *(evidence_copy(v, inc.platform, HERE) if inc.private else ()),
+            Reply(card_text(v), card_buttons(v), key=card_key(v.id)),
+        )
+    ]
+    return [head, *shown]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from bot.handlers.types import Button, rows
+from bot.handlers.types import Button, Reply, Target, rows
 from bot.i18n import t
 from bot.scoring.model import Item
 from bot.services.chat import ClaimView
@@ -62,6 +62,15 @@ def card_buttons(view: ClaimView) -> tuple[tuple[Button, ...], ...]:
             Button(t("chat.button.adjust"), f"j:{view.id}"),
         ),
     )
+
+
+def evidence_copy(view: ClaimView, platform: str, to: Target) -> list[Reply]:
+    """A copy of the member's own message (the photo) for someone who reads the card elsewhere,
+    e.g. an approver in a private chat; nothing when the claim has no evidence."""
+    if not view.evidence or view.source is None or view.source[0] != platform:
+        return []
+    _, chat, message = view.source
+    return [Reply(t("chat.card.evidence_copy", id=view.id), to=to, copy_of=(chat, message))]
 
 
 def reason_buttons(claim_id: int) -> tuple[tuple[Button, ...], ...]:

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from datetime import date
 
-from bot.handlers.cards import card_buttons, card_key, card_text, short_name
+from bot.handlers.cards import card_buttons, card_key, card_text, evidence_copy, short_name
 from bot.handlers.context import Deps, located
 from bot.handlers.parse import match_item, parse_date
-from bot.handlers.types import ALERT, EDIT, Button, Incoming, Reply, quoting, rows, to_chat
+from bot.handlers.types import ALERT, EDIT, Button, Incoming, Reply, cards, quoting, rows, to_chat
 from bot.i18n import t
 from bot.scoring.model import Item
 from bot.services.chat import Person, check_open
 from bot.services.claims import SubmitClaim
 from bot.services.common import Source
+from bot.services.errors import NotFound
 from bot.storage.schema import Branch
 
 
@@ -41,6 +42,50 @@ async def _offer_items(
     buttons = [Button(short_name(i), f"i:{draft}:{i.code}") for i in items]
     key = "chat.pick_item" if text.strip() else "chat.claim_usage"
     return Reply(t(key), rows(buttons), to=quoting(inc.message))
+
+
+async def withdraw(inc: Incoming, deps: Deps, args: str) -> list[Reply]:
+    """``/withdraw 12`` or ``撤回 12``: take back a claim not yet reviewed. Without a number the
+    member's pending claims are offered as buttons (one tap each, nothing is taken back unasked)."""
+    person, branch = await located(inc, deps)
+    number = args.strip().lstrip("#＃")
+    if number.isdigit():
+        return await _withdraw(inc, deps, person, int(number))
+    mine = await deps.chat.pending(branch.id, member_id=person.member_id)
+    if not mine:
+        return [Reply(t("chat.withdraw_none"), to=quoting(inc.message))]
+    buttons = [
+        Button(
+            t(
+                "chat.button.withdraw",
+                id=v.id,
+                item=short_name(v.item) if v.item else v.item_code,
+                date=v.day.isoformat(),
+            ),
+            f"w:{v.id}",
+        )
+        for v in mine
+    ]
+    return [Reply(t("chat.withdraw_pick"), rows(buttons, 1), to=quoting(inc.message))]
+
+
+async def withdraw_button(inc: Incoming, deps: Deps, args: str) -> list[Reply]:
+    """Button ``w:<claim>``: only the claimant's press takes the claim back."""
+    person = await deps.chat.presser(inc.platform, inc.user, int(args))
+    if person is None:
+        raise NotFound("chat.not_linked")
+    return await _withdraw(inc, deps, person, int(args))
+
+
+async def _withdraw(inc: Incoming, deps: Deps, person: Person, claim_id: int) -> list[Reply]:
+    decision = await deps.claims.withdraw(claim_id, person.actor)
+    view = await deps.chat.claim(claim_id)
+    assert view is not None
+    if not decision.changed:
+        refusal = t("chat.withdraw_decided", id=view.id, status=t(f"chat.word.{view.status}"))
+        return [Reply(refusal, to=ALERT if inc.pressed else quoting(inc.message))]
+    card = Reply(card_text(view), card_buttons(view), cards(card_key(view.id)))
+    return [card, Reply(t("chat.withdrawn", id=view.id), to=EDIT if inc.pressed else quoting(inc.message))]
 
 
 async def pick_item(inc: Incoming, deps: Deps, args: str) -> list[Reply]:
@@ -73,5 +118,10 @@ async def submit(
     if not inc.private and branch.settings.get("approvals", "group") == "group":
         return [Reply(text, buttons, quoting(inc.message), key)]
     approvers = await deps.chat.approvers(branch, inc.platform)
-    sent = [Reply(text, buttons, to_chat(a), key) for a in approvers if a != inc.user]
+    sent = [
+        reply
+        for a in approvers
+        if a != inc.user
+        for reply in (*evidence_copy(view, inc.platform, to_chat(a)), Reply(text, buttons, to_chat(a), key))
+    ]
     return [Reply(t("chat.claim_sent", id=view.id), to=quoting(inc.message)), *sent]

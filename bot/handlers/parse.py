@@ -14,6 +14,7 @@ KEYWORDS: dict[str, str] = {
     "发起签到": "meeting",
     "待审核": "pending",
     "申报": "claim",
+    "撤回": "withdraw",
     "帮助": "help",
     "驳回": "reject",
     "排行": "rank",

@@ -29,6 +29,7 @@ COMMANDS: dict[str, Handler] = {
     "bind": invites.bind,
     "join": invites.join,
     "claim": claims.claim,
+    "withdraw": claims.withdraw,
     "pending": approvals.pending,
     "reject": approvals.reject_command,
     "me": points.me,
@@ -43,6 +44,7 @@ BUTTONS: dict[str, Handler] = {
     "j": approvals.adjust,
     "b": approvals.back,
     "i": claims.pick_item,
+    "w": claims.withdraw_button,
     "s": meetings.sign_in,
     "l": meetings.ask_leave,
     "k": invites.confirm,
@@ -97,4 +99,6 @@ async def _message(inc: Incoming, deps: Deps, bot_name: str) -> list[Reply]:
     command = parse_command(inc.text, bot_name)
     if command is None or command.name not in COMMANDS:
         return [Reply(t("chat.unknown_command"), to=quoting(inc.message))] if inc.private else []
+    if inc.anonymous:  # whoever it is cannot be told apart from the group itself
+        return [Reply(t("chat.anonymous"), to=quoting(inc.message))]
     return await COMMANDS[command.name](inc, deps, command.args)

@@ -64,6 +64,9 @@ class Reply:
     buttons: tuple[tuple[Button, ...], ...] = ()
     to: Target = HERE
     key: str | None = None
+    #: (chat, message) of an earlier message to copy to the target instead of sending ``text``
+    #: (a member's photo for an approver in private); ``text`` stands in where no copy can be made.
+    copy_of: tuple[str, str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +76,8 @@ class Incoming:
     ``user`` and ``chat`` are the platform's ids as strings; ``private`` is a one-to-one chat.
     ``photo`` is the stable id of an attached photo or file (the same file gives the same id),
     ``data`` the pressed button's data, ``update`` the platform's delivery id (for idempotency).
+    ``anonymous``: the writer hides behind the group's name (an anonymous group admin), so
+    nobody can tell which member wrote.
     """
 
     platform: str
@@ -85,6 +90,7 @@ class Incoming:
     data: str | None = None
     message: str | None = None
     update: str | None = None
+    anonymous: bool = False
 
     @property
     def pressed(self) -> bool:

@@ -56,6 +56,8 @@ class ClaimView:
     evidence: int
     #: The points the approval wrote to the ledger (the approver may have adjusted them).
     granted: float | None = None
+    #: The member's message behind the claim (platform, chat, message), e.g. the photo.
+    source: tuple[str, str, str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,14 +185,21 @@ class ChatService:
             row, member, decider, files, granted = found
             branch = await uow.branches.get(row.branch_id)
             item = self.ctx.schemes(branch.scheme).item(row.item) if branch is not None else None
+            source = (
+                (row.source_platform, row.source_chat, row.source_message)
+                if row.source_platform and row.source_chat and row.source_message
+                else None
+            )
             return ClaimView(
                 row.id, row.branch_id, row.member_id, member, item, row.item, row.points,
                 row.effective_date, row.note, row.status, decider, row.decision_reason, files, granted,
+                source,
             )  # fmt: skip
 
-    async def pending(self, branch_id: int, limit: int = 10) -> list[ClaimView]:
+    async def pending(self, branch_id: int, limit: int = 10, member_id: int | None = None) -> list[ClaimView]:
+        """The branch's pending claims (one member's, when given), oldest first."""
         async with self.ctx.uow() as uow:
-            ids = await ChatQueries(uow.session).pending(branch_id, limit)
+            ids = await ChatQueries(uow.session).pending(branch_id, limit, member_id)
         return [view for view in [await self.claim(i) for i in ids] if view is not None]
 
     async def accounts(self, member_ids: list[int], platform: str) -> dict[int, str]:

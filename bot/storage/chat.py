@@ -92,14 +92,12 @@ class ChatQueries:
         claim, member, by, count, points = row
         return claim, member, by, int(count or 0), None if points is None else float(points)
 
-    async def pending(self, branch_id: int, limit: int) -> list[int]:
-        """Ids of the branch's pending claims, oldest first."""
-        query = (
-            select(ClaimRow.id)
-            .where(ClaimRow.branch_id == branch_id, ClaimRow.status == "pending")
-            .order_by(ClaimRow.created_at, ClaimRow.id)
-            .limit(limit)
-        )
+    async def pending(self, branch_id: int, limit: int, member_id: int | None = None) -> list[int]:
+        """Ids of the branch's pending claims (of one member, when given), oldest first."""
+        query = select(ClaimRow.id).where(ClaimRow.branch_id == branch_id, ClaimRow.status == "pending")
+        if member_id is not None:
+            query = query.where(ClaimRow.member_id == member_id)
+        query = query.order_by(ClaimRow.created_at, ClaimRow.id).limit(limit)
         return list((await self.session.scalars(query)).all())
 
     async def save_draft(self, draft: ClaimDraft) -> int:

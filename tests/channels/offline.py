@@ -76,6 +76,8 @@ class OfflineRequest(BaseRequest):
         if name == "getUpdates":
             handed, self.updates = self.updates, []
             return handed
+        if name == "copyMessage":
+            return {"message_id": next(self._ids)}
         if name in ("sendMessage", "editMessageText"):
             chat = int(params["chat_id"])
             message_id = params.get("message_id") or next(self._ids)

@@ -312,3 +312,81 @@ async def test_a_group_upgraded_to_a_supergroup_keeps_its_branch(
     await app.process_update(message(app.bot, ALICE, "申报 志愿服务", chat=upgraded))
     [card] = api.calls
     assert card.params["chat_id"] == int(upgraded) and card.params["text"].startswith("📝 积分申报")
+
+
+async def test_approvers_in_private_get_a_copy_of_the_photo_before_the_card(
+    app: TelegramApp, api: OfflineRequest, world: ChatWorld
+) -> None:
+    await world.set_branch(approvals="private")
+    update = message(app.bot, ALICE, "申报 志愿服务 3月5日", photo="uniq-photo-9")
+    await app.process_update(update)
+    assert update.message is not None
+    per_chat: dict[int, list[str]] = {}
+    for call in api.calls:
+        per_chat.setdefault(int(call.params["chat_id"]), []).append(call.method)
+    assert per_chat == {
+        int(GROUP): ["sendMessage"],  # the acknowledgement
+        int(SECRETARY): ["copyMessage", "sendMessage"],
+        int(RECORDER): ["copyMessage", "sendMessage"],
+    }
+    for copy in api.of("copyMessage"):
+        assert copy.params["from_chat_id"] == int(GROUP)
+        assert copy.params["message_id"] == update.message.message_id
+
+
+async def test_a_photo_that_can_no_longer_be_copied_is_replaced_by_a_note(
+    app: TelegramApp, api: OfflineRequest, world: ChatWorld
+) -> None:
+    await world.set_branch(approvals="private")
+    api.fail["copyMessage"] = [(400, "Bad Request: message to copy not found")] * 2
+    await app.process_update(message(app.bot, ALICE, "申报 志愿服务 3月5日", photo="uniq-photo-10"))
+    notes = [c for c in api.of("sendMessage") if "无法转发" in c.params["text"]]
+    assert sorted(c.params["chat_id"] for c in notes) == sorted([int(SECRETARY), int(RECORDER)])
+    cards = [c for c in api.of("sendMessage") if c.buttons]
+    assert len(cards) == 2  # the cards still go out
+
+
+async def test_an_anonymous_admin_is_asked_to_post_as_themself(
+    app: TelegramApp, api: OfflineRequest, world: ChatWorld
+) -> None:
+    update = Update.de_json(
+        {
+            "update_id": 90001,
+            "message": {
+                "message_id": 77,
+                "date": DATE,
+                "text": "/meeting 主题党日",
+                "chat": {"id": int(GROUP), "type": "supergroup", "title": "第一党支部群"},
+                "from": {
+                    "id": 1087968824,
+                    "is_bot": True,
+                    "first_name": "Group",
+                    "username": "GroupAnonymousBot",
+                },
+                "sender_chat": {"id": int(GROUP), "type": "supergroup", "title": "第一党支部群"},
+            },
+        },
+        app.bot,
+    )
+    await app.process_update(update)
+    [sent] = api.calls
+    assert sent.method == "sendMessage" and "匿名" in sent.params["text"]
+    assert sent.params["reply_parameters"]["message_id"] == 77
+
+
+async def test_withdraw_edits_the_card_in_the_group(
+    app: TelegramApp, api: OfflineRequest, world: ChatWorld
+) -> None:
+    claim_id, card = await post_claim(app, api)
+    await app.process_update(message(app.bot, ALICE, "撤回"))
+    [offer] = api.calls
+    assert offer.buttons == [f"w:{claim_id}"]
+    api.clear()
+    await app.process_update(press(app.bot, BOB, f"w:{claim_id}", message_id=offer.result["message_id"]))
+    [refused] = api.calls
+    assert refused.method == "answerCallbackQuery" and refused.params["show_alert"] is True
+    api.clear()
+    await app.process_update(press(app.bot, ALICE, f"w:{claim_id}", message_id=offer.result["message_id"]))
+    edits = {(e.params["message_id"], "已撤回" in e.params["text"]) for e in api.of("editMessageText")}
+    assert edits == {(card, True), (offer.result["message_id"], True)}
+    assert await world.status(claim_id) == "withdrawn"

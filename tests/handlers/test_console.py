@@ -42,7 +42,19 @@ async def test_private_chat_photo_and_unknown_button(world: ChatWorld) -> None:
     sent = await console.feed("/photo img.jpg 申报 志愿服务 3月5日")
     assert "  已收到申报 1, 已发给审核人。" in sent and "  凭证: 1 张图片" in sent
     assert sum(line.endswith("机器人私信 王书记:") for line in sent) == 1
+    assert "[转发消息 #1 (照片) 给 王书记]" in sent  # the approver sees the photo before the card
     assert await console.feed("99") == ["没有编号为 99 的按钮"]
+
+
+async def test_withdraw_in_the_console(world: ChatWorld) -> None:
+    console = Console(world.db, world.deps, world.branch_id)
+    await console.become("张三")
+    await console.feed("申报 志愿服务 3月5日")
+    offer = await console.feed("撤回")
+    assert offer[1] == "  请点选要撤回的申报 (只能撤回还没审核的):" and offer[2] == "  [4] 撤回 #1 志愿服务 2026-03-05"
+    done = await console.feed("4")
+    assert "  状态: 已撤回" in done and "  已撤回申报 #1。" in done
+    assert await world.status(1) == "withdrawn"
 
 
 async def test_run_reads_lines_until_quit(world: ChatWorld) -> None:
