@@ -80,7 +80,14 @@ async def _forget(deps: Deps, platform: str, update: str) -> None:
 
 
 async def tick(deps: Deps, platform: str) -> list[Reply]:
-    """Scheduled work, every half minute: sign-in windows that have closed get their report."""
+    """Scheduled work, every half minute: sign-in windows that have closed get their report;
+    once a day, old chat state is pruned."""
+    try:
+        pruned = await deps.chat.prune(deps.now())
+        if pruned is not None:
+            log.info("pruned chat state: %s", pruned)
+    except Exception:  # closing sign-ins matters more; the prune is tried again on the next tick
+        log.exception("pruning chat state failed")
     return await meetings.tick(deps, platform)
 
 

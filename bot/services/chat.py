@@ -4,7 +4,7 @@ from which chat, claim cards, the approval queue, drafts, and processed updates.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 
 from bot.scoring.engine import score
 from bot.scoring.model import Item, Scheme
@@ -14,7 +14,13 @@ from bot.services.errors import Forbidden, Invalid, NotFound
 from bot.storage.chat import ChatQueries
 from bot.storage.read import load_year
 from bot.storage.schema import Branch, ClaimDraft, MemberRow
+from bot.storage.timeutil import to_local
 from bot.storage.uow import UnitOfWork
+
+#: How long chat state is kept: processed update ids (a platform redelivers within a day),
+#: claim drafts awaiting an item pick, and where each copy of a card was posted.
+KEEP_UPDATES, KEEP_DRAFTS, KEEP_CARDS = timedelta(days=3), timedelta(days=7), timedelta(days=90)
+PRUNE_JOB = "prune_chat_state"
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +102,24 @@ def check_open(day: date, today: date) -> None:
 class ChatService:
     def __init__(self, context: Context) -> None:
         self.ctx = context
+        self._pruned_on: str | None = None
+
+    async def prune(self, now: datetime) -> dict[str, int] | None:
+        """Once a day, on one replica: delete the chat state nobody needs any more (see the
+        ``KEEP_*`` ages). The counts deleted, or None when today's prune is done already."""
+        day = to_local(now).date().isoformat()
+        if self._pruned_on == day:
+            return None
+        async with self.ctx.uow() as uow:
+            counts = None
+            if await uow.jobs.claim(PRUNE_JOB, "all", day):
+                counts = await ChatQueries(uow.session).prune(
+                    updates=now - KEEP_UPDATES, drafts=now - KEEP_DRAFTS, cards=now - KEEP_CARDS
+                )
+                await uow.jobs.finish(PRUNE_JOB, "all", day, now)
+                await uow.commit()
+        self._pruned_on = day
+        return counts
 
     def scheme(self, branch: Branch) -> Scheme:
         return self.ctx.schemes(branch.scheme)

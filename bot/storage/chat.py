@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import CursorResult, bindparam, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -27,6 +27,7 @@ from bot.storage.schema import (
     LedgerEntry,
     Meeting,
     MemberRow,
+    ProcessedUpdate,
     RoleRow,
 )
 
@@ -99,6 +100,19 @@ class ChatQueries:
             query = query.where(ClaimRow.member_id == member_id)
         query = query.order_by(ClaimRow.created_at, ClaimRow.id).limit(limit)
         return list((await self.session.scalars(query)).all())
+
+    async def prune(self, *, updates: datetime, drafts: datetime, cards: datetime) -> dict[str, int]:
+        """Delete chat state written before the given moments: processed update ids, claim drafts
+        and the places card copies were posted. None of it is ledger; how many of each went."""
+        counts = {}
+        for name, model, before in (
+            ("updates", ProcessedUpdate, updates),
+            ("drafts", ClaimDraft, drafts),
+            ("cards", ChatMessage, cards),
+        ):
+            result = await self.session.execute(delete(model).where(model.created_at < before))
+            counts[name] = result.rowcount if isinstance(result, CursorResult) else 0
+        return counts
 
     async def save_draft(self, draft: ClaimDraft) -> int:
         self.session.add(draft)
