@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
-from handlers.chatworld import ALICE, GROUP, make_chat_world
+from handlers.chatworld import ALICE, GROUP, SECRETARY, make_chat_world
 
 from bot.cli.telegram import http_app, serve
 from bot.config import Config
+from bot.services.common import Actor
 from bot.storage import open_database
+from bot.storage.timeutil import utcnow
 from channels.offline import DATE, OfflineRequest
 
 
@@ -44,6 +47,34 @@ async def test_polling_serves_updates_until_stopped(tmp_path: Path) -> None:
     [reply] = api.of("sendMessage")
     assert "第一党支部" in reply.params["text"] and "张三" in reply.params["text"]
     assert api.calls[0].method == "getMe"
+
+
+async def test_the_job_queue_closes_a_due_sign_in_on_its_own_timer(tmp_path: Path) -> None:
+    """No direct call: the running application's job queue ticks (first after 1 s) and posts the report."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'tick.db'}"
+    db = await open_database(url)
+    world = await make_chat_world(db)
+    async with db.uow() as uow:
+        branch = await uow.branches.get(world.branch_id)
+        assert branch is not None
+        branch.scheme = "twelve-point"
+        await uow.commit()
+    secretary = Actor(world.ids[SECRETARY], f"member:{world.ids[SECRETARY]}")
+    ten_minutes_ago = utcnow() - timedelta(minutes=10)
+    await world.deps.meetings.open(world.branch_id, secretary, "theme_day", 5, ten_minutes_ago, "telegram", GROUP)
+    await db.close()
+    config = Config.model_validate({"database": {"url": url}, "telegram": {"token": "123:TEST"}})
+    api = OfflineRequest()
+    stop = asyncio.Event()
+    running = asyncio.create_task(serve(config, api, stop))
+    for _ in range(1000):
+        if api.of("sendMessage") or running.done():
+            break
+        await asyncio.sleep(0.01)
+    stop.set()
+    await running
+    [report] = api.of("sendMessage")
+    assert report.params["chat_id"] == int(GROUP) and "缺席" in report.params["text"]
 
 
 async def test_the_webhook_side_answers_healthz(tmp_path: Path) -> None:
