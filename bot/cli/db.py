@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import getpass
+import os
 import sys
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
@@ -16,8 +18,19 @@ from bot.storage import Database, open_database
 
 T = TypeVar("T")
 
-#: Who the command line acts as, in the ledger and the audit log.
-CLI_ACTOR = Actor(None, "cli")
+def _operator() -> str:
+    """Who runs the command: ``PARTYBOT_OPERATOR`` if set (e.g. a name), else the login name."""
+    name = os.environ.get("PARTYBOT_OPERATOR", "").strip()
+    if not name:
+        try:
+            name = getpass.getuser()
+        except (OSError, KeyError):  # no login name known (some containers)
+            name = ""
+    return f"cli:{name}" if name else "cli"
+
+
+#: Who the command line acts as, in the ledger and the audit log: ``cli:<operator>``.
+CLI_ACTOR = Actor(None, _operator())
 
 
 def with_database(args: argparse.Namespace, work: Callable[[Database, Context], Awaitable[int]]) -> int:

@@ -42,6 +42,10 @@ def _template(args: argparse.Namespace) -> int:
         assert sheet is not None
         sheet.title = "党员名册"
         sheet.append(COLUMNS)
+        # 编号 and 手机号 as text, so that Excel keeps 001 and long numbers as typed
+        for name in ("编号", "手机号"):
+            column = sheet.cell(row=1, column=COLUMNS.index(name) + 1).column_letter
+            sheet.column_dimensions[column].number_format = "@"
         book.save(path)
     print(t("roster.template_written", path=path))
     return 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -61,7 +62,7 @@ def read_table(path: Path) -> list[list[Any]]:
         try:
             book = load_workbook(path, read_only=True, data_only=True)
             try:  # a read-only workbook keeps the file open until closed
-                return [list(r) for r in book.worksheets[0].iter_rows(values_only=True)]
+                return [[_xlsx_value(c) for c in r] for r in book.worksheets[0].iter_rows()]
             finally:
                 book.close()
         except (OSError, ValueError, KeyError, IndexError, zipfile.BadZipFile, InvalidFileException) as exc:
@@ -77,6 +78,23 @@ def read_table(path: Path) -> list[list[Any]]:
         except UnicodeDecodeError as exc:
             raise Invalid("roster.unreadable", path=path, error=exc) from None
     return [list(r) for r in csv.reader(io.StringIO(content))]
+
+
+_ZERO_PADDED = re.compile(r"^0+$")
+
+
+def _xlsx_value(cell: Any) -> Any:
+    """A cell's value as the sheet shows it where that matters: a number shown zero-padded
+    (编号 001 typed as a number with format ``000``) keeps its zeros, and a whole number stored
+    as a float (a phone number) loses its ``.0``."""
+    value = getattr(cell, "value", None)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return value
+    if isinstance(value, float) and not value.is_integer():
+        return value
+    shown = str(int(value))
+    fmt = str(getattr(cell, "number_format", "") or "")
+    return shown.zfill(len(fmt)) if _ZERO_PADDED.match(fmt) else shown
 
 
 def _text(value: Any) -> str:

@@ -8,8 +8,10 @@ from __future__ import annotations
 from datetime import date
 from typing import TypeVar
 
+import pytest
 from sqlalchemy import inspect, select
 
+from bot.cli.db import CLI_ACTOR, _operator
 from bot.storage.schema import AuditRow, Base, Branch, MemberRow
 from bot.storage.uow import UnitOfWork
 from integration.conftest import Cli
@@ -62,7 +64,7 @@ def test_branch_add_then_list(cli: Cli) -> None:
     assert line.split()[0] == str(branch_id)
     audit = cli.query(lambda uow: _all(uow, AuditRow))
     assert [(a.actor, a.action, a.branch_id, a.subject) for a in audit] == [
-        ("cli", "branch.add", branch_id, "第一党支部")
+        (CLI_ACTOR.label, "branch.add", branch_id, "第一党支部")
     ]
 
 
@@ -131,7 +133,7 @@ def test_member_exempt_is_audited_with_who_and_why(cli: Cli) -> None:
     assert members["李四"].exempt is False
     exempt = [a for a in cli.query(lambda uow: _all(uow, AuditRow)) if a.action == "member.exempt"]
     assert [(a.actor, a.branch_id, a.subject, a.details) for a in exempt] == [
-        ("cli", branch_id, str(members["张三"].id), {"reason": "年老体弱"})
+        (CLI_ACTOR.label, branch_id, str(members["张三"].id), {"reason": "年老体弱"})
     ]
 
     # by roster number too; the listing shows who is exempt
@@ -267,3 +269,18 @@ def test_branch_set_changes_settings_and_shows_them(cli: Cli) -> None:
 
     code, _, err = cli("branch", "set", "999", "--rank", "on")
     assert code == 1 and "999" in err
+
+
+def test_the_cli_actor_names_the_operator(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Audit rows written from the command line say who ran it, not just "cli"."""
+    monkeypatch.setenv("PARTYBOT_OPERATOR", "王书记")
+    assert _operator() == "cli:王书记"
+    monkeypatch.delenv("PARTYBOT_OPERATOR")
+    monkeypatch.setattr("getpass.getuser", lambda: "wang")
+    assert _operator() == "cli:wang"
+
+    def nobody() -> str:
+        raise KeyError("uid not found")
+
+    monkeypatch.setattr("getpass.getuser", nobody)
+    assert _operator() == "cli"

@@ -138,6 +138,26 @@ def test_gb18030_is_what_the_file_really_is() -> None:
         "王䶮".encode("gb18030").decode("utf-8")
 
 
+def test_xlsx_numbers_read_as_the_sheet_shows_them(tmp_path: Path) -> None:
+    """编号 typed as numbers with the format 000 keep their zeros; a phone number stored as a
+    number has no ".0"; a date cell stays a date."""
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(COLUMNS)
+    sheet.append(["张三", 1, "rural", "否", "否", date(2020, 7, 1), 13800138000.0])
+    sheet.append(["李四", 12, "rural", "否", "否", None, 13900139000])
+    sheet["B2"].number_format = "000"
+    sheet["B3"].number_format = "General"
+    path = tmp_path / "名册.xlsx"
+    book.save(path)
+    book.close()
+    _, first, second = read_table(path)
+    assert first[1] == "001" and first[6] == "13800138000"
+    assert first[5].date() == date(2020, 7, 1)
+    assert second[1] == "12" and second[6] == "13900139000"
+
+
 async def test_xlsx_file_is_closed_after_reading(tmp_path: Path) -> None:
     path = write_xlsx(tmp_path / "名册.xlsx", GOOD)
     assert read_table(path)[0] == COLUMNS
@@ -309,6 +329,8 @@ def test_template_round_trip(cli: Cli, tmp_path: Path, fmt: str) -> None:
     else:
         book = load_workbook(path)
         assert book.active is not None and book.active.title == "党员名册"
+        # 编号 and 手机号 columns are text in Excel, so 001 keeps its zeros when typed
+        assert [book.active.column_dimensions[c].number_format for c in "BG"] == ["@", "@"]
         for row in filled:
             book.active.append(row)
         book.save(path)
