@@ -153,6 +153,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "roster.bad_date": "“{column}” 日期格式不对, 应为 YYYY-MM-DD, 收到 “{value}”",
         "roster.bad_category": "类别 “{value}” 不在方案的人员类别中 ({known})",
         "roster.duplicate_in_file": "与第 {other} 行重复 ({key})",
+        "roster.namesake_without_code": "与第 {other} 行同名 ({name}) 但没有编号: 是同一人请删去一行, 是两个人请都填写编号",
         "roster.exists": "党员 “{name}” (编号 {code}) 已在支部中 (党员 {id}), 已跳过, 未做任何修改",
         "roster.failed": "名册有 {count} 处错误, 未导入任何党员:",
         "roster.imported": "已导入 {added} 名党员到党支部 {branch}; 跳过已有党员 {skipped} 名",
@@ -441,6 +442,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "roster.bad_date": "“{column}” must be a date YYYY-MM-DD, got “{value}”",
         "roster.bad_category": "category “{value}” is not one of the scheme's categories ({known})",
         "roster.duplicate_in_file": "duplicates row {other} ({key})",
+        "roster.namesake_without_code": "same name as row {other} ({name}) but no number: if it is the same person delete one row, if two people give both a number",
         "roster.exists": (
             "member “{name}” (number {code}) is already in the branch"
             " (member {id}); skipped, nothing changed"

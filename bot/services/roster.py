@@ -141,7 +141,9 @@ def parse_rows(table: list[list[Any]], scheme: Scheme) -> list[RosterRow]:
     missing = [c for c in REQUIRED if c not in header]
     if missing:
         raise RosterErrors([t("roster.missing_columns", columns=", ".join(missing))])
-    rows, problems, seen = [], [], {}  # type: ignore[var-annotated]
+    rows: list[RosterRow] = []
+    problems: list[tuple[int, str]] = []
+    seen: dict[str, int] = {}
     for number, values in enumerate(table[1:], start=2):
         cells = dict(zip(header, values, strict=False))
         if not any(_text(v) for v in values):
@@ -155,11 +157,27 @@ def parse_rows(table: list[list[Any]], scheme: Scheme) -> list[RosterRow]:
             if key in seen:
                 own.append(t("roster.duplicate_in_file", other=seen[key], key=key))
             seen.setdefault(key, number)
-        problems += [t("roster.row_error", row=number, reason=p) for p in own]
+        problems += [(number, p) for p in own]
         rows.append(row)
+    problems += _namesakes_without_code(rows)
     if problems:
-        raise RosterErrors(problems)
+        ordered = sorted(problems, key=lambda p: p[0])  # stable: a row's own problems keep their order
+        raise RosterErrors([t("roster.row_error", row=n, reason=p) for n, p in ordered])
     return rows
+
+
+def _namesakes_without_code(rows: list[RosterRow]) -> list[tuple[int, str]]:
+    """A row without 编号 named like a row with one: the same person twice, or two people that
+    cannot be told apart; either way, which one the import keeps would depend on the row order."""
+    coded: dict[str, int] = {}
+    for row in rows:
+        if row.code and row.name:
+            coded.setdefault(row.name, row.row)
+    return [
+        (row.row, t("roster.namesake_without_code", other=coded[row.name], name=row.name))
+        for row in rows
+        if not row.code and row.name in coded
+    ]
 
 
 def _row(number: int, cells: dict[str, Any], scheme: Scheme, problems: list[str]) -> RosterRow:

@@ -215,6 +215,22 @@ async def test_bad_rows_are_all_listed_and_nothing_changes(
     assert [m.name for m in await members(db, branch_id)] == ["老党员"]
 
 
+@pytest.mark.parametrize("order", ["coded first", "uncoded first"])
+async def test_a_namesake_without_a_code_is_refused_whatever_the_order(
+    db: Database, branch_id: int, tmp_path: Path, order: str
+) -> None:
+    """Row order used to decide whether the uncoded 张三 was skipped or became a second member."""
+    coded, uncoded = ["张三", "001"], ["张三"]
+    rows = [COLUMNS, coded, uncoded] if order == "coded first" else [COLUMNS, uncoded, coded]
+    with pytest.raises(RosterErrors) as caught:
+        await import_file(db, branch_id, write_csv(tmp_path / "名册.csv", rows))
+    coded_row, uncoded_row = (2, 3) if order == "coded first" else (3, 2)
+    assert caught.value.problems == [
+        f"第 {uncoded_row} 行: 与第 {coded_row} 行同名 (张三) 但没有编号: 是同一人请删去一行, 是两个人请都填写编号"
+    ]
+    assert await members(db, branch_id) == []
+
+
 async def test_same_name_without_a_code_is_a_duplicate(db: Database, branch_id: int, tmp_path: Path) -> None:
     rows = [COLUMNS, ["李四"], ["张三"], ["李四"]]
     with pytest.raises(RosterErrors) as caught:
