@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -29,6 +29,8 @@ from bot.storage.schema import (
 from bot.storage.timeutil import utcnow
 
 ACTIVE = ("pending", "approved")
+#: ``status IN ('pending', 'approved')`` written literally: the condition of the partial index.
+_ACTIVE = ClaimRow.status.in_(bindparam("active", list(ACTIVE), expanding=True, literal_execute=True))
 
 
 class _Repo:
@@ -179,13 +181,16 @@ class Claims(_Repo):
         return await self.session.get(ClaimRow, claim_id)
 
     async def active_duplicate(self, dedupe_key: str, evidence: Sequence[str]) -> ClaimRow | None:
-        """An active (pending or approved) claim with the same key or any of the same evidence files."""
-        same = ClaimRow.dedupe_key == dedupe_key
+        """The earliest active (pending or approved) claim with the same key or any of the same
+        evidence files. Two look-ups, each on an index: the statuses are written into the SQL,
+        so the partial unique index on active keys serves the first (with them as bound
+        parameters, or with the two tests joined by OR, the whole table was scanned)."""
+        found = [await self.session.scalar(select(ClaimRow).where(ClaimRow.dedupe_key == dedupe_key, _ACTIVE))]
         if evidence:
             files = select(ClaimEvidence.claim_id).where(ClaimEvidence.file_id.in_(list(evidence)))
-            same = same | ClaimRow.id.in_(files)
-        query = select(ClaimRow).where(same, ClaimRow.status.in_(ACTIVE)).order_by(ClaimRow.id)
-        return (await self.session.scalars(query)).first()
+            query = select(ClaimRow).where(ClaimRow.id.in_(files), _ACTIVE).order_by(ClaimRow.id).limit(1)
+            found.append(await self.session.scalar(query))
+        return min((c for c in found if c is not None), key=lambda c: c.id, default=None)
 
     async def evidence(self, claim_id: int) -> list[str]:
         query = (

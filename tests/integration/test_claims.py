@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from bot.services.claims import SubmitClaim
 from bot.services.errors import Duplicate, Forbidden, Invalid, NotFound
 from bot.services.ledger import RecordEntry
+from bot.storage import Database
 from bot.storage.schema import ClaimRow, LedgerEntry
 from integration.world import DAY, World
 
@@ -177,3 +178,29 @@ async def test_recorder_entry(world: World) -> None:
         )
     [entry] = await ledger_rows(world)
     assert (entry.id, entry.points, entry.actor_id) == (recorded.entry_id, -3, world.recorder.member_id)
+
+
+async def test_the_duplicate_check_searches_indexes_not_the_table(db: Database) -> None:
+    """Each submission looks for an earlier active claim; on SQLite the plan of each look-up is
+    an index search (a scan would grow with every claim the branch ever made)."""
+    if db.dialect != "sqlite":
+        pytest.skip("EXPLAIN QUERY PLAN is SQLite's")
+    statements: list[tuple[str, tuple[object, ...]]] = []
+
+    def keep(_c: object, _cur: object, sql: str, params: tuple[object, ...], *_: object) -> None:
+        if sql.lstrip().upper().startswith("SELECT"):
+            statements.append((sql, params))
+
+    event.listen(db.engine.sync_engine, "before_cursor_execute", keep)
+    try:
+        async with db.uow() as uow:
+            assert await uow.claims.active_duplicate("1:key_work:2026-03-05", ["photo-1"]) is None
+    finally:
+        event.remove(db.engine.sync_engine, "before_cursor_execute", keep)
+    assert len(statements) == 2
+    async with db.engine.connect() as conn:
+        for sql, params in statements:
+            plan = " / ".join(
+                row[3] for row in (await conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql, params)).all()
+            )
+            assert "SCAN claims" not in plan, plan
