@@ -13,6 +13,7 @@ from bot.scoring.loader import load_scheme
 from bot.scoring.text import table
 from bot.services.common import Context, branch_of
 from bot.services.errors import Invalid, NotFound
+from bot.services.meetings import online_allowed
 from bot.storage import Database
 from bot.storage.schema import MemberRow
 
@@ -34,6 +35,9 @@ def register(commands: Sub) -> None:
         "--approvals", choices=["group", "private"], help="审核卡片发到群里 (group, 默认) 或私信审核人 (private)"
     )
     settings.add_argument("--rank", choices=["on", "off"], help="是否允许党员用 /rank (排行) 查看排名 (默认 off)")
+    settings.add_argument(
+        "--online", choices=["on", "off"], help="流动党员能否在签到时选择 “线上参加” (默认 on)"
+    )
     settings.set_defaults(handler=_branch_set)
     invite.register_branch(bsub)
     _register_member(commands)
@@ -184,6 +188,8 @@ def _branch_set(args: argparse.Namespace) -> int:
         changes["approvals"] = args.approvals
     if args.rank:
         changes["rank"] = args.rank == "on"
+    if args.online:
+        changes["online"] = args.online == "on"
 
     async def work(db: Database, _ctx: Context) -> int:
         async with db.uow() as uow:
@@ -194,7 +200,9 @@ def _branch_set(args: argparse.Namespace) -> int:
                 await uow.commit()
         approvals = branch.settings.get("approvals", "group")
         rank = "on" if branch.settings.get("rank", False) else "off"
-        print(t("admin.branch_settings", name=branch.name, approvals=t(f"admin.approvals_{approvals}"), rank=rank))
+        online = "on" if online_allowed(branch.settings) else "off"
+        shown = t(f"admin.approvals_{approvals}")
+        print(t("admin.branch_settings", name=branch.name, approvals=shown, rank=rank, online=online))
         return 0
 
     return with_database(args, work)

@@ -26,7 +26,8 @@ def sheet_text(sheet: Sheet) -> str:
             t("meeting.card", name=name, date=sheet.held_on),
             t("meeting.closes", time=to_local(sheet.closes).strftime("%H:%M")),
         ]
-    lines = [t("meeting.present", count=len(sheet.present), names=_names(sheet.present))]
+    present = tuple(t("meeting.online_name", name=n) if n in sheet.online else n for n in sheet.present)
+    lines = [t("meeting.present", count=len(present), names=_names(present))]
     lines.append(t("meeting.leave", count=len(sheet.leave), names=_names(sheet.leave)))
     if sheet.closed:
         lines.append(t("meeting.absent", count=len(sheet.absent), names=_names(sheet.absent)))
@@ -36,12 +37,13 @@ def sheet_text(sheet: Sheet) -> str:
 def sheet_buttons(sheet: Sheet) -> tuple[tuple[Button, ...], ...]:
     if sheet.closed:
         return ()
-    return (
-        (
-            Button(t("meeting.button.present"), f"s:{sheet.meeting_id}"),
-            Button(t("meeting.button.leave"), f"l:{sheet.meeting_id}"),
-        ),
+    buttons = (
+        Button(t("meeting.button.present"), f"s:{sheet.meeting_id}"),
+        Button(t("meeting.button.leave"), f"l:{sheet.meeting_id}"),
     )
+    if not sheet.online_open:
+        return (buttons,)
+    return (buttons, (Button(t("meeting.button.online"), f"o:{sheet.meeting_id}"),))
 
 
 async def open_meeting(inc: Incoming, deps: Deps, args: str) -> list[Reply]:
@@ -61,23 +63,29 @@ async def open_meeting(inc: Incoming, deps: Deps, args: str) -> list[Reply]:
     ]
 
 
-async def _attend(inc: Incoming, deps: Deps, args: str, status: str) -> list[Reply]:
+async def _attend(inc: Incoming, deps: Deps, args: str, status: str, *, online: bool = False) -> list[Reply]:
     sheet = await deps.meetings.sheet(int(args), deps.now())
     person = await deps.chat.person(inc.platform, inc.user, sheet.branch_id)
     if person is None:
         return [Reply(t("chat.not_linked"), to=ALERT)]
-    sheet, earlier = await deps.meetings.attend(sheet.meeting_id, person.member_id, status, deps.now())
+    sheet, earlier = await deps.meetings.attend(
+        sheet.meeting_id, person.member_id, status, deps.now(), online=online
+    )
     if earlier is not None:
         return [Reply(t("meeting.already", status=t(f"meeting.status.{earlier}")), to=ALERT)]
-    return [
-        Reply(sheet_text(sheet), sheet_buttons(sheet), EDIT),
-        Reply(t(f"meeting.done.{status}"), to=NOTICE),
-    ]
+    done = "meeting.done.online" if online else f"meeting.done.{status}"
+    return [Reply(sheet_text(sheet), sheet_buttons(sheet), EDIT), Reply(t(done), to=NOTICE)]
 
 
 async def sign_in(inc: Incoming, deps: Deps, args: str) -> list[Reply]:
     """``s:<meeting>``: 签到."""
     return await _attend(inc, deps, args, "present")
+
+
+async def sign_in_online(inc: Incoming, deps: Deps, args: str) -> list[Reply]:
+    """``o:<meeting>``: 线上参加, for a migrant member away from home (when the branch allows it);
+    it does not count as a return (回村/回居参加组织生活)."""
+    return await _attend(inc, deps, args, "present", online=True)
 
 
 async def ask_leave(inc: Incoming, deps: Deps, args: str) -> list[Reply]:

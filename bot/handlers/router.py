@@ -46,6 +46,7 @@ BUTTONS: dict[str, Handler] = {
     "i": claims.pick_item,
     "w": claims.withdraw_button,
     "s": meetings.sign_in,
+    "o": meetings.sign_in_online,
     "l": meetings.ask_leave,
     "k": invites.confirm,
     "x": invites.decline,

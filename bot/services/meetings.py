@@ -44,6 +44,15 @@ class Sheet:
     present: tuple[str, ...]
     leave: tuple[str, ...]
     absent: tuple[str, ...]
+    #: Of ``present``, those who joined online (migrant members away from home).
+    online: tuple[str, ...] = ()
+    #: Whether the branch lets its migrant members sign in online (branch setting ``online``).
+    online_open: bool = False
+
+
+def online_allowed(settings: dict[str, object] | None) -> bool:
+    """A branch lets migrant members join online unless its setting ``online`` is off."""
+    return bool((settings or {}).get("online", True))
 
 
 def meeting_kind(text: str) -> str | None:
@@ -80,15 +89,22 @@ class MeetingService:
         return await self.sheet(meeting_id, now)
 
     async def attend(
-        self, meeting_id: int, member_id: int, status: str, now: datetime
+        self, meeting_id: int, member_id: int, status: str, now: datetime, *, online: bool = False
     ) -> tuple[Sheet, str | None]:
-        """Sign in (``present``) or ask for leave; the earlier status (and no change) when already recorded."""
+        """Sign in (``present``, ``online`` for a migrant member joining from afar) or ask for
+        leave; the earlier status (and no change) when already recorded."""
         async with self.ctx.uow() as uow:
             meeting, closes = await _meeting(uow, meeting_id)
             if now >= closes:
                 raise Invalid("meeting.closed", name=MEETING_TYPES.get(meeting.kind, meeting.kind))
-            await member_of(uow, meeting.branch_id, member_id)
-            earlier = await ChatQueries(uow.session).attend(meeting.id, member_id, status)
+            member = await member_of(uow, meeting.branch_id, member_id)
+            if online:
+                branch = await branch_of(uow, meeting.branch_id)
+                if not online_allowed(branch.settings):
+                    raise Invalid("meeting.online_off")
+                if not member.migrant:
+                    raise Invalid("meeting.online_migrants_only")
+            earlier = await ChatQueries(uow.session).attend(meeting.id, member_id, status, online)
             await uow.commit()
         return await self.sheet(meeting_id, now), earlier
 
@@ -96,13 +112,16 @@ class MeetingService:
         async with self.ctx.uow() as uow:
             meeting, closes = await _meeting(uow, meeting_id)
             rows = await ChatQueries(uow.session).attendance(meeting.id)
+            branch = await uow.branches.get(meeting.branch_id)
         by = {
-            status: tuple(name for _, name, s in rows if s == status)
+            status: tuple(name for _, name, s, _ in rows if s == status)
             for status in ("present", "leave", "absent")
         }
+        online = tuple(name for _, name, s, o in rows if s == "present" and o)
         return Sheet(
             meeting.id, meeting.branch_id, meeting.kind, meeting.held_on.isoformat(), closes, now >= closes,
-            meeting.platform or "", meeting.chat_id or "", by["present"], by["leave"], by["absent"],
+            meeting.platform or "", meeting.chat_id or "", by["present"], by["leave"], by["absent"], online,
+            online_allowed(branch.settings if branch is not None else None),
         )  # fmt: skip
 
     async def close_due(self, now: datetime, platform: str) -> list[Sheet]:
@@ -118,7 +137,7 @@ class MeetingService:
             if not await uow.jobs.claim("meeting.close", f"meeting-{meeting.id}", "close"):
                 return False  # another replica closed it
             queries = ChatQueries(uow.session)
-            recorded = {m for m, _, _ in await queries.attendance(meeting.id)}
+            recorded = {m for m, _, _, _ in await queries.attendance(meeting.id)}
             try:
                 for member in await uow.members.list(meeting.branch_id):
                     if member.id not in recorded and _expected(

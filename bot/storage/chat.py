@@ -163,17 +163,17 @@ class ChatQueries:
         )
         return list((await self.session.scalars(query.order_by(Meeting.id))).all())
 
-    async def attendance(self, meeting_id: int) -> list[tuple[int, str, str]]:
-        """(member id, name, status) of everyone recorded for the meeting, in order of signing."""
+    async def attendance(self, meeting_id: int) -> list[tuple[int, str, str, bool]]:
+        """(member id, name, status, online) of everyone recorded for the meeting, in order of signing."""
         query = (
-            select(AttendanceRow.member_id, MemberRow.name, AttendanceRow.status)
+            select(AttendanceRow.member_id, MemberRow.name, AttendanceRow.status, AttendanceRow.online)
             .join(MemberRow, MemberRow.id == AttendanceRow.member_id)
             .where(AttendanceRow.meeting_id == meeting_id)
             .order_by(AttendanceRow.id)
         )
-        return [(m, n, s) for m, n, s in (await self.session.execute(query)).tuples()]
+        return [(m, n, s, bool(o)) for m, n, s, o in (await self.session.execute(query)).tuples()]
 
-    async def attend(self, meeting_id: int, member_id: int, status: str) -> str | None:
+    async def attend(self, meeting_id: int, member_id: int, status: str, online: bool = False) -> str | None:
         """Record the member's status; the status recorded before instead (nothing changes) when there is one."""
         query = select(AttendanceRow.status).where(
             AttendanceRow.meeting_id == meeting_id, AttendanceRow.member_id == member_id
@@ -181,7 +181,8 @@ class ChatQueries:
         earlier = await self.session.scalar(query)
         if earlier is not None:
             return str(earlier)
-        self.session.add(AttendanceRow(meeting_id=meeting_id, member_id=member_id, status=status))
+        row = AttendanceRow(meeting_id=meeting_id, member_id=member_id, status=status, online=online)
+        self.session.add(row)
         await self.session.flush()
         return None
 

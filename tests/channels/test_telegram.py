@@ -214,6 +214,7 @@ async def test_meeting_sign_in_and_the_report_when_the_window_closes(
     assert [b["text"] for row in card.params["reply_markup"]["inline_keyboard"] for b in row] == [
         "签到",
         "请假",
+        "线上参加 (流动党员)",
     ]
     api.clear()
     await app.process_update(press(app.bot, ALICE, card.buttons[0], message_id=1000))

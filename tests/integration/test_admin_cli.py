@@ -258,14 +258,14 @@ def test_member_role_of_an_unknown_member_is_refused(cli: Cli) -> None:
 def test_branch_set_changes_settings_and_shows_them(cli: Cli) -> None:
     branch_id = _branch(cli)
     code, out, _ = cli("branch", "set", str(branch_id))
-    assert (code, out.strip()) == (0, "第一党支部: 审核卡片发到群里; 排行 off")
+    assert (code, out.strip()) == (0, "第一党支部: 审核卡片发到群里; 排行 off; 流动党员线上参加 on")
 
-    code, out, _ = cli("branch", "set", str(branch_id), "--approvals", "private", "--rank", "on")
-    assert (code, out.strip()) == (0, "第一党支部: 审核卡片私信审核人; 排行 on")
+    code, out, _ = cli("branch", "set", str(branch_id), "--approvals", "private", "--rank", "on", "--online", "off")
+    assert (code, out.strip()) == (0, "第一党支部: 审核卡片私信审核人; 排行 on; 流动党员线上参加 off")
     [branch] = cli.query(lambda uow: _all(uow, Branch))
-    assert branch.settings == {"approvals": "private", "rank": True}
+    assert branch.settings == {"approvals": "private", "rank": True, "online": False}
     changes = [a.details for a in cli.query(lambda uow: _all(uow, AuditRow)) if a.action == "branch.settings"]
-    assert changes == [{"approvals": "private", "rank": True}]
+    assert changes == [{"approvals": "private", "rank": True, "online": False}]
 
     code, _, err = cli("branch", "set", "999", "--rank", "on")
     assert code == 1 and "999" in err
