@@ -7,7 +7,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import httpx
-from handlers.chatworld import ALICE, GROUP, SECRETARY, make_chat_world
+from handlers.chatworld import ALICE, GROUP, SECRETARY, ChatWorld, make_chat_world
 
 from bot.cli.telegram import http_app, serve
 from bot.config import Config
@@ -17,17 +17,35 @@ from bot.storage.timeutil import utcnow
 from channels.offline import DATE, OfflineRequest
 
 
-async def test_polling_serves_updates_until_stopped(tmp_path: Path) -> None:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"
+async def _world_on_a_preset(url: str) -> ChatWorld:
+    """The chat world in a database file; the runner loads the branch's scheme by id, so the
+    branch uses a shipped preset."""
     db = await open_database(url)
     world = await make_chat_world(db)
-    async with db.uow() as uow:  # the runner loads the branch's scheme by id: use a shipped one
+    async with db.uow() as uow:
         branch = await uow.branches.get(world.branch_id)
         assert branch is not None
         branch.scheme = "twelve-point"
         await uow.commit()
-    await db.close()
+    return world
+
+
+async def _serve_until_sent(url: str, api: OfflineRequest, tries: int) -> None:
+    """Run ``partybot telegram`` (polling) until the bot sends a message, then stop it."""
     config = Config.model_validate({"database": {"url": url}, "telegram": {"token": "123:TEST"}})
+    stop = asyncio.Event()
+    running = asyncio.create_task(serve(config, api, stop))
+    for _ in range(tries):
+        if api.of("sendMessage") or running.done():
+            break
+        await asyncio.sleep(0.01)
+    stop.set()
+    await running
+
+
+async def test_polling_serves_updates_until_stopped(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"
+    await (await _world_on_a_preset(url)).db.close()
     api = OfflineRequest()
     api.updates = [{
         "update_id": 77, "message": {
@@ -36,14 +54,7 @@ async def test_polling_serves_updates_until_stopped(tmp_path: Path) -> None:
             "from": {"id": int(ALICE), "is_bot": False, "first_name": "张三"},
         },
     }]  # fmt: skip
-    stop = asyncio.Event()
-    running = asyncio.create_task(serve(config, api, stop))
-    for _ in range(500):
-        if api.of("sendMessage") or running.done():
-            break
-        await asyncio.sleep(0.01)
-    stop.set()
-    await running
+    await _serve_until_sent(url, api, tries=500)
     [reply] = api.of("sendMessage")
     assert "第一党支部" in reply.params["text"] and "张三" in reply.params["text"]
     assert api.calls[0].method == "getMe"
@@ -52,27 +63,13 @@ async def test_polling_serves_updates_until_stopped(tmp_path: Path) -> None:
 async def test_the_job_queue_closes_a_due_sign_in_on_its_own_timer(tmp_path: Path) -> None:
     """No direct call: the running application's job queue ticks (first after 1 s) and posts the report."""
     url = f"sqlite+aiosqlite:///{tmp_path / 'tick.db'}"
-    db = await open_database(url)
-    world = await make_chat_world(db)
-    async with db.uow() as uow:
-        branch = await uow.branches.get(world.branch_id)
-        assert branch is not None
-        branch.scheme = "twelve-point"
-        await uow.commit()
+    world = await _world_on_a_preset(url)
     secretary = Actor(world.ids[SECRETARY], f"member:{world.ids[SECRETARY]}")
     ten_minutes_ago = utcnow() - timedelta(minutes=10)
     await world.deps.meetings.open(world.branch_id, secretary, "theme_day", 5, ten_minutes_ago, "telegram", GROUP)
-    await db.close()
-    config = Config.model_validate({"database": {"url": url}, "telegram": {"token": "123:TEST"}})
+    await world.db.close()
     api = OfflineRequest()
-    stop = asyncio.Event()
-    running = asyncio.create_task(serve(config, api, stop))
-    for _ in range(1000):
-        if api.of("sendMessage") or running.done():
-            break
-        await asyncio.sleep(0.01)
-    stop.set()
-    await running
+    await _serve_until_sent(url, api, tries=1000)
     [report] = api.of("sendMessage")
     assert report.params["chat_id"] == int(GROUP) and "缺席" in report.params["text"]
 
