@@ -188,6 +188,59 @@ class LedgerEntry(Base):
     reverses_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_entries.id"), unique=True)
 
 
+def _month_count() -> Mapped[int]:
+    return mapped_column(Integer, server_default=text("0"))
+
+
+class LedgerTotal(Base):
+    """Derived data, never written by the code: the ledger summed by branch, year, member, item, lead
+    and original points, month by month.
+
+    A database trigger AFTER INSERT on ``ledger_entries`` keeps it in step, in the same transaction
+    as each insert, whichever way the row arrives (migration 0003). ``entries_MM`` counts month MM's
+    originals +1 and reversals -1 (a reversal counts under the points of the entry it reverses, so
+    a reversed pair nets out in its month), ``first_MM`` is month MM's earliest effective date
+    (reversed entries included; NULL: no entries that month) and ``total`` the signed sum of points
+    over the year. It is a ``GROUP BY`` of the ledger kept up to date and can always be rebuilt
+    from it. The read path takes whole months from here, one row per member and item for the
+    year, instead of scanning the ledger.
+    """
+
+    __tablename__ = "ledger_totals"
+    __table_args__ = ({"sqlite_with_rowid": False},)
+    branch_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    member_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    item: Mapped[str] = mapped_column(String(50), primary_key=True)
+    lead: Mapped[bool] = mapped_column(Boolean, primary_key=True)
+    points: Mapped[float] = mapped_column(Points, primary_key=True)
+    total: Mapped[float] = mapped_column(Numeric(12, 2, asdecimal=False))
+    entries_01: Mapped[int] = _month_count()
+    entries_02: Mapped[int] = _month_count()
+    entries_03: Mapped[int] = _month_count()
+    entries_04: Mapped[int] = _month_count()
+    entries_05: Mapped[int] = _month_count()
+    entries_06: Mapped[int] = _month_count()
+    entries_07: Mapped[int] = _month_count()
+    entries_08: Mapped[int] = _month_count()
+    entries_09: Mapped[int] = _month_count()
+    entries_10: Mapped[int] = _month_count()
+    entries_11: Mapped[int] = _month_count()
+    entries_12: Mapped[int] = _month_count()
+    first_01: Mapped[date | None] = mapped_column(Date)
+    first_02: Mapped[date | None] = mapped_column(Date)
+    first_03: Mapped[date | None] = mapped_column(Date)
+    first_04: Mapped[date | None] = mapped_column(Date)
+    first_05: Mapped[date | None] = mapped_column(Date)
+    first_06: Mapped[date | None] = mapped_column(Date)
+    first_07: Mapped[date | None] = mapped_column(Date)
+    first_08: Mapped[date | None] = mapped_column(Date)
+    first_09: Mapped[date | None] = mapped_column(Date)
+    first_10: Mapped[date | None] = mapped_column(Date)
+    first_11: Mapped[date | None] = mapped_column(Date)
+    first_12: Mapped[date | None] = mapped_column(Date)
+
+
 class Meeting(Base):
     __tablename__ = "meetings"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -32,13 +32,13 @@ NOW = datetime(2026, 3, 10, 2, 0, tzinfo=UTC)
 
 def test_the_migrations_have_exactly_one_head() -> None:
     heads = ScriptDirectory.from_config(alembic_config()).get_heads()
-    assert heads == ["0002"]
+    assert heads == ["0003"]
 
 
 def test_db_upgrade_reaches_head_with_the_chat_tables(cli: Cli) -> None:
     code, out, err = cli("db", "upgrade")
     assert (code, err) == (0, "")
-    assert "0002" in out
+    assert "0003" in out
 
     async def look(uow: UnitOfWork) -> tuple[str | None, set[str], set[str]]:
         session = uow.session
@@ -49,7 +49,7 @@ def test_db_upgrade_reaches_head_with_the_chat_tables(cli: Cli) -> None:
         return version, tables, columns
 
     version, tables, columns = cli.query(look, upgrade=False)
-    assert version == "0002"
+    assert version == "0003"
     assert {"claim_drafts", "invites", "chat_messages"} <= tables
     assert {"closes_at", "platform", "chat_id"} <= columns
 
@@ -281,7 +281,7 @@ async def test_0002_moves_the_state_of_a_database_at_0001(target: Target) -> Non
             )).scalar_one()  # fmt: skip
 
         await db.upgrade()
-        assert await db.revision() == ("0002", "0002")
+        assert await db.revision() == ("0003", "0003")
 
         ctx = Context(db.uow, schemes)
         chat, invites, meetings = ChatService(ctx), InviteService(ctx), MeetingService(ctx)
@@ -330,6 +330,6 @@ async def test_0002_upgrades_and_downgrades_an_empty_database(target: Target) ->
         assert not {"claim_drafts", "invites", "chat_messages"} & tables
         assert "closes_at" not in columns
         await db.upgrade()
-        assert await db.revision() == ("0002", "0002")
+        assert await db.revision() == ("0003", "0003")
     finally:
         await db.close()
