@@ -6,11 +6,9 @@ button is only the claim id and the choice.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 from bot.handlers.cards import (
     REJECT_REASONS,
+    as_approver,
     card_buttons,
     card_key,
     card_text,
@@ -21,22 +19,12 @@ from bot.handlers.cards import (
     role_names,
 )
 from bot.handlers.context import Deps, located
+from bot.handlers.leave import leave_buttons, leave_key, leave_text
 from bot.handlers.types import ALERT, EDIT, HERE, NOTICE, Incoming, Reply, cards, quoting, to_chat
 from bot.i18n import t
 from bot.services.chat import ClaimView, Person
 from bot.services.claims import Decision
-from bot.services.errors import Forbidden, NotFound
-
-
-@contextmanager
-def _as_approver() -> Iterator[None]:
-    """Say "only the secretary/recorder may review" rather than the service's general refusal."""
-    try:
-        yield
-    except Forbidden as err:
-        if err.key != "ledger.not_allowed":
-            raise
-        raise Forbidden("chat.not_approver", roles=role_names(str(err.params["roles"]).split("/"))) from err
+from bot.services.errors import NotFound
 
 
 async def _presser(inc: Incoming, deps: Deps, claim_id: int) -> Person:
@@ -49,7 +37,7 @@ async def _presser(inc: Incoming, deps: Deps, claim_id: int) -> Person:
 async def _decider(inc: Incoming, deps: Deps, claim_id: int) -> tuple[ClaimView, Person]:
     """The claim and the presser, if the presser may decide it (raises the refusal otherwise)."""
     person = await _presser(inc, deps, claim_id)
-    with _as_approver():
+    with as_approver():
         await deps.chat.check_decider(claim_id, person.actor)
     view = await deps.chat.claim(claim_id)
     assert view is not None
@@ -59,7 +47,7 @@ async def _decider(inc: Incoming, deps: Deps, claim_id: int) -> tuple[ClaimView,
 async def approve(inc: Incoming, deps: Deps, args: str) -> list[Reply]:
     """``a:<claim>``: approve at the claimed points (the service checks role, own claim and state)."""
     person = await _presser(inc, deps, int(args))
-    with _as_approver():
+    with as_approver():
         decision = await deps.claims.approve(int(args), person.actor)
     return await _outcome(inc, deps, decision)
 
@@ -130,15 +118,19 @@ async def pending(inc: Incoming, deps: Deps, args: str) -> list[Reply]:
     if not person.roles & set(approvers):
         return [Reply(t("chat.not_approver", roles=role_names(approvers)))]
     queue = await deps.chat.pending(branch.id)
-    if not queue:
+    leaves = await deps.meetings.pending_leaves(branch.id)
+    if not queue and not leaves:
         return [Reply(t("chat.queue_empty"), to=quoting(inc.message))]
-    head = Reply(t("chat.queue_head", count=len(queue)), to=quoting(inc.message))
-    shown = [
-        reply
-        for v in queue
-        for reply in (
-            *(evidence_copy(v, inc.platform, HERE) if inc.private else ()),
-            Reply(card_text(v), card_buttons(v), key=card_key(v.id)),
+    shown = []
+    if queue:
+        shown.append(Reply(t("chat.queue_head", count=len(queue)), to=quoting(inc.message)))
+    for v in queue:
+        if inc.private:
+            shown += evidence_copy(v, inc.platform, HERE)
+        shown.append(Reply(card_text(v), card_buttons(v), key=card_key(v.id)))
+    if leaves:
+        shown.append(
+            Reply(t("leave.queue_head", count=len(leaves)), to=quoting(inc.message) if not queue else HERE)
         )
-    ]
-    return [head, *shown]
+        shown += [Reply(leave_text(v), leave_buttons(v), key=leave_key(v.id)) for v in leaves]
+    return shown

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 
 from bot.handlers.types import Button, Reply, Target, rows
 from bot.i18n import t
 from bot.scoring.model import Item
 from bot.services.chat import ClaimView
-from bot.services.errors import DomainError
+from bot.services.errors import DomainError, Forbidden
 
 #: Preset reasons offered when an approver presses 驳回 (catalog keys, in button order).
 REJECT_REASONS = ("chat.reason.evidence", "chat.reason.item", "chat.reason.date", "chat.reason.other")
@@ -99,6 +100,17 @@ def role_names(roles: Iterable[str]) -> str:
     """``支部书记/积分员``: role codes as names, in a fixed order."""
     wanted = set(roles)
     return "/".join(t(f"role.{r}") for r in ROLE_ORDER if r in wanted)
+
+
+@contextmanager
+def as_approver() -> Iterator[None]:
+    """Say "only the secretary/recorder may review" rather than the service's general refusal."""
+    try:
+        yield
+    except Forbidden as err:
+        if err.key != "ledger.not_allowed":
+            raise
+        raise Forbidden("chat.not_approver", roles=role_names(str(err.params["roles"]).split("/"))) from err
 
 
 def explain(err: DomainError) -> str:

@@ -1,5 +1,6 @@
-"""/meeting TYPE [minutes] (发起签到): a sign-in card with 签到 / 请假; when the window closes,
-the tick posts who was present, on leave and absent."""
+"""/meeting TYPE [minutes] (发起签到): a sign-in card with 签到 / 请假 (and 线上参加); when the
+window closes, the tick posts who was present, on leave and absent. Leave itself is asked for
+and decided in ``leave.py``."""
 
 from __future__ import annotations
 
@@ -29,6 +30,8 @@ def sheet_text(sheet: Sheet) -> str:
     present = tuple(t("meeting.online_name", name=n) if n in sheet.online else n for n in sheet.present)
     lines = [t("meeting.present", count=len(present), names=_names(present))]
     lines.append(t("meeting.leave", count=len(sheet.leave), names=_names(sheet.leave)))
+    if sheet.requested:
+        lines.append(t("meeting.requested", count=len(sheet.requested), names=_names(sheet.requested)))
     if sheet.closed:
         lines.append(t("meeting.absent", count=len(sheet.absent), names=_names(sheet.absent)))
     return "\n".join(head + lines)
@@ -86,11 +89,6 @@ async def sign_in_online(inc: Incoming, deps: Deps, args: str) -> list[Reply]:
     """``o:<meeting>``: 线上参加, for a migrant member away from home (when the branch allows it);
     it does not count as a return (回村/回居参加组织生活)."""
     return await _attend(inc, deps, args, "present", online=True)
-
-
-async def ask_leave(inc: Incoming, deps: Deps, args: str) -> list[Reply]:
-    """``l:<meeting>``: 请假."""
-    return await _attend(inc, deps, args, "leave")
 
 
 async def tick(deps: Deps, platform: str) -> list[Reply]:

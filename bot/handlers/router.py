@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 
-from bot.handlers import approvals, basic, claims, invites, meetings, points
+from bot.handlers import approvals, basic, claims, invites, leave, meetings, points
 from bot.handlers.cards import explain
 from bot.handlers.context import Deps
 from bot.handlers.parse import parse_command
@@ -47,7 +47,9 @@ BUTTONS: dict[str, Handler] = {
     "w": claims.withdraw_button,
     "s": meetings.sign_in,
     "o": meetings.sign_in_online,
-    "l": meetings.ask_leave,
+    "l": leave.ask,
+    "v": leave.file,
+    "y": leave.decide,
     "k": invites.confirm,
     "x": invites.decline,
 }

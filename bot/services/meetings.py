@@ -16,9 +16,9 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.scoring.model import MEETING_TYPES
 from bot.services.common import Actor, Context, branch_of, member_of, require_role
-from bot.services.errors import Invalid, NotFound
+from bot.services.errors import Forbidden, Invalid, NotFound
 from bot.storage.chat import ChatQueries
-from bot.storage.schema import Meeting
+from bot.storage.schema import LeaveRequest, Meeting
 from bot.storage.timeutil import to_local
 from bot.storage.uow import UnitOfWork
 
@@ -48,6 +48,24 @@ class Sheet:
     online: tuple[str, ...] = ()
     #: Whether the branch lets its migrant members sign in online (branch setting ``online``).
     online_open: bool = False
+    #: Members whose leave request awaits a decision.
+    requested: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class LeaveView:
+    """A leave request (请假) as its card shows it."""
+
+    id: int
+    meeting_id: int
+    branch_id: int
+    member_id: int
+    member: str
+    kind: str
+    held_on: str
+    reason: str
+    status: str
+    decider: str | None
 
 
 def online_allowed(settings: dict[str, object] | None) -> bool:
@@ -83,7 +101,11 @@ class MeetingService:
             meeting_id = await ChatQueries(uow.session).open_meeting(meeting)
             window = {"closes": closes.isoformat(), "platform": platform, "chat": chat}
             await uow.audit.record(
-                actor.label, "meeting.open", branch_id=branch.id, subject=f"meeting:{meeting_id}", details=window
+                actor.label,
+                "meeting.open",
+                branch_id=branch.id,
+                subject=f"meeting:{meeting_id}",
+                details=window,
             )
             await uow.commit()
         return await self.sheet(meeting_id, now)
@@ -108,10 +130,88 @@ class MeetingService:
             await uow.commit()
         return await self.sheet(meeting_id, now), earlier
 
+    async def request_leave(
+        self, meeting_id: int, member_id: int, reason: str, now: datetime
+    ) -> tuple[LeaveView | None, str | None]:
+        """Ask for leave from a meeting whose window is open. Returns the new request and None;
+        or, changing nothing, (the earlier request, "requested") or (None, the attendance
+        status already recorded, e.g. "present")."""
+        async with self.ctx.uow() as uow:
+            meeting, closes = await _meeting(uow, meeting_id)
+            if now >= closes:
+                raise Invalid("meeting.closed", name=MEETING_TYPES.get(meeting.kind, meeting.kind))
+            await member_of(uow, meeting.branch_id, member_id)
+            queries = ChatQueries(uow.session)
+            recorded = {m: s for m, _, s, _ in await queries.attendance(meeting.id)}
+            if member_id in recorded:
+                return None, recorded[member_id]
+            earlier = await queries.leave_of(meeting.id, member_id)
+            if earlier is not None:
+                return await self._leave_view(uow, earlier.id), "requested"
+            request = LeaveRequest(
+                meeting_id=meeting.id, member_id=member_id, reason=reason, status="pending"
+            )
+            request_id = await queries.ask_leave(request)
+            if request_id is None:  # a twin request got in first
+                return None, "requested"
+            await uow.audit.record(
+                f"member:{member_id}", "leave.request", branch_id=meeting.branch_id,
+                subject=f"leave:{request_id}", details={"meeting": meeting.id, "reason": reason},
+            )  # fmt: skip
+            await uow.commit()
+            return await self._leave_view(uow, request_id), None
+
+    async def decide_leave(
+        self, request_id: int, actor: Actor, approve: bool, now: datetime
+    ) -> tuple[LeaveView, bool]:
+        """Approve or refuse a leave request (an approver of the scheme, never one's own); the
+        request afterwards and whether this call decided it. Approved leave is attendance
+        ``leave``; a refusal after the window closed records the member absent."""
+        async with self.ctx.uow() as uow:
+            view = await self._leave_view(uow, request_id)
+            if actor.member_id == view.member_id:
+                raise Forbidden("leave.self_approval")
+            branch = await branch_of(uow, view.branch_id)
+            await require_role(uow, actor, branch, self.ctx.schemes(branch.scheme).approvers)
+            queries = ChatQueries(uow.session)
+            status = "approved" if approve else "rejected"
+            if not await queries.decide_leave(request_id, status, actor.member_id, now):
+                return view, False
+            _, closes = await _meeting(uow, view.meeting_id)
+            if approve:
+                await queries.attend(view.meeting_id, view.member_id, "leave")
+            elif now >= closes:
+                await queries.attend(view.meeting_id, view.member_id, "absent")
+            await uow.commit()
+            return await self._leave_view(uow, request_id), True
+
+    async def leave(self, request_id: int) -> LeaveView:
+        async with self.ctx.uow() as uow:
+            return await self._leave_view(uow, request_id)
+
+    async def pending_leaves(self, branch_id: int, limit: int = 10) -> list[LeaveView]:
+        """The branch's undecided leave requests, oldest first."""
+        async with self.ctx.uow() as uow:
+            ids = await ChatQueries(uow.session).pending_leaves(branch_id, limit)
+            return [await self._leave_view(uow, i) for i in ids]
+
+    @staticmethod
+    async def _leave_view(uow: UnitOfWork, request_id: int) -> LeaveView:
+        found = await ChatQueries(uow.session).leave(request_id)
+        if found is None:
+            raise NotFound("leave.unknown", request=request_id)
+        request, member, decider = found
+        meeting, _ = await _meeting(uow, request.meeting_id)
+        return LeaveView(
+            request.id, meeting.id, meeting.branch_id, request.member_id, member, meeting.kind,
+            meeting.held_on.isoformat(), request.reason, request.status, decider,
+        )  # fmt: skip
+
     async def sheet(self, meeting_id: int, now: datetime) -> Sheet:
         async with self.ctx.uow() as uow:
             meeting, closes = await _meeting(uow, meeting_id)
             rows = await ChatQueries(uow.session).attendance(meeting.id)
+            requested = tuple(name for _, name in await ChatQueries(uow.session).pending_leave(meeting.id))
             branch = await uow.branches.get(meeting.branch_id)
         by = {
             status: tuple(name for _, name, s, _ in rows if s == status)
@@ -121,7 +221,7 @@ class MeetingService:
         return Sheet(
             meeting.id, meeting.branch_id, meeting.kind, meeting.held_on.isoformat(), closes, now >= closes,
             meeting.platform or "", meeting.chat_id or "", by["present"], by["leave"], by["absent"], online,
-            online_allowed(branch.settings if branch is not None else None),
+            online_allowed(branch.settings if branch is not None else None), requested,
         )  # fmt: skip
 
     async def close_due(self, now: datetime, platform: str) -> list[Sheet]:
@@ -138,13 +238,17 @@ class MeetingService:
                 return False  # another replica closed it
             queries = ChatQueries(uow.session)
             recorded = {m for m, _, _, _ in await queries.attendance(meeting.id)}
+            # an undecided leave request waits for its decision (refused: absent, approved: leave)
+            recorded |= {m for m, _ in await queries.pending_leave(meeting.id)}
             try:
                 for member in await uow.members.list(meeting.branch_id):
                     if member.id not in recorded and _expected(
                         member.exempt, member.joined, member.left, meeting
                     ):
                         await queries.attend(meeting.id, member.id, "absent")
-            except IntegrityError:  # a sign-in raced the close: roll back (claim included), the next tick retries
+            except (
+                IntegrityError
+            ):  # a sign-in raced the close: roll back (claim included), the next tick retries
                 return False
             await uow.commit()
             return True

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import CursorResult, bindparam, delete, func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -24,6 +25,7 @@ from bot.storage.schema import (
     ClaimRow,
     Identity,
     Invite,
+    LeaveRequest,
     LedgerEntry,
     Meeting,
     MemberRow,
@@ -185,6 +187,63 @@ class ChatQueries:
         self.session.add(row)
         await self.session.flush()
         return None
+
+    async def ask_leave(self, request: LeaveRequest) -> int | None:
+        """Add a leave request; None when the member has one for the meeting already."""
+        try:
+            async with self.session.begin_nested():
+                self.session.add(request)
+        except IntegrityError:
+            return None
+        return request.id
+
+    async def leave(self, request_id: int) -> tuple[LeaveRequest, str, str | None] | None:
+        """The request, the member's name and the decider's name."""
+        decider = aliased(MemberRow)
+        query = (
+            select(LeaveRequest, MemberRow.name, decider.name)
+            .join(MemberRow, MemberRow.id == LeaveRequest.member_id)
+            .outerjoin(decider, decider.id == LeaveRequest.decided_by)
+            .where(LeaveRequest.id == request_id)
+        )
+        row = (await self.session.execute(query)).tuples().first()
+        return None if row is None else (row[0], row[1], row[2])
+
+    async def leave_of(self, meeting_id: int, member_id: int) -> LeaveRequest | None:
+        query = select(LeaveRequest).where(
+            LeaveRequest.meeting_id == meeting_id, LeaveRequest.member_id == member_id
+        )
+        return (await self.session.scalars(query)).first()
+
+    async def decide_leave(self, request_id: int, status: str, by: int | None, at: datetime) -> bool:
+        """Move a pending request to ``status``; False when it was decided before (nothing changes)."""
+        result = await self.session.execute(
+            update(LeaveRequest)
+            .where(LeaveRequest.id == request_id, LeaveRequest.status == "pending")
+            .values(status=status, decided_by=by, decided_at=at)
+        )
+        return bool(getattr(result, "rowcount", 0) == 1)
+
+    async def pending_leave(self, meeting_id: int) -> list[tuple[int, str]]:
+        """(member id, name) of the meeting's undecided leave requests, oldest first."""
+        query = (
+            select(LeaveRequest.member_id, MemberRow.name)
+            .join(MemberRow, MemberRow.id == LeaveRequest.member_id)
+            .where(LeaveRequest.meeting_id == meeting_id, LeaveRequest.status == "pending")
+            .order_by(LeaveRequest.id)
+        )
+        return [(m, n) for m, n in (await self.session.execute(query)).tuples()]
+
+    async def pending_leaves(self, branch_id: int, limit: int) -> list[int]:
+        """Ids of the branch's undecided leave requests, oldest first."""
+        query = (
+            select(LeaveRequest.id)
+            .join(Meeting, Meeting.id == LeaveRequest.meeting_id)
+            .where(Meeting.branch_id == branch_id, LeaveRequest.status == "pending")
+            .order_by(LeaveRequest.id)
+            .limit(limit)
+        )
+        return list((await self.session.scalars(query)).all())
 
     async def remember(self, platform: str, key: str, chat: str, message: str) -> None:
         self.session.add(ChatMessage(platform=platform, key=key, chat_id=chat, message_id=message))

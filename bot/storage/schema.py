@@ -267,6 +267,28 @@ class AttendanceRow(Base):
     created_at: Mapped[datetime] = _now()
 
 
+class LeaveRequest(Base):
+    """请假: a member asks to be excused from a meeting, with a reason; an approver decides.
+
+    Only an approved request becomes attendance (``leave``). After a refusal the member may still
+    sign in while the window is open, and is recorded absent once it has closed; a request still
+    undecided when the window closes keeps the member off the absent list until it is decided.
+    The decision is taken once (a conditional update from ``pending``), like a claim's.
+    """
+
+    __tablename__ = "leave_requests"
+    __table_args__ = (UniqueConstraint("meeting_id", "member_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    #: pending / approved / rejected
+    status: Mapped[str] = mapped_column(String(10), default="pending")
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = _now()
+
+
 class MonthlyRating(Base):
     __tablename__ = "monthly_ratings"
     __table_args__ = (UniqueConstraint("member_id", "year", "month", "item"),)

@@ -391,3 +391,32 @@ async def test_withdraw_edits_the_card_in_the_group(
     edits = {(e.params["message_id"], "已撤回" in e.params["text"]) for e in api.of("editMessageText")}
     assert edits == {(card, True), (offer.result["message_id"], True)}
     assert await world.status(claim_id) == "withdrawn"
+
+
+async def test_leave_is_asked_with_a_reason_and_approved_on_its_card(
+    app: TelegramApp, api: OfflineRequest, world: ChatWorld
+) -> None:
+    await app.process_update(message(app.bot, SECRETARY, "/meeting 主题党日 30"))
+    [sheet] = api.calls
+    meeting = sheet.buttons[0].split(":")[1]
+    api.clear()
+    await app.process_update(press(app.bot, BOB, f"l:{meeting}", message_id=1000))
+    answer, picker = api.calls
+    assert answer.method == "answerCallbackQuery" and picker.method == "sendMessage"
+    assert picker.params["reply_parameters"]["message_id"] == 1000
+    api.clear()
+    await app.process_update(press(app.bot, BOB, picker.buttons[0], message_id=picker.result["message_id"]))
+    methods = [(c.method, c.params.get("message_id")) for c in api.calls]
+    assert methods[:3] == [
+        ("answerCallbackQuery", None),
+        ("editMessageText", picker.result["message_id"]),  # the picker says it was filed
+        ("editMessageText", 1000),  # the sign-in card shows the request
+    ]
+    [card] = [c for c in api.of("sendMessage") if c.buttons]
+    assert card.params["chat_id"] == int(GROUP) and "请假申请" in card.params["text"]
+    api.clear()
+    await app.process_update(press(app.bot, SECRETARY, card.buttons[0], message_id=card.result["message_id"]))
+    edits = {c.params["message_id"]: c.params["text"] for c in api.of("editMessageText")}
+    assert "已批准" in edits[card.result["message_id"]] and "请假 (1): 李四" in edits[1000]
+    [told] = api.of("sendMessage")
+    assert told.params["chat_id"] == int(BOB) and "已批准" in told.params["text"]

@@ -25,14 +25,24 @@ async def test_the_secretary_opens_a_sign_in_card(world: ChatWorld) -> None:
     assert [b.label for row in card.buttons for b in row] == ["签到", "请假", "线上参加 (流动党员)"]
 
 
+async def leave_approved(world: ChatWorld, account: str, meeting: int) -> int:
+    """``account`` asks for leave (reason 因病) and the secretary approves; the request id."""
+    await handle(pressed(account, f"l:{meeting}"), world.deps)
+    replies = await handle(pressed(account, f"v:{meeting}:0"), world.deps)
+    request = int(buttons(replies[-1])[0].split(":")[1])
+    await handle(pressed(SECRETARY, f"y:{request}:1"), world.deps)
+    return request
+
+
 async def test_members_sign_in_or_ask_for_leave_once(world: ChatWorld) -> None:
     meeting = await open_theme_day(world)
     card, notice = await handle(pressed(ALICE, f"s:{meeting}"), world.deps)
     assert card.to == EDIT and "出席 (1): 张三" in card.text and notice == Reply("已签到", to=NOTICE)
-    card, _ = await handle(pressed(BOB, f"l:{meeting}"), world.deps)
-    assert "请假 (1): 李四" in card.text
-    [again] = await handle(pressed(ALICE, f"l:{meeting}"), world.deps)
+    await leave_approved(world, BOB, meeting)
+    [again] = await handle(pressed(ALICE, f"v:{meeting}:0"), world.deps)
     assert again == Reply("你已经签到, 没有改动", to=ALERT)
+    [again] = await handle(pressed(BOB, f"s:{meeting}"), world.deps)
+    assert again == Reply("你已经请假, 没有改动", to=ALERT)
     [stranger] = await handle(pressed(STRANGER, f"s:{meeting}"), world.deps)
     assert stranger.to == ALERT and "尚未关联" in stranger.text
 
@@ -40,7 +50,7 @@ async def test_members_sign_in_or_ask_for_leave_once(world: ChatWorld) -> None:
 async def test_closing_posts_the_report_records_the_absent_once_and_scores_them(world: ChatWorld) -> None:
     meeting = await open_theme_day(world)
     await handle(pressed(ALICE, f"s:{meeting}"), world.deps)
-    await handle(pressed(BOB, f"l:{meeting}"), world.deps)
+    await leave_approved(world, BOB, meeting)
     world.clock.advance(29)
     assert await tick(world.deps, "telegram") == []
     world.clock.advance(1)
