@@ -160,10 +160,16 @@ async def _load(uow: UnitOfWork, branch_ids: Sequence[int], window: Window, buck
 
 
 async def _members(uow: UnitOfWork, branch_ids: Sequence[int]) -> list[Member]:
-    query = select(MemberRow).where(MemberRow.branch_id.in_(branch_ids)).order_by(MemberRow.id)
+    m = MemberRow
+    query = (
+        select(m.id, m.name, m.category, m.migrant, m.exempt, m.joined, m.left)
+        .where(m.branch_id.in_(branch_ids))
+        .order_by(m.id)
+    )
+    conn = await uow.session.connection()  # Core rows, not ORM objects: a township has many members
     return [
-        Member(str(m.id), m.name, m.category, m.migrant, m.exempt, m.joined, m.left)
-        for m in (await uow.session.scalars(query)).all()
+        Member(str(i), name, category, migrant, exempt, joined, left)
+        for i, name, category, migrant, exempt, joined, left in (await conn.execute(query)).tuples()
     ]
 
 

@@ -33,41 +33,38 @@ ORIGINAL = "CASE WHEN reverses_id IS NULL THEN points ELSE -points END"
 SIGN = "CASE WHEN reverses_id IS NULL THEN 1 ELSE -1 END"
 
 
-def _sqlite_upsert(month: int) -> str:
-    """The upsert of one new row dated in ``month`` (its month's two columns; the others keep their defaults)."""
-    n, first = f"entries_{month:02d}", f"first_{month:02d}"
-    return f"""INSERT INTO ledger_totals ({KEY}, total, {n}, {first})
-        SELECT NEW.branch_id, CAST(strftime('%Y', NEW.effective_date) AS INTEGER), NEW.member_id, NEW.item,
-            NEW.lead, CASE WHEN NEW.reverses_id IS NULL THEN NEW.points ELSE -NEW.points END, NEW.points,
-            CASE WHEN NEW.reverses_id IS NULL THEN 1 ELSE -1 END, NEW.effective_date
-        WHERE CAST(strftime('%m', NEW.effective_date) AS INTEGER) = {month}
-        ON CONFLICT ({KEY}) DO UPDATE SET
-            total = total + excluded.total,
-            {n} = {n} + excluded.{n},
-            {first} = min(coalesce({first}, excluded.{first}), excluded.{first});"""
-
-
-# SQLite: one upsert per inserted row (of the twelve statements, only its month's matches).
-SQLITE_TRIGGER = (
-    "CREATE TRIGGER ledger_entries_totals AFTER INSERT ON ledger_entries\nBEGIN\n"
-    + "\n".join(_sqlite_upsert(m) for m in MONTHS)
-    + "\nEND"
-)
+def _sqlite_trigger() -> str:
+    """One upsert per inserted row: its month's count and first date, zero and NULL for the other
+    months. Dates are ISO text in SQLite; ``substr`` reads the year and month (cheaper than ``strftime``)."""
+    month = "substr(NEW.effective_date, 6, 2)"
+    sign = "CASE WHEN NEW.reverses_id IS NULL THEN 1 ELSE -1 END"
+    counts = ", ".join(f"CASE WHEN {month} = '{m:02d}' THEN {sign} ELSE 0 END" for m in MONTHS)
+    firsts = ", ".join(f"CASE WHEN {month} = '{m:02d}' THEN NEW.effective_date END" for m in MONTHS)
+    add = ", ".join(f"{n} = {n} + excluded.{n}" for n in ENTRIES)
+    earliest = ", ".join(f"{f} = coalesce(min({f}, excluded.{f}), {f}, excluded.{f})" for f in FIRSTS)
+    return f"""CREATE TRIGGER ledger_entries_totals AFTER INSERT ON ledger_entries
+BEGIN
+    INSERT INTO ledger_totals ({COLUMNS}) VALUES (
+        NEW.branch_id, CAST(substr(NEW.effective_date, 1, 4) AS INTEGER), NEW.member_id, NEW.item, NEW.lead,
+        CASE WHEN NEW.reverses_id IS NULL THEN NEW.points ELSE -NEW.points END, NEW.points, {counts}, {firsts})
+    ON CONFLICT ({KEY}) DO UPDATE SET total = total + excluded.total, {add}, {earliest};
+END"""
 
 
 def _aggregate(source: str, dialect: str) -> str:
     """The rows of ``source`` (ledger rows) summed into projection rows."""
     if dialect == "sqlite":
-        year = "CAST(strftime('%Y', effective_date) AS INTEGER)"
-        month = "CAST(strftime('%m', effective_date) AS INTEGER)"
+        year = "CAST(substr(effective_date, 1, 4) AS INTEGER)"
+        month = "CAST(substr(effective_date, 6, 2) AS INTEGER)"
     else:
         year = "CAST(EXTRACT(YEAR FROM effective_date) AS INTEGER)"
         month = "CAST(EXTRACT(MONTH FROM effective_date) AS INTEGER)"
-    counts = ", ".join(f"SUM(CASE WHEN {month} = {m} THEN {SIGN} ELSE 0 END)" for m in MONTHS)
-    firsts = ", ".join(f"MIN(CASE WHEN {month} = {m} THEN effective_date END)" for m in MONTHS)
-    return f"""SELECT branch_id, {year} AS year_, member_id, item, lead, {ORIGINAL} AS original,
-            SUM(points), {counts}, {firsts}
-        FROM {source} GROUP BY branch_id, year_, member_id, item, lead, original"""
+    counts = ", ".join(f"SUM(CASE WHEN m = {m} THEN sign ELSE 0 END)" for m in MONTHS)
+    firsts = ", ".join(f"MIN(CASE WHEN m = {m} THEN effective_date END)" for m in MONTHS)
+    return f"""SELECT branch_id, y, member_id, item, lead, original, SUM(points), {counts}, {firsts}
+        FROM (SELECT branch_id, member_id, item, lead, points, effective_date, {year} AS y, {month} AS m,
+                {SIGN} AS sign, {ORIGINAL} AS original FROM {source}) AS src
+        GROUP BY branch_id, y, member_id, item, lead, original"""
 
 
 def _pg_function() -> str:
@@ -110,7 +107,7 @@ def upgrade() -> None:
     dialect = op.get_bind().dialect.name
     if dialect == "sqlite":
         op.execute(f"INSERT INTO ledger_totals ({COLUMNS}) {_aggregate('ledger_entries', dialect)}")
-        op.execute(SQLITE_TRIGGER)
+        op.execute(_sqlite_trigger())
     elif dialect == "postgresql":
         for statement in PG_TRIGGER:  # first: creating the trigger locks out writers until the commit
             op.execute(statement)
