@@ -22,6 +22,14 @@ def returns_home(attendance: list[Attendance]) -> int:
     return sum(1 for a in attendance if a.status == "present" and not a.online)
 
 
+def entry_points(e: Entry, default: Exact, multiplier: Exact | None) -> Exact:
+    """One occurrence of an entry: its own points (exact) or the item's default, times the lead
+    multiplier when the member led it."""
+    given = e.points
+    points = default if given is None else given if type(given) is int else exact(given)
+    return points * multiplier if e.lead and multiplier is not None else points
+
+
 def _sub_period(day: date, per: str) -> int:
     return (day.month - 1) // _PERIOD_MONTHS[per]
 
@@ -116,12 +124,9 @@ class AdditiveScorer:
                 n = take
             if n <= 0:
                 continue
-            given = e.points
-            points = default if given is None else given if type(given) is int else exact(given)
             if e.lead and multiplier is not None:
-                points *= multiplier
                 leads += n
-            raw += points * n
+            raw += entry_points(e, default, multiplier) * n
             counted += n
         value = raw
         if item.cap is not None and magnitude(raw) > item.cap:

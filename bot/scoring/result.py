@@ -60,8 +60,8 @@ class Line:
 
 
 @dataclass(slots=True)
-class Result:
-    """The score of one member (or one branch) for the period."""
+class Standing:
+    """One member's (or branch's) place for a period: what a publicity board shows."""
 
     id: str
     name: str
@@ -71,6 +71,12 @@ class Result:
     rank: int | None = None
     exempt: bool = False
     vetoed: bool = False
+
+
+@dataclass(slots=True)
+class Result(Standing):
+    """The score of one member (or one branch) for the period, with its explanation."""
+
     follow_up: str | None = None
     explanation: list[Line] = field(default_factory=list)
     alerts: list[str] = field(default_factory=list)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import date
 
 from bot.scoring import additive
@@ -21,25 +21,11 @@ from bot.scoring.additive import AdditiveScorer
 from bot.scoring.engine import score
 from bot.scoring.model import Scheme
 from bot.scoring.records import Attendance, Entry, ScoringInput
-from bot.scoring.result import Exact, exact
+from bot.scoring.result import Exact, Standing, exact
 from bot.scoring.validate import _NUMBERS, validate
 from bot.scoring.validate import _bounds as validate_bounds
 
 Window = tuple[date | None, date | None]
-
-
-@dataclass(slots=True)
-class Standing:
-    """One member's (or branch's) place for one window: the fields of ``Result`` a board shows."""
-
-    id: str
-    name: str
-    score: Exact | None
-    grade: str | None = None
-    stars: int | None = None
-    rank: int | None = None
-    exempt: bool = False
-    vetoed: bool = False
 
 
 def standings(scheme: Scheme, data: ScoringInput, windows: Sequence[Window], *, final: bool = False) -> list[list[Standing]]:
@@ -173,10 +159,7 @@ class _Totals:
                 else:
                     found.append(e)
                 continue
-            given = e.points
-            points = item.default if given is None else given if type(given) is int else exact(given)
-            if e.lead and item.multiplier is not None:
-                points *= item.multiplier
+            points = additive.entry_points(e, item.default, item.multiplier)
             raws[item.code] = raws.get(item.code, 0) + points * e.count
         if veto_day is not None and self.stop:
             # Entries after the veto do not count: sum again from what is kept (rare).
@@ -244,11 +227,7 @@ def _sum(item: _Item, entries: list[Entry]) -> Exact:
             used[key] = taken + n
         if n <= 0:
             continue
-        given = e.points
-        points = default if given is None else given if type(given) is int else exact(given)
-        if e.lead and multiplier is not None:
-            points *= multiplier
-        raw += points * n
+        raw += additive.entry_points(e, default, multiplier) * n
     return raw
 
 

@@ -12,7 +12,8 @@ from bot.scoring.engine import score
 from bot.scoring.loader import load_preset, preset_ids
 from bot.scoring.model import MEETING_TYPES, Item, Scheme
 from bot.scoring.records import Attendance, BranchRecord, Entry, Member, Rating, ScoringInput
-from bot.scoring.standings import Standing, standings
+from bot.scoring.result import Standing
+from bot.scoring.standings import standings
 
 YEAR = 2026
 CATEGORIES = ("rural", "community", "")
