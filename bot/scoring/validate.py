@@ -22,7 +22,8 @@ def _points_problem(item: Item, points: Number | None, record: str) -> str | Non
     if type(points) not in _NUMBERS:
         return t("input.points_range", record=record, item=item.code, low=item.min, high=item.max, points=repr(points))
     if item.kind == "veto" or item.points is not None:
-        expected = item.points
+        # a veto carries no points: none, or the 0 its ledger entry stores
+        expected = 0 if item.kind == "veto" else item.points
         if points != expected:
             return t("input.points_fixed", record=record, item=item.code, expected=expected, points=points)
         return None

@@ -168,7 +168,7 @@ class ChatService:
     async def year_so_far(self, branch: Branch, today: date) -> Report:
         """The branch's scores from 1 January to ``today``, ranked, without the year-end computations."""
         async with self.ctx.uow() as uow:
-            data = await load_year(uow, branch.id, today.year, until=today)
+            data = await load_year(uow, branch.id, today.year, until=today, scheme=self.scheme(branch))
         return score(self.scheme(branch), data, until=today, final=False)
 
     async def presser(self, platform: str, user: str, claim_id: int) -> Person | None:

@@ -95,7 +95,11 @@ async def load_year(
     scheme: Scheme | None = None,
     split: date | None = None,
 ) -> ScoringInput:
-    """One branch's year (or the part from ``since`` to ``until``) as the engine's input."""
+    """One branch's year (or the part from ``since`` to ``until``) as the engine's input.
+
+    Entries come aggregated: one per member, item, lead, points and month, dated by the first of
+    them; given the ``scheme``, coarser where its items allow (and split at ``split``), or one per
+    day where its veto stops scoring on its date. Pass the scheme whenever the result is scored."""
     return await _load(uow, [branch_id], Window.of(year, since, until), Buckets.of(scheme, split))
 
 
@@ -116,18 +120,25 @@ async def load_committee_year(
 
 @dataclass(frozen=True, slots=True)
 class Buckets:
-    """How finely entries are grouped: month buckets for ``monthly`` items (None: all), a split date."""
+    """How finely entries are grouped: month buckets for ``monthly`` items (None: all), a split date;
+    or, with ``daily``, one bucket per day."""
 
     monthly: frozenset[str] | None
     split: date | None
+    #: Every day apart: the scheme has a veto that stops scoring on its date without fixing the
+    #: score, so an entry after the veto must not share a bucket (and its date) with one before.
+    daily: bool = False
 
     @classmethod
     def of(cls, scheme: Scheme | None, split: date | None) -> Buckets:
         monthly = None if scheme is None else frozenset(i.code for i in scheme.items if i.per is not None)
-        return cls(monthly, split)
+        veto = scheme.veto if scheme is not None else None
+        return cls(monthly, split, daily=veto is not None and veto.stop and veto.score is None)
 
     def expression(self, day: InstrumentedAttribute[date], item: InstrumentedAttribute[str]) -> ColumnElement[Any]:
         """The bucket of a row from its date (an entry's, or a projection row's month) and item."""
+        if self.daily:
+            return day.expression
         month = extract("month", day)
         if self.monthly is None:
             return month
@@ -330,7 +341,7 @@ async def aggregated_entries(
     ``ledger_totals``, only the days of months the window (or a split date) cuts from the ledger."""
     conn = await uow.session.connection()  # Core, not the ORM: there may be millions of rows
     plan = Plan.of(window, buckets.split if buckets.monthly is not None else None)
-    if not plan.months:
+    if not plan.months or buckets.daily:  # the projection holds months, not days
         return await ledger_entries(uow, branch_ids, window, buckets)
     queries = _projection_queries(branch_ids, window.year, plan, buckets, conn.dialect.name)
     if not plan.raw:

@@ -5,12 +5,15 @@ from __future__ import annotations
 from datetime import date
 
 from bot.scoring.engine import score
+from bot.scoring.loader import load_scheme_text
+from bot.scoring.model import Scheme
 from bot.scoring.records import Attendance, Entry, Evaluation, Rating
 from bot.services.claims import SubmitClaim
-from bot.services.ledger import RecordEntry
+from bot.services.common import NO_SOURCE
+from bot.services.ledger import RecordEntry, new_entry
 from bot.storage.read import load_committee_year, load_year
 from bot.storage.schema import AttendanceRow, EvaluationResult, EvaluationRow, Meeting, MonthlyRating
-from integration.world import World, add_member, tiny_scheme
+from integration.world import SCHEME_TOML, World, add_member, tiny_scheme
 
 
 async def approve(world: World, item: str, day: date, points: float | None = None) -> int:
@@ -128,3 +131,42 @@ async def test_coarser_buckets_score_the_same_for_the_month_and_the_year_to_date
     year_to_date = {r.id: r.score for r in score(scheme, coarse, until=end, final=False).members}
     assert (month[str(alice)], year_to_date[str(alice)]) == (12 + 1 + 2, 12 + 2 + 3 + 3 + 2)
     assert (month[str(bob)], year_to_date[str(bob)]) == (12 - 3 + 1, 12 - 9 + 1)
+
+
+def stopping_scheme() -> Scheme:
+    """The tiny scheme with a veto that stops scoring on its date but fixes no score."""
+    text = SCHEME_TOML.replace('[veto]\ngrade = "不合格"', '[veto]\ngrade = "不合格"\nstop = true')
+    text += '\n[[items]]\ncode = "violation"\nname = "严重违纪"\nkind = "veto"\nsource = "recorder"\n'
+    return load_scheme_text(text, "stopping.toml")
+
+
+async def test_entries_after_a_stopping_veto_do_not_count_whatever_the_buckets(world: World) -> None:
+    """A veto that stops scoring (with no fixed score) drops every later entry, even one in the
+    same month or bucket as an earlier entry of the same item: given such a scheme, the read keeps
+    each day apart (and reads the ledger, since the projection holds months)."""
+    alice = world.alice.member_id or 0
+    scheme = stopping_scheme()
+    async with world.db.uow() as uow:  # the world's services know only the tiny scheme
+        for item, day, points in (
+            ("key_work", date(2026, 3, 5), 2),
+            ("violation", date(2026, 3, 10), 0),
+            ("key_work", date(2026, 3, 20), 2),  # after the veto: does not count
+            ("key_work", date(2026, 5, 2), 2),  # nor this
+        ):
+            entry = new_entry(
+                branch_id=world.branch_id, member_id=alice, item=item, points=points, lead=False, day=day,
+                actor=world.recorder, reason="台账", source=NO_SOURCE,
+            )  # fmt: skip
+            await uow.ledger.add(entry)
+        await uow.commit()
+    async with world.db.uow() as uow:
+        reads = [
+            await load_year(uow, world.branch_id, 2026, scheme=scheme),
+            await load_year(uow, world.branch_id, 2026, until=date(2026, 6, 30), scheme=scheme),
+            await load_year(
+                uow, world.branch_id, 2026, until=date(2026, 6, 30), scheme=scheme, split=date(2026, 3, 15)
+            ),
+        ]
+    for data in reads:
+        [result] = [r for r in score(scheme, data, final=False).members if r.id == str(alice)]
+        assert (result.score, result.grade, result.vetoed) == (12 + 2, "不合格", True)

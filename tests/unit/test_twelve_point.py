@@ -213,6 +213,12 @@ def test_veto_takes_no_points():
         score_of(entry("veto", 9, points=-12))
 
 
+def test_a_veto_read_from_the_ledger_with_points_0_counts():
+    """二(二)3: the ledger stores a veto entry with 0 points (it carries none); that is no error."""
+    r = score_of(entry("key_work", 3), entry("veto", 9, points=0))
+    assert r.vetoed and r.grade == "不合格"
+
+
 # 积分程序: ranking, exemption, explanation ---------------------------------------------
 
 
