@@ -7,6 +7,8 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, delete, func, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -255,8 +257,15 @@ class Jobs(_Repo):
 
 class Updates(_Repo):
     async def first_time(self, platform: str, update_id: str) -> bool:
-        """Record a platform update; False when it was processed before (skip it)."""
-        return await self._insert_once(ProcessedUpdate(platform=platform, update_id=update_id))
+        """Record a platform update; False when it was processed before (skip it).
+
+        Every update comes through here, so it is one ``INSERT ... ON CONFLICT DO NOTHING`` (both
+        databases have it) rather than an ORM insert inside a savepoint."""
+        dialect = self.session.get_bind().dialect.name
+        insert = sqlite_insert if dialect == "sqlite" else postgresql_insert
+        values = {"platform": platform, "update_id": update_id, "created_at": utcnow()}
+        result = await self.session.execute(insert(ProcessedUpdate).values(values).on_conflict_do_nothing())
+        return getattr(result, "rowcount", 0) == 1
 
     async def forget(self, platform: str, update_id: str) -> None:
         """Drop the record of an update, so that a redelivery of it is handled again."""
