@@ -22,8 +22,7 @@ from bot.scoring.engine import score
 from bot.scoring.model import Scheme
 from bot.scoring.records import Attendance, Entry, ScoringInput
 from bot.scoring.result import Exact, Standing, exact
-from bot.scoring.validate import _NUMBERS, validate
-from bot.scoring.validate import _bounds as validate_bounds
+from bot.scoring.validate import NUMBERS, accepted_points, validate
 
 Window = tuple[date | None, date | None]
 
@@ -81,9 +80,7 @@ class _Totals:
         self.ceiling = exact(scheme.ceiling) if scheme.ceiling is not None else None
         self.bands: dict[Exact, tuple[str | None, int | None]] = {}
         #: The points an entry may carry without a closer look (as ``validate``'s fast path).
-        self.accepted = {
-            i.code: validate_bounds(i) for i in scheme.items if (i.enterable or i.kind == "veto") and not i.categories
-        }
+        self.accepted = accepted_points(scheme)
 
     def run(self, data: ScoringInput, spans: list[tuple[date, date]], final: bool) -> list[list[Standing]]:
         year_start, year_end = date(data.year, 1, 1), date(data.year, 12, 31)
@@ -96,13 +93,13 @@ class _Totals:
             points = e.points
             if (
                 found is not None
-                and (points is None or type(points) in _NUMBERS)
+                and (points is None or type(points) in NUMBERS)
                 and e.item in accepted
                 and year_start <= e.date <= year_end
             ):
                 if points is not None:
                     bounds = accepted[e.item]
-                    if bounds is None or not bounds[0] <= points <= bounds[1]:
+                    if not bounds[0] <= points <= bounds[1]:
                         suspect = True
                 found.append(e)
             else:

@@ -12,14 +12,14 @@ from bot.scoring.model import MEETING_TYPES, Item, Scheme
 from bot.scoring.records import Attendance, BranchRecord, Entry, InputError, Member, Number, ScoringInput
 
 STATUSES = ("present", "leave", "absent")
-_NUMBERS = (int, float)
+NUMBERS = (int, float)
 MAX_PROBLEMS = 50
 
 
 def _points_problem(item: Item, points: Number | None, record: str) -> str | None:
     if points is None:
         return None
-    if type(points) not in _NUMBERS:
+    if type(points) not in NUMBERS:
         return t("input.points_range", record=record, item=item.code, low=item.min, high=item.max, points=repr(points))
     if item.kind == "veto" or item.points is not None:
         # a veto carries no points: none, or the 0 its ledger entry stores
@@ -55,19 +55,25 @@ def _entry_problems(scheme: Scheme, e: Entry, record: str, members: dict[str, Me
     return out
 
 
-def _bounds(item: Item) -> tuple[Number, Number] | None:
-    """The points an entry of ``item`` may carry, or None where it may carry none (veto)."""
+def _bounds(item: Item) -> tuple[Number, Number]:
+    """The points an entry of ``item`` may carry (a veto: none, or the 0 its ledger entry stores)."""
     if item.kind == "veto":
-        return None
+        return 0, 0
     if item.points is not None:
         return item.points, item.points
     assert item.min is not None and item.max is not None
     return item.min, item.max
 
 
+def accepted_points(scheme: Scheme) -> dict[str, tuple[Number, Number]]:
+    """Items whose entries any member may have, with the points an entry may carry: what a fast
+    path can take without a closer look (an item for some categories only always gets one)."""
+    return {i.code: _bounds(i) for i in scheme.items if (i.enterable or i.kind == "veto") and not i.categories}
+
+
 def _entries_problems(scheme: Scheme, data: ScoringInput, members: dict[str, Member]) -> list[str]:
     """Check every entry; the common case (a good entry) takes a few dictionary look-ups."""
-    accepted = {i.code: _bounds(i) for i in scheme.items if (i.enterable or i.kind == "veto") and not i.categories}
+    accepted = accepted_points(scheme)
     first, last = date(data.year, 1, 1), date(data.year, 12, 31)
     problems: list[str] = []
     for i, e in enumerate(data.entries):
@@ -78,7 +84,7 @@ def _entries_problems(scheme: Scheme, data: ScoringInput, members: dict[str, Mem
             known
             and e.member in members
             and first <= e.date <= last
-            and (points is None or (bounds is not None and type(points) in _NUMBERS and bounds[0] <= points <= bounds[1]))
+            and (points is None or (bounds is not None and type(points) in NUMBERS and bounds[0] <= points <= bounds[1]))
         ):
             continue
         record = f"{e.ref or f'entries[{i}]'} (member={e.member}, item={e.item}, date={e.date})"
