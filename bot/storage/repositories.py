@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.schema import (
+    ACTIVE_STATES,
     AuditRow,
     BallotReceipt,
     BoundChat,
@@ -30,9 +31,8 @@ from bot.storage.schema import (
 )
 from bot.storage.timeutil import utcnow
 
-ACTIVE = ("pending", "approved")
 #: ``status IN ('pending', 'approved')`` written literally: the condition of the partial index.
-_ACTIVE = ClaimRow.status.in_(bindparam("active", list(ACTIVE), expanding=True, literal_execute=True))
+_ACTIVE = ClaimRow.status.in_(bindparam("active", list(ACTIVE_STATES), expanding=True, literal_execute=True))
 
 
 class _Repo:

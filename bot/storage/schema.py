@@ -39,8 +39,10 @@ NAMING = {
 Points = Numeric(10, 2, asdecimal=False)
 
 CLAIM_STATES = ("pending", "approved", "rejected", "withdrawn")
-#: Claims that block a duplicate of themselves (a rejected or withdrawn claim may be made again).
-ACTIVE_CLAIM = "status IN ('pending', 'approved')"
+#: Claims that block a duplicate of themselves (a rejected or withdrawn claim may be made again),
+#: and the same as SQL (the condition of the partial unique index on active dedupe keys).
+ACTIVE_STATES = ("pending", "approved")
+ACTIVE_CLAIM = "status IN ({})".format(", ".join(f"'{s}'" for s in ACTIVE_STATES))
 
 
 class Base(DeclarativeBase):
@@ -193,7 +195,7 @@ def _month_count() -> Mapped[int]:
 
 
 class LedgerTotal(Base):
-    """Derived data, never written by the code: the ledger summed by branch, year, member, item, lead
+    """Derived data, written only by database triggers, never by the Python code: the ledger summed by branch, year, member, item, lead
     and original points, month by month.
 
     A database trigger AFTER INSERT on ``ledger_entries`` keeps it in step, in the same transaction
