@@ -19,7 +19,7 @@ from bot.handlers.context import Deps
 from bot.handlers.router import handle
 from bot.handlers.types import Incoming, Reply
 from bot.i18n import t
-from bot.services.chat import CONSOLE
+from bot.services.chat import CONSOLE, console_group
 from bot.services.common import Context
 from bot.services.errors import NotFound
 from bot.storage import Database
@@ -83,7 +83,7 @@ class Console:
 
     @property
     def chat(self) -> str:
-        return self.user if self.private else str(self.branch_id)
+        return self.user if self.private else console_group(self.branch_id)
 
     async def feed(self, line: str) -> list[str]:
         """Handle one typed line; the lines to print."""
@@ -130,11 +130,9 @@ class Console:
         if reply.to.kind == "edit":
             message, chat, head = source, self.chats.get(source, self.chat), "console.edited"
         else:
-            message, head = (
-                str(next(self._messages)),
-                "console.to" if reply.to.kind == "chat" else "console.said",
-            )
             chat = (reply.to.chat_id if reply.to.kind == "chat" else None) or self.chat
+            to_person = reply.to.kind == "chat" and chat != console_group(self.branch_id)
+            message, head = str(next(self._messages)), "console.to" if to_person else "console.said"
         out = self._message(reply, message, chat, head)
         if reply.key:
             await self.deps.chat.remember(CONSOLE, reply.key, chat, message)

@@ -81,8 +81,14 @@ class Draft:
 
 
 #: The terminal chat (``partybot console``): the account id is the member id and the group
-#: chat id is the branch id; the person at the terminal already has the database.
+#: chat id is the branch id negated (``console_group``), so that it never equals an account id,
+#: as on Telegram; the person at the terminal already has the database.
 CONSOLE = "console"
+
+
+def console_group(branch_id: int) -> str:
+    """The terminal chat's id for a branch's group."""
+    return str(-branch_id)
 
 
 async def _member(uow: UnitOfWork, platform: str, user: str) -> MemberRow | None:
@@ -143,7 +149,7 @@ class ChatService:
             if private:
                 branch = await uow.branches.get(member.branch_id) if member is not None else None
             elif platform == CONSOLE:
-                branch = await uow.branches.get(int(chat))
+                branch = await uow.branches.get(-int(chat))
             else:
                 branch = await uow.branches.for_chat(platform, chat)
             if member is None or branch is None:

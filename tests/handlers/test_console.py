@@ -129,3 +129,17 @@ async def test_a_decision_updates_every_copy_of_the_card(world: ChatWorld) -> No
     approved = await console.feed("1")
     assert "[消息 #3 已更新]:" in approved and "[消息 #4 已更新]:" in approved
     assert approved.count("  状态: ✅ 已通过 (审核人: 王书记, 计 1 分)") == 3  # two cards and the member's notice
+
+
+async def test_group_messages_are_shown_in_the_group_whoever_has_member_id_1(world: ChatWorld) -> None:
+    """The console's group chat id is the branch id negated, so it never equals an account id:
+    a message to the group is not shown as a private message to member 1 (王书记 here)."""
+    console = Console(world.db, world.deps, world.branch_id)
+    await console.become("王书记")
+    [head, *_] = await console.feed("发起签到 主题党日 30")
+    assert head.endswith("机器人:")
+    await console.become("李四")
+    await console.feed("2")  # 请假
+    filed = await console.feed("4")  # 因病
+    card_head = filed[filed.index("  🙋 请假申请 #1") - 1]
+    assert card_head.endswith("] 机器人:")  # the group, not "机器人私信 王书记"
