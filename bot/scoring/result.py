@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
@@ -128,7 +129,7 @@ class Report:
         return out
 
 
-def rank(results: list[Result]) -> None:
+def rank(results: Sequence[Standing]) -> None:
     """Competition ranking (1, 2, 2, 4) by score, highest first; exempt members get no rank."""
     scored = sorted((r for r in results if r.score is not None and not r.exempt), key=lambda r: -r.score)  # type: ignore[operator]
     previous: Exact | None = None

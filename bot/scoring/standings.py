@@ -21,7 +21,7 @@ from bot.scoring.additive import AdditiveScorer
 from bot.scoring.engine import score
 from bot.scoring.model import Scheme
 from bot.scoring.records import Attendance, Entry, ScoringInput
-from bot.scoring.result import Exact, Standing, exact
+from bot.scoring.result import Exact, Standing, exact, rank
 from bot.scoring.validate import NUMBERS, accepted_points, validate
 
 Window = tuple[date | None, date | None]
@@ -135,7 +135,7 @@ class _Totals:
                     window = [*window, *derived(member, signed or [], (start, end), final)]
                 board.append(self.standing(member.id, member.name, window))
         for board in out:
-            _rank(board)
+            rank(board)
         return out
 
     def standing(self, id: str, name: str, entries: list[Entry]) -> Standing:
@@ -230,14 +230,3 @@ def _sum(item: _Item, entries: list[Entry]) -> Exact:
 
 def _day(e: Entry) -> date:
     return e.date
-
-
-def _rank(board: list[Standing]) -> None:
-    """Competition ranking, as ``result.rank``."""
-    scored = sorted((s for s in board if s.score is not None and not s.exempt), key=lambda s: -s.score)  # type: ignore[operator]
-    previous: Exact | None = None
-    position = 0
-    for index, standing in enumerate(scored, start=1):
-        if standing.score != previous:
-            position, previous = index, standing.score
-        standing.rank = position
