@@ -11,7 +11,7 @@ from bot.cli.db import CLI_ACTOR, with_database
 from bot.i18n import t
 from bot.scoring.loader import load_scheme
 from bot.scoring.text import table
-from bot.services.common import Context, branch_of
+from bot.services.common import Context, approvals_mode, branch_of
 from bot.services.errors import Invalid, NotFound
 from bot.services.meetings import online_allowed
 from bot.storage import Database
@@ -198,7 +198,7 @@ def _branch_set(args: argparse.Namespace) -> int:
                 await uow.branches.update_settings(branch, changes)
                 await uow.audit.record(CLI_ACTOR.label, "branch.settings", branch_id=branch.id, details=changes)
                 await uow.commit()
-        approvals = branch.settings.get("approvals", "group")
+        approvals = approvals_mode(branch.settings)
         rank = "on" if branch.settings.get("rank", False) else "off"
         online = "on" if online_allowed(branch.settings) else "off"
         shown = t(f"admin.approvals_{approvals}")

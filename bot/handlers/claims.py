@@ -12,7 +12,7 @@ from bot.i18n import t
 from bot.scoring.model import Item
 from bot.services.chat import Person, check_open
 from bot.services.claims import SubmitClaim
-from bot.services.common import Source
+from bot.services.common import Source, approvals_mode
 from bot.services.errors import NotFound
 from bot.storage.schema import Branch
 
@@ -115,7 +115,7 @@ async def submit(
     view = await deps.chat.claim(submitted.claim_id)
     assert view is not None
     text, buttons, key = card_text(view), card_buttons(view), card_key(view.id)
-    if not inc.private and branch.settings.get("approvals", "group") == "group":
+    if not inc.private and approvals_mode(branch.settings) == "group":
         return [Reply(text, buttons, quoting(inc.message), key)]
     approvers = await deps.chat.approvers(branch, inc.platform)
     sent = [

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from bot.handlers.cards import as_approver
 from bot.handlers.context import Deps
-from bot.handlers.meetings import sheet_buttons, sheet_text
+from bot.handlers.meetings import sheet_copies
 from bot.handlers.types import ALERT, EDIT, NOTICE, Button, Incoming, Reply, cards, quoting, rows, to_chat
 from bot.i18n import t
 from bot.scoring.model import MEETING_TYPES
+from bot.services.common import approvals_mode
 from bot.services.errors import NotFound
 from bot.services.meetings import LeaveView
 
@@ -78,11 +79,11 @@ async def file(inc: Incoming, deps: Deps, args: str) -> list[Reply]:
     sheet = await deps.meetings.sheet(sheet.meeting_id, deps.now())
     replies = [
         Reply(t("meeting.leave_sent", name=person.name, reason=reason), to=EDIT),
-        Reply(sheet_text(sheet), sheet_buttons(sheet), cards(f"meeting:{sheet.meeting_id}")),
+        sheet_copies(sheet),
     ]
     branch = await deps.chat.branch(sheet.branch_id)
     text, buttons, key = leave_text(view), leave_buttons(view), leave_key(view.id)
-    if branch.settings.get("approvals", "group") == "group" and sheet.chat:
+    if approvals_mode(branch.settings) == "group" and sheet.chat:
         return [*replies, Reply(text, buttons, to_chat(sheet.chat), key)]
     approvers = await deps.chat.approvers(branch, inc.platform)
     return [*replies, *(Reply(text, buttons, to_chat(a), key) for a in approvers if a != inc.user)]
@@ -111,6 +112,6 @@ async def decide(inc: Incoming, deps: Deps, args: str) -> list[Reply]:
         card,
         Reply(card.text, to=cards(leave_key(view.id))),
         Reply(t(f"leave.done.{view.status}"), to=NOTICE),
-        Reply(sheet_text(sheet), sheet_buttons(sheet), cards(f"meeting:{sheet.meeting_id}")),
+        sheet_copies(sheet),
         *told,
     ]

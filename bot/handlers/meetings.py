@@ -49,6 +49,16 @@ def sheet_buttons(sheet: Sheet) -> tuple[tuple[Button, ...], ...]:
     return (buttons, (Button(t("meeting.button.online"), f"o:{sheet.meeting_id}"),))
 
 
+def sheet_key(meeting_id: int) -> str:
+    """The key every copy of a meeting's sign-in card is posted under."""
+    return f"meeting:{meeting_id}"
+
+
+def sheet_copies(sheet: Sheet) -> Reply:
+    """The sheet as it stands now, on every copy of its card."""
+    return Reply(sheet_text(sheet), sheet_buttons(sheet), cards(sheet_key(sheet.meeting_id)))
+
+
 async def open_meeting(inc: Incoming, deps: Deps, args: str) -> list[Reply]:
     if inc.private:
         return [Reply(t("meeting.in_group"), to=quoting(inc.message))]
@@ -61,9 +71,7 @@ async def open_meeting(inc: Incoming, deps: Deps, args: str) -> list[Reply]:
     sheet = await deps.meetings.open(
         branch.id, person.actor, kind, minutes, deps.now(), inc.platform, inc.chat
     )
-    return [
-        Reply(sheet_text(sheet), sheet_buttons(sheet), quoting(inc.message), f"meeting:{sheet.meeting_id}")
-    ]
+    return [Reply(sheet_text(sheet), sheet_buttons(sheet), quoting(inc.message), sheet_key(sheet.meeting_id))]
 
 
 async def _attend(inc: Incoming, deps: Deps, args: str, status: str, *, online: bool = False) -> list[Reply]:
@@ -97,7 +105,7 @@ async def tick(deps: Deps, platform: str) -> list[Reply]:
     replies = []
     for sheet in closed:  # the card shows the outcome, and a new message tells the group
         replies += [
-            Reply(sheet_text(sheet), to=cards(f"meeting:{sheet.meeting_id}")),
+            sheet_copies(sheet),
             Reply(sheet_text(sheet), to=to_chat(sheet.chat)),
         ]
     return replies

@@ -76,6 +76,11 @@ class Context:
         self.schemes = schemes or SchemeCache()
 
 
+def approvals_mode(settings: dict[str, object] | None) -> str:
+    """Where a branch's approval cards go: ``group`` (the default) or ``private`` (to each approver)."""
+    return str((settings or {}).get("approvals", "group"))
+
+
 async def branch_of(uow: UnitOfWork, branch_id: int) -> Branch:
     branch = await uow.branches.get(branch_id)
     if branch is None:
