@@ -68,7 +68,7 @@ async def file(inc: Incoming, deps: Deps, args: str) -> list[Reply]:
     if person is None:
         return [Reply(t("chat.not_linked"), to=ALERT)]
     reason = t(LEAVE_REASONS[int(pick)])
-    view, earlier = await deps.meetings.request_leave(sheet.meeting_id, person.member_id, reason, deps.now())
+    view, earlier = await deps.meetings.request_leave(sheet.meeting_id, person.actor, reason, deps.now())
     if view is None or earlier is not None:
         said = (
             t("meeting.leave_asked")

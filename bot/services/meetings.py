@@ -66,6 +66,8 @@ class LeaveView:
     reason: str
     status: str
     decider: str | None
+    #: When the meeting's sign-in window closes.
+    closes: datetime
 
 
 def online_allowed(settings: dict[str, object] | None) -> bool:
@@ -131,7 +133,7 @@ class MeetingService:
         return await self.sheet(meeting_id, now), earlier
 
     async def request_leave(
-        self, meeting_id: int, member_id: int, reason: str, now: datetime
+        self, meeting_id: int, actor: Actor, reason: str, now: datetime
     ) -> tuple[LeaveView | None, str | None]:
         """Ask for leave from a meeting whose window is open. Returns the new request and None;
         or, changing nothing, (the earlier request, "requested") or (None, the attendance
@@ -140,7 +142,7 @@ class MeetingService:
             meeting, closes = await _meeting(uow, meeting_id)
             if now >= closes:
                 raise Invalid("meeting.closed", name=MEETING_TYPES.get(meeting.kind, meeting.kind))
-            await member_of(uow, meeting.branch_id, member_id)
+            member_id = (await member_of(uow, meeting.branch_id, actor.member_id or 0)).id
             queries = ChatQueries(uow.session)
             recorded = {m: s for m, _, s, _ in await queries.attendance(meeting.id)}
             if member_id in recorded:
@@ -155,7 +157,7 @@ class MeetingService:
             if request_id is None:  # a twin request got in first
                 return None, "requested"
             await uow.audit.record(
-                f"member:{member_id}", "leave.request", branch_id=meeting.branch_id,
+                actor.label, "leave.request", branch_id=meeting.branch_id,
                 subject=f"leave:{request_id}", details={"meeting": meeting.id, "reason": reason},
             )  # fmt: skip
             await uow.commit()
@@ -177,10 +179,9 @@ class MeetingService:
             status = "approved" if approve else "rejected"
             if not await queries.decide_leave(request_id, status, actor.member_id, now):
                 return view, False
-            _, closes = await _meeting(uow, view.meeting_id)
             if approve:
                 await queries.attend(view.meeting_id, view.member_id, "leave")
-            elif now >= closes:
+            elif now >= view.closes:
                 await queries.attend(view.meeting_id, view.member_id, "absent")
             await uow.commit()
             return await self._leave_view(uow, request_id), True
@@ -201,10 +202,10 @@ class MeetingService:
         if found is None:
             raise NotFound("leave.unknown", request=request_id)
         request, member, decider = found
-        meeting, _ = await _meeting(uow, request.meeting_id)
+        meeting, closes = await _meeting(uow, request.meeting_id)
         return LeaveView(
             request.id, meeting.id, meeting.branch_id, request.member_id, member, meeting.kind,
-            meeting.held_on.isoformat(), request.reason, request.status, decider,
+            meeting.held_on.isoformat(), request.reason, request.status, decider, closes,
         )  # fmt: skip
 
     async def sheet(self, meeting_id: int, now: datetime) -> Sheet:
@@ -246,9 +247,8 @@ class MeetingService:
                         member.exempt, member.joined, member.left, meeting
                     ):
                         await queries.attend(meeting.id, member.id, "absent")
-            except (
-                IntegrityError
-            ):  # a sign-in raced the close: roll back (claim included), the next tick retries
+            except IntegrityError:
+                # a sign-in raced the close: roll back (claim included), the next tick retries
                 return False
             await uow.commit()
             return True
