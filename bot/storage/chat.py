@@ -49,6 +49,14 @@ CLAIM_WITH_NAMES = (
     .where(ClaimRow.id == bindparam("claim_id"))
 )
 
+#: A leave request's card data, built once like the claim's: the request, member and decider names.
+LEAVE_WITH_NAMES = (
+    select(LeaveRequest, MemberRow.name, _decider.name)
+    .join(MemberRow, MemberRow.id == LeaveRequest.member_id)
+    .outerjoin(_decider, _decider.id == LeaveRequest.decided_by)
+    .where(LeaveRequest.id == bindparam("request_id"))
+)
+
 
 class ChatQueries:
     def __init__(self, session: AsyncSession) -> None:
@@ -199,14 +207,7 @@ class ChatQueries:
 
     async def leave(self, request_id: int) -> tuple[LeaveRequest, str, str | None] | None:
         """The request, the member's name and the decider's name."""
-        decider = aliased(MemberRow)
-        query = (
-            select(LeaveRequest, MemberRow.name, decider.name)
-            .join(MemberRow, MemberRow.id == LeaveRequest.member_id)
-            .outerjoin(decider, decider.id == LeaveRequest.decided_by)
-            .where(LeaveRequest.id == request_id)
-        )
-        row = (await self.session.execute(query)).tuples().first()
+        row = (await self.session.execute(LEAVE_WITH_NAMES, {"request_id": request_id})).tuples().first()
         return None if row is None else (row[0], row[1], row[2])
 
     async def leave_of(self, meeting_id: int, member_id: int) -> LeaveRequest | None:
