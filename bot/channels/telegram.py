@@ -98,13 +98,13 @@ async def deliver(bot: Bot, deps: Deps, reply: Reply, here: int, pressed: tuple[
         for posted_chat, posted_message in await deps.chat.posted(PLATFORM, reply.to.key):
             if (int(posted_chat), int(posted_message)) != pressed:
                 await _edit(bot, reply, int(posted_chat), int(posted_message))
-    elif kind in ("here", "chat") and reply.copy_of is not None:
-        chat = int(reply.to.chat_id or 0) if kind == "chat" else here
-        copied = await _quietly(bot.copy_message(chat, int(reply.copy_of[0]), int(reply.copy_of[1])))
-        if copied is None:  # the original is gone (deleted) or out of reach: say so instead
-            await _quietly(bot.send_message(chat, reply.text))
     elif kind in ("here", "chat"):
         chat = int(reply.to.chat_id or 0) if kind == "chat" else here
+        if reply.copy_of is not None:
+            copied = await _quietly(bot.copy_message(chat, int(reply.copy_of[0]), int(reply.copy_of[1])))
+            if copied is None:  # the original is gone (deleted) or out of reach: say so instead
+                await _quietly(bot.send_message(chat, reply.text))
+            return
         markup, quote = keyboard(reply.buttons), _quote(reply.to.reply_to)
         sent = await _quietly(bot.send_message(chat, reply.text, reply_markup=markup, reply_parameters=quote))
         where = (chat, sent.message_id) if isinstance(sent, Message) else None
