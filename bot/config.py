@@ -13,10 +13,11 @@ import os
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
 from bot.i18n import t
 from bot.scoring.tomlsource import TomlError, TomlProblem, parse, problems_from_validation
+from bot.storage.timeutil import zone_named
 
 ENV_PATH = "PARTYBOT_CONFIG"
 ENV_PREFIX = "PARTYBOT_"
@@ -29,11 +30,22 @@ class _Section(BaseModel):
 
 class BotSection(_Section):
     locale: Literal["zh-CN", "en"] = "zh-CN"
+    #: The display time zone (IANA name): today, periods and every time shown to people.
     timezone: str = "Asia/Shanghai"
-    #: The scheme a new branch gets when none is named.
+    #: The scheme a new branch gets when none is named (``partybot branch add`` without ``--scheme``).
     default_scheme: str = "twelve-point"
-    #: Extra folders searched for branch scheme files.
+    #: Folders searched in order for ``<spec>.toml`` when a branch's scheme is neither a preset
+    #: nor an existing file path.
     scheme_dirs: list[Path] = Field(default_factory=list)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            zone_named(value)
+        except ValueError:
+            raise ValueError(t("config.bad_timezone", zone=value)) from None
+        return value
 
 
 class DatabaseSection(_Section):
@@ -50,25 +62,25 @@ class TelegramSection(_Section):
     base_file_url: str = ""
 
 
-class WecomSection(_Section):
-    corp_id: str = ""
-    agent_id: str = ""
-    secret: SecretStr = SecretStr("")
-    token: SecretStr = SecretStr("")
-    encoding_aes_key: SecretStr = SecretStr("")
+class MediaSection(_Section):
+    #: Where evidence photos are kept, by content (sha256); relative to the working directory.
+    dir: Path = Path("media")
 
 
 class ServerSection(_Section):
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=1, le=65535)
+    #: This process's name in the outbox: the rows it writes it sends itself, and after a restart
+    #: under the same name it sends at once what it left unsent. Empty: the host name.
+    instance: str = ""
 
 
 class Config(_Section):
     bot: BotSection = Field(default_factory=BotSection)
     database: DatabaseSection = Field(default_factory=DatabaseSection)
     telegram: TelegramSection = Field(default_factory=TelegramSection)
-    wecom: WecomSection = Field(default_factory=WecomSection)
     server: ServerSection = Field(default_factory=ServerSection)
+    media: MediaSection = Field(default_factory=MediaSection)
 
 
 def _env_overrides(environ: dict[str, str]) -> dict[str, Any]:

@@ -1,16 +1,17 @@
 """The Telegram channel (python-telegram-bot 22): translation only, no business rule.
 
-An ``Update`` becomes an ``Incoming``; the replies of ``bot.handlers.router.handle`` become
-``sendMessage`` / ``editMessageText`` / ``answerCallbackQuery`` calls. Harmless API errors
-(an unchanged message, a member who never opened a private chat with the bot, an expired
-button) are logged and skipped.
+An ``Update`` becomes an ``Incoming`` (a photo is downloaded once into the media store and named
+by its sha256); the router handles it in one unit of work; the outbox rows it wrote are
+delivered by ``TelegramTransport`` as ``sendMessage`` / ``sendPhoto`` / ``editMessageText`` /
+``answerCallbackQuery`` calls. API errors become ``Retry`` (network, 5xx, 429 with its
+``retry_after``) or ``Refused`` (blocked, chat gone, query too old) for the sender.
 """
 
 from __future__ import annotations
 
 import hmac
 import logging
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Sequence
 from typing import Any, TypeVar
 from urllib.parse import urlparse
 
@@ -18,26 +19,33 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, ReplyParameters, Update
-from telegram.error import BadRequest, Forbidden
-from telegram.ext import AIORateLimiter, Application, ContextTypes, TypeHandler
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
+from telegram.ext import Application, ContextTypes, TypeHandler
 from telegram.request import BaseRequest
 
+from bot.channels.render import Capabilities, pages, rows, text_of
+from bot.delivery import Bucket, Refused, Retry
 from bot.handlers.context import Deps
-from bot.handlers.router import handle, tick
-from bot.handlers.types import ALERT, Button, Incoming, Reply, quoting
+from bot.handlers.router import handle
+from bot.handlers.types import Action, Body, Incoming, Media, body_of
 from bot.i18n import t
+from bot.media import MediaStore
+from bot.storage.outbox import Outgoing
 
 PLATFORM = "telegram"
-#: How often scheduled work (closing sign-in windows) runs.
-TICK_SECONDS = 30
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+#: Telegram's published limits: 30 messages a second per bot, 20 a minute per group.
+BOT_LIMIT, GROUP_LIMIT = Bucket("telegram:bot", 30, 1.0), (20, 60.0)
+CAPABILITIES = Capabilities(buttons_in_groups=True, edit=True, max_buttons=100, per_row=3, text_limit=4096)
+#: The largest photo downloaded as evidence (Telegram's bots may fetch files up to 20 MB).
+MAX_PHOTO = 20 * 1024 * 1024
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 TelegramApp = Application[Any, Any, Any, Any, Any, Any]
 
 
-def incoming(update: Update) -> Incoming | None:
+async def incoming(update: Update, media: MediaStore) -> Incoming | None:
     """The neutral form of an update; None for anything the bot does not act on."""
     query = update.callback_query
     if query is not None:
@@ -46,100 +54,138 @@ def incoming(update: Update) -> Incoming | None:
             PLATFORM, str(query.from_user.id), str(chat.id if chat else query.from_user.id),
             private=chat is None or chat.type == "private", user_name=query.from_user.full_name,
             data=query.data or "", message=str(query.message.message_id) if query.message else None,
-            update=str(update.update_id),
+            update=str(update.update_id), press=query.id,
         )  # fmt: skip
     msg = update.message
     if msg is None or msg.from_user is None:
         return None
     return Incoming(
         PLATFORM, str(msg.from_user.id), str(msg.chat.id), private=msg.chat.type == "private",
-        user_name=msg.from_user.full_name, text=msg.text or msg.caption or "", photo=_file(msg),
+        user_name=msg.from_user.full_name, text=msg.text or msg.caption or "", photo=await _photo(msg, media),
         message=str(msg.message_id), update=str(update.update_id),
         # Sent "as the group" (an anonymous admin) or as a channel: the person is hidden.
         anonymous=msg.sender_chat is not None,
     )  # fmt: skip
 
 
-def _file(msg: Message) -> str | None:
-    """The stable id of an attached photo (largest size) or document: the same file, the same id."""
+async def _photo(msg: Message, media: MediaStore) -> Media | None:
+    """An attached photo (largest size) or image document, downloaded into the media store."""
     if msg.photo:
-        return msg.photo[-1].file_unique_id
-    return msg.document.file_unique_id if msg.document is not None else None
+        file_id, mime, size = msg.photo[-1].file_id, "image/jpeg", msg.photo[-1].file_size
+    elif msg.document is not None:
+        file_id, mime, size = msg.document.file_id, msg.document.mime_type or "", msg.document.file_size
+    else:
+        return None
+    if size is not None and size > MAX_PHOTO:
+        return None
+    file = await msg.get_bot().get_file(file_id)
+    return media.put(bytes(await file.download_as_bytearray()), mime or "application/octet-stream")
 
 
-def keyboard(buttons: tuple[tuple[Button, ...], ...]) -> InlineKeyboardMarkup | None:
+def keyboard(buttons: list[list[Action]]) -> InlineKeyboardMarkup | None:
     if not buttons:
         return None
-    return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(b.label, callback_data=b.data) for b in row] for row in buttons]
-    )
+    return InlineKeyboardMarkup([[InlineKeyboardButton(b.label, callback_data=b.data) for b in row] for row in buttons])
 
 
-async def render(update: Update, inc: Incoming, replies: list[Reply], deps: Deps) -> None:
-    """Send the replies: the button answer first (Telegram wants it quickly), then the messages."""
-    query = update.callback_query
-    pressed: tuple[int, int] | None = None
-    if query is not None:
-        answer = next((r for r in replies if r.to.kind in ("alert", "notice")), None)
-        alert = answer is not None and answer.to.kind == "alert"
-        await _quietly(query.answer(answer.text if answer else None, show_alert=alert))
-        if query.message is not None:
-            pressed = (query.message.chat.id, query.message.message_id)
-    for reply in replies:
-        await deliver(update.get_bot(), deps, reply, int(inc.chat), pressed)
+class TelegramTransport:
+    """Delivers outbox rows through the Bot API."""
+
+    platform = PLATFORM
+
+    def __init__(self, bot: Bot, media: MediaStore) -> None:
+        self.bot, self.media = bot, media
+
+    def buckets(self, row: Outgoing) -> Sequence[Bucket]:
+        if row.kind == "answer":
+            return ()
+        chats = [row.chat] if row.kind != "refresh" else [str(c) for c, _ in row.payload.get("copies", ())]
+        groups = [Bucket(f"telegram:group:{c}", *GROUP_LIMIT) for c in dict.fromkeys(chats) if c.startswith("-")]
+        return [BOT_LIMIT, *groups]
+
+    async def deliver(self, row: Outgoing) -> list[tuple[str, str]]:
+        payload = row.payload
+        if row.kind == "answer":
+            text = str(payload.get("text") or "") or None
+            await _call(self.bot.answer_callback_query(str(payload["press"]), text, show_alert=bool(payload.get("alert"))))
+            return []
+        if row.kind == "refresh":
+            for chat, message in payload.get("copies", ()):
+                await self._edit(body_of(payload), int(chat), int(message), per_copy=True)
+            return []
+        if row.kind == "show":
+            message = payload.get("message")
+            if message is None:
+                raise Refused("the pressed message is unknown")
+            await self._edit(body_of(payload), int(row.chat), int(message))
+            return [(row.chat, str(message))]
+        return await self._send(row)
+
+    async def _send(self, row: Outgoing) -> list[tuple[str, str]]:
+        chat, payload = int(row.chat), row.payload
+        if payload.get("photo"):
+            data = self.media.read(str(payload["photo"]))
+            if data is None:
+                await _call(self.bot.send_message(chat, t("chat.card.photo_gone", id=_claim_of(row))))
+            else:
+                await _call(self.bot.send_photo(chat, data, caption=t("chat.card.photo", id=_claim_of(row))))
+        posted = []
+        quote = payload.get("quote")
+        for n, part in enumerate(pages(body_of(payload), CAPABILITIES)):
+            reply = ReplyParameters(int(quote), allow_sending_without_reply=True) if quote and n == 0 else None
+            sent = await _call(
+                self.bot.send_message(
+                    chat, text_of(part, CAPABILITIES.text_limit), reply_markup=keyboard(rows(part, CAPABILITIES)),
+                    reply_parameters=reply,
+                )
+            )  # fmt: skip
+            posted.append((row.chat, str(sent.message_id)))
+        return posted[:1]
+
+    async def _edit(self, body: Body, chat: int, message: int, *, per_copy: bool = False) -> None:
+        first = pages(body, CAPABILITIES)[0]
+        edit = self.bot.edit_message_text(
+            text_of(first, CAPABILITIES.text_limit), chat_id=chat, message_id=message,
+            reply_markup=keyboard(rows(first, CAPABILITIES)),
+        )  # fmt: skip
+        try:
+            await _call(edit)
+        except Refused as err:
+            if not per_copy:
+                raise
+            # one copy deleted (or too old to edit) must not stop the others being updated
+            log.info("telegram: copy %s/%s not updated: %s", chat, message, err.reason)
 
 
-async def deliver(bot: Bot, deps: Deps, reply: Reply, here: int, pressed: tuple[int, int] | None) -> None:
-    """One reply: a new message, an edit of the pressed message, or edits of every copy of a card."""
-    kind, where = reply.to.kind, pressed
-    if kind == "edit" and pressed is not None:
-        await _edit(bot, reply, *pressed)
-    elif kind == "cards" and reply.to.key:
-        for posted_chat, posted_message in await deps.chat.posted(PLATFORM, reply.to.key):
-            if (int(posted_chat), int(posted_message)) != pressed:
-                await _edit(bot, reply, int(posted_chat), int(posted_message))
-    elif kind in ("here", "chat"):
-        chat = int(reply.to.chat_id or 0) if kind == "chat" else here
-        if reply.copy_of is not None:
-            copied = await _quietly(bot.copy_message(chat, int(reply.copy_of[0]), int(reply.copy_of[1])))
-            if copied is None:  # the original is gone (deleted) or out of reach: say so instead
-                await _quietly(bot.send_message(chat, reply.text))
-            return
-        markup, quote = keyboard(reply.buttons), _quote(reply.to.reply_to)
-        sent = await _quietly(bot.send_message(chat, reply.text, reply_markup=markup, reply_parameters=quote))
-        where = (chat, sent.message_id) if isinstance(sent, Message) else None
-    if reply.key and where is not None and kind in ("edit", "here", "chat"):
-        await deps.chat.remember(PLATFORM, reply.key, str(where[0]), str(where[1]))
+def _claim_of(row: Outgoing) -> str:
+    key = row.card_key or ""
+    return key.partition(":")[2] if key.startswith("claim:") else ""
 
 
-async def _edit(bot: Bot, reply: Reply, chat: int, message: int) -> None:
-    edit = bot.edit_message_text(
-        reply.text, chat_id=chat, message_id=message, reply_markup=keyboard(reply.buttons)
-    )
-    await _quietly(edit)
-
-
-def _quote(message_id: str | None) -> ReplyParameters | None:
-    """Quote the message replied to, unless it is gone (then send without the quote)."""
-    return ReplyParameters(int(message_id), allow_sending_without_reply=True) if message_id else None
-
-
-async def _quietly(call: Awaitable[T]) -> T | None:
-    """Await an API call; the harmless refusals are logged, not raised (and give None)."""
+async def _call(call: Awaitable[T]) -> T:
+    """Await an API call; its errors become ``Retry`` or ``Refused`` (an unchanged message is fine)."""
     try:
         return await call
-    except BadRequest as exc:  # e.g. "Message is not modified", "Query is too old", message deleted
-        log.info("telegram: ignored %s", exc.message)
-    except Forbidden as exc:  # the member never opened a private chat with the bot, or blocked it
-        log.info("telegram: cannot reach the chat: %s", exc.message)
-    return None
+    except RetryAfter as exc:
+        after = exc.retry_after
+        raise Retry("429 Too Many Requests", after.total_seconds() if hasattr(after, "total_seconds") else float(after)) from exc
+    except BadRequest as exc:  # e.g. "Message is not modified", "Query is too old", "Chat not found"
+        if "not modified" in exc.message.lower():
+            return None  # type: ignore[return-value]
+        raise Refused(f"400 {exc.message}") from exc
+    except Forbidden as exc:  # blocked by the user, or never opened a private chat with the bot
+        raise Refused(f"403 {exc.message}") from exc
+    except (TimedOut, NetworkError) as exc:  # includes the 5xx answers
+        raise Retry(f"network: {exc.message}") from exc
+    except TelegramError as exc:  # an invalid token, a conflict: not something a retry mends
+        raise Refused(f"{type(exc).__name__}: {exc.message}") from exc
 
 
 class TelegramChannel:
     """Feeds every update through the neutral handlers."""
 
-    def __init__(self, deps: Deps) -> None:
-        self.deps = deps
+    def __init__(self, deps: Deps, media: MediaStore) -> None:
+        self.deps, self.media = deps, media
 
     async def on_update(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         if not isinstance(update, Update):
@@ -148,26 +194,9 @@ class TelegramChannel:
         if migrated is not None and update.message is not None:  # the group became a supergroup
             await self.deps.chat.move_chat(PLATFORM, str(update.message.chat.id), str(migrated))
             return
-        inc = incoming(update)
-        if inc is None:
-            return
-        try:
-            replies = await handle(inc, self.deps, context.bot.username)
-        except Exception:  # say so (and stop the button's spinner), then let the error handler log it
-            sorry = Reply(t("chat.error"), to=ALERT if inc.pressed else quoting(inc.message))
-            await render(update, inc, [sorry], self.deps)
-            raise
-        if replies:  # nothing at all for a redelivered update
-            await render(update, inc, replies, self.deps)
-
-    async def on_tick(self, context: ContextTypes.DEFAULT_TYPE) -> None:
-        await announce(context.bot, self.deps)
-
-
-async def announce(bot: Bot, deps: Deps) -> None:
-    """Run the scheduled work once and post what it says (e.g. a closed sign-in's report)."""
-    for reply in await tick(deps, PLATFORM):
-        await deliver(bot, deps, reply, int(reply.to.chat_id or 0), None)
+        inc = await incoming(update, self.media)
+        if inc is not None:
+            await handle(inc, self.deps, context.bot.username)
 
 
 async def _log_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -177,36 +206,28 @@ async def _log_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None
 def build_application(
     token: str,
     deps: Deps,
+    media: MediaStore,
     *,
     base_url: str = "",
     base_file_url: str = "",
     request: BaseRequest | None = None,
     updates_request: BaseRequest | None = None,
-    max_retries: int = 3,
-    rate_limit: bool = True,
 ) -> TelegramApp:
-    """The PTB application with the rate limiter (retrying flood waits) and the one handler.
+    """The PTB application with the one handler. Its own job queue and rate limiter are not
+    used: the bot's clock runs scheduled work, and the outbox's sender keeps the rate limits.
 
     ``request``/``updates_request`` replace the HTTP transport (tests pass an offline one);
-    ``base_url`` points at a local Bot API server; ``rate_limit`` False only for measuring
-    the handlers alone (bench/updates.py).
-    """
-    builder = Application.builder().token(token)
+    ``base_url`` points at a local Bot API server."""
+    builder = Application.builder().token(token).job_queue(None)
     if base_url:
         builder = builder.base_url(base_url)
     if base_file_url:
         builder = builder.base_file_url(base_file_url)
     if request is not None:
         builder = builder.request(request).get_updates_request(updates_request or request)
-    app: TelegramApp = (
-        builder.rate_limiter(AIORateLimiter(max_retries=max_retries)).build()
-        if rate_limit
-        else builder.build()
-    )
-    channel = TelegramChannel(deps)
+    app: TelegramApp = builder.build()
+    channel = TelegramChannel(deps, media)
     app.add_handler(TypeHandler(Update, channel.on_update))
-    if app.job_queue is not None:  # runs once the application starts (polling or webhook)
-        app.job_queue.run_repeating(channel.on_tick, interval=TICK_SECONDS, first=1)
     app.add_error_handler(_log_error)
     return app
 
@@ -216,8 +237,9 @@ ALLOWED_UPDATES = ["message", "callback_query"]
 
 
 def webhook_routes(app: TelegramApp, path: str, secret: str) -> list[Route]:
-    """The webhook endpoint: the secret token header is checked, then the update is processed
-    before answering (Telegram redelivers on an error; a redelivery is skipped by update id)."""
+    """The webhook endpoint: the secret token header is checked, then the update is handled
+    before answering. A failure is answered 200 all the same: the person was told that nothing
+    was done, and Telegram's redelivery would only repeat that."""
 
     async def receive(request: Request) -> Response:
         if not secret or not hmac.compare_digest(request.headers.get(SECRET_HEADER, ""), secret):

@@ -11,6 +11,7 @@ from bot.cli import admin, console, db, roster, scheme, score, telegram
 from bot.i18n import set_locale
 from bot.scoring.records import InputError
 from bot.scoring.tomlsource import TomlError
+from bot.storage.timeutil import set_timezone
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -45,6 +46,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
+        config = db.config_of(args)  # every sub-command reads the same config, loaded once here
+        set_timezone(config.bot.timezone)
         return handler(args)
     except (TomlError, InputError) as exc:
         print(exc, file=sys.stderr)

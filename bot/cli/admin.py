@@ -3,19 +3,15 @@
 from __future__ import annotations
 
 import argparse
-from datetime import date
 from typing import TypeAlias
 
 from bot.cli import invite
-from bot.cli.db import CLI_ACTOR, with_database
+from bot.cli.db import cli_actor, config_of, with_database
 from bot.i18n import t
-from bot.scoring.loader import load_scheme
 from bot.scoring.text import table
-from bot.services.common import Context, approvals_mode, branch_of
-from bot.services.errors import Invalid, NotFound
-from bot.services.meetings import online_allowed
+from bot.services.admin import AdminService, NewMember, parse_day
+from bot.services.common import Context
 from bot.storage import Database
-from bot.storage.schema import MemberRow
 
 Sub: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
@@ -25,7 +21,9 @@ def register(commands: Sub) -> None:
     bsub = branch.add_subparsers(dest="branch_command", metavar="ACTION", required=True)
     add = bsub.add_parser("add", help="添加党支部")
     add.add_argument("name", metavar="NAME", help="党支部名称")
-    add.add_argument("--scheme", required=True, help="积分方案 id 或方案文件 (见 scheme list)")
+    add.add_argument(
+        "--scheme", help="积分方案 id、方案文件或方案目录中的方案名 (见 scheme list; 默认取配置 [bot] default_scheme)"
+    )
     add.add_argument("--committee", metavar="NAME", help="所属党委 (镇党委) 名称, 不存在则新建")
     add.set_defaults(handler=_branch_add)
     bsub.add_parser("list", help="列出全部党支部").set_defaults(handler=_branch_list)
@@ -73,72 +71,60 @@ def _register_member(commands: Sub) -> None:
 
 
 def _branch_add(args: argparse.Namespace) -> int:
-    scheme = load_scheme(args.scheme)  # refuse an unknown scheme before writing anything
+    scheme = args.scheme or config_of(args).bot.default_scheme
 
-    async def work(db: Database, _ctx: Context) -> int:
-        async with db.uow() as uow:
-            committee = await uow.branches.committee(args.committee, create=True) if args.committee else None
-            branch = await uow.branches.add(args.name, args.scheme, committee.id if committee else None)
-            await uow.audit.record(CLI_ACTOR.label, "branch.add", branch_id=branch.id, subject=args.name)
-            await uow.commit()
-        print(t("admin.branch_added", id=branch.id, name=branch.name, scheme=scheme.id))
+    async def work(_db: Database, ctx: Context) -> int:
+        added = await AdminService(ctx).add_branch(cli_actor(), args.name, scheme, args.committee)
+        print(t("admin.branch_added", id=added.id, name=added.name, scheme=added.scheme_id))
         return 0
 
     return with_database(args, work)
 
 
 def _branch_list(args: argparse.Namespace) -> int:
-    async def work(db: Database, _ctx: Context) -> int:
-        async with db.uow() as uow:
-            rows = [
-                [str(b.id), b.name, b.scheme, str(await uow.members.count(b.id))]
-                for b in await uow.branches.list()
-            ]
+    async def work(_db: Database, ctx: Context) -> int:
+        rows = [[str(b.id), b.name, b.scheme, str(b.members)] for b in await AdminService(ctx).branches(cli_actor())]
         print(table(["编号", "名称", "方案", "党员数"], rows) if rows else t("admin.no_branches"))
         return 0
 
     return with_database(args, work)
 
 
-def _day(value: str | None) -> date | None:
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
-        raise Invalid("admin.bad_date", value=value) from None
+def _branch_set(args: argparse.Namespace) -> int:
+    asked = {"approvals": args.approvals, "rank": args.rank, "online": args.online}
+    changes = {key: value for key, value in asked.items() if value is not None}
+
+    async def work(_db: Database, ctx: Context) -> int:
+        view = await AdminService(ctx).settings(cli_actor(), args.branch, changes)
+        s = view.settings
+        shown = t(f"admin.approvals_{s.approvals}")
+        rank, online = ("on" if s.rank else "off"), ("on" if s.online else "off")
+        print(t("admin.branch_settings", name=view.name, approvals=shown, rank=rank, online=online))
+        return 0
+
+    return with_database(args, work)
 
 
 def _member_add(args: argparse.Namespace) -> int:
-    async def work(db: Database, ctx: Context) -> int:
-        async with db.uow() as uow:
-            branch = await branch_of(uow, args.branch)
-            categories = ctx.schemes(branch.scheme).categories
-            if args.category and args.category not in categories:
-                raise Invalid("roster.bad_category", value=args.category, known="/".join(categories) or "-")
-            same = await uow.members.on_roster(branch.id, args.code, args.name) if args.code else None
-            if same is not None:  # 编号 is unique in a branch: say so instead of failing in the database
-                raise Invalid("roster.exists", name=same.name, code=args.code, id=same.id)
-            row = MemberRow(
-                branch_id=args.branch,
-                name=args.name,
-                code=args.code,
-                category=args.category,
-                migrant=args.migrant,
-                joined=_day(args.joined),
-                phone=args.phone,
-            )
-            await uow.members.add(row)
-            await uow.commit()
-        print(t("admin.member_added", id=row.id, name=row.name, branch=args.branch))
+    async def work(_db: Database, ctx: Context) -> int:
+        new = NewMember(
+            name=args.name,
+            code=args.code,
+            category=args.category,
+            migrant=args.migrant,
+            joined=parse_day(args.joined),
+            phone=args.phone,
+        )
+        member = await AdminService(ctx).add_member(cli_actor(), args.branch, new)
+        print(t("admin.member_added", id=member.id, name=member.name, branch=member.branch_id))
         return 0
 
     return with_database(args, work)
 
 
 def _member_list(args: argparse.Namespace) -> int:
-    async def work(db: Database, _ctx: Context) -> int:
-        async with db.uow() as uow:
-            await branch_of(uow, args.branch)
-            members = await uow.members.list(args.branch)
+    async def work(_db: Database, ctx: Context) -> int:
+        members = await AdminService(ctx).members(cli_actor(), args.branch)
         rows = [
             [
                 str(m.id),
@@ -159,81 +145,22 @@ def _member_list(args: argparse.Namespace) -> int:
 
 
 def _member_exempt(args: argparse.Namespace) -> int:
-    async def work(db: Database, _ctx: Context) -> int:
-        if not args.reason.strip():  # every exemption says why, in the audit log
-            raise Invalid("ledger.reason_required")
-        async with db.uow() as uow:
-            await branch_of(uow, args.branch)
-            member = await uow.members.find(args.branch, args.member)
-            if member is None:
-                raise NotFound("store.unknown_member", member=args.member, branch=args.branch)
-            await uow.members.set_exempt(member.id, True)
-            await uow.audit.record(
-                CLI_ACTOR.label,
-                "member.exempt",
-                branch_id=args.branch,
-                subject=str(member.id),
-                details={"reason": args.reason},
-            )
-            await uow.commit()
-        print(t("admin.member_exempted", id=member.id, name=member.name, reason=args.reason or "-"))
-        return 0
-
-    return with_database(args, work)
-
-
-def _branch_set(args: argparse.Namespace) -> int:
-    changes: dict[str, object] = {}
-    if args.approvals:
-        changes["approvals"] = args.approvals
-    if args.rank:
-        changes["rank"] = args.rank == "on"
-    if args.online:
-        changes["online"] = args.online == "on"
-
-    async def work(db: Database, _ctx: Context) -> int:
-        async with db.uow() as uow:
-            branch = await branch_of(uow, args.branch)
-            if changes:
-                await uow.branches.update_settings(branch, changes)
-                await uow.audit.record(CLI_ACTOR.label, "branch.settings", branch_id=branch.id, details=changes)
-                await uow.commit()
-        approvals = approvals_mode(branch.settings)
-        rank = "on" if branch.settings.get("rank", False) else "off"
-        online = "on" if online_allowed(branch.settings) else "off"
-        shown = t(f"admin.approvals_{approvals}")
-        print(t("admin.branch_settings", name=branch.name, approvals=shown, rank=rank, online=online))
+    async def work(_db: Database, ctx: Context) -> int:
+        member = await AdminService(ctx).set_exempt(cli_actor(), args.branch, args.member, args.reason)
+        print(t("admin.member_exempted", id=member.id, name=member.name, reason=args.reason.strip()))
         return 0
 
     return with_database(args, work)
 
 
 def _member_role(args: argparse.Namespace) -> int:
-    async def work(db: Database, _ctx: Context) -> int:
-        async with db.uow() as uow:
-            branch = await branch_of(uow, args.branch)
-            member = await uow.members.find(args.branch, args.member)
-            if member is None:
-                raise NotFound("store.unknown_member", member=args.member, branch=args.branch)
-            if args.role == "committee" and branch.committee_id is None:
-                raise Invalid("admin.no_committee", branch=branch.name)
-            place = {"committee_id": branch.committee_id} if args.role == "committee" else {"branch_id": branch.id}
-            if args.revoke:
-                changed = await uow.members.revoke(member.id, args.role, **place)
-            else:
-                changed = args.role not in await uow.members.roles(member.id, branch)
-                if changed:
-                    await uow.members.grant(member.id, args.role, **place)
-            if changed:
-                action = "member.role_revoked" if args.revoke else "member.role_granted"
-                await uow.audit.record(
-                    CLI_ACTOR.label, action, branch_id=branch.id, subject=str(member.id), details={"role": args.role}
-                )
-                await uow.commit()
-        key = ("admin.role_revoked" if args.revoke else "admin.role_granted") if changed else (
-            "admin.role_not_held" if args.revoke else "admin.role_already"
-        )
-        print(t(key, name=member.name, role=t(f"role.{args.role}")))
+    async def work(_db: Database, ctx: Context) -> int:
+        change = await AdminService(ctx).set_role(cli_actor(), args.branch, args.member, args.role, revoke=args.revoke)
+        if change.changed:
+            key = "admin.role_granted" if change.grant else "admin.role_revoked"
+        else:
+            key = "admin.role_already" if change.grant else "admin.role_not_held"
+        print(t(key, name=change.name, role=t(f"role.{change.role}")))
         return 0
 
     return with_database(args, work)

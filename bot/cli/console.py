@@ -2,26 +2,30 @@
 
 Anyone can try the whole flow on SQLite without a token: type messages as in the group,
 ``/as NAME`` to become someone else, a button's number to press it, ``/dm`` and ``/group``
-to switch between a private chat with the bot and the branch's group.
+to switch between a private chat with the bot and the branch's group. The bot's clock ticks
+here too: a sign-in closes when its time is up (or at once with 结束签到) and posts its sheet.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import itertools
 import sys
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import TypeAlias
 
-from bot.cli.db import with_database
-from bot.handlers.context import Deps
+from bot.app import App, build
+from bot.channels.console import ConsoleTransport
+from bot.cli.db import config_of, with_database
 from bot.handlers.router import handle
-from bot.handlers.types import Incoming, Reply
+from bot.handlers.types import Incoming
 from bot.i18n import t
-from bot.services.chat import CONSOLE, console_group
+from bot.media import MediaStore
+from bot.scheduler import TICK_SECONDS
 from bot.services.common import Context
 from bot.services.errors import NotFound
+from bot.services.outbox import CONSOLE, console_group
 from bot.storage import Database
 from bot.storage.schema import MemberRow
 
@@ -61,23 +65,25 @@ async def create_demo(db: Database, scheme: str = "twelve-point") -> int:
 
 
 class Console:
-    """One terminal session: who is typing, in which chat, and the buttons shown so far."""
+    """One terminal session: who is typing, in which chat; the bot's messages are printed by the
+    console transport as its outbox rows are delivered."""
 
-    def __init__(self, db: Database, deps: Deps, branch_id: int) -> None:
-        self.db, self.deps, self.branch_id = db, deps, branch_id
+    def __init__(self, app: App, branch_id: int) -> None:
+        self.app, self.deps, self.branch_id = app, app.deps, branch_id
         self.user, self.name, self.private = "", "", False
-        self.names: dict[str, str] = {}
-        self.buttons: dict[int, tuple[str, str, str]] = {}  # number -> (data, message, chat)
-        self.chats: dict[str, str] = {}  # message -> the chat it is in
-        self._numbers = itertools.count(1)
-        self._messages = itertools.count(1)
+        self.people: dict[str, str] = {}
+        self.transport = ConsoleTransport(app.media, self._name_of)
+        app.add_transport(self.transport)
+
+    def _name_of(self, chat: str) -> str:
+        return self.people.get(chat, chat)
 
     async def become(self, key: str) -> str:
-        async with self.db.uow() as uow:
+        async with self.app.db.uow() as uow:
             member = await uow.members.find(self.branch_id, key)
             if member is None:
                 raise NotFound("store.unknown_member", member=key, branch=self.branch_id)
-            self.names = {str(m.id): m.name for m in await uow.members.list(self.branch_id)}
+            self.people = {str(m.id): m.name for m in await uow.members.list(self.branch_id)}
         self.user, self.name = str(member.id), member.name
         return t("console.now", name=member.name)
 
@@ -97,78 +103,65 @@ class Console:
             return await self._press(int(line))
         photo = None
         if line.startswith("/photo "):
-            _, photo, line = [*line.split(maxsplit=2), ""][:3]
-        message = str(next(self._messages))
+            _, path, line = [*line.split(maxsplit=2), ""][:3]
+            try:
+                photo = self.app.media.put(Path(path).read_bytes())
+            except OSError as exc:
+                return [t("console.no_file", path=path, error=exc.strerror or str(exc))]
+        message = self.transport.next_message()
         inc = Incoming(CONSOLE, self.user, self.chat, self.private, self.name, line, photo, message=message)
-        return await self._show(await handle(inc, self.deps), message)
+        await handle(inc, self.deps)
+        return self.transport.take()
 
     async def _press(self, number: int) -> list[str]:
-        if number not in self.buttons:
+        if number not in self.transport.buttons:
             return [t("console.no_button", number=number)]
-        data, message, chat = self.buttons[number]
-        inc = Incoming(CONSOLE, self.user, chat, chat == self.user, self.name, data=data, message=message)
-        return await self._show(await handle(inc, self.deps), message)
+        data, message, chat = self.transport.buttons[number]
+        inc = Incoming(
+            CONSOLE, self.user, chat, chat == self.user, self.name, data=data, message=message,
+            press=f"{message}:{number}",
+        )  # fmt: skip
+        await handle(inc, self.deps)
+        return self.transport.take()
 
-    async def _show(self, replies: list[Reply], source: str) -> list[str]:
-        out: list[str] = []
-        for reply in replies:
-            if reply.to.kind in ("alert", "notice"):
-                out.append(t(f"console.{reply.to.kind}", text=reply.text))
-            elif reply.copy_of is not None:
-                chat = reply.to.chat_id if reply.to.kind == "chat" else self.chat
-                out.append(t("console.copy", id=reply.copy_of[1], name=self.names.get(chat or "", chat)))
-            elif reply.to.kind == "cards" and reply.to.key:
-                for chat, message in await self.deps.chat.posted(CONSOLE, reply.to.key):
-                    if message != source:
-                        out += self._message(reply, message, chat, "console.edited")
-            else:
-                out += await self._post(reply, source)
-        return out
-
-    async def _post(self, reply: Reply, source: str) -> list[str]:
-        """A new message, or the pressed one edited; remembered under the reply's key."""
-        if reply.to.kind == "edit":
-            message, chat, head = source, self.chats.get(source, self.chat), "console.edited"
-        else:
-            chat = (reply.to.chat_id if reply.to.kind == "chat" else None) or self.chat
-            to_person = reply.to.kind == "chat" and chat != console_group(self.branch_id)
-            message, head = str(next(self._messages)), "console.to" if to_person else "console.said"
-        out = self._message(reply, message, chat, head)
-        if reply.key:
-            await self.deps.chat.remember(CONSOLE, reply.key, chat, message)
-        return out
-
-    def _message(self, reply: Reply, message: str, chat: str, head: str) -> list[str]:
-        """A message's lines, its buttons numbered for pressing."""
-        self.chats[message] = chat
-        out = [t(head, id=message, name=self.names.get(chat, chat))]
-        out += [f"  {line}" for line in reply.text.splitlines()]
-        for row in reply.buttons:
-            labels = []
-            for button in row:
-                number = next(self._numbers)
-                self.buttons[number] = (button.data, message, chat)
-                labels.append(f"[{number}] {button.label}")
-            out.append("  " + "   ".join(labels))
-        return out
+    async def tick(self) -> list[str]:
+        """Run the bot's clock once (a sign-in whose time is up closes); the lines to print."""
+        await self.app.clock.tick()
+        return self.transport.take()
 
 
-async def run(console: Console, ask: Ask, say: Callable[[str], None]) -> None:
+async def run(console: Console, ask: Ask, say: Callable[[str], None], every: float = TICK_SECONDS) -> None:
+    """Read lines until EOF or /quit; the bot's clock ticks meanwhile, and what it posts is printed."""
     say(t("console.welcome"))
-    while True:
-        try:
-            line = await ask(
-                t("console.prompt_dm" if console.private else "console.prompt", name=console.name)
-            )
-        except EOFError:
-            return
-        if line.strip() in ("/quit", "/exit"):
-            return
-        try:
-            for out in await console.feed(line):
-                say(out)
-        except NotFound as exc:
-            say(exc.message)
+    stop = asyncio.Event()
+
+    async def clock() -> None:
+        while not stop.is_set():
+            try:
+                await asyncio.wait_for(stop.wait(), every)
+            except TimeoutError:
+                for out in await console.tick():
+                    say(out)
+
+    ticking = asyncio.create_task(clock())
+    try:
+        for out in await console.tick():  # catch up: a sign-in that ended while nobody was here
+            say(out)
+        while True:
+            try:
+                line = await ask(t("console.prompt_dm" if console.private else "console.prompt", name=console.name))
+            except EOFError:
+                return
+            if line.strip() in ("/quit", "/exit"):
+                return
+            try:
+                for out in await console.feed(line):
+                    say(out)
+            except NotFound as exc:
+                say(exc.message)
+    finally:
+        stop.set()
+        await ticking
 
 
 def _console(args: argparse.Namespace) -> int:
@@ -180,7 +173,9 @@ def _console(args: argparse.Namespace) -> int:
         branch_id = await create_demo(db) if args.demo else args.branch
         if args.demo:
             print(t("console.demo_created", branch=branch_id, people="、".join(n for n, _ in DEMO_PEOPLE)))
-        console = Console(db, Deps.of(ctx), branch_id)
+        config = config_of(args)
+        app = build(db, [CONSOLE], context=ctx, media=MediaStore(config.media.dir), instance=config.server.instance)
+        console = Console(app, branch_id)
         await console.deps.chat.branch(branch_id)  # an unknown branch stops here
         print(await console.become(args.member or DEMO_PEOPLE[2][0]))
         await run(console, lambda prompt: asyncio.to_thread(input, prompt), print)

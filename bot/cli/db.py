@@ -10,13 +10,31 @@ import sys
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
-from bot.config import load_config
+from bot.config import Config, load_config
 from bot.i18n import t
-from bot.services.common import Actor, Context
+from bot.services.common import Actor, Context, SchemeCache
 from bot.services.errors import DomainError
 from bot.storage import Database, open_database
 
 T = TypeVar("T")
+
+#: Where ``config_of`` keeps the loaded config on the parsed arguments.
+_LOADED = "_loaded_config"
+
+
+def config_of(args: argparse.Namespace) -> Config:
+    """The config named by ``--config`` (or PARTYBOT_CONFIG, or ./config.toml), loaded once per command."""
+    loaded: Config | None = getattr(args, _LOADED, None)
+    if loaded is None:
+        loaded = load_config(getattr(args, "config", None))
+        setattr(args, _LOADED, loaded)
+    return loaded
+
+
+def context_for(db: Database, config: Config) -> Context:
+    """The use cases' dependencies for this database and config (schemes found in ``[bot] scheme_dirs``)."""
+    return Context(db.uow, SchemeCache(dirs=config.bot.scheme_dirs))
+
 
 def _operator() -> str:
     """Who runs the command: ``PARTYBOT_OPERATOR`` if set (e.g. a name), else the login name."""
@@ -29,18 +47,23 @@ def _operator() -> str:
     return f"cli:{name}" if name else "cli"
 
 
-#: Who the command line acts as, in the ledger and the audit log: ``cli:<operator>``.
-CLI_ACTOR = Actor(None, _operator())
+def cli_actor() -> Actor:
+    """Who the command line acts as, in the ledger and the audit log: ``cli:<operator>``, read when asked."""
+    return Actor(None, _operator())
+
+
+#: ``cli_actor()`` as it was when the command line started.
+CLI_ACTOR = cli_actor()
 
 
 def with_database(args: argparse.Namespace, work: Callable[[Database, Context], Awaitable[int]]) -> int:
     """Open (and upgrade) the configured database, run ``work``, print domain errors, return the exit code."""
 
     async def run() -> int:
-        config = load_config(args.config)
+        config = config_of(args)
         db = await open_database(config.database.url, echo=config.database.echo)
         try:
-            return await work(db, Context(db.uow))
+            return await work(db, context_for(db, config))
         finally:
             await db.close()
 

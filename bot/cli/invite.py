@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 from typing import TypeAlias
 
-from bot.cli.db import CLI_ACTOR, with_database
+from bot.cli.db import cli_actor, with_database
 from bot.i18n import t
 from bot.services.common import Context, branch_of
 from bot.services.errors import NotFound
@@ -31,7 +31,7 @@ def register_member(member_commands: Sub) -> None:
 
 def _branch(args: argparse.Namespace) -> int:
     async def work(db: Database, ctx: Context) -> int:
-        code = await InviteService(ctx).issue(CLI_ACTOR, args.branch)
+        code = await InviteService(ctx).issue(cli_actor(), args.branch)
         async with db.uow() as uow:
             branch = await branch_of(uow, args.branch)
         print(t("invite.issued_branch", branch=branch.name, code=code))
@@ -46,7 +46,7 @@ def _member(args: argparse.Namespace) -> int:
             member = await uow.members.find(args.branch, args.member)
         if member is None:
             raise NotFound("store.unknown_member", member=args.member, branch=args.branch)
-        code = await InviteService(ctx).issue(CLI_ACTOR, args.branch, member.id)
+        code = await InviteService(ctx).issue(cli_actor(), args.branch, member.id)
         print(t("invite.issued_member", name=member.name, code=code))
         return 0
 

@@ -7,7 +7,7 @@ import csv
 import sys
 from pathlib import Path
 
-from bot.cli.db import CLI_ACTOR, with_database
+from bot.cli.db import cli_actor, with_database
 from bot.i18n import t
 from bot.services.common import Context
 from bot.services.roster import COLUMNS, import_roster
@@ -58,7 +58,7 @@ def _import(args: argparse.Namespace) -> int:
         return 1
 
     async def work(_db: Database, ctx: Context) -> int:
-        result = await import_roster(ctx, args.branch, path, CLI_ACTOR)
+        result = await import_roster(ctx, args.branch, path, cli_actor())
         for note in result.skipped:
             print(note)
         print(t("roster.imported", added=result.added, branch=args.branch, skipped=len(result.skipped)))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from bot.cli.db import config_of
 from bot.i18n import t
 from bot.scoring.loader import load_preset, load_scheme, preset_ids
 from bot.scoring.model import Item, Scheme
@@ -15,9 +16,13 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     sub = parser.add_subparsers(dest="scheme_command", metavar="ACTION", required=True)
     sub.add_parser("list", help="列出内置方案").set_defaults(handler=_list)
     show = sub.add_parser("show", help="以表格查看一个方案的积分项、分值、上限与格次")
-    show.add_argument("scheme", metavar="ID|FILE", help="方案 id (见 scheme list) 或方案 TOML 文件")
+    show.add_argument(
+        "scheme", metavar="ID|FILE", help="方案 id (见 scheme list)、方案 TOML 文件或方案目录 ([bot] scheme_dirs) 中的方案名"
+    )
     show.set_defaults(handler=_show)
-    check = sub.add_parser("check", help="校验支部自定义的方案文件, 错误会指明键名与行号")
+    check = sub.add_parser(
+        "check", help="校验支部自定义的方案文件 (或方案目录中的方案名), 错误会指明键名与行号"
+    )
     check.add_argument("file", metavar="FILE")
     check.set_defaults(handler=_check)
 
@@ -94,12 +99,12 @@ def render(s: Scheme) -> str:
 
 
 def _show(args: argparse.Namespace) -> int:
-    print(render(load_scheme(args.scheme)))
+    print(render(load_scheme(args.scheme, config_of(args).bot.scheme_dirs)))
     return 0
 
 
 def _check(args: argparse.Namespace) -> int:
-    s = load_scheme(args.file)
+    s = load_scheme(args.file, config_of(args).bot.scheme_dirs)
     count = len(s.items) + (len(s.rating.items) if s.rating else 0)
     print(t("scheme.ok", id=s.id, name=s.name, items=count))
     return 0

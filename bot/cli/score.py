@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from bot.cli.db import config_of
 from bot.i18n import t
 from bot.scoring.engine import score
 from bot.scoring.loader import load_scheme
@@ -44,7 +45,7 @@ def _read(path: Path) -> dict[str, Any]:
 
 
 def _score(args: argparse.Namespace) -> int:
-    scheme = load_scheme(args.scheme)
+    scheme = load_scheme(args.scheme, config_of(args).bot.scheme_dirs)
     try:
         data = from_json(_read(Path(args.input)))
     except (KeyError, TypeError, ValueError) as exc:

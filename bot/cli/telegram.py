@@ -11,22 +11,22 @@ from typing import TypeAlias
 
 import uvicorn
 from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import PlainTextResponse
-from starlette.routing import Route
 from telegram.request import BaseRequest
 
+from bot.app import App, build
 from bot.channels.telegram import (
     ALLOWED_UPDATES,
+    PLATFORM,
     TelegramApp,
+    TelegramTransport,
     build_application,
     webhook_path,
     webhook_routes,
 )
+from bot.cli.db import context_for
 from bot.config import Config, load_config
-from bot.handlers.context import Deps
 from bot.i18n import set_locale, t
-from bot.services.common import Context
+from bot.media import MediaStore
 from bot.storage import open_database
 
 Sub: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
@@ -36,7 +36,8 @@ def register(commands: Sub) -> None:
     parser = commands.add_parser(
         "telegram",
         help="运行 Telegram 机器人 (长轮询或 webhook, 见配置文件 [telegram])",
-        description="运行 Telegram 机器人。mode = polling 时主动拉取消息; mode = webhook 时在 [server] 地址上接收。",
+        description="运行 Telegram 机器人。mode = polling 时主动拉取消息; mode = webhook 时在 [server] 地址上接收。"
+        " 两种方式都在 [server] 地址上提供 /healthz。",
     )
     parser.set_defaults(handler=_run)
 
@@ -63,21 +64,26 @@ async def serve(
     """Run until ``stop`` is set (default: SIGINT or SIGTERM). ``request`` replaces the HTTP transport."""
     db = await open_database(config.database.url, echo=config.database.echo)
     tg = config.telegram
+    bot = build(
+        db, [PLATFORM], context=context_for(db, config), media=MediaStore(config.media.dir),
+        instance=config.server.instance,
+    )  # fmt: skip
     app = build_application(
-        tg.token.get_secret_value(),
-        Deps.of(Context(db.uow)),
-        base_url=tg.base_url,
-        base_file_url=tg.base_file_url,
+        tg.token.get_secret_value(), bot.deps, bot.media, base_url=tg.base_url, base_file_url=tg.base_file_url,
         request=request,
-    )
+    )  # fmt: skip
+    bot.add_transport(TelegramTransport(app.bot, bot.media))
     stop = stop or _on_signals()
     try:
         async with app:
-            await app.start()  # the job queue: sign-in windows close on its tick
+            await app.start()
+            background = asyncio.create_task(bot.run(stop))  # the clock, and the outbox's retries
             if tg.mode == "polling":
-                await _poll(app, stop)
+                await asyncio.gather(_poll(app, stop), serve_http(bot.http(), config, stop))
             else:
-                await _webhook(app, config, stop)
+                bot.routes += webhook_routes(app, webhook_path(tg.webhook_url), tg.secret_token.get_secret_value())
+                await _webhook(app, bot, config, stop)
+            await background
             await app.stop()
     finally:
         await db.close()
@@ -98,24 +104,16 @@ async def _poll(app: TelegramApp, stop: asyncio.Event) -> None:
     await app.updater.stop()
 
 
-async def _healthz(_request: Request) -> PlainTextResponse:
-    return PlainTextResponse("ok")
-
-
-def http_app(app: TelegramApp, config: Config) -> Starlette:
-    """The HTTP side in webhook mode: the Telegram webhook and ``/healthz``."""
-    tg = config.telegram
-    routes = webhook_routes(app, webhook_path(tg.webhook_url), tg.secret_token.get_secret_value())
-    return Starlette(routes=[*routes, Route("/healthz", _healthz)])
-
-
-async def _webhook(app: TelegramApp, config: Config, stop: asyncio.Event) -> None:
+async def _webhook(app: TelegramApp, bot: App, config: Config, stop: asyncio.Event) -> None:
     tg = config.telegram
     secret = tg.secret_token.get_secret_value()
     await app.bot.set_webhook(tg.webhook_url, secret_token=secret, allowed_updates=ALLOWED_UPDATES)
-    server = uvicorn.Server(
-        uvicorn.Config(http_app(app, config), host=config.server.host, port=config.server.port)
-    )
+    await serve_http(bot.http(), config, stop)
+
+
+async def serve_http(http: Starlette, config: Config, stop: asyncio.Event) -> None:
+    """Serve the one HTTP app on ``[server]`` until ``stop``."""
+    server = uvicorn.Server(uvicorn.Config(http, host=config.server.host, port=config.server.port))
     serving, stopping = asyncio.create_task(server.serve()), asyncio.create_task(stop.wait())
     await asyncio.wait([serving, stopping], return_when=asyncio.FIRST_COMPLETED)
     server.should_exit = True

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.handlers import invites
 from bot.handlers.context import Deps
-from bot.handlers.types import Incoming, Reply, quoting
+from bot.handlers.types import ORIGIN, Incoming, Reply, Send
 from bot.i18n import t
 
 
@@ -28,4 +28,4 @@ async def help_(inc: Incoming, deps: Deps, args: str) -> list[Reply]:
         lines.append(t("chat.help.member", name=where.person.name))
         if where.branch is not None and where.person.roles & set(deps.chat.scheme(where.branch).approvers):
             lines.append(t("chat.help.approver"))
-    return [Reply("\n\n".join(lines), to=quoting(inc.message))]
+    return [Send(ORIGIN, "\n\n".join(lines))]

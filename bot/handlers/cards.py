@@ -1,11 +1,11 @@
-"""The approval card: one claim's text and its buttons, the same on every channel."""
+"""The approval card: one claim as a card (fields, status, buttons), the same on every channel."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
-from bot.handlers.types import Button, Reply, Target, rows
+from bot.handlers.types import Action, Card, Choice, Field
 from bot.i18n import t
 from bot.scoring.model import Item
 from bot.services.chat import ClaimView
@@ -31,21 +31,25 @@ def short_name(item: Item) -> str:
     return item.name if len(item.name) <= 16 or not item.aliases else item.aliases[0]
 
 
-def card_text(view: ClaimView) -> str:
-    lines = [
-        t("chat.card.title", id=view.id),
-        t("chat.card.member", name=view.member),
-        t("chat.card.item", name=view.item.name if view.item else view.item_code, points=number(view.points)),
-        t("chat.card.date", date=view.day.isoformat()),
+def claim_card(view: ClaimView, *, buttons: bool = True) -> Card:
+    """The claim's card; ``buttons`` False for the copy a member is told with (not kept in step)."""
+    name = view.item.name if view.item else view.item_code
+    fields = [
+        Field(t("chat.card.member"), view.member),
+        Field(t("chat.card.item"), t("chat.card.item_value", name=name, points=number(view.points))),
+        Field(t("chat.card.date"), view.day.isoformat()),
     ]
     if view.note:
-        lines.append(t("chat.card.note", note=view.note))
+        fields.append(Field(t("chat.card.note"), view.note))
     if view.evidence:
-        lines.append(t("chat.card.evidence", count=view.evidence))
+        fields.append(Field(t("chat.card.evidence"), t("chat.card.evidence_value", count=view.evidence)))
     if view.item is not None and view.item.clause:
-        lines.append(t("chat.card.rule", rule=view.item.clause))
-    lines.append(status_line(view))
-    return "\n".join(lines)
+        fields.append(Field(t("chat.card.rule"), view.item.clause))
+    actions = claim_actions(view) if buttons else ()
+    return Card(
+        t("chat.card.title", id=view.id), tuple(fields), status=status_line(view), actions=actions,
+        key=card_key(view.id) if buttons else None,
+    )  # fmt: skip
 
 
 def status_line(view: ClaimView) -> str:
@@ -53,30 +57,25 @@ def status_line(view: ClaimView) -> str:
     return t(key, by=view.decider or "", reason=view.reason or "", points=number(view.granted))
 
 
-def card_buttons(view: ClaimView) -> tuple[tuple[Button, ...], ...]:
+def claim_actions(view: ClaimView) -> tuple[Action, ...]:
     if view.status != "pending":
         return ()
     return (
-        (
-            Button(t("chat.button.approve"), f"a:{view.id}"),
-            Button(t("chat.button.reject"), f"r:{view.id}"),
-            Button(t("chat.button.adjust"), f"j:{view.id}"),
-        ),
+        Action(t("chat.button.approve"), f"a:{view.id}"),
+        Action(t("chat.button.reject"), f"r:{view.id}"),
+        Action(t("chat.button.adjust"), f"j:{view.id}"),
     )
 
 
-def evidence_copy(view: ClaimView, platform: str, to: Target) -> list[Reply]:
-    """A copy of the member's own message (the photo) for someone who reads the card elsewhere,
-    e.g. an approver in a private chat; nothing when the claim has no evidence."""
-    if not view.evidence or view.source is None or view.source[0] != platform:
-        return []
-    _, chat, message = view.source
-    return [Reply(t("chat.card.evidence_copy", id=view.id), to=to, copy_of=(chat, message))]
+def with_choice(card: Card, prompt: str, options: Iterable[Action], back: str) -> Card:
+    """The card asking a choice of the presser (its own buttons replaced by the options and 返回)."""
+    choice = Choice(prompt, (*options, Action(t("chat.button.back"), back)))
+    return Card(card.title, card.fields, card.note, card.status, (), choice, None)
 
 
-def reason_buttons(claim_id: int) -> tuple[tuple[Button, ...], ...]:
-    picks = [Button(t(key), f"r:{claim_id}:{n}") for n, key in enumerate(REJECT_REASONS)]
-    return (*rows(picks), (Button(t("chat.button.back"), f"b:{claim_id}"),))
+def reason_choice(view: ClaimView) -> Card:
+    picks = [Action(t(key), f"r:{view.id}:{n}") for n, key in enumerate(REJECT_REASONS)]
+    return with_choice(claim_card(view), t("chat.pick_reason", id=view.id), picks, f"b:{view.id}")
 
 
 def point_choices(item: Item) -> list[float]:
@@ -88,9 +87,10 @@ def point_choices(item: Item) -> list[float]:
     return whole if 1 < len(whole) <= 13 else sorted({low, (low + high) / 2, high})
 
 
-def point_buttons(claim_id: int, item: Item) -> tuple[tuple[Button, ...], ...]:
-    picks = [Button(number(v), f"j:{claim_id}:{number(v)}") for v in point_choices(item)]
-    return (*rows(picks, 4), (Button(t("chat.button.back"), f"b:{claim_id}"),))
+def point_choice(view: ClaimView, item: Item) -> Card:
+    picks = [Action(number(v), f"j:{view.id}:{number(v)}") for v in point_choices(item)]
+    prompt = t("chat.pick_points", low=number(item.min), high=number(item.max))
+    return with_choice(claim_card(view), prompt, picks, f"b:{view.id}")
 
 
 ROLE_ORDER = ("secretary", "recorder", "committee")

@@ -4,16 +4,29 @@ from __future__ import annotations
 
 from datetime import date
 
-from bot.handlers.cards import card_buttons, card_key, card_text, evidence_copy, short_name
+from bot.handlers.cards import claim_card, role_names, short_name
 from bot.handlers.context import Deps, located
 from bot.handlers.parse import match_item, parse_date
-from bot.handlers.types import ALERT, EDIT, Button, Incoming, Reply, cards, quoting, rows, to_chat
+from bot.handlers.types import (
+    ORIGIN,
+    Action,
+    Answer,
+    Card,
+    Choice,
+    Incoming,
+    Refresh,
+    Reply,
+    Send,
+    Show,
+    ToOrigin,
+    ToRoles,
+)
 from bot.i18n import t
 from bot.scoring.model import Item
-from bot.services.chat import Person, check_open
+from bot.services.chat import Draft, Person, check_open
 from bot.services.claims import SubmitClaim
-from bot.services.common import Source, approvals_mode
-from bot.services.errors import NotFound
+from bot.services.common import Source
+from bot.services.policy import settings_of
 from bot.storage.schema import Branch
 
 
@@ -22,26 +35,55 @@ async def claim(inc: Incoming, deps: Deps, args: str) -> list[Reply]:
     person, branch = await located(inc, deps)
     day, rest = parse_date(args, deps.today())
     if day is None:
-        return [Reply(t("chat.bad_date"), to=quoting(inc.message))]
+        return [Send(ORIGIN, t("chat.bad_date"))]
     check_open(day, deps.today())
-    items = deps.chat.scheme(branch).claimable_items()
+    items = deps.chat.claimable(branch, person)
     match = match_item(rest, items)
-    if match.item is None:
-        return [await _offer_items(inc, deps, person, branch, day, args, match.candidates)]
-    evidence = (inc.photo,) if inc.photo else ()
-    return await submit(inc, deps, person, branch, match.item.code, day, args, evidence)
-
-
-async def _offer_items(
-    inc: Incoming, deps: Deps, person: Person, branch: Branch, day: date, text: str, items: tuple[Item, ...]
-) -> Reply:
-    """Keep the message as a draft and offer the candidate items as buttons."""
-    evidence = (inc.photo,) if inc.photo else ()
+    evidence = (inc.photo.sha256,) if inc.photo else ()
     source = Source(inc.platform, inc.chat, inc.message)
-    draft = await deps.chat.save_draft(person, branch.id, text, day, evidence, source)
-    buttons = [Button(short_name(i), f"i:{draft}:{i.code}") for i in items]
-    key = "chat.pick_item" if text.strip() else "chat.claim_usage"
-    return Reply(t(key), rows(buttons), to=quoting(inc.message))
+    if match.item is None:
+        draft = Draft(0, person.member_id, branch.id, args, day, evidence, source)
+        return [await _offer_items(deps, draft, match.candidates)]
+    return await submit(inc, deps, person, branch, match.item.code, day, args, evidence, source)
+
+
+async def _offer_items(deps: Deps, draft: Draft, items: tuple[Item, ...]) -> Reply:
+    """Keep the message as an offer to its writer and show the candidate items to pick from."""
+    offer = await deps.chat.offer_items(draft)
+    options = tuple(Action(short_name(i), f"i:{offer}:{i.code}") for i in items)
+    prompt = t("chat.pick_item" if draft.text.strip() else "chat.claim_usage")
+    return Send(ORIGIN, Card(prompt, choice=Choice(prompt, options)))
+
+
+async def pick_item(inc: Incoming, deps: Deps, args: str) -> list[Reply]:
+    """Button ``i:<offer>:<item>``: the member picked the item; only they may, and only once."""
+    offer_id, _, code = args.partition(":")
+    person, draft = await deps.chat.take_items_offer(int(offer_id), inc.platform, inc.user)
+    check_open(draft.day, deps.today())
+    branch = await deps.chat.branch(draft.branch_id)
+    replies = await submit(inc, deps, person, branch, code, draft.day, draft.text, draft.evidence, draft.source)
+    # what would have answered the claim message now takes the place of the picker
+    return [Show(r.body) if isinstance(r, Send) and isinstance(r.to, ToOrigin) else r for r in replies]
+
+
+async def submit(
+    inc: Incoming, deps: Deps, person: Person, branch: Branch, code: str, day: date, note: str,
+    evidence: tuple[str, ...], source: Source,
+) -> list[Reply]:  # fmt: skip
+    """Submit the claim; the card goes to the group, or to the approvers privately."""
+    cmd = SubmitClaim(branch.id, person.member_id, code, day, note=note, evidence=evidence, source=source)
+    submitted = await deps.claims.submit(cmd)
+    view = await deps.chat.claim(submitted.claim_id)
+    card = claim_card(view)
+    approvers = tuple(deps.chat.scheme(branch).approvers)
+    nobody: list[Reply] = []
+    if not await deps.chat.deciders(branch, person.member_id):
+        nobody = [Send(ORIGIN, t("chat.no_decider", id=view.id, roles=role_names(approvers)))]
+    if not inc.private and settings_of(branch).approvals == "group":
+        return [Send(ORIGIN, card), *nobody]
+    photo = view.photos[0] if view.photos else None
+    to = ToRoles(branch.id, approvers, exclude=person.member_id)
+    return [Send(ORIGIN, t("chat.claim_sent", id=view.id)), Send(to, card, photo=photo), *nobody]
 
 
 async def withdraw(inc: Incoming, deps: Deps, args: str) -> list[Reply]:
@@ -53,75 +95,29 @@ async def withdraw(inc: Incoming, deps: Deps, args: str) -> list[Reply]:
         return await _withdraw(inc, deps, person, int(number))
     mine = await deps.chat.pending(branch.id, member_id=person.member_id)
     if not mine:
-        return [Reply(t("chat.withdraw_none"), to=quoting(inc.message))]
-    buttons = [
-        Button(
-            t(
-                "chat.button.withdraw",
-                id=v.id,
-                item=short_name(v.item) if v.item else v.item_code,
-                date=v.day.isoformat(),
-            ),
+        return [Send(ORIGIN, t("chat.withdraw_none"))]
+    options = tuple(
+        Action(
+            t("chat.button.withdraw", id=v.id, item=short_name(v.item) if v.item else v.item_code, date=v.day),
             f"w:{v.id}",
         )
         for v in mine
-    ]
-    return [Reply(t("chat.withdraw_pick"), rows(buttons, 1), to=quoting(inc.message))]
+    )
+    prompt = t("chat.withdraw_pick")
+    return [Send(ORIGIN, Card(prompt, choice=Choice(prompt, options)))]
 
 
 async def withdraw_button(inc: Incoming, deps: Deps, args: str) -> list[Reply]:
     """Button ``w:<claim>``: only the claimant's press takes the claim back."""
     person = await deps.chat.presser(inc.platform, inc.user, int(args))
-    if person is None:
-        raise NotFound("chat.not_linked")
     return await _withdraw(inc, deps, person, int(args))
 
 
 async def _withdraw(inc: Incoming, deps: Deps, person: Person, claim_id: int) -> list[Reply]:
     decision = await deps.claims.withdraw(claim_id, person.actor)
     view = await deps.chat.claim(claim_id)
-    assert view is not None
     if not decision.changed:
         refusal = t("chat.withdraw_decided", id=view.id, status=t(f"chat.word.{view.status}"))
-        return [Reply(refusal, to=ALERT if inc.pressed else quoting(inc.message))]
-    card = Reply(card_text(view), card_buttons(view), cards(card_key(view.id)))
-    return [card, Reply(t("chat.withdrawn", id=view.id), to=EDIT if inc.pressed else quoting(inc.message))]
-
-
-async def pick_item(inc: Incoming, deps: Deps, args: str) -> list[Reply]:
-    """Button ``i:<draft>:<item>``: the member picked the item for a draft claim."""
-    draft_id, _, code = args.partition(":")
-    draft = await deps.chat.draft(int(draft_id))
-    if draft is None:
-        return [Reply(t("chat.stale_button"), to=ALERT)]
-    person = await deps.chat.person(inc.platform, inc.user, draft.branch_id)
-    if person is None or person.member_id != draft.member_id:
-        return [Reply(t("chat.not_your_draft"), to=ALERT)]
-    check_open(draft.day, deps.today())
-    branch = await deps.chat.branch(draft.branch_id)
-    src = Incoming(inc.platform, inc.user, draft.chat, inc.private, message=draft.message)
-    replies = await submit(src, deps, person, branch, code, draft.day, draft.text, draft.evidence)
-    return [Reply(r.text, r.buttons, EDIT, r.key) if r.to == quoting(draft.message) else r for r in replies]
-
-
-async def submit(
-    inc: Incoming, deps: Deps, person: Person, branch: Branch, code: str, day: date, note: str,
-    evidence: tuple[str, ...],
-) -> list[Reply]:  # fmt: skip
-    """Submit the claim; the card goes to the group, or to the approvers privately."""
-    source = Source(inc.platform, inc.chat, inc.message)
-    cmd = SubmitClaim(branch.id, person.member_id, code, day, note=note, evidence=evidence, source=source)
-    submitted = await deps.claims.submit(cmd)
-    view = await deps.chat.claim(submitted.claim_id)
-    assert view is not None
-    text, buttons, key = card_text(view), card_buttons(view), card_key(view.id)
-    if not inc.private and approvals_mode(branch.settings) == "group":
-        return [Reply(text, buttons, quoting(inc.message), key)]
-    approvers = await deps.chat.approvers(branch, inc.platform)
-    sent = [
-        reply
-        for a in approvers
-        if a != inc.user
-        for reply in (*evidence_copy(view, inc.platform, to_chat(a)), Reply(text, buttons, to_chat(a), key))
-    ]
-    return [Reply(t("chat.claim_sent", id=view.id), to=quoting(inc.message)), *sent]
+        return [Answer(refusal, alert=True) if inc.pressed else Send(ORIGIN, refusal)]
+    done = t("chat.withdrawn", id=view.id)
+    return [Refresh(claim_card(view)), Show(done) if inc.pressed else Send(ORIGIN, done)]

@@ -1,4 +1,5 @@
-"""What the handlers are given: the services and a clock. Built once by the composition root."""
+"""What the handlers are given: the services, the outbox and a clock. Built once by the
+composition root (``bot/app.py``); tests build it with fakes."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from bot.delivery import Delivery
 from bot.handlers.types import Incoming
 from bot.services.chat import ChatService, Person
 from bot.services.claims import ClaimService
@@ -13,12 +15,14 @@ from bot.services.common import Context
 from bot.services.errors import NotFound
 from bot.services.invites import InviteService
 from bot.services.meetings import MeetingService
+from bot.services.outbox import Outbox
 from bot.storage.schema import Branch
 from bot.storage.timeutil import to_local, utcnow
+from bot.storage.uow import UnitOfWork
 
 
 def today_local() -> date:
-    """Today in the display time zone (Asia/Shanghai)."""
+    """Today in the configured time zone."""
     return to_local(utcnow()).date()
 
 
@@ -28,27 +32,31 @@ class Deps:
     chat: ChatService
     invites: InviteService
     meetings: MeetingService
+    #: A unit of work (the update's own, opened by the router).
+    units: Callable[[], UnitOfWork]
+    outbox: Outbox
+    delivery: Delivery
     today: Callable[[], date] = field(default=today_local)
     now: Callable[[], datetime] = field(default=utcnow)
 
     @classmethod
     def of(
-        cls, context: Context, today: Callable[[], date] = today_local, now: Callable[[], datetime] = utcnow
+        cls,
+        context: Context,
+        outbox: Outbox,
+        delivery: Delivery | None = None,
+        today: Callable[[], date] = today_local,
+        now: Callable[[], datetime] = utcnow,
     ) -> Deps:
-        services = (
-            ClaimService(context),
-            ChatService(context),
-            InviteService(context),
-            MeetingService(context),
-        )
-        return cls(*services, today=today, now=now)
+        services = (ClaimService(context), ChatService(context), InviteService(context), MeetingService(context))
+        return cls(*services, context.uow, outbox, delivery or Delivery(), today=today, now=now)
 
 
 async def located(inc: Incoming, deps: Deps) -> tuple[Person, Branch]:
     """The writer and the chat's branch; refuses an unbound group or an unlinked account."""
     where = await deps.chat.where(inc.platform, inc.user, inc.chat, inc.private)
-    if where.branch is None:
+    if where.branch is None and not inc.private:  # in private, no branch means no linked member
         raise NotFound("chat.unbound")
-    if where.person is None:
+    if where.person is None or where.branch is None:
         raise NotFound("chat.not_linked")
     return where.person, where.branch

@@ -1,21 +1,36 @@
 """请假 on a sign-in card: the member picks a reason, an approver approves or refuses.
 
-``l:<meeting>`` (the card's 请假) offers reasons; ``v:<meeting>:<n>`` files the request with
-reason n; ``y:<request>:1`` approves and ``y:<request>:0`` refuses. Only approved leave is
-attendance; the card of the meeting shows who is waiting for a decision.
+``l:<meeting>`` (the card's 请假) offers the presser the reasons; ``v:<offer>:<n>`` files the
+request with reason n (only by the member it was offered to, once); ``y:<request>:1`` approves
+and ``y:<request>:0`` refuses. Only approved leave is attendance; the meeting's card shows who
+is waiting for a decision.
 """
 
 from __future__ import annotations
 
 from bot.handlers.cards import as_approver
 from bot.handlers.context import Deps
-from bot.handlers.meetings import sheet_copies
-from bot.handlers.types import ALERT, EDIT, NOTICE, Button, Incoming, Reply, cards, quoting, rows, to_chat
+from bot.handlers.meetings import sheet_card
+from bot.handlers.types import (
+    ORIGIN,
+    Action,
+    Answer,
+    Card,
+    Choice,
+    Field,
+    Incoming,
+    Refresh,
+    Reply,
+    Send,
+    Show,
+    ToGroup,
+    ToMember,
+    ToRoles,
+)
 from bot.i18n import t
 from bot.scoring.model import MEETING_TYPES
-from bot.services.common import approvals_mode
-from bot.services.errors import NotFound
 from bot.services.meetings import LeaveView
+from bot.services.policy import settings_of
 
 #: Reasons offered when a member presses 请假 (catalog keys, in button order).
 LEAVE_REASONS = ("meeting.reason.ill", "meeting.reason.work", "meeting.reason.family", "meeting.reason.other")
@@ -26,67 +41,57 @@ def leave_key(request_id: int) -> str:
     return f"leave:{request_id}"
 
 
-def leave_text(view: LeaveView) -> str:
-    lines = [
-        t("leave.card.title", id=view.id),
-        t("leave.card.member", name=view.member),
-        t("leave.card.meeting", name=MEETING_TYPES.get(view.kind, view.kind), date=view.held_on),
-        t("leave.card.reason", reason=view.reason),
-        t(f"leave.status.{view.status}", by=view.decider or ""),
-    ]
-    return "\n".join(lines)
-
-
-def leave_buttons(view: LeaveView) -> tuple[tuple[Button, ...], ...]:
-    if view.status != "pending":
-        return ()
-    return (
-        (
-            Button(t("leave.button.approve"), f"y:{view.id}:1"),
-            Button(t("leave.button.refuse"), f"y:{view.id}:0"),
-        ),
+def leave_card(view: LeaveView, *, buttons: bool = True) -> Card:
+    meeting = t("leave.card.meeting_value", name=MEETING_TYPES.get(view.kind, view.kind), date=view.held_on)
+    fields = (
+        Field(t("leave.card.member"), view.member),
+        Field(t("leave.card.meeting"), meeting),
+        Field(t("leave.card.reason"), view.reason),
     )
+    actions = (
+        (Action(t("leave.button.approve"), f"y:{view.id}:1"), Action(t("leave.button.refuse"), f"y:{view.id}:0"))
+        if view.status == "pending" and buttons
+        else ()
+    )
+    status = t(f"leave.status.{view.status}", by=view.decider or "")
+    key = leave_key(view.id) if buttons else None
+    return Card(t("leave.card.title", id=view.id), fields, status=status, actions=actions, key=key)
 
 
 async def ask(inc: Incoming, deps: Deps, args: str) -> list[Reply]:
-    """``l:<meeting>``: the reasons to pick from (nothing is filed before the pick)."""
+    """``l:<meeting>``: the reasons for the presser to pick from (nothing is filed before the pick)."""
     sheet = await deps.meetings.sheet(int(args), deps.now())
     person = await deps.chat.person(inc.platform, inc.user, sheet.branch_id)
-    if person is None:
-        return [Reply(t("chat.not_linked"), to=ALERT)]
     if sheet.closed:
-        return [Reply(t("meeting.closed", name=MEETING_TYPES.get(sheet.kind, sheet.kind)), to=ALERT)]
-    picks = [Button(t(key), f"v:{sheet.meeting_id}:{n}") for n, key in enumerate(LEAVE_REASONS)]
-    return [Reply(t("meeting.leave_pick", name=person.name), rows(picks), quoting(inc.message))]
+        return [Answer(t("meeting.closed", name=MEETING_TYPES.get(sheet.kind, sheet.kind)), alert=True)]
+    offer = await deps.chat.offer("leave_reason", sheet.branch_id, person.member_id, {"meeting": sheet.meeting_id})
+    options = tuple(Action(t(key), f"v:{offer}:{n}") for n, key in enumerate(LEAVE_REASONS))
+    prompt = t("meeting.leave_pick", name=person.name)
+    return [Send(ORIGIN, Card(prompt, choice=Choice(prompt, options)))]
 
 
 async def file(inc: Incoming, deps: Deps, args: str) -> list[Reply]:
-    """``v:<meeting>:<n>``: whoever presses files their own request with reason n."""
-    meeting_id, _, pick = args.partition(":")
-    sheet = await deps.meetings.sheet(int(meeting_id), deps.now())
-    person = await deps.chat.person(inc.platform, inc.user, sheet.branch_id)
-    if person is None:
-        return [Reply(t("chat.not_linked"), to=ALERT)]
+    """``v:<offer>:<n>``: the member the reasons were offered to files the request with reason n."""
+    offer_id, _, pick = args.partition(":")
     reason = t(LEAVE_REASONS[int(pick)])
-    view, earlier = await deps.meetings.request_leave(sheet.meeting_id, person.actor, reason, deps.now())
+    person, payload = await deps.chat.take("leave_reason", int(offer_id), inc.platform, inc.user, "leave.not_yours")
+    meeting_id = int(str(payload["meeting"]))
+    view, earlier = await deps.meetings.request_leave(meeting_id, person.actor, reason, deps.now())
     if view is None or earlier is not None:
         said = (
             t("meeting.leave_asked")
             if earlier == "requested"
             else t("meeting.already", status=t(f"meeting.status.{earlier}"))
         )
-        return [Reply(said, to=ALERT)]
-    sheet = await deps.meetings.sheet(sheet.meeting_id, deps.now())
-    replies = [
-        Reply(t("meeting.leave_sent", name=person.name, reason=reason), to=EDIT),
-        sheet_copies(sheet),
-    ]
+        return [Answer(said, alert=True)]
+    sheet = await deps.meetings.sheet(meeting_id, deps.now())
     branch = await deps.chat.branch(sheet.branch_id)
-    text, buttons, key = leave_text(view), leave_buttons(view), leave_key(view.id)
-    if approvals_mode(branch.settings) == "group" and sheet.chat:
-        return [*replies, Reply(text, buttons, to_chat(sheet.chat), key)]
-    approvers = await deps.chat.approvers(branch, inc.platform)
-    return [*replies, *(Reply(text, buttons, to_chat(a), key) for a in approvers if a != inc.user)]
+    card = leave_card(view)
+    if settings_of(branch).approvals == "group":
+        to: ToGroup | ToRoles = ToGroup(branch.id)
+    else:
+        to = ToRoles(branch.id, tuple(deps.chat.scheme(branch).approvers), exclude=person.member_id)
+    return [Show(t("meeting.leave_sent", name=person.name, reason=reason)), Refresh(sheet_card(sheet)), Send(to, card)]
 
 
 async def decide(inc: Incoming, deps: Deps, args: str) -> list[Reply]:
@@ -96,22 +101,14 @@ async def decide(inc: Incoming, deps: Deps, args: str) -> list[Reply]:
         raise ValueError(choice)
     view = await deps.meetings.leave(int(request_id))
     person = await deps.chat.person(inc.platform, inc.user, view.branch_id)
-    if person is None:
-        raise NotFound("chat.not_linked_press")
     with as_approver():
         view, changed = await deps.meetings.decide_leave(view.id, person.actor, choice == "1", deps.now())
-    card = Reply(leave_text(view), leave_buttons(view), EDIT if inc.pressed else quoting(inc.message))
     if not changed:
-        return [card, Reply(t("leave.already", status=t(f"leave.word.{view.status}")), to=ALERT)]
+        return [Answer(t("leave.already", status=t(f"leave.word.{view.status}")), alert=True), Refresh(leave_card(view))]
     sheet = await deps.meetings.sheet(view.meeting_id, deps.now())
-    accounts = await deps.chat.accounts([view.member_id], inc.platform)
-    told = (
-        [Reply(leave_text(view), to=to_chat(accounts[view.member_id]))] if view.member_id in accounts else []
-    )
     return [
-        card,
-        Reply(card.text, to=cards(leave_key(view.id))),
-        Reply(t(f"leave.done.{view.status}"), to=NOTICE),
-        sheet_copies(sheet),
-        *told,
+        Answer(t(f"leave.done.{view.status}")),
+        Refresh(leave_card(view)),
+        Refresh(sheet_card(sheet)),
+        Send(ToMember(view.member_id), leave_card(view, buttons=False)),
     ]

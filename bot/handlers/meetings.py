@@ -1,11 +1,11 @@
 """/meeting TYPE [minutes] (发起签到): a sign-in card with 签到 / 请假 (and 线上参加); when the
-window closes, the tick posts who was present, on leave and absent. Leave itself is asked for
-and decided in ``leave.py``."""
+window closes (on the bot's clock, or early with /close 结束签到), the branch's group is told who
+was present, on leave and absent. Leave itself is asked for and decided in ``leave.py``."""
 
 from __future__ import annotations
 
 from bot.handlers.context import Deps, located
-from bot.handlers.types import ALERT, EDIT, NOTICE, Button, Incoming, Reply, cards, quoting, to_chat
+from bot.handlers.types import ORIGIN, Action, Answer, Card, Field, Incoming, Refresh, Reply, Send, ToGroup
 from bot.i18n import t
 from bot.scoring.model import MEETING_TYPES
 from bot.services.meetings import Sheet, meeting_kind
@@ -18,74 +18,75 @@ def _names(names: tuple[str, ...]) -> str:
     return "、".join(names) if names else t("meeting.nobody")
 
 
-def sheet_text(sheet: Sheet) -> str:
-    name = MEETING_TYPES.get(sheet.kind, sheet.kind)
-    if sheet.closed:
-        head = [t("meeting.report", name=name, date=sheet.held_on)]
-    else:
-        head = [
-            t("meeting.card", name=name, date=sheet.held_on),
-            t("meeting.closes", time=to_local(sheet.closes).strftime("%H:%M")),
-        ]
-    present = tuple(t("meeting.online_name", name=n) if n in sheet.online else n for n in sheet.present)
-    lines = [t("meeting.present", count=len(present), names=_names(present))]
-    lines.append(t("meeting.leave", count=len(sheet.leave), names=_names(sheet.leave)))
-    if sheet.requested:
-        lines.append(t("meeting.requested", count=len(sheet.requested), names=_names(sheet.requested)))
-    if sheet.closed:
-        lines.append(t("meeting.absent", count=len(sheet.absent), names=_names(sheet.absent)))
-    return "\n".join(head + lines)
-
-
-def sheet_buttons(sheet: Sheet) -> tuple[tuple[Button, ...], ...]:
-    if sheet.closed:
-        return ()
-    buttons = (
-        Button(t("meeting.button.present"), f"s:{sheet.meeting_id}"),
-        Button(t("meeting.button.leave"), f"l:{sheet.meeting_id}"),
-    )
-    if not sheet.online_open:
-        return (buttons,)
-    return (buttons, (Button(t("meeting.button.online"), f"o:{sheet.meeting_id}"),))
-
-
 def sheet_key(meeting_id: int) -> str:
     """The key every copy of a meeting's sign-in card is posted under."""
     return f"meeting:{meeting_id}"
 
 
-def sheet_copies(sheet: Sheet) -> Reply:
-    """The sheet as it stands now, on every copy of its card."""
-    return Reply(sheet_text(sheet), sheet_buttons(sheet), cards(sheet_key(sheet.meeting_id)))
+def sheet_card(sheet: Sheet, *, keyed: bool = True) -> Card:
+    """The sign-in sheet as it stands; ``keyed`` False for the closing report (a message of its own)."""
+    name = MEETING_TYPES.get(sheet.kind, sheet.kind)
+    present = tuple(t("meeting.online_name", name=n) if n in sheet.online else n for n in sheet.present)
+    fields = [
+        Field(t("meeting.present", count=len(present)), _names(present)),
+        Field(t("meeting.leave", count=len(sheet.leave)), _names(sheet.leave)),
+    ]
+    if sheet.requested:
+        fields.append(Field(t("meeting.requested", count=len(sheet.requested)), _names(sheet.requested)))
+    actions: tuple[Action, ...] = ()
+    if sheet.closed:
+        fields.append(Field(t("meeting.absent", count=len(sheet.absent)), _names(sheet.absent)))
+        title, note = t("meeting.report", name=name, date=sheet.held_on), ""
+    else:
+        title = t("meeting.card", name=name, date=sheet.held_on)
+        note = t("meeting.closes", time=to_local(sheet.closes).strftime("%H:%M"))
+        actions = sheet_actions(sheet)
+    return Card(title, tuple(fields), note, actions=actions, key=sheet_key(sheet.meeting_id) if keyed else None)
+
+
+def sheet_actions(sheet: Sheet) -> tuple[Action, ...]:
+    buttons = (
+        Action(t("meeting.button.present"), f"s:{sheet.meeting_id}"),
+        Action(t("meeting.button.leave"), f"l:{sheet.meeting_id}"),
+    )
+    if not sheet.online_open:
+        return buttons
+    return (*buttons, Action(t("meeting.button.online"), f"o:{sheet.meeting_id}"))
+
+
+def closed(sheet: Sheet) -> list[Reply]:
+    """A closed sheet: every copy of its card shows the outcome, and the branch's group is told."""
+    return [Refresh(sheet_card(sheet)), Send(ToGroup(sheet.branch_id), sheet_card(sheet, keyed=False))]
 
 
 async def open_meeting(inc: Incoming, deps: Deps, args: str) -> list[Reply]:
     if inc.private:
-        return [Reply(t("meeting.in_group"), to=quoting(inc.message))]
+        return [Send(ORIGIN, t("meeting.in_group"))]
     person, branch = await located(inc, deps)
     words = args.split()
     if not words:
-        return [Reply(t("meeting.usage", known="、".join(MEETING_TYPES.values())), to=quoting(inc.message))]
+        return [Send(ORIGIN, t("meeting.usage", known="、".join(MEETING_TYPES.values())))]
     minutes = int(words[1]) if len(words) > 1 and words[1].isdigit() else DEFAULT_MINUTES
     kind = meeting_kind(words[0]) or words[0]
-    sheet = await deps.meetings.open(
-        branch.id, person.actor, kind, minutes, deps.now(), inc.platform, inc.chat
-    )
-    return [Reply(sheet_text(sheet), sheet_buttons(sheet), quoting(inc.message), sheet_key(sheet.meeting_id))]
+    sheet = await deps.meetings.open(branch.id, person.actor, kind, minutes, deps.now(), inc.platform, inc.chat)
+    return [Send(ORIGIN, sheet_card(sheet))]
+
+
+async def close_meeting(inc: Incoming, deps: Deps, args: str) -> list[Reply]:
+    """``/close`` (结束签到): close the branch's open sign-in now, as the clock would at its end."""
+    person, branch = await located(inc, deps)
+    sheet = await deps.meetings.close_now(branch.id, person.actor, deps.now())
+    return closed(sheet)
 
 
 async def _attend(inc: Incoming, deps: Deps, args: str, status: str, *, online: bool = False) -> list[Reply]:
     sheet = await deps.meetings.sheet(int(args), deps.now())
     person = await deps.chat.person(inc.platform, inc.user, sheet.branch_id)
-    if person is None:
-        return [Reply(t("chat.not_linked"), to=ALERT)]
-    sheet, earlier = await deps.meetings.attend(
-        sheet.meeting_id, person.member_id, status, deps.now(), online=online
-    )
+    sheet, earlier = await deps.meetings.attend(sheet.meeting_id, person.member_id, status, deps.now(), online=online)
     if earlier is not None:
-        return [Reply(t("meeting.already", status=t(f"meeting.status.{earlier}")), to=ALERT)]
+        return [Answer(t("meeting.already", status=t(f"meeting.status.{earlier}")), alert=True)]
     done = "meeting.done.online" if online else f"meeting.done.{status}"
-    return [Reply(sheet_text(sheet), sheet_buttons(sheet), EDIT), Reply(t(done), to=NOTICE)]
+    return [Answer(t(done)), Refresh(sheet_card(sheet))]
 
 
 async def sign_in(inc: Incoming, deps: Deps, args: str) -> list[Reply]:
@@ -97,15 +98,3 @@ async def sign_in_online(inc: Incoming, deps: Deps, args: str) -> list[Reply]:
     """``o:<meeting>``: 线上参加, for a migrant member away from home (when the branch allows it);
     it does not count as a return (回村/回居参加组织生活)."""
     return await _attend(inc, deps, args, "present", online=True)
-
-
-async def tick(deps: Deps, platform: str) -> list[Reply]:
-    """Close the windows that have ended; one report per meeting, to the chat it was opened in."""
-    closed = await deps.meetings.close_due(deps.now(), platform)
-    replies = []
-    for sheet in closed:  # the card shows the outcome, and a new message tells the group
-        replies += [
-            sheet_copies(sheet),
-            Reply(sheet_text(sheet), to=to_chat(sheet.chat)),
-        ]
-    return replies

@@ -12,6 +12,7 @@ from bot.scoring.model import Item
 KEYWORDS: dict[str, str] = {
     "我的积分": "me",
     "发起签到": "meeting",
+    "结束签到": "close",
     "待审核": "pending",
     "申报": "claim",
     "撤回": "withdraw",

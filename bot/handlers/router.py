@@ -1,22 +1,32 @@
 """Every command and button, registered in one visible place, and the one entry point.
 
-``handle(incoming, deps, bot_name)`` returns the replies for a channel to render. A
-redelivered update (same platform and update id) gets nothing and changes nothing, unless
-handling it the first time failed unexpectedly.
+``handle(incoming, deps)`` is one use case in one unit of work: the processed mark, the reads,
+the writes and the outgoing messages (outbox rows) commit together, and the rows are delivered
+right after the commit. A redelivered update (same platform and update id) changes nothing and
+sends nothing. A refusal (``DomainError``) rolls back whatever the use case wrote and commits
+the mark with the refusal; a conflict with a concurrent update (a unique key) is handled once
+more from the start; an unexpected failure rolls everything back (a redelivery is handled anew)
+and the person is told, once, that nothing was done.
 """
 
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Awaitable, Callable
+
+from sqlalchemy.exc import IntegrityError
 
 from bot.handlers import approvals, basic, claims, invites, leave, meetings, points
 from bot.handlers.cards import explain
 from bot.handlers.context import Deps
 from bot.handlers.parse import parse_command
-from bot.handlers.types import ALERT, Incoming, Reply, quoting
+from bot.handlers.types import ORIGIN, Answer, Incoming, Reply, Send, refusal
 from bot.i18n import t
 from bot.services.errors import DomainError
+from bot.services.outbox import Origin
+from bot.storage.outbox import Outgoing
+from bot.storage.timeutil import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +45,7 @@ COMMANDS: dict[str, Handler] = {
     "me": points.me,
     "rank": points.rank,
     "meeting": meetings.open_meeting,
+    "close": meetings.close_meeting,
 }
 
 #: Buttons by the prefix of their data, ``<prefix>:<args>``.
@@ -55,60 +66,94 @@ BUTTONS: dict[str, Handler] = {
 }
 
 
-async def handle(inc: Incoming, deps: Deps, bot_name: str = "") -> list[Reply]:
-    """The replies to one update. The update is marked processed before it is handled, so a
-    redelivery arriving meanwhile (on any replica) is skipped; a handler spans several units of
-    work, so the mark cannot share their transaction. Instead, when handling fails unexpectedly
-    the mark is taken back, and a redelivery is handled (what was committed before the failure
-    stays, and the use cases refuse a duplicate of it)."""
-    if inc.update is not None and not await deps.chat.first_time(inc.platform, inc.update):
-        return []
+async def handle(inc: Incoming, deps: Deps, bot_name: str = "") -> list[Outgoing]:
+    """Handle one update and deliver its replies; the outbox rows it wrote (none for a redelivery)."""
+    rows = await commit(inc, deps, bot_name)
+    await deps.delivery.send(rows)
+    return rows
+
+
+async def commit(inc: Incoming, deps: Deps, bot_name: str = "") -> list[Outgoing]:
+    """The update's unit of work, committed; its outbox rows (not yet delivered)."""
+    cause = f"{inc.platform}:{inc.update}" if inc.update else f"{inc.platform}:local-{uuid.uuid4().hex}"
+    origin = Origin.of(inc)
     try:
-        if inc.data is not None:
-            return await _press(inc, deps, inc.data)
-        return await _message(inc, deps, bot_name)
-    except DomainError as err:
-        return [Reply(explain(err), to=ALERT if inc.pressed else quoting(inc.message))]
+        for attempt in (1, 2):
+            try:
+                return await _once(inc, deps, bot_name, cause, origin)
+            except IntegrityError:  # a concurrent update took a unique key first: start over once
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
     except Exception:
-        if inc.update is not None:
-            await _forget(deps, inc.platform, inc.update)
+        await _sorry(inc, deps, cause, origin)
         raise
 
 
-async def _forget(deps: Deps, platform: str, update: str) -> None:
-    try:
-        await deps.chat.forget_update(platform, update)
-    except Exception:  # the failure being raised matters more; a redelivery is then skipped, as before
-        log.exception("could not take back the processed mark of %s update %s", platform, update)
+async def _once(inc: Incoming, deps: Deps, bot_name: str, cause: str, origin: Origin) -> list[Outgoing]:
+    async with deps.units() as uow:
+        with uow.current():
+            if inc.update is not None and not await uow.updates.first_time(inc.platform, inc.update):
+                return []
+            try:
+                replies = await route(inc, deps, bot_name)
+            except DomainError as err:
+                await uow.rollback()  # nothing the use case wrote stays; the mark is taken anew
+                if inc.update is not None:
+                    await uow.updates.first_time(inc.platform, inc.update)
+                replies = [refusal(inc, explain(err))]
+            rows = await deps.outbox.write(uow, cause, answered(inc, replies), origin, utcnow())
+            await uow.commit()
+            return rows
 
 
-async def tick(deps: Deps, platform: str) -> list[Reply]:
-    """Scheduled work, every half minute: sign-in windows that have closed get their report;
-    once a day, old chat state is pruned."""
+async def _sorry(inc: Incoming, deps: Deps, cause: str, origin: Origin) -> None:
+    """Tell the person nothing was done (once per update, whatever the redeliveries), without
+    the processed mark, so that a redelivery is handled."""
     try:
-        pruned = await deps.chat.prune(deps.now())
-        if pruned is not None:
-            log.info("pruned chat state: %s", pruned)
-    except Exception:  # closing sign-ins matters more; the prune is tried again on the next tick
-        log.exception("pruning chat state failed")
-    return await meetings.tick(deps, platform)
+        async with deps.units() as uow:
+            rows = await deps.outbox.write(
+                uow, f"{cause}:sorry", answered(inc, [refusal(inc, t("chat.error"))]), origin, utcnow()
+            )
+            await uow.commit()
+        await deps.delivery.send(rows)
+    except IntegrityError:
+        pass  # told already, on an earlier delivery of the same update
+    except Exception:  # the failure being raised matters more
+        log.exception("could not tell %s that update %s failed", inc.platform, inc.update)
+
+
+def answered(inc: Incoming, replies: list[Reply]) -> list[Reply]:
+    """A press gets exactly one answer (an empty one stops the button's spinner)."""
+    if not inc.pressed:
+        return replies
+    answers = [r for r in replies if isinstance(r, Answer)]
+    rest = [r for r in replies if not isinstance(r, Answer)]
+    return [answers[0] if answers else Answer(""), *rest]
+
+
+async def route(inc: Incoming, deps: Deps, bot_name: str = "") -> list[Reply]:
+    """The replies to one update, inside the update's unit of work."""
+    if inc.data is not None:
+        return await _press(inc, deps, inc.data)
+    return await _message(inc, deps, bot_name)
 
 
 async def _press(inc: Incoming, deps: Deps, data: str) -> list[Reply]:
     prefix, _, args = data.partition(":")
     handler = BUTTONS.get(prefix)
     if handler is None or not args:
-        return [Reply(t("chat.stale_button"), to=ALERT)]
+        return [Answer(t("chat.stale_button"), alert=True)]
     try:
         return await handler(inc, deps, args)
     except (ValueError, IndexError):  # data not made by this bot, or from an older layout
-        return [Reply(t("chat.stale_button"), to=ALERT)]
+        return [Answer(t("chat.stale_button"), alert=True)]
 
 
 async def _message(inc: Incoming, deps: Deps, bot_name: str) -> list[Reply]:
     command = parse_command(inc.text, bot_name)
     if command is None or command.name not in COMMANDS:
-        return [Reply(t("chat.unknown_command"), to=quoting(inc.message))] if inc.private else []
+        return [Send(ORIGIN, t("chat.unknown_command"))] if inc.private else []
     if inc.anonymous:  # whoever it is cannot be told apart from the group itself
-        return [Reply(t("chat.anonymous"), to=quoting(inc.message))]
+        return [Send(ORIGIN, t("chat.anonymous"))]
     return await COMMANDS[command.name](inc, deps, command.args)

@@ -1,83 +1,195 @@
 """The neutral messages between a channel and the use cases.
 
-A channel turns a platform update into an ``Incoming`` and renders each ``Reply`` it gets
-back; nothing here knows Telegram or WeCom.
+A channel turns a platform update into an ``Incoming``. A handler answers with replies that say
+*whom* a message is for (a member, the holders of some roles of a branch, a branch's group, or
+the origin of the update) and *what* it is (text, or a card: structure, not text). The outbox
+resolves whom to every platform and chat where that person or branch is linked, and each
+channel renders what to fit the platform. Nothing here knows an account id or a chat id.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Literal
+from dataclasses import dataclass, field
+from typing import Any
 
-TargetKind = Literal["here", "chat", "edit", "cards", "alert", "notice"]
+# -- whom ------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
-class Button:
-    """An inline button: its label and the compact data sent back when pressed (≤ 64 bytes)."""
+class ToMember:
+    """A member, privately, on every platform the member is linked to."""
+
+    member_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class ToRoles:
+    """Privately, everyone holding one of ``roles`` over the branch (its own or committee staff),
+    except ``exclude`` (e.g. the claimant, who never decides their own claim)."""
+
+    branch_id: int
+    roles: tuple[str, ...]
+    exclude: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ToGroup:
+    """The branch's group chats, on every platform a group is bound on."""
+
+    branch_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class ToOrigin:
+    """The chat the update came from; ``quote`` quotes the person's message where it can."""
+
+    quote: bool = True
+
+
+ORIGIN = ToOrigin()
+Address = ToMember | ToRoles | ToGroup | ToOrigin
+
+# -- what ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    """A button: its label and the compact data sent back when pressed (≤ 64 bytes)."""
 
     label: str
     data: str
 
 
 @dataclass(frozen=True, slots=True)
-class Target:
-    """Where a reply goes.
-
-    - ``here``: a new message in the chat the incoming message came from (``reply_to`` quotes it);
-    - ``chat``: a new message in another chat (a private chat is the person's account id);
-    - ``edit``: replaces the text and buttons of the message whose button was pressed;
-    - ``cards``: replaces them in every message posted under ``key`` (other copies of a card);
-    - ``alert`` / ``notice``: the answer to a button press, as a pop-up or a short toast.
-    """
-
-    kind: TargetKind
-    chat_id: str | None = None
-    reply_to: str | None = None
-    key: str | None = None
-
-
-HERE = Target("here")
-EDIT = Target("edit")
-ALERT = Target("alert")
-NOTICE = Target("notice")
-
-
-def to_chat(chat_id: str) -> Target:
-    return Target("chat", chat_id=chat_id)
-
-
-def cards(key: str) -> Target:
-    return Target("cards", key=key)
-
-
-def quoting(message_id: str | None) -> Target:
-    return Target("here", reply_to=message_id)
+class Field:
+    label: str
+    value: str
 
 
 @dataclass(frozen=True, slots=True)
-class Reply:
-    """A message to show. ``key`` (e.g. ``claim:12``) asks the channel to remember the message it
-    posts (or edits) so that a later ``cards(key)`` reply updates every copy of it."""
+class Choice:
+    """A choice asked of a person (an item, points, a reason, a member): a prompt and its options.
+    A channel shows it as buttons, a dropdown, pages or numbered text, as its platform allows."""
+
+    prompt: str
+    options: tuple[Action, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Card:
+    """A card: title, labelled fields, a note, a status line, actions and maybe a choice.
+
+    ``key`` (``claim:12``) names the card: every copy posted under it is shown the card's latest
+    state (``Refresh``)."""
+
+    title: str
+    fields: tuple[Field, ...] = ()
+    note: str = ""
+    status: str = ""
+    actions: tuple[Action, ...] = ()
+    choice: Choice | None = None
+    key: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "title": self.title,
+            "fields": [[f.label, f.value] for f in self.fields],
+            "note": self.note,
+            "status": self.status,
+            "actions": [[a.label, a.data] for a in self.actions],
+            "choice": None
+            if self.choice is None
+            else {"prompt": self.choice.prompt, "options": [[a.label, a.data] for a in self.choice.options]},
+            "key": self.key,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Card:
+        choice = data.get("choice")
+        return cls(
+            title=data["title"],
+            fields=tuple(Field(a, b) for a, b in data.get("fields", ())),
+            note=data.get("note", ""),
+            status=data.get("status", ""),
+            actions=tuple(Action(a, b) for a, b in data.get("actions", ())),
+            choice=None
+            if choice is None
+            else Choice(choice["prompt"], tuple(Action(a, b) for a, b in choice["options"])),
+            key=data.get("key"),
+        )
+
+
+Body = Card | str
+
+
+def body_json(body: Body) -> dict[str, Any]:
+    return {"card": body.to_json()} if isinstance(body, Card) else {"text": body}
+
+
+def body_of(data: dict[str, Any]) -> Body:
+    return Card.from_json(data["card"]) if "card" in data else str(data["text"])
+
+
+# -- replies ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Send:
+    """A new message. ``photo`` (a stored file's sha256) is shown just before it, e.g. the
+    member's evidence for an approver reading the card in private."""
+
+    to: Address
+    body: Body
+    photo: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Refresh:
+    """Every copy of the card posted under ``card.key`` now shows ``card``."""
+
+    card: Card
+
+
+@dataclass(frozen=True, slots=True)
+class Show:
+    """The pressed message becomes ``body`` (a step of a choice, for the presser). A channel that
+    cannot edit the pressed message in place sends it as a follow-up message instead."""
+
+    body: Body
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """The answer to a button press: a short toast, or a pop-up with ``alert``. A channel without
+    either sends it to the origin as a message."""
 
     text: str
-    buttons: tuple[tuple[Button, ...], ...] = ()
-    to: Target = HERE
-    key: str | None = None
-    #: (chat, message) of an earlier message to copy to the target instead of sending ``text``
-    #: (a member's photo for an approver in private); ``text`` stands in where no copy can be made.
-    copy_of: tuple[str, str] | None = None
+    alert: bool = False
+
+
+Reply = Send | Refresh | Show | Answer
+
+# -- incoming --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Media:
+    """A file a person sent, stored by content: its sha256 names it in the media store."""
+
+    sha256: str
+    size: int
+    mime: str = "image/jpeg"
 
 
 @dataclass(frozen=True, slots=True)
 class Incoming:
     """One thing a person did in a chat: a message (text, maybe a photo) or a button press.
 
-    ``user`` and ``chat`` are the platform's ids as strings; ``private`` is a one-to-one chat.
-    ``photo`` is the stable id of an attached photo or file (the same file gives the same id),
-    ``data`` the pressed button's data, ``update`` the platform's delivery id (for idempotency).
-    ``anonymous``: the writer hides behind the group's name (an anonymous group admin), so
-    nobody can tell which member wrote.
+    ``user`` and ``chat`` are the platform's ids as strings (only channels and the outbox read
+    them); ``private`` is a one-to-one chat. ``photo`` is an attached picture already in the
+    media store. ``data`` is the pressed button's data and ``press`` the platform's handle for
+    answering that press. ``update`` is the platform's delivery id (for idempotency).
+    ``anonymous``: the writer hides behind the group's name (an anonymous group admin).
     """
 
     platform: str
@@ -86,17 +198,19 @@ class Incoming:
     private: bool
     user_name: str = ""
     text: str = ""
-    photo: str | None = None
+    photo: Media | None = None
     data: str | None = None
     message: str | None = None
     update: str | None = None
     anonymous: bool = False
+    press: str | None = None
+    extra: dict[str, str] = field(default_factory=dict)
 
     @property
     def pressed(self) -> bool:
         return self.data is not None
 
 
-def rows(buttons: list[Button], per_row: int = 2) -> tuple[tuple[Button, ...], ...]:
-    """Lay buttons out ``per_row`` to a row."""
-    return tuple(tuple(buttons[i : i + per_row]) for i in range(0, len(buttons), per_row))
+def refusal(inc: Incoming, text: str) -> Reply:
+    """A refusal where the person will see it: the press's pop-up, or a reply quoting the message."""
+    return Answer(text, alert=True) if inc.pressed else Send(ORIGIN, text)

@@ -3,6 +3,9 @@
 ``score`` validates the records (one problem and nothing is scored), scores each member
 or branch under the scheme's shape, ranks them, applies the quotas (季度之星, 年度之星,
 the five-star share) and raises the alerts the scheme asks for.
+
+``score_tolerant`` is the read path's: it scores every record but the bad ones, which it
+returns as problems for the secretary, so one bad ledger row never stops a branch's scores.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from bot.scoring.model import Scheme
 from bot.scoring.quotas import quota, top
 from bot.scoring.records import Attendance, ScoringInput
 from bot.scoring.result import Line, Report, Result, rank
-from bot.scoring.validate import validate
+from bot.scoring.validate import Problem, split_valid, validate
 
 
 def score(
@@ -32,6 +35,27 @@ def score(
     leave it off for a month's or a quarter's publicity in the middle of the year.
     """
     validate(scheme, data)
+    return _scored(scheme, data, since, until, final)
+
+
+def score_tolerant(
+    scheme: Scheme,
+    data: ScoringInput,
+    *,
+    since: date | None = None,
+    until: date | None = None,
+    final: bool = True,
+) -> tuple[Report, list[Problem]]:
+    """As ``score``, but the records ``score`` would refuse are left out and returned, one problem per
+    record (``split_valid``), instead of refusing the whole input: every other member, and the rest
+    of that member's records, are scored. No problems: the same report as ``score``.
+    """
+    cleaned, problems = split_valid(scheme, data)
+    return _scored(scheme, cleaned, since, until, final), problems
+
+
+def _scored(scheme: Scheme, data: ScoringInput, since: date | None, until: date | None, final: bool) -> Report:
+    """Score records that passed validation."""
     window = (since or date(data.year, 1, 1), until or date(data.year, 12, 31))
     report = Report(scheme=scheme.id, year=data.year)
     if scheme.kind == "branch":

@@ -1,5 +1,8 @@
 """Load schemes from TOML: the presets shipped in ``presets/`` or a branch's own file.
 
+A scheme is named by a spec: a preset id, the path of a scheme file, or the name of a file
+``<spec>.toml`` in one of the scheme folders handed in (``dirs``, searched in order).
+
 A branch file may start from a preset with ``extends = "<preset id>"`` and change only
 what differs: tables merge key by key, ``[[items]]`` merge by ``code`` (a new code adds an
 item), ``remove_items`` drops items, and any other array replaces the preset's.
@@ -8,6 +11,7 @@ Errors name the file, the key and the line.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -106,11 +110,46 @@ def load_preset(scheme_id: str) -> Scheme:
     return load_scheme_text(_preset_text(scheme_id), f"{scheme_id}.toml")
 
 
-def load_scheme(spec: str) -> Scheme:
-    """A preset id, or the path of a scheme TOML file."""
+def scheme_path(spec: str, dirs: Sequence[str | Path] = ()) -> Path | None:
+    """The file a (non-preset) spec names: an existing file, else ``<spec>.toml`` in the first of
+    ``dirs`` that has it; None when there is none."""
+    path = Path(spec)
+    if path.is_file():
+        return path
+    if not spec or path.name != spec or spec in (".", ".."):  # a path that is not there, or no name at all
+        return None
+    names = [f"{spec}.toml", spec] if spec.endswith(".toml") else [f"{spec}.toml"]
+    for folder in dirs:
+        for name in names:
+            candidate = Path(folder) / name
+            if candidate.is_file():
+                return candidate
+    return None
+
+
+def dir_scheme_ids(dirs: Sequence[str | Path] = ()) -> list[str]:
+    """The names of the scheme files in ``dirs`` (what a spec may name there), in search order."""
+    found: list[str] = []
+    for folder in dirs:
+        try:
+            names = sorted(p.stem for p in Path(folder).glob("*.toml") if p.is_file())
+        except OSError:
+            continue
+        found += [n for n in names if n not in found]
+    return found
+
+
+def load_scheme(spec: str, dirs: Sequence[str | Path] = ()) -> Scheme:
+    """A preset id, the path of a scheme TOML file, or ``<spec>.toml`` in one of ``dirs``."""
     if spec in preset_ids():
         return load_preset(spec)
-    path = Path(spec)
-    if not path.is_file():
-        raise TomlError([TomlProblem(spec, "", None, t("scheme.unknown", id=spec, known=", ".join(preset_ids())))])
+    path = scheme_path(spec, dirs)
+    if path is None:
+        known = ", ".join([*preset_ids(), *(n for n in dir_scheme_ids(dirs) if n not in preset_ids())])
+        message = (
+            t("scheme.unknown_in_dirs", id=spec, known=known, dirs=", ".join(str(d) for d in dirs))
+            if dirs
+            else t("scheme.unknown", id=spec, known=known)
+        )
+        raise TomlError([TomlProblem(spec, "", None, message)])
     return load_scheme_text(path.read_text(encoding="utf-8"), str(path))

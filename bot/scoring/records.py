@@ -137,7 +137,7 @@ def _date(raw: Any, record: str, problems: list[str]) -> date:
     try:
         return date.fromisoformat(str(raw))
     except ValueError:
-        problems.append(t("input.bad_date", record=record, date=raw))
+        problems.append(t("input.problem", record=record, reason=t("input.bad_date", date=raw)))
         return date.min
 
 
@@ -194,7 +194,8 @@ def from_json(data: dict[str, Any]) -> ScoringInput:
     for i, raw in enumerate(data.get("evaluations", [])):
         scores = list(raw.get("scores", ()))
         if not all(isinstance(v, int | float) for v in scores):
-            problems.append(t("input.bad_scores", record=_describe("evaluations", i, raw)))
+            record = _describe("evaluations", i, raw)
+            problems.append(t("input.problem", record=record, reason=t("input.bad_scores")))
             scores = []
         out.evaluations.append(
             Evaluation(

@@ -7,33 +7,56 @@ the entries per member once for all the windows. A month's publicity needs the m
 to date of every member; ``/me`` needs the explanation and keeps using ``score``.
 
 Additive schemes take the lean path below; rating and branch schemes go through ``score``.
+``standings_tolerant`` is the read path's: the records ``standings`` would refuse are left out
+and returned as problems, and the rest is scored.
 """
 
 from __future__ import annotations
 
 import gc
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import date
 
 from bot.scoring import additive
 from bot.scoring.additive import AdditiveScorer
-from bot.scoring.engine import score
+from bot.scoring.engine import score, score_tolerant
 from bot.scoring.model import Scheme
-from bot.scoring.records import Attendance, Entry, ScoringInput
-from bot.scoring.result import Exact, Standing, exact, rank
-from bot.scoring.validate import NUMBERS, accepted_points, validate
+from bot.scoring.records import Attendance, Entry, InputError, ScoringInput
+from bot.scoring.result import Exact, Report, Standing, exact, rank
+from bot.scoring.validate import NUMBERS, Problem, accepted_points, split_valid, validate
 
 Window = tuple[date | None, date | None]
 
 
 def standings(scheme: Scheme, data: ScoringInput, windows: Sequence[Window], *, final: bool = False) -> list[list[Standing]]:
     """For each window, the standings of every member in ``data.members`` order (branches for branch schemes)."""
+    return _standings(scheme, data, windows, final, score)
+
+
+def standings_tolerant(
+    scheme: Scheme, data: ScoringInput, windows: Sequence[Window], *, final: bool = False
+) -> tuple[list[list[Standing]], list[Problem]]:
+    """As ``standings``, but without the records it would refuse (``split_valid``), which come back as
+    problems, one per record. Good input costs what ``standings`` costs: it is checked once."""
+    try:
+        return standings(scheme, data, windows, final=final), []
+    except InputError:
+        cleaned, problems = split_valid(scheme, data)
+    return _standings(scheme, cleaned, windows, final, _score_cleaned), problems
+
+
+def _score_cleaned(scheme: Scheme, data: ScoringInput, *, since: date, until: date, final: bool) -> Report:
+    return score_tolerant(scheme, data, since=since, until=until, final=final)[0]
+
+
+def _standings(scheme: Scheme, data: ScoringInput, windows: Sequence[Window], final: bool,
+               scorer: Callable[..., Report]) -> list[list[Standing]]:
     spans = [(since or date(data.year, 1, 1), until or date(data.year, 12, 31)) for since, until in windows]
     if scheme.kind != "additive":
         out = []
         for start, end in spans:
-            report = score(scheme, data, since=start, until=end, final=final)
+            report = scorer(scheme, data, since=start, until=end, final=final)
             out.append([Standing(r.id, r.name, r.score, r.grade, r.stars, r.rank, r.exempt, r.vetoed)
                         for r in report.branches or report.members])
         return out

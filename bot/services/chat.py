@@ -3,24 +3,33 @@ from which chat, claim cards, the approval queue, drafts, and processed updates.
 
 from __future__ import annotations
 
+import hashlib
+import logging
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from bot.scoring.engine import score
+from bot.scoring.eligibility import claimable_for
+from bot.scoring.engine import score_tolerant
 from bot.scoring.model import Item, Scheme
 from bot.scoring.result import Report
-from bot.services.common import Actor, Context, Source, branch_of, require_role
-from bot.services.errors import Forbidden, Invalid, NotFound
+from bot.services.common import Actor, Context, Source, branch_of
+from bot.services.errors import Invalid, NotFound
+from bot.services.outbox import CONSOLE
 from bot.storage.chat import ChatQueries
+from bot.storage.outbox import OutboxQueries
 from bot.storage.read import load_year
-from bot.storage.schema import Branch, ClaimDraft, MemberRow
-from bot.storage.timeutil import to_local
+from bot.storage.schema import Branch, MemberRow, Offer
+from bot.storage.timeutil import utcnow
 from bot.storage.uow import UnitOfWork
 
 #: How long chat state is kept: processed update ids (a platform redelivers within a day),
-#: claim drafts awaiting an item pick, and where each copy of a card was posted.
-KEEP_UPDATES, KEEP_DRAFTS, KEEP_CARDS = timedelta(days=3), timedelta(days=7), timedelta(days=90)
-PRUNE_JOB = "prune_chat_state"
+#: offers awaiting a pick (an item for a claim, a reason for leave), where each copy of a card
+#: was posted, and delivered (or refused) outbox rows.
+KEEP_UPDATES, KEEP_OFFERS, KEEP_CARDS = timedelta(days=3), timedelta(days=7), timedelta(days=90)
+KEEP_SENT = timedelta(days=30)
+#: Ledger rows the scheme refuses are reported to the secretary once per set of such rows.
+BAD_ROWS_JOB = "report_bad_rows"
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +40,7 @@ class Person:
     name: str
     branch_id: int
     roles: frozenset[str]
+    category: str = ""
 
     @property
     def actor(self) -> Actor:
@@ -62,13 +72,13 @@ class ClaimView:
     evidence: int
     #: The points the approval wrote to the ledger (the approver may have adjusted them).
     granted: float | None = None
-    #: The member's message behind the claim (platform, chat, message), e.g. the photo.
-    source: tuple[str, str, str] | None = None
+    #: The evidence photos (sha256 in the media store), when the view was asked with them.
+    photos: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
 class Draft:
-    """A claim message whose item was not recognised, kept until the member picks one."""
+    """A claim message whose item was not recognised, offered to its writer to pick one."""
 
     id: int
     member_id: int
@@ -76,19 +86,7 @@ class Draft:
     text: str
     day: date
     evidence: tuple[str, ...]
-    chat: str
-    message: str | None
-
-
-#: The terminal chat (``partybot console``): the account id is the member id and the group
-#: chat id is the branch id negated (``console_group``), so that it never equals an account id,
-#: as on Telegram; the person at the terminal already has the database.
-CONSOLE = "console"
-
-
-def console_group(branch_id: int) -> str:
-    """The terminal chat's id for a branch's group."""
-    return str(-branch_id)
+    source: Source
 
 
 async def _member(uow: UnitOfWork, platform: str, user: str) -> MemberRow | None:
@@ -105,43 +103,31 @@ def check_open(day: date, today: date) -> None:
         raise Invalid("chat.period_closed", date=day.isoformat(), year=today.year)
 
 
+async def _person(uow: UnitOfWork, member: MemberRow, branch: Branch) -> Person:
+    roles = await uow.members.roles(member.id, branch)
+    return Person(member.id, member.name, member.branch_id, frozenset(roles), member.category or "")
+
+
 class ChatService:
     def __init__(self, context: Context) -> None:
         self.ctx = context
-        self._pruned_on: str | None = None
 
-    async def prune(self, now: datetime) -> dict[str, int] | None:
-        """Once a day, on one replica: delete the chat state nobody needs any more (see the
-        ``KEEP_*`` ages). The counts deleted, or None when today's prune is done already."""
-        day = to_local(now).date().isoformat()
-        if self._pruned_on == day:
-            return None
+    async def prune(self, now: datetime) -> dict[str, int]:
+        """Delete the chat state nobody needs any more (see the ``KEEP_*`` ages); the counts."""
         async with self.ctx.uow() as uow:
-            counts = None
-            if await uow.jobs.claim(PRUNE_JOB, "all", day):
-                counts = await ChatQueries(uow.session).prune(
-                    updates=now - KEEP_UPDATES, drafts=now - KEEP_DRAFTS, cards=now - KEEP_CARDS
-                )
-                await uow.jobs.finish(PRUNE_JOB, "all", day, now)
-                await uow.commit()
-        self._pruned_on = day
+            counts = await ChatQueries(uow.session).prune(
+                updates=now - KEEP_UPDATES, offers=now - KEEP_OFFERS, cards=now - KEEP_CARDS,
+                sent=now - KEEP_SENT,
+            )  # fmt: skip
+            await uow.commit()
         return counts
 
     def scheme(self, branch: Branch) -> Scheme:
         return self.ctx.schemes(branch.scheme)
 
-    async def first_time(self, platform: str, update_id: str) -> bool:
-        """Record an incoming update; False when it was handled before (a redelivery)."""
-        async with self.ctx.uow() as uow:
-            fresh = await uow.updates.first_time(platform, update_id)
-            await uow.commit()
-            return fresh
-
-    async def forget_update(self, platform: str, update_id: str) -> None:
-        """Handling the update failed unexpectedly: a redelivery of it is to be handled, not skipped."""
-        async with self.ctx.uow() as uow:
-            await uow.updates.forget(platform, update_id)
-            await uow.commit()
+    def claimable(self, branch: Branch, person: Person) -> list[Item]:
+        """The items this member may claim under the branch's scheme (their category's)."""
+        return claimable_for(self.scheme(branch), person.category)
 
     async def where(self, platform: str, user: str, chat: str, private: bool) -> Where:
         async with self.ctx.uow() as uow:
@@ -154,41 +140,48 @@ class ChatService:
                 branch = await uow.branches.for_chat(platform, chat)
             if member is None or branch is None:
                 return Where(None, branch)
-            roles = await uow.members.roles(member.id, branch)
-            return Where(Person(member.id, member.name, member.branch_id, frozenset(roles)), branch)
+            return Where(await _person(uow, member, branch), branch)
 
-    async def person(self, platform: str, user: str, branch_id: int) -> Person | None:
-        """The writer with the roles reaching ``branch_id`` (a button press names its branch through the claim)."""
+    async def person(self, platform: str, user: str, branch_id: int) -> Person:
+        """The writer with the roles reaching ``branch_id`` (a press names its branch through
+        what was pressed); refused when the account is not linked."""
         async with self.ctx.uow() as uow:
             member = await _member(uow, platform, user)
-            branch = await uow.branches.get(branch_id)
-            if member is None or branch is None:
-                return None
-            roles = await uow.members.roles(member.id, branch)
-            return Person(member.id, member.name, member.branch_id, frozenset(roles))
+            branch = await branch_of(uow, branch_id)
+            if member is None:
+                raise NotFound("chat.not_linked_press")
+            return await _person(uow, member, branch)
 
     async def branch(self, branch_id: int) -> Branch:
         async with self.ctx.uow() as uow:
             return await branch_of(uow, branch_id)
 
-    async def year_so_far(self, branch: Branch, today: date) -> Report:
-        """The branch's scores from 1 January to ``today``, ranked, without the year-end computations."""
+    async def year_so_far(self, branch: Branch, today: date) -> tuple[Report, list[str]]:
+        """The branch's scores from 1 January to ``today``, ranked, without the year-end
+        computations. A ledger row the scheme refuses never stops the branch's scores: it is left
+        out, and the lines describing such rows are returned the first time they are found (for
+        the secretary), and nothing the next times."""
+        scheme = self.scheme(branch)
         async with self.ctx.uow() as uow:
-            data = await load_year(uow, branch.id, today.year, until=today, scheme=self.scheme(branch))
-        return score(self.scheme(branch), data, until=today, final=False)
+            data = await load_year(uow, branch.id, today.year, until=today, scheme=scheme)
+            report, problems = score_tolerant(scheme, data, until=today, final=False)
+            if not problems:
+                return report, []
+            lines = sorted(p.text for p in problems)
+            digest = hashlib.sha256("\n".join(lines).encode()).hexdigest()[:32]
+            if not await uow.jobs.claim(BAD_ROWS_JOB, f"branch-{branch.id}", digest):
+                return report, []
+            await uow.commit()
+        log.warning("branch %s: %d ledger rows left out of the scores: %s", branch.id, len(lines), lines)
+        return report, lines
 
-    async def presser(self, platform: str, user: str, claim_id: int) -> Person | None:
-        """Who pressed a button on a claim, with the roles reaching the claim's branch (None: not linked)."""
+    async def presser(self, platform: str, user: str, claim_id: int) -> Person:
+        """Who pressed a button on a claim, with the roles reaching the claim's branch."""
         async with self.ctx.uow() as uow:
             claim = await uow.claims.get(claim_id)
             if claim is None:
                 raise NotFound("claim.unknown", claim=claim_id)
-            member = await _member(uow, platform, user)
-            branch = await branch_of(uow, claim.branch_id)
-            if member is None:
-                return None
-            roles = await uow.members.roles(member.id, branch)
-            return Person(member.id, member.name, member.branch_id, frozenset(roles))
+        return await self.person(platform, user, claim.branch_id)
 
     async def find_member(self, branch_id: int, key: str) -> tuple[int, str] | None:
         """(id, name) of a branch member by roster number or exact name."""
@@ -196,53 +189,34 @@ class ChatService:
             member = await uow.members.find(branch_id, key)
         return None if member is None or (key.isdigit() and member.code != key) else (member.id, member.name)
 
-    async def check_decider(self, claim_id: int, actor: Actor) -> None:
-        """Refuse unless ``actor`` may decide the claim (the same test ``ClaimService`` applies)."""
+    async def deciders(self, branch: Branch, member_id: int) -> int:
+        """How many people other than ``member_id`` may decide the member's claims."""
         async with self.ctx.uow() as uow:
-            claim = await uow.claims.get(claim_id)
-            if claim is None:
-                raise NotFound("claim.unknown", claim=claim_id)
-            if actor.member_id == claim.member_id:
-                raise Forbidden("claim.self_approval")
-            branch = await branch_of(uow, claim.branch_id)
-            await require_role(uow, actor, branch, self.scheme(branch).approvers)
+            holders = await OutboxQueries(uow.session).holders(
+                branch.id, branch.committee_id, self.scheme(branch).approvers
+            )
+        return len([m for m in holders if m != member_id])
 
-    async def claim(self, claim_id: int) -> ClaimView | None:
+    async def claim(self, claim_id: int, *, photos: bool = False) -> ClaimView:
         async with self.ctx.uow() as uow:
             found = await ChatQueries(uow.session).claim_with_names(claim_id)
             if found is None:
-                return None
+                raise NotFound("claim.unknown", claim=claim_id)
             row, member, decider, files, granted = found
             branch = await uow.branches.get(row.branch_id)
             item = self.ctx.schemes(branch.scheme).item(row.item) if branch is not None else None
-            source = (
-                (row.source_platform, row.source_chat, row.source_message)
-                if row.source_platform and row.source_chat and row.source_message
-                else None
-            )
+            shas = tuple(await uow.claims.evidence(row.id)) if files else ()
             return ClaimView(
                 row.id, row.branch_id, row.member_id, member, item, row.item, row.points,
                 row.effective_date, row.note, row.status, decider, row.decision_reason, files, granted,
-                source,
+                shas,
             )  # fmt: skip
 
     async def pending(self, branch_id: int, limit: int = 10, member_id: int | None = None) -> list[ClaimView]:
         """The branch's pending claims (one member's, when given), oldest first."""
         async with self.ctx.uow() as uow:
             ids = await ChatQueries(uow.session).pending(branch_id, limit, member_id)
-        return [view for view in [await self.claim(i) for i in ids] if view is not None]
-
-    async def accounts(self, member_ids: list[int], platform: str) -> dict[int, str]:
-        async with self.ctx.uow() as uow:
-            if platform == CONSOLE:
-                return {m: str(m) for m in member_ids}
-            return await ChatQueries(uow.session).identities(member_ids, platform)
-
-    async def approvers(self, branch: Branch, platform: str) -> list[str]:
-        """The accounts on ``platform`` of everyone who may decide the branch's claims."""
-        async with self.ctx.uow() as uow:
-            holders = await ChatQueries(uow.session).holders(branch, self.scheme(branch).approvers)
-        return list((await self.accounts(holders, platform)).values())
+        return [await self.claim(i) for i in ids]
 
     async def move_chat(self, platform: str, old: str, new: str) -> bool:
         """The platform replaced a group chat by a new one; the branch binding moves with it."""
@@ -253,37 +227,67 @@ class ChatService:
             await uow.commit()
             return moved
 
-    async def remember(self, platform: str, key: str, chat: str, message: str) -> None:
-        """The channel reports where it posted a keyed message (a card)."""
+    async def offer(self, kind: str, branch_id: int, member_id: int, payload: dict[str, object]) -> int:
+        """Offer a member a choice (``leave_reason``: payload names the meeting); its id."""
         async with self.ctx.uow() as uow:
-            await ChatQueries(uow.session).remember(platform, key, chat, message)
+            offer_id = await ChatQueries(uow.session).add_offer(
+                Offer(kind=kind, branch_id=branch_id, member_id=member_id, payload=payload)
+            )
             await uow.commit()
+            return offer_id
 
-    async def posted(self, platform: str, key: str) -> list[tuple[str, str]]:
+    async def take(self, kind: str, offer_id: int, platform: str, user: str, not_yours: str) -> tuple[Person, dict[str, object]]:
+        """The presser and the offer's payload, using the offer up (see ``take_offer``)."""
         async with self.ctx.uow() as uow:
-            return await ChatQueries(uow.session).posted(platform, key)
-
-    async def save_draft(
-        self, person: Person, branch_id: int, text: str, day: date, evidence: tuple[str, ...],
-        source: Source,
-    ) -> int:  # fmt: skip
-        """Keep a claim message whose item was not recognised until the member picks one."""
-        draft = ClaimDraft(
-            branch_id=branch_id, member_id=person.member_id, text=text, effective_date=day,
-            evidence=list(evidence), source_platform=source.platform, source_chat=source.chat or "",
-            source_message=source.message,
-        )  # fmt: skip
-        async with self.ctx.uow() as uow:
-            draft_id = await ChatQueries(uow.session).save_draft(draft)
+            offer = await take_offer(uow, offer_id, kind, platform, user, not_yours)
+            member = await uow.members.get(offer.member_id)
+            assert member is not None
+            person = await _person(uow, member, await branch_of(uow, offer.branch_id))
             await uow.commit()
-            return draft_id
+            return person, dict(offer.payload)
 
-    async def draft(self, draft_id: int) -> Draft | None:
+    async def offer_items(self, draft: Draft) -> int:
+        """Offer the writer of a claim message whose item was not recognised a pick of items."""
+        payload = {
+            "text": draft.text, "date": draft.day.isoformat(), "evidence": list(draft.evidence),
+            "platform": draft.source.platform, "chat": draft.source.chat, "message": draft.source.message,
+        }  # fmt: skip
         async with self.ctx.uow() as uow:
-            row = await ChatQueries(uow.session).draft(draft_id)
-        if row is None:
-            return None
-        return Draft(
-            row.id, row.member_id, row.branch_id, row.text, row.effective_date, tuple(row.evidence),
-            row.source_chat, row.source_message,
-        )  # fmt: skip
+            offer = Offer(kind="claim_item", branch_id=draft.branch_id, member_id=draft.member_id, payload=payload)
+            offer_id = await ChatQueries(uow.session).add_offer(offer)
+            await uow.commit()
+            return offer_id
+
+    async def take_items_offer(self, offer_id: int, platform: str, user: str) -> tuple[Person, Draft]:
+        """The presser and the draft claim, using the offer up: only the member it was offered
+        to may pick, and only once (a second pick, or another member's, is refused)."""
+        async with self.ctx.uow() as uow:
+            offer = await take_offer(uow, offer_id, "claim_item", platform, user, "chat.not_your_draft")
+            p = offer.payload
+            source = Source(p.get("platform"), p.get("chat"), p.get("message"))
+            draft = Draft(
+                offer.id, offer.member_id, offer.branch_id, p["text"], date.fromisoformat(p["date"]),
+                tuple(p.get("evidence", ())), source,
+            )  # fmt: skip
+            member = await uow.members.get(offer.member_id)
+            assert member is not None
+            person = await _person(uow, member, await branch_of(uow, offer.branch_id))
+            await uow.commit()
+            return person, draft
+
+
+async def take_offer(uow: UnitOfWork, offer_id: int, kind: str, platform: str, user: str, not_yours: str) -> Offer:
+    """Use up an offer made to the presser: refused (with ``not_yours``) for anyone else, and
+    when it was used already (a second press) or has expired."""
+    queries = ChatQueries(uow.session)
+    offer = await queries.offer(offer_id)
+    if offer is None or offer.kind != kind:
+        raise Invalid("chat.stale_button")
+    member = await _member(uow, platform, user)
+    if member is None:
+        raise NotFound("chat.not_linked_press")
+    if member.id != offer.member_id:
+        raise Invalid(not_yours)
+    if not await queries.use_offer(offer.id, utcnow()):
+        raise Invalid("chat.offer_used")
+    return offer

@@ -12,6 +12,8 @@ from datetime import date
 
 from sqlalchemy.exc import IntegrityError
 
+from bot.scoring.eligibility import entry_refusal
+from bot.scoring.model import Item, Scheme
 from bot.services.common import (
     NO_SOURCE,
     Actor,
@@ -25,8 +27,9 @@ from bot.services.common import (
 )
 from bot.services.errors import Duplicate, Forbidden, Invalid, NotFound
 from bot.services.ledger import new_entry
-from bot.storage.schema import ClaimRow
-from bot.storage.uow import UnitOfWork
+from bot.storage.chat import ChatQueries
+from bot.storage.schema import ClaimRow, MemberRow
+from bot.storage.uow import Joined, UnitOfWork
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,9 +77,10 @@ class ClaimService:
             member = await member_of(uow, branch.id, cmd.member_id)
             if member.exempt:
                 raise Invalid("claim.member_exempt", name=member.name)
-            points = checked_points(
-                item_of(self.ctx.schemes(branch.scheme), cmd.item, ("claim",)), cmd.points
-            )
+            scheme = self.ctx.schemes(branch.scheme)
+            item = item_of(scheme, cmd.item, ("claim",))
+            _refuse_ineligible(scheme, item, member, cmd.date)
+            points = checked_points(item, cmd.points)
             key = dedupe_key(member.id, cmd.item, cmd.date)
             await self._refuse_duplicate(uow, key, cmd.evidence)
             claim = ClaimRow(
@@ -96,6 +100,8 @@ class ClaimService:
             try:
                 await uow.claims.add(claim, cmd.evidence)
             except IntegrityError:  # a concurrent twin got in first
+                if isinstance(uow, Joined):
+                    raise  # the update is handled again from the start, and then refused
                 await uow.rollback()
                 await self._refuse_duplicate(uow, key, cmd.evidence)
                 raise
@@ -112,8 +118,11 @@ class ClaimService:
         """Approve, optionally with points adjusted inside the item's range; writes the ledger entry."""
         async with self.ctx.uow() as uow:
             claim, scheme_id = await self._decidable(uow, claim_id, actor)
-            item = item_of(self.ctx.schemes(scheme_id), claim.item, ("claim",))
+            scheme = self.ctx.schemes(scheme_id)
+            item = item_of(scheme, claim.item, ("claim",))
             value = checked_points(item, claim.points if points is None else points)
+            if claim.status == "pending":
+                _refuse_ineligible(scheme, item, await member_of(uow, claim.branch_id, claim.member_id), claim.effective_date)
             if not await uow.claims.decide(claim.id, "approved", actor.member_id):
                 return Decision(claim.id, await uow.claims.status(claim.id), changed=False)
             entry = await uow.ledger.add(
@@ -132,6 +141,18 @@ class ClaimService:
             )
             await uow.commit()
             return Decision(claim.id, "approved", changed=True, entry_id=entry.id, points=value)
+
+    async def check_decider(self, claim_id: int, actor: Actor) -> None:
+        """Refuse unless ``actor`` may decide the claim (before offering them a choice of reasons or points)."""
+        async with self.ctx.uow() as uow:
+            await self._decidable(uow, claim_id, actor)
+
+    async def queue(self, branch_id: int, actor: Actor, limit: int = 10) -> list[int]:
+        """The branch's pending claims for an approver to review, oldest first (approvers only)."""
+        async with self.ctx.uow() as uow:
+            branch = await branch_of(uow, branch_id)
+            await require_role(uow, actor, branch, self.ctx.schemes(branch.scheme).approvers)
+            return await ChatQueries(uow.session).pending(branch.id, limit)
 
     async def reject(self, claim_id: int, actor: Actor, reason: str) -> Decision:
         if not reason.strip():
@@ -172,3 +193,11 @@ class ClaimService:
         branch = await branch_of(uow, claim.branch_id)
         await require_role(uow, actor, branch, self.ctx.schemes(branch.scheme).approvers)
         return claim, branch.scheme
+
+
+def _refuse_ineligible(scheme: Scheme, item: Item, member: MemberRow, day: date) -> None:
+    """Whatever the scheme would refuse for this member is refused here, with its reason (e.g. an
+    item meant only for community members, claimed by a rural member)."""
+    refusal = entry_refusal(scheme, item, member, day)
+    if refusal is not None:
+        raise Invalid(refusal.key, **refusal.params)

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
-from bot.scoring.loader import load_scheme, preset_ids
+from bot.scoring.loader import load_scheme, preset_ids, scheme_path
 from bot.scoring.model import Item, Scheme
 from bot.services.errors import Forbidden, Invalid, NotFound
 from bot.storage.schema import Branch, MemberRow
 from bot.storage.uow import UnitOfWork
 
-UowFactory = Callable[[], UnitOfWork]
+UowFactory = Callable[..., UnitOfWork]  # ``uow()`` writes; ``uow(read_only=True)`` only reads
 SchemeSource = Callable[[str], Scheme]
 
 
@@ -37,21 +38,27 @@ NO_SOURCE = Source()
 
 
 class SchemeCache:
-    """Schemes by id or file path, each loaded once: every update asks for its branch's scheme.
+    """Schemes by id, file path or name in the scheme folders, each loaded once: every update asks
+    for its branch's scheme.
 
-    A scheme file is loaded again when it changes on disk (its size or modification time);
-    a preset (not a file) is loaded once.
+    ``dirs`` (``[bot] scheme_dirs``) are searched in order for ``<spec>.toml`` when a spec is
+    neither a preset nor an existing file. A scheme file is loaded again when it changes on disk
+    (its size or modification time); a preset (not a file) is loaded once.
     """
 
-    def __init__(self, load: SchemeSource = load_scheme) -> None:
-        self._load = load
+    def __init__(self, load: SchemeSource | None = None, *, dirs: Sequence[str | Path] = ()) -> None:
+        self.dirs: tuple[Path, ...] = tuple(Path(d) for d in dirs)
+        self._load: SchemeSource = load or self._from_dirs
         self._loaded: dict[str, tuple[tuple[int, int] | None, Scheme]] = {}
+
+    def _from_dirs(self, spec: str) -> Scheme:
+        return load_scheme(spec, self.dirs)
 
     def __call__(self, spec: str) -> Scheme:
         hit = self._loaded.get(spec)
         if hit is not None and hit[0] is None:
             return hit[1]
-        stamp = _stamp(spec)
+        stamp = _stamp(spec, self.dirs)
         if hit is not None and hit[0] == stamp:
             return hit[1]
         scheme = self._load(spec)
@@ -59,10 +66,13 @@ class SchemeCache:
         return scheme
 
 
-def _stamp(spec: str) -> tuple[int, int] | None:
-    """(size, mtime) of a scheme file (None when there is no such file)."""
+def _stamp(spec: str, dirs: Sequence[Path] = ()) -> tuple[int, int] | None:
+    """(size, mtime) of the scheme file a spec names (None when there is no such file)."""
     try:
-        info = os.stat(spec)
+        path = scheme_path(spec, dirs)
+        if path is None:
+            return None
+        info = os.stat(path)
     except (OSError, ValueError):
         return None
     return info.st_size, info.st_mtime_ns
@@ -74,11 +84,6 @@ class Context:
     def __init__(self, uow: UowFactory, schemes: SchemeSource | None = None) -> None:
         self.uow = uow
         self.schemes = schemes or SchemeCache()
-
-
-def approvals_mode(settings: dict[str, object] | None) -> str:
-    """Where a branch's approval cards go: ``group`` (the default) or ``private`` (to each approver)."""
-    return str((settings or {}).get("approvals", "group"))
 
 
 async def branch_of(uow: UnitOfWork, branch_id: int) -> Branch:

@@ -15,17 +15,16 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from bot.services.common import Actor, Context, branch_of, member_of, require_role
-from bot.services.errors import Duplicate, Invalid
+from bot.services.errors import Duplicate, Invalid, NotFound
+from bot.services.policy import BINDERS
 from bot.storage.chat import ChatQueries
-from bot.storage.schema import Invite
+from bot.storage.schema import Invite, Offer
 from bot.storage.timeutil import utcnow
 from bot.storage.uow import UnitOfWork
 
 ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L
 CODE_LENGTH = 8
 VALID_FOR = timedelta(days=7)
-#: Who may bind a group chat to a branch.
-BINDERS = ("secretary", "committee")
 
 
 def digest(code: str) -> str:
@@ -93,7 +92,7 @@ class InviteService:
                 raise Duplicate("invite.account_linked", earlier=linked.id, name=linked.name)
             branch = await branch_of(uow, invite.branch_id)
             member = await member_of(uow, branch.id, invite.member_id or 0)
-            if await ChatQueries(uow.session).identities([member.id], platform):
+            if await uow.members.identity(member.id, platform) is not None:
                 raise Duplicate("invite.member_linked", earlier=member.id, name=member.name)
             await self._use(uow, invite, f"{platform}:{account}")
             await uow.audit.record(f"member:{member.id}", "chat.join", branch_id=branch.id, subject=platform)
@@ -101,19 +100,32 @@ class InviteService:
             await uow.commit()
             return Joined(member.id, member.name, branch.name)
 
-    async def confirm(self, actor: Actor, member_id: int, platform: str, account: str) -> Joined:
-        """A secretary confirms a request to link ``account`` to a member of their branch (no code)."""
+    async def request(self, branch_id: int, key: str, platform: str, account: str) -> tuple[int, str]:
+        """Someone in the branch's group asks to be linked as roster member ``key`` (name or
+        编号) without a code: (the request's id, the member's name), for a binder to decide."""
         async with self.ctx.uow() as uow:
-            member = await uow.members.get(member_id)
-            if member is None:
-                raise Invalid("invite.bad_request")
+            member = await uow.members.find(branch_id, key)
+            if member is None or (key.isdigit() and member.code != key):
+                branch = await branch_of(uow, branch_id)
+                raise NotFound("store.unknown_member", member=key, branch=branch.name)
+            payload = {"platform": platform, "account": account}
+            offer = Offer(kind="join_request", branch_id=branch_id, member_id=member.id, payload=payload)
+            offer_id = await ChatQueries(uow.session).add_offer(offer)
+            await uow.commit()
+            return offer_id, member.name
+
+    async def confirm(self, actor: Actor, request_id: int) -> Joined:
+        """A secretary confirms a request to link an account to a member of their branch (no code)."""
+        async with self.ctx.uow() as uow:
+            offer = await self._request(uow, actor, request_id)
+            platform, account = str(offer.payload["platform"]), str(offer.payload["account"])
+            member = await member_of(uow, offer.branch_id, offer.member_id)
             branch = await branch_of(uow, member.branch_id)
-            await require_role(uow, actor, branch, BINDERS)
             queries = ChatQueries(uow.session)
             linked = await queries.member_of_identity(platform, account)
             if linked is not None:
                 raise Duplicate("invite.request_linked", earlier=linked.id, name=linked.name)
-            if await queries.identities([member.id], platform):
+            if await uow.members.identity(member.id, platform) is not None:
                 raise Duplicate("invite.member_linked", earlier=member.id, name=member.name)
             await uow.members.link(member.id, platform, account)
             await uow.audit.record(
@@ -121,6 +133,26 @@ class InviteService:
             )
             await uow.commit()
             return Joined(member.id, member.name, branch.name)
+
+    async def decline(self, actor: Actor, request_id: int) -> None:
+        """A secretary declines a request to link an account (only those who may confirm it)."""
+        async with self.ctx.uow() as uow:
+            offer = await self._request(uow, actor, request_id)
+            await uow.audit.record(
+                actor.label, "chat.join_declined", branch_id=offer.branch_id, subject=f"member:{offer.member_id}"
+            )
+            await uow.commit()
+
+    async def _request(self, uow: UnitOfWork, actor: Actor, request_id: int) -> Offer:
+        """The join request, used up, if ``actor`` may decide it (a binder of its branch)."""
+        queries = ChatQueries(uow.session)
+        offer = await queries.offer(request_id)
+        if offer is None or offer.kind != "join_request":
+            raise Invalid("invite.bad_request")
+        await require_role(uow, actor, await branch_of(uow, offer.branch_id), BINDERS)
+        if not await queries.use_offer(offer.id, utcnow()):
+            raise Invalid("chat.offer_used")
+        return offer
 
     @staticmethod
     async def _invite(uow: UnitOfWork, code: str, kind: str) -> Invite:

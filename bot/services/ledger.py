@@ -19,11 +19,9 @@ from bot.services.common import (
     require_role,
 )
 from bot.services.errors import Duplicate, Invalid, NotFound
+from bot.services.policy import recorders
 from bot.storage.schema import LedgerEntry
 from bot.storage.uow import UnitOfWork
-
-#: Roles that may record or reverse entries, besides the scheme's approvers.
-RECORDERS = ("recorder",)
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +85,7 @@ class LedgerService:
         async with self.ctx.uow() as uow:
             branch = await branch_of(uow, cmd.branch_id)
             scheme = self.ctx.schemes(branch.scheme)
-            await require_role(uow, actor, branch, (*scheme.approvers, *RECORDERS))
+            await require_role(uow, actor, branch, recorders(scheme))
             await member_of(uow, branch.id, cmd.member_id)
             item = item_of(scheme, cmd.item, ("claim", "recorder"))
             points = checked_points(item, cmd.points)
@@ -117,7 +115,7 @@ class LedgerService:
             if entry is None:
                 raise NotFound("ledger.unknown_entry", entry=entry_id)
             branch = await branch_of(uow, entry.branch_id)
-            await require_role(uow, actor, branch, (*self.ctx.schemes(branch.scheme).approvers, *RECORDERS))
+            await require_role(uow, actor, branch, recorders(self.ctx.schemes(branch.scheme)))
             await self._refuse_irreversible(uow, entry)
             reversal = new_entry(
                 branch_id=entry.branch_id,

@@ -12,18 +12,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy.exc import IntegrityError
-
 from bot.scoring.model import MEETING_TYPES
 from bot.services.common import Actor, Context, branch_of, member_of, require_role
 from bot.services.errors import Forbidden, Invalid, NotFound
-from bot.storage.chat import ChatQueries
+from bot.services.policy import OPENERS, settings_of
+from bot.storage.chat import CLOSE_JOB, ChatQueries
 from bot.storage.schema import LeaveRequest, Meeting
 from bot.storage.timeutil import to_local
 from bot.storage.uow import UnitOfWork
 
-#: Who may open a sign-in.
-OPENERS = ("secretary", "committee")
 MAX_MINUTES = 24 * 60
 #: How far back a tick looks for windows that closed while the bot was down.
 CATCH_UP = timedelta(days=7)
@@ -68,11 +65,6 @@ class LeaveView:
     decider: str | None
     #: When the meeting's sign-in window closes.
     closes: datetime
-
-
-def online_allowed(settings: dict[str, object] | None) -> bool:
-    """A branch lets migrant members join online unless its setting ``online`` is off."""
-    return bool((settings or {}).get("online", True))
 
 
 def meeting_kind(text: str) -> str | None:
@@ -124,7 +116,7 @@ class MeetingService:
             member = await member_of(uow, meeting.branch_id, member_id)
             if online:
                 branch = await branch_of(uow, meeting.branch_id)
-                if not online_allowed(branch.settings):
+                if not settings_of(branch).online:
                     raise Invalid("meeting.online_off")
                 if not member.migrant:
                     raise Invalid("meeting.online_migrants_only")
@@ -222,36 +214,48 @@ class MeetingService:
         return Sheet(
             meeting.id, meeting.branch_id, meeting.kind, meeting.held_on.isoformat(), closes, now >= closes,
             meeting.platform or "", meeting.chat_id or "", by["present"], by["leave"], by["absent"], online,
-            online_allowed(branch.settings if branch is not None else None), requested,
+            branch is not None and settings_of(branch).online, requested,
         )  # fmt: skip
 
-    async def close_due(self, now: datetime, platform: str) -> list[Sheet]:
-        """Close every window opened on ``platform`` that has ended and is not closed yet: the
-        others are recorded absent. The sheets of the meetings this call closed."""
-        async with self.ctx.uow() as uow:
-            due = await ChatQueries(uow.session).due_meetings(platform, now, now - CATCH_UP)
-        return [await self.sheet(m, now) for m in due if await self._close(m)]
+    async def due(self, now: datetime) -> list[int]:
+        """Meetings whose sign-in window has ended and that are not closed yet (looking back
+        ``CATCH_UP``: a window that ended while the bot was down is closed when it is back)."""
+        async with self.ctx.uow(read_only=True) as uow:
+            return await ChatQueries(uow.session).due_meetings(now, now - CATCH_UP)
 
-    async def _close(self, meeting_id: int) -> bool:
+    async def close(self, meeting_id: int, now: datetime) -> Sheet | None:
+        """Close the window: everyone expected and not recorded is absent. Claimed once per
+        meeting (``meeting.close`` / ``meeting-<id>``) in the same transaction, so it happens
+        once across replicas; None when it was closed before."""
         async with self.ctx.uow() as uow:
             meeting, _ = await _meeting(uow, meeting_id)
-            if not await uow.jobs.claim("meeting.close", f"meeting-{meeting.id}", "close"):
-                return False  # another replica closed it
+            if not await uow.jobs.claim(CLOSE_JOB, f"meeting-{meeting.id}", "close", now):
+                return None  # closed already (by another replica, or early by the secretary)
             queries = ChatQueries(uow.session)
             recorded = {m for m, _, _, _ in await queries.attendance(meeting.id)}
             # an undecided leave request waits for its decision (refused: absent, approved: leave)
             recorded |= {m for m, _ in await queries.pending_leave(meeting.id)}
-            try:
-                for member in await uow.members.list(meeting.branch_id):
-                    if member.id not in recorded and _expected(
-                        member.exempt, member.joined, member.left, meeting
-                    ):
-                        await queries.attend(meeting.id, member.id, "absent")
-            except IntegrityError:
-                # a sign-in raced the close: roll back (claim included), the next tick retries
-                return False
+            for member in await uow.members.list(meeting.branch_id):
+                if member.id not in recorded and _expected(member.exempt, member.joined, member.left, meeting):
+                    await queries.attend(meeting.id, member.id, "absent")
             await uow.commit()
-            return True
+        return await self.sheet(meeting_id, now)
+
+    async def close_now(self, branch_id: int, actor: Actor, now: datetime) -> Sheet:
+        """The secretary closes the branch's open sign-in before its time (结束签到)."""
+        async with self.ctx.uow() as uow:
+            branch = await branch_of(uow, branch_id)
+            await require_role(uow, actor, branch, OPENERS)
+            meeting = await ChatQueries(uow.session).open_meeting_of(branch.id, now)
+            if meeting is None:
+                raise Invalid("meeting.none_open")
+            await ChatQueries(uow.session).end_window(meeting.id, now)
+            await uow.audit.record(actor.label, "meeting.close", branch_id=branch.id, subject=f"meeting:{meeting.id}")
+            await uow.commit()
+        sheet = await self.close(meeting.id, now)
+        if sheet is None:
+            raise Invalid("meeting.none_open")
+        return sheet
 
 
 def _expected(exempt: bool, joined: date | None, left: date | None, meeting: Meeting) -> bool:

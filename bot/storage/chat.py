@@ -7,10 +7,9 @@ of a card was posted.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import CursorResult, bindparam, delete, func, select, update
+from sqlalchemy import CursorResult, String, bindparam, cast, delete, func, literal, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -18,20 +17,24 @@ from sqlalchemy.orm import aliased
 from bot.storage.schema import (
     AttendanceRow,
     BoundChat,
-    Branch,
     ChatMessage,
-    ClaimDraft,
     ClaimEvidence,
     ClaimRow,
     Identity,
     Invite,
+    JobRun,
     LeaveRequest,
     LedgerEntry,
     Meeting,
     MemberRow,
+    Offer,
+    OutboxRow,
     ProcessedUpdate,
-    RoleRow,
+    RateWindow,
 )
+
+#: The job that closes a meeting's sign-in window (scope ``meeting-<id>``).
+CLOSE_JOB = "meeting.close"
 
 _decider = aliased(MemberRow)
 #: A claim card's data in one statement, built once (an ``aliased`` join costs more to build
@@ -70,28 +73,6 @@ class ChatQueries:
         )
         return (await self.session.scalars(query)).first()
 
-    async def identities(self, member_ids: Sequence[int], platform: str) -> dict[int, str]:
-        """Each member's account on ``platform`` (members without one are left out)."""
-        query = select(Identity.member_id, Identity.external_id).where(
-            Identity.member_id.in_(list(member_ids)), Identity.platform == platform
-        )
-        return {m: e for m, e in (await self.session.execute(query)).tuples()}
-
-    async def holders(self, branch: Branch, roles: Sequence[str]) -> list[int]:
-        """Members holding one of ``roles`` over the branch (its own, or committee staff)."""
-        query = select(RoleRow.member_id).where(
-            RoleRow.role.in_(list(roles)),
-            (RoleRow.branch_id == branch.id)
-            | ((RoleRow.committee_id == branch.committee_id) & RoleRow.committee_id.is_not(None)),
-        )
-        return sorted(set((await self.session.scalars(query)).all()))
-
-    async def chats_of(self, branch_id: int, platform: str) -> list[str]:
-        query = select(BoundChat.chat_id).where(
-            BoundChat.branch_id == branch_id, BoundChat.platform == platform
-        )
-        return list((await self.session.scalars(query.order_by(BoundChat.id))).all())
-
     async def claim_with_names(
         self, claim_id: int
     ) -> tuple[ClaimRow, str, str | None, int, float | None] | None:
@@ -111,26 +92,43 @@ class ChatQueries:
         query = query.order_by(ClaimRow.created_at, ClaimRow.id).limit(limit)
         return list((await self.session.scalars(query)).all())
 
-    async def prune(self, *, updates: datetime, drafts: datetime, cards: datetime) -> dict[str, int]:
-        """Delete chat state written before the given moments: processed update ids, claim drafts
-        and the places card copies were posted. None of it is ledger; how many of each went."""
+    async def prune(
+        self, *, updates: datetime, offers: datetime, cards: datetime, sent: datetime
+    ) -> dict[str, int]:
+        """Delete chat state written before the given moments: processed update ids, offers,
+        the places card copies were posted and outbox rows delivered or refused. None of it is
+        ledger; how many of each went."""
         counts = {}
-        for name, model, before in (
-            ("updates", ProcessedUpdate, updates),
-            ("drafts", ClaimDraft, drafts),
-            ("cards", ChatMessage, cards),
+        for name, model, before, extra in (
+            ("updates", ProcessedUpdate, updates, None),
+            ("offers", Offer, offers, None),
+            ("cards", ChatMessage, cards, None),
+            ("outbox", OutboxRow, sent, OutboxRow.state != "pending"),
         ):
-            result = await self.session.execute(delete(model).where(model.created_at < before))
+            query = delete(model).where(model.created_at < before)
+            result = await self.session.execute(query if extra is None else query.where(extra))
             counts[name] = result.rowcount if isinstance(result, CursorResult) else 0
+        result = await self.session.execute(delete(RateWindow).where(RateWindow.window < int(sent.timestamp())))
+        counts["rate_windows"] = result.rowcount if isinstance(result, CursorResult) else 0
         return counts
 
-    async def save_draft(self, draft: ClaimDraft) -> int:
-        self.session.add(draft)
+    async def add_offer(self, offer: Offer) -> int:
+        self.session.add(offer)
         await self.session.flush()
-        return draft.id
+        return offer.id
 
-    async def draft(self, draft_id: int) -> ClaimDraft | None:
-        return await self.session.get(ClaimDraft, draft_id)
+    async def offer(self, offer_id: int) -> Offer | None:
+        return await self.session.get(Offer, offer_id)
+
+    async def use_offer(self, offer_id: int, at: datetime) -> bool:
+        """Use the offer up: True for exactly one caller (a conditional update)."""
+        result = await self.session.execute(
+            update(Offer)
+            .where(Offer.id == offer_id, Offer.used_at.is_(None))
+            .values(used_at=at)
+            .execution_options(synchronize_session=False)
+        )
+        return getattr(result, "rowcount", 0) == 1
 
     async def add_invite(self, invite: Invite) -> Invite:
         self.session.add(invite)
@@ -163,15 +161,31 @@ class ChatQueries:
         found = await self.session.get(Meeting, meeting_id)
         return found if found is not None and found.closes_at is not None else None
 
-    async def due_meetings(self, platform: str, now: datetime, since: datetime) -> list[int]:
-        """Meetings opened on ``platform`` since ``since`` whose sign-in window has ended by ``now``
-        (whether each is closed already is claimed by the caller)."""
+    async def due_meetings(self, now: datetime, since: datetime) -> list[int]:
+        """Meetings opened since ``since`` whose sign-in window has ended by ``now`` and that
+        are not closed yet (no ``meeting.close`` run has been done for them)."""
+        closed = select(JobRun.id).where(
+            JobRun.job == CLOSE_JOB,
+            JobRun.scope == literal("meeting-", String) + cast(Meeting.id, String),
+            JobRun.state == "done",
+        )
         query = select(Meeting.id).where(
-            Meeting.platform == platform,
-            Meeting.closes_at <= now,
-            Meeting.created_at >= since,
+            Meeting.closes_at <= now, Meeting.created_at >= since, ~closed.exists()
         )
         return list((await self.session.scalars(query.order_by(Meeting.id))).all())
+
+    async def open_meeting_of(self, branch_id: int, now: datetime) -> Meeting | None:
+        """The branch's most recent meeting whose sign-in window is still open."""
+        query = (
+            select(Meeting)
+            .where(Meeting.branch_id == branch_id, Meeting.closes_at > now)
+            .order_by(Meeting.id.desc())
+        )
+        return (await self.session.scalars(query)).first()
+
+    async def end_window(self, meeting_id: int, at: datetime) -> None:
+        """The sign-in window ends at ``at`` (closed early)."""
+        await self.session.execute(update(Meeting).where(Meeting.id == meeting_id).values(closes_at=at))
 
     async def attendance(self, meeting_id: int) -> list[tuple[int, str, str, bool]]:
         """(member id, name, status, online) of everyone recorded for the meeting, in order of signing."""
@@ -245,18 +259,6 @@ class ChatQueries:
             .limit(limit)
         )
         return list((await self.session.scalars(query)).all())
-
-    async def remember(self, platform: str, key: str, chat: str, message: str) -> None:
-        self.session.add(ChatMessage(platform=platform, key=key, chat_id=chat, message_id=message))
-        await self.session.flush()
-
-    async def posted(self, platform: str, key: str) -> list[tuple[str, str]]:
-        """(chat, message) of every message remembered under the key, oldest first, once each."""
-        query = select(ChatMessage.chat_id, ChatMessage.message_id).where(
-            ChatMessage.platform == platform, ChatMessage.key == key
-        )
-        found = [(c, m) for c, m in (await self.session.execute(query.order_by(ChatMessage.id))).tuples()]
-        return list(dict.fromkeys(found))
 
     async def move_chat(self, platform: str, old: str, new: str) -> bool:
         """A group became a new chat (Telegram: upgraded to a supergroup): its binding follows."""

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async
 
 from bot.storage.guard import install_guard
 from bot.storage.inline import InlineConnection
-from bot.storage.uow import UnitOfWork
+from bot.storage.uow import BEGIN_OPTION, Joined, UnitOfWork, current
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -35,7 +35,7 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     ``isolation_level = None`` the driver stays out of the way and ``_sqlite_begin`` opens every
     transaction (SQLAlchemy's documented recipe for sqlite3 and aiosqlite). ``BEGIN IMMEDIATE``
     takes the write lock up front, so two writers queue (busy timeout) instead of deadlocking when
-    both read first and then try to write.
+    both read first and then try to write; read-only units of work begin DEFERRED.
     """
     cursor = dbapi_connection.cursor()
     for pragma in SQLITE_PRAGMAS:
@@ -46,7 +46,8 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _sqlite_begin(connection: Connection) -> None:
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    mode = connection.get_execution_options().get(BEGIN_OPTION, "IMMEDIATE")
+    connection.exec_driver_sql(f"BEGIN {mode}")
 
 
 def alembic_config(connection: Connection | None = None) -> AlembicConfig:
@@ -77,8 +78,10 @@ class Database:
     def dialect(self) -> str:
         return self.engine.dialect.name
 
-    def uow(self) -> UnitOfWork:
-        return UnitOfWork(self.sessions)
+    def uow(self, *, read_only: bool = False) -> UnitOfWork:
+        """A new unit of work; inside an update's unit of work (``UnitOfWork.current``), that one."""
+        outer = current()
+        return Joined(outer) if outer is not None else UnitOfWork(self.sessions, read_only=read_only)
 
     async def upgrade(self) -> None:
         """Run the migrations up to head (an empty database gets every table)."""

@@ -131,12 +131,9 @@ class Members(_Repo):
         await self.session.flush()
         return identity
 
-    async def by_identity(self, platform: str, external_id: str) -> MemberRow | None:
-        query = (
-            select(MemberRow)
-            .join(Identity, Identity.member_id == MemberRow.id)
-            .where(Identity.platform == platform, Identity.external_id == external_id)
-        )
+    async def identity(self, member_id: int, platform: str) -> str | None:
+        """The member's account on the platform, if linked."""
+        query = select(Identity.external_id).where(Identity.member_id == member_id, Identity.platform == platform)
         return (await self.session.scalars(query)).first()
 
     async def grant(
@@ -243,16 +240,50 @@ class Ledger(_Repo):
 
 
 class Jobs(_Repo):
-    async def claim(self, job: str, scope: str, period: str) -> bool:
-        """Claim (job, scope, period) with an INSERT; False when another run already holds it."""
-        return await self._insert_once(JobRun(job=job, scope=scope, period=period))
+    """Scheduled runs, each claimed once by (job, scope, period), e.g. publicity / branch-17 / 2026-11."""
 
-    async def finish(self, job: str, scope: str, period: str, at: datetime | None = None) -> None:
-        await self.session.execute(
-            update(JobRun)
-            .where(JobRun.job == job, JobRun.scope == scope, JobRun.period == period)
-            .values(finished_at=at or utcnow())
+    def _upsert(self, values: dict[str, Any]) -> Any:
+        dialect = self.session.get_bind().dialect.name
+        return (sqlite_insert if dialect == "sqlite" else postgresql_insert)(JobRun).values(values)
+
+    async def claim(self, job: str, scope: str, period: str, at: datetime | None = None) -> bool:
+        """Claim the run inside the transaction that does its work (one ``INSERT ... ON CONFLICT``):
+        True when nobody did it before (or an earlier try failed). A concurrent claimant waits for
+        the first to commit, then gets False; if the first rolls back, its claim goes with it."""
+        moment = at or utcnow()
+        stmt = self._upsert(
+            {"job": job, "scope": scope, "period": period, "started_at": moment, "finished_at": moment,
+             "state": "done", "attempts": 1}
+        )  # fmt: skip
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[JobRun.job, JobRun.scope, JobRun.period],
+            set_={"state": "done", "attempts": JobRun.attempts + 1, "finished_at": moment, "last_error": None},
+            where=JobRun.state == "failed",
         )
+        result = await self.session.execute(stmt)
+        return getattr(result, "rowcount", 0) == 1
+
+    async def failed(self, job: str, scope: str, period: str, error: str, at: datetime | None = None) -> None:
+        """Record a failed try (its own transaction: the work's was rolled back); tried again later."""
+        moment = at or utcnow()
+        stmt = self._upsert(
+            {"job": job, "scope": scope, "period": period, "started_at": moment, "state": "failed",
+             "attempts": 1, "last_error": error[:2000]}
+        )  # fmt: skip
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[JobRun.job, JobRun.scope, JobRun.period],
+            set_={"attempts": JobRun.attempts + 1, "last_error": error[:2000]},
+            where=JobRun.state == "failed",
+        )
+        await self.session.execute(stmt)
+
+    async def state(self, job: str, scope: str, period: str) -> tuple[str, int, str | None] | None:
+        """(state, attempts, last error) of a run, None when it never ran."""
+        query = select(JobRun.state, JobRun.attempts, JobRun.last_error).where(
+            JobRun.job == job, JobRun.scope == scope, JobRun.period == period
+        )
+        row = (await self.session.execute(query)).tuples().first()
+        return None if row is None else (row[0], row[1], row[2])
 
 
 class Updates(_Repo):
@@ -266,15 +297,6 @@ class Updates(_Repo):
         values = {"platform": platform, "update_id": update_id, "created_at": utcnow()}
         result = await self.session.execute(insert(ProcessedUpdate).values(values).on_conflict_do_nothing())
         return getattr(result, "rowcount", 0) == 1
-
-    async def forget(self, platform: str, update_id: str) -> None:
-        """Drop the record of an update, so that a redelivery of it is handled again."""
-        await self.session.execute(
-            delete(ProcessedUpdate).where(
-                ProcessedUpdate.platform == platform, ProcessedUpdate.update_id == update_id
-            )
-        )
-
 
 class Evaluations(_Repo):
     async def cast(self, evaluation_id: int, voter: str, scores: dict[tuple[int, str], float]) -> bool:

@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Date,
     ForeignKey,
@@ -389,6 +390,11 @@ class JobRun(Base):
     period: Mapped[str] = mapped_column(String(50))
     started_at: Mapped[datetime] = _now()
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: ``done``, or ``failed`` (tried ``attempts`` times; ``last_error`` says why; tried again
+    #: until ``MAX_ATTEMPTS``).
+    state: Mapped[str] = mapped_column(String(10), default="done", server_default="done")
+    attempts: Mapped[int] = mapped_column(Integer, default=1, server_default=text("1"))
+    last_error: Mapped[str | None] = mapped_column(Text)
 
 
 class ProcessedUpdate(Base):
@@ -411,25 +417,23 @@ class AuditRow(Base):
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 
-class ClaimDraft(Base):
-    """A claim message whose item was not recognised, kept for the button that picks the item.
+class Offer(Base):
+    """A choice offered to one member (an item for a claim message, a reason for leave), kept for
+    the buttons that make it. Only that member may make it, and only once: ``used_at`` is set by
+    a conditional update, so a second press (or another member's) changes nothing.
 
-    Written once and never changed: picking an item submits a claim, and the claims' own
-    duplicate rules stop a second claim from the same draft.
+    ``kind`` is ``claim_item`` (payload: the claim's text, date, evidence and source message)
+    or ``leave_reason`` (payload: the meeting).
     """
 
-    __tablename__ = "claim_drafts"
+    __tablename__ = "offers"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
     branch_id: Mapped[int] = mapped_column(ForeignKey("branches.id"), index=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
-    text: Mapped[str] = mapped_column(Text, default="")
-    effective_date: Mapped[date] = mapped_column(Date)
-    #: Photo or file ids sent with the message.
-    evidence: Mapped[list[str]] = mapped_column(JSON, default=list)
-    source_platform: Mapped[str | None] = mapped_column(String(20))
-    source_chat: Mapped[str] = mapped_column(String(200))
-    source_message: Mapped[str | None] = mapped_column(String(200))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = _now()
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 INVITE_KINDS = ("branch", "member")
@@ -467,3 +471,59 @@ class ChatMessage(Base):
     chat_id: Mapped[str] = mapped_column(String(200))
     message_id: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = _now()
+
+
+OUTBOX_KINDS = ("send", "refresh", "show", "answer")
+OUTBOX_STATES = ("pending", "sent", "failed")
+
+
+class OutboxRow(Base):
+    """One outgoing message for one platform and chat, written in the transaction of the change
+    that caused it, and sent until delivered or permanently refused.
+
+    ``key`` is unique (``telegram:update-8812:0``): the same cause never writes a message twice.
+    ``kind``: ``send`` a new message to ``chat``; ``refresh`` every copy of card ``card_key``
+    (``payload["copies"]`` holds those known when written); ``show`` the pressed message anew;
+    ``answer`` a button press. ``owner`` is the process that wrote it and sends it at once;
+    another process takes a row over only once ``lease_until`` has passed (a crash).
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_due", "state", "platform", "next_at"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(250), unique=True)
+    platform: Mapped[str] = mapped_column(String(20))
+    chat: Mapped[str] = mapped_column(String(200), default="")
+    kind: Mapped[str] = mapped_column(String(10))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    card_key: Mapped[str | None] = mapped_column(String(200))
+    #: The card's version when the row was written (a copy posted later than a change is refreshed).
+    version: Mapped[int | None] = mapped_column(Integer)
+    state: Mapped[str] = mapped_column(String(10), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_at: Mapped[datetime] = _now()
+    last_error: Mapped[str | None] = mapped_column(Text)
+    owner: Mapped[str] = mapped_column(String(64), default="")
+    lease_until: Mapped[datetime] = _now()
+    created_at: Mapped[datetime] = _now()
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class CardState(Base):
+    """The latest state of a card (``claim:12``), which every copy of it shows."""
+
+    __tablename__ = "card_states"
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    body: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    updated_at: Mapped[datetime] = _now()
+
+
+class RateWindow(Base):
+    """Messages sent under one rate limit in one window of its period (replicas share limits)."""
+
+    __tablename__ = "rate_windows"
+    bucket: Mapped[str] = mapped_column(String(250), primary_key=True)
+    #: When the window starts, in seconds since the epoch (a multiple of the limit's period).
+    window: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    count: Mapped[int] = mapped_column(Integer, default=0)

@@ -1,30 +1,57 @@
-"""Timestamps: stored as timezone-aware UTC, shown in the branch's time zone (Asia/Shanghai)."""
+"""Timestamps: stored as timezone-aware UTC, shown in the display time zone.
+
+The display zone is ``[bot] timezone`` (default Asia/Shanghai): the composition root calls
+``set_timezone`` once at start; ``to_local`` and ``show`` use it, and so do "today" and the
+periods of the chat.
+"""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import DateTime
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
-DISPLAY_ZONE = "Asia/Shanghai"
+#: The display zone until ``set_timezone`` is called (the default of ``[bot] timezone``).
+DEFAULT_ZONE = "Asia/Shanghai"
+
+_zone = ZoneInfo(DEFAULT_ZONE)
+
+
+def zone_named(name: str) -> ZoneInfo:
+    """The IANA time zone ``name`` (e.g. ``Asia/Shanghai``); ValueError when there is none."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:
+        raise ValueError(f"unknown time zone: {name!r}") from exc
+
+
+def set_timezone(name: str) -> None:
+    """Make ``name`` the display zone (once, at start, from ``[bot] timezone``); ValueError if unknown."""
+    global _zone
+    _zone = zone_named(name)
+
+
+def local_zone() -> ZoneInfo:
+    """The display time zone."""
+    return _zone
 
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def to_local(moment: datetime, zone: str = DISPLAY_ZONE) -> datetime:
-    """The moment in ``zone`` (default Asia/Shanghai) for display; naive values are taken as UTC."""
+def to_local(moment: datetime, zone: str | None = None) -> datetime:
+    """The moment in ``zone`` (default: the display zone) for display; naive values are taken as UTC."""
     aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-    return aware.astimezone(ZoneInfo(zone))
+    return aware.astimezone(_zone if zone is None else zone_named(zone))
 
 
-def show(moment: datetime, zone: str = DISPLAY_ZONE) -> str:
-    """``2026-03-01 09:30`` in ``zone``: how a stored timestamp is shown to people."""
+def show(moment: datetime, zone: str | None = None) -> str:
+    """``2026-03-01 09:30`` in ``zone`` (default: the display zone): how a stored timestamp is shown to people."""
     return to_local(moment, zone).strftime("%Y-%m-%d %H:%M")
 
 

@@ -25,10 +25,16 @@ def _chat(chat: str) -> dict[str, Any]:
     return {"id": int(chat), "type": "private", "first_name": NAMES.get(chat, "某人")}
 
 
-def message(bot: Bot, user: str, text: str, *, chat: str = GROUP, photo: str | None = None) -> Update:
+def message(
+    bot: Bot, user: str, text: str, *, chat: str = GROUP, photo: str | None = None, anonymous: bool = False
+) -> Update:
+    """A message; ``anonymous``: an anonymous admin, posting as the group (``sender_chat``)."""
     body: dict[str, Any] = {
         "message_id": next(_message_ids), "date": DATE, "chat": _chat(chat), "from": _user(user),
     }  # fmt: skip
+    if anonymous:
+        body["from"] = {"id": 1087968824, "is_bot": True, "first_name": "Group", "username": "GroupAnonymousBot"}
+        body["sender_chat"] = _chat(chat)
     if photo is None:
         body["text"] = text
     else:

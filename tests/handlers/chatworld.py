@@ -7,9 +7,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+import tempfile
+
 import pytest
 
+from bot.app import App, build
 from bot.handlers.context import Deps
+from bot.media import MediaStore
 from bot.scoring.loader import load_scheme_text
 from bot.scoring.model import Scheme
 from bot.services.common import Context
@@ -91,10 +95,14 @@ class Clock:
 @dataclass
 class ChatWorld:
     db: Database
-    deps: Deps
+    app: App
     branch_id: int
     ids: dict[str, int]
     clock: Clock = field(default_factory=Clock)
+
+    @property
+    def deps(self) -> Deps:
+        return self.app.deps
 
     async def ledger(self) -> list[tuple[int, str, float]]:
         """(member id, item, points) of every ledger entry."""
@@ -116,7 +124,9 @@ class ChatWorld:
             await uow.commit()
 
 
-async def make_chat_world(db: Database) -> ChatWorld:
+async def make_chat_world(
+    db: Database, platforms: tuple[str, ...] = ("telegram",), media: MediaStore | None = None
+) -> ChatWorld:
     scheme = chat_scheme()
     async with db.uow() as uow:
         branch = await uow.branches.add("第一党支部", "chat-test")
@@ -130,8 +140,17 @@ async def make_chat_world(db: Database) -> ChatWorld:
         await uow.members.grant(ids[RECORDER], "recorder", branch_id=branch.id)
         await uow.commit()
     clock = Clock()
-    deps = Deps.of(Context(db.uow, lambda _id: scheme), today=lambda: TODAY, now=clock.now)
-    return ChatWorld(db, deps, branch.id, ids, clock)
+    app = build(
+        db, platforms, context=Context(db.uow, lambda _id: scheme), media=media or MediaStore(db_folder(db) / "media"),
+        instance="test", today=lambda: TODAY, now=clock.now,
+    )  # fmt: skip
+    return ChatWorld(db, app, branch.id, ids, clock)
+
+
+def db_folder(db: Database) -> Path:
+    """The folder of a SQLite database file (a temporary folder for other databases)."""
+    name = db.engine.url.database
+    return Path(name).parent if name and name != ":memory:" else Path(tempfile.mkdtemp())
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""``partybot db upgrade``, ``branch add|list`` and ``member add|list|exempt`` through ``bot.cli.main``,
+"""``partybot db upgrade``, ``branch add|list|set`` and ``member add|list|exempt|role`` through ``bot.cli.main``,
 on a database named only by the config file, as an administrator uses them.
 
 These are plain sync tests: every handler runs its own ``asyncio.run``."""
@@ -6,6 +6,7 @@ These are plain sync tests: every handler runs its own ``asyncio.run``."""
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 from typing import TypeVar
 
 import pytest
@@ -151,7 +152,7 @@ def test_member_exempt_of_an_unknown_member_changes_nothing(cli: Cli) -> None:
     assert out == ""
     assert err.strip() == f"党支部 {branch_id} 中没有党员 “王五”"
     assert [m.exempt for m in cli.query(lambda uow: _all(uow, MemberRow))] == [False]
-    assert [a.action for a in cli.query(lambda uow: _all(uow, AuditRow))] == ["branch.add"]
+    assert [a.action for a in cli.query(lambda uow: _all(uow, AuditRow))] == ["branch.add", "member.add"]
 
 
 def test_unknown_branch_is_refused_by_every_member_command(cli: Cli) -> None:
@@ -197,7 +198,7 @@ def test_member_exempt_needs_a_reason(cli: Cli) -> None:
         assert (code, out) == (1, "")
         assert err.strip() == "请写明原因"
     assert [m.exempt for m in cli.query(lambda uow: _all(uow, MemberRow))] == [False]
-    assert [a.action for a in cli.query(lambda uow: _all(uow, AuditRow))] == ["branch.add"]
+    assert [a.action for a in cli.query(lambda uow: _all(uow, AuditRow))] == ["branch.add", "member.add"]
 
 
 def _roles(cli: Cli) -> list[tuple[int, str, int | None, int | None]]:
@@ -284,3 +285,92 @@ def test_the_cli_actor_names_the_operator(monkeypatch: pytest.MonkeyPatch) -> No
 
     monkeypatch.setattr("getpass.getuser", nobody)
     assert _operator() == "cli"
+
+
+def _audit(cli: Cli) -> list[AuditRow]:
+    return cli.query(lambda uow: _all(uow, AuditRow))
+
+
+def test_every_admin_change_is_audited_with_the_operator(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``branch add``, ``branch set``, ``member add``, ``member role`` and ``member exempt`` each write
+    one audit row naming who ran the command (PARTYBOT_OPERATOR, read when the command runs)."""
+    monkeypatch.setenv("PARTYBOT_OPERATOR", "王书记")
+    code, _, err = cli("branch", "add", "第一党支部", "--scheme", "pioneer-index", "--committee", "某镇党委")
+    assert (code, err) == (0, "")
+    [branch] = cli.query(lambda uow: _all(uow, Branch))
+    assert cli("branch", "set", str(branch.id), "--rank", "on")[0] == 0
+    code, _, err = cli("member", "add", "--branch", str(branch.id), "张三", "--code", "001", "--category", "rural",
+                       "--joined", "2020-07-01", "--phone", "13800138000")
+    assert (code, err) == (0, "")
+    [member] = cli.query(lambda uow: _all(uow, MemberRow))
+    assert cli("member", "role", "--branch", str(branch.id), "张三", "recorder")[0] == 0
+    assert cli("member", "exempt", "--branch", str(branch.id), "001", "--reason", "年老体弱")[0] == 0
+
+    rows = [(a.actor, a.action, a.branch_id, a.subject, a.details) for a in _audit(cli)]
+    assert rows == [
+        ("cli:王书记", "branch.add", branch.id, "第一党支部", {"scheme": "pioneer-index", "committee": "某镇党委"}),
+        ("cli:王书记", "branch.settings", branch.id, "", {"rank": True}),
+        ("cli:王书记", "member.add", branch.id, str(member.id),
+         {"name": "张三", "code": "001", "category": "rural", "migrant": False, "joined": "2020-07-01"}),
+        ("cli:王书记", "member.role_granted", branch.id, str(member.id), {"role": "recorder"}),
+        ("cli:王书记", "member.exempt", branch.id, str(member.id), {"reason": "年老体弱"}),
+    ]
+
+
+def test_a_refused_member_add_writes_no_audit_row(cli: Cli) -> None:
+    branch_id = _branch(cli)
+    assert cli("member", "add", "--branch", str(branch_id), "张三", "--category", "worker")[0] == 1
+    assert cli("member", "add", "--branch", str(branch_id), "张三", "--joined", "2020/13/01")[0] == 1
+    assert [a.action for a in _audit(cli)] == ["branch.add"]
+
+
+def test_branch_set_keeps_what_it_does_not_change(cli: Cli) -> None:
+    branch_id = _branch(cli)
+    cli("branch", "set", str(branch_id), "--approvals", "private")
+    code, out, _ = cli("branch", "set", str(branch_id), "--online", "off")
+    assert (code, out.strip()) == (0, "第一党支部: 审核卡片私信审核人; 排行 off; 流动党员线上参加 off")
+    [branch] = cli.query(lambda uow: _all(uow, Branch))
+    assert branch.settings == {"approvals": "private", "rank": False, "online": False}
+    assert [a.details for a in _audit(cli) if a.action == "branch.settings"] == [
+        {"approvals": "private"}, {"online": False}
+    ]
+
+
+def _add_to_config(cli: Cli, text: str) -> None:
+    cli.config.write_text(cli.config.read_text(encoding="utf-8") + text, encoding="utf-8")
+
+
+def test_branch_add_without_a_scheme_takes_the_configured_default(cli: Cli) -> None:
+    code, out, err = cli("branch", "add", "第一党支部")
+    assert (code, err) == (0, "")
+    assert "(方案 twelve-point)" in out  # the default of [bot] default_scheme
+
+    _add_to_config(cli, '\n[bot]\ndefault_scheme = "pioneer-index"\n')
+    code, out, err = cli("branch", "add", "第二党支部")
+    assert (code, err) == (0, "")
+    assert "(方案 pioneer-index)" in out
+    assert [b.scheme for b in cli.query(lambda uow: _all(uow, Branch))] == ["twelve-point", "pioneer-index"]
+
+
+def test_a_scheme_in_the_scheme_dirs_is_found_by_name(cli: Cli, tmp_path: Path) -> None:
+    first, second = tmp_path / "schemes", tmp_path / "more"
+    first.mkdir()
+    second.mkdir()
+    (second / "village.toml").write_text(
+        'extends = "pioneer-index"\nid = "village"\nname = "某村先锋指数"\n\n[categories]\nfarmer = "种植户党员"\n',
+        encoding="utf-8",
+    )
+    _add_to_config(cli, f'\n[bot]\nscheme_dirs = ["{first.as_posix()}", "{second.as_posix()}"]\n')
+
+    code, out, err = cli("branch", "add", "某村党支部", "--scheme", "village")
+    assert (code, err) == (0, "")
+    assert "(方案 village)" in out
+    [branch] = cli.query(lambda uow: _all(uow, Branch))
+    assert branch.scheme == "village"  # stored by name: the file may move between the folders
+    # the scheme used at run time (the member's category is checked against it)
+    code, _, err = cli("member", "add", "--branch", str(branch.id), "张三", "--category", "farmer")
+    assert (code, err) == (0, "")
+
+    code, out, err = cli("branch", "add", "某社区党支部", "--scheme", "town")
+    assert (code, out) == (1, "")
+    assert "没有名为 “town” 的积分方案" in err and str(first) in err and str(second) in err

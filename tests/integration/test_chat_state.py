@@ -12,7 +12,7 @@ from alembic import command
 from alembic.script import ScriptDirectory
 from sqlalchemy import delete, inspect, select, text
 
-from bot.services.chat import ChatService, Person
+from bot.services.chat import ChatService, Draft, Person
 from bot.services.common import Context, Source
 from bot.services.errors import DomainError, Invalid, NotFound
 from bot.services.invites import InviteService, digest
@@ -20,6 +20,7 @@ from bot.services.meetings import MeetingService
 from bot.storage import Database, open_database
 from bot.storage.chat import ChatQueries
 from bot.storage.database import alembic_config
+from bot.storage.outbox import OutboxQueries
 from bot.storage.repositories import Branches
 from bot.storage.schema import AuditRow, BoundChat, Invite
 from bot.storage.timeutil import UTCDateTime, utcnow
@@ -36,9 +37,9 @@ HEAD = ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 def test_the_migrations_are_one_line_with_one_head() -> None:
     script = ScriptDirectory.from_config(alembic_config())
-    assert script.get_heads() == ["0004"]
+    assert script.get_heads() == ["0005"]
     chain = [rev.revision for rev in script.walk_revisions()]
-    assert chain == ["0004", "0003", "0002", "0001"]
+    assert chain == ["0005", "0004", "0003", "0002", "0001"]
 
 
 def test_db_upgrade_reaches_head_with_the_chat_tables(cli: Cli) -> None:
@@ -56,7 +57,8 @@ def test_db_upgrade_reaches_head_with_the_chat_tables(cli: Cli) -> None:
 
     version, tables, columns = cli.query(look, upgrade=False)
     assert version == HEAD
-    assert {"claim_drafts", "invites", "chat_messages"} <= tables
+    assert {"offers", "invites", "chat_messages", "outbox", "card_states"} <= tables
+    assert "claim_drafts" not in tables
     assert {"closes_at", "platform", "chat_id"} <= columns
 
 
@@ -70,33 +72,29 @@ def _person(world: World) -> Person:
     return Person(alice, "张三", world.branch_id, frozenset())
 
 
-async def test_a_draft_is_kept_whole_until_its_item_is_picked(world: World) -> None:
+async def test_a_draft_is_kept_whole_until_its_item_is_picked_once_by_its_writer(world: World) -> None:
     chat, _, _ = _services(world)
     source = Source("telegram", "-100", "77")
-    first = await chat.save_draft(_person(world), world.branch_id, "志愿 3月5日", date(2026, 3, 5), ("p1",), source)
-    second = await chat.save_draft(_person(world), world.branch_id, "", date(2026, 3, 6), (), Source("x", "c"))
-    assert second > first
-    draft = await chat.draft(first)
-    assert draft is not None
-    assert (draft.member_id, draft.branch_id, draft.text, draft.day) == (
+    draft = Draft(0, world.alice.member_id or 0, world.branch_id, "志愿 3月5日", date(2026, 3, 5), ("p1",), source)
+    first = await chat.offer_items(draft)
+    async with world.db.uow() as uow:
+        await uow.members.link(world.bob.member_id or 0, "telegram", "bob-account")
+        await uow.members.link(world.alice.member_id or 0, "telegram", "alice-account")
+        await uow.commit()
+    with pytest.raises(Invalid) as other:
+        await chat.take_items_offer(first, "telegram", "bob-account")
+    assert other.value.key == "chat.not_your_draft"
+    person, taken = await chat.take_items_offer(first, "telegram", "alice-account")
+    assert person.member_id == world.alice.member_id
+    assert (taken.member_id, taken.branch_id, taken.text, taken.day) == (
         world.alice.member_id, world.branch_id, "志愿 3月5日", date(2026, 3, 5)
     )
-    assert (draft.evidence, draft.chat, draft.message) == (("p1",), "-100", "77")
-    assert await chat.draft(second + 100) is None
-
-
-async def test_card_copies_are_found_by_platform_and_key(db: Database) -> None:
-    ctx = Context(db.uow, schemes)
-    chat = ChatService(ctx)
-    await chat.remember("telegram", "claim:1", "-100", "5")
-    await chat.remember("telegram", "claim:2", "-100", "6")
-    await chat.remember("telegram", "claim:1", "42", "7")
-    await chat.remember("telegram", "claim:1", "-100", "5")  # the same copy reported twice
-    await chat.remember("wecom", "claim:1", "room", "m1")
-    assert await chat.posted("telegram", "claim:1") == [("-100", "5"), ("42", "7")]
-    assert await chat.posted("telegram", "claim:2") == [("-100", "6")]
-    assert await chat.posted("wecom", "claim:1") == [("room", "m1")]
-    assert await chat.posted("telegram", "meeting:1") == []
+    assert (taken.evidence, taken.source) == (("p1",), source)
+    with pytest.raises(Invalid) as again:
+        await chat.take_items_offer(first, "telegram", "alice-account")
+    assert again.value.key == "chat.offer_used"
+    with pytest.raises(Invalid):
+        await chat.take_items_offer(first + 100, "telegram", "alice-account")
 
 
 async def test_an_invite_is_used_once_even_by_concurrent_attempts(world: World) -> None:
@@ -137,8 +135,8 @@ async def test_a_member_code_links_one_account_even_with_concurrent_attempts(wor
     assert set(results) - {"李四"} <= {"invite.used", "invite.member_linked"}
     async with world.db.uow() as uow:
         invite = await ChatQueries(uow.session).invite(digest(code))
-        linked = await ChatQueries(uow.session).identities([member], "telegram")
-    assert invite is not None and invite.used_by == f"telegram:{linked[member]}"
+        linked = await uow.members.identity(member, "telegram")
+    assert invite is not None and invite.used_by == f"telegram:{linked}"
     with pytest.raises(Invalid) as again:
         await invites.join(code, "telegram", "999")
     assert again.value.key == "invite.used"
@@ -184,8 +182,10 @@ async def test_the_chat_state_is_not_read_from_the_audit_log(world: World) -> No
     chat, invites, meetings = _services(world)
     code = await invites.issue(world.secretary, world.branch_id, world.bob.member_id)
     sheet = await meetings.open(world.branch_id, world.secretary, "theme_day", 30, NOW, "telegram", "-100")
-    draft = await chat.save_draft(_person(world), world.branch_id, "t", date(2026, 3, 5), (), Source("telegram", "-100"))
-    await chat.remember("telegram", f"meeting:{sheet.meeting_id}", "-100", "9")
+    person = _person(world)
+    draft = await chat.offer_items(
+        Draft(0, person.member_id, world.branch_id, "t", date(2026, 3, 5), (), Source("telegram", "-100"))
+    )
     async with world.db.uow() as uow:
         actions = set((await uow.session.scalars(select(AuditRow.action))).all())
         await uow.session.execute(delete(AuditRow))
@@ -195,14 +195,16 @@ async def test_the_chat_state_is_not_read_from_the_audit_log(world: World) -> No
 
     assert (await meetings.sheet(sheet.meeting_id, NOW)).closes == NOW + timedelta(minutes=30)
     await meetings.attend(sheet.meeting_id, world.alice.member_id or 0, "present", NOW)
-    assert await meetings.close_due(NOW + timedelta(minutes=29), "telegram") == []
-    assert await meetings.close_due(NOW + timedelta(minutes=30), "wecom") == []
-    [closed] = await meetings.close_due(NOW + timedelta(minutes=30), "telegram")
+    assert await meetings.due(NOW + timedelta(minutes=29)) == []
+    assert await meetings.due(NOW + timedelta(minutes=30)) == [sheet.meeting_id]
+    closed = await meetings.close(sheet.meeting_id, NOW + timedelta(minutes=30))
+    assert closed is not None
     assert (closed.meeting_id, closed.closed, closed.platform, closed.chat) == (sheet.meeting_id, True, "telegram", "-100")
     assert closed.present == ("张三",) and "李四" in closed.absent
-    assert await meetings.close_due(NOW + timedelta(minutes=31), "telegram") == []  # closed once
-    assert await chat.draft(draft) is not None
-    assert await chat.posted("telegram", f"meeting:{sheet.meeting_id}") == [("-100", "9")]
+    assert await meetings.due(NOW + timedelta(minutes=31)) == []  # closed once
+    assert await meetings.close(sheet.meeting_id, NOW + timedelta(minutes=31)) is None
+    async with world.db.uow() as uow:
+        assert await ChatQueries(uow.session).offer(draft) is not None
     assert (await invites.join(code, "telegram", "555")).name == "李四"
 
 
@@ -291,13 +293,14 @@ async def test_0002_moves_the_state_of_a_database_at_0001(target: Target) -> Non
 
         ctx = Context(db.uow, schemes)
         chat, invites, meetings = ChatService(ctx), InviteService(ctx), MeetingService(ctx)
-        draft = await chat.draft(draft_id)  # the item buttons already posted carry this id
-        assert draft is not None
-        assert (draft.member_id, draft.branch_id, draft.text, draft.day, draft.evidence, draft.chat, draft.message) == (
-            ids[0], branch, "志愿 3月5日", date(2026, 3, 5), ("photo-1",), "-100", "77"
+        async with db.uow() as uow:  # the item buttons already posted carry this id
+            await uow.members.link(ids[0], "telegram", "alice-0002")
+            await uow.commit()
+        _, draft = await chat.take_items_offer(draft_id, "telegram", "alice-0002")
+        assert (draft.member_id, draft.branch_id, draft.text, draft.day, draft.evidence, draft.source) == (
+            ids[0], branch, "志愿 3月5日", date(2026, 3, 5), ("photo-1",), Source(None, "-100", "77")
         )  # fmt: skip
-        person = Person(ids[0], "张三", branch, frozenset())
-        newer = await chat.save_draft(person, branch, "x", date(2026, 3, 6), (), Source("telegram", "-100"))
+        newer = await chat.offer_items(Draft(0, ids[0], branch, "x", date(2026, 3, 6), (), Source("telegram", "-100")))
         assert newer > draft_id
 
         with pytest.raises(Invalid) as used:
@@ -313,8 +316,10 @@ async def test_0002_moves_the_state_of_a_database_at_0001(target: Target) -> Non
         assert (sheet.closes, sheet.closed, sheet.platform, sheet.chat) == (
             opened + timedelta(minutes=30), False, "telegram", "-100"
         )  # fmt: skip
-        assert await chat.posted("telegram", "claim:4") == [("-100", "5"), ("42", "6")]
-        assert await chat.posted("wecom", "meeting:1") == [("room", "m")]
+        async with db.uow() as uow:
+            copies = OutboxQueries(uow.session)
+            assert await copies.copies("telegram", "claim:4") == [("-100", "5"), ("42", "6")]
+            assert await copies.copies("wecom", "meeting:1") == [("room", "m")]
 
         async with db.uow() as uow:
             kept = (await uow.session.scalars(select(AuditRow.action).order_by(AuditRow.id))).all()
@@ -333,7 +338,7 @@ async def test_0002_upgrades_and_downgrades_an_empty_database(target: Target) ->
             await conn.run_sync(lambda c: command.downgrade(alembic_config(c), "0001"))
             tables = await conn.run_sync(lambda c: set(inspect(c).get_table_names()))
             columns = await conn.run_sync(lambda c: {col["name"] for col in inspect(c).get_columns("meetings")})
-        assert not {"claim_drafts", "invites", "chat_messages"} & tables
+        assert not {"claim_drafts", "offers", "invites", "chat_messages", "outbox"} & tables
         assert "closes_at" not in columns
         await db.upgrade()
         assert await db.revision() == (HEAD, HEAD)

@@ -146,3 +146,41 @@ def test_score_in_english(capsys):
 def test_no_command_prints_help(capsys):
     assert main([]) == 2
     assert "partybot" in capsys.readouterr().out
+
+
+def config_with(tmp_path, text):
+    return write(tmp_path, "config.toml", text)
+
+
+def test_scheme_show_and_check_find_a_scheme_in_the_scheme_dirs(tmp_path, capsys):
+    folder = tmp_path / "schemes"
+    folder.mkdir()
+    write(folder, "village.toml", 'extends = "twelve-point"\nid = "village"\nname = "某村十二分制"\n')
+    config = config_with(tmp_path, f'[bot]\nscheme_dirs = ["{folder.as_posix()}"]\n')
+    assert main(["--config", config, "scheme", "show", "village"]) == 0
+    assert capsys.readouterr().out.startswith("village  某村十二分制")
+    assert main(["--config", config, "scheme", "check", "village"]) == 0
+    assert "方案文件有效: village 某村十二分制" in capsys.readouterr().out
+    assert main(["--config", config, "score", "--scheme", "village", "--input", str(EXAMPLE)]) == 0
+    assert json.loads(capsys.readouterr().out)["scheme"] == "village"
+    # without the folder in the config the name is unknown
+    assert main(["--config", config_with(tmp_path, ""), "scheme", "show", "village"]) == 1
+    assert "没有名为 “village” 的积分方案" in capsys.readouterr().err
+
+
+def test_the_configured_time_zone_is_set_at_start(tmp_path, capsys):
+    from bot.storage.timeutil import DEFAULT_ZONE, local_zone, set_timezone
+
+    try:
+        assert main(["--config", config_with(tmp_path, '[bot]\ntimezone = "Europe/Berlin"\n'), "scheme", "list"]) == 0
+        assert str(local_zone()) == "Europe/Berlin"
+    finally:
+        set_timezone(DEFAULT_ZONE)
+
+
+def test_an_unknown_time_zone_stops_every_command(tmp_path, capsys):
+    config = config_with(tmp_path, '[bot]\ntimezone = "Asia/Beijing"\n')
+    assert main(["--config", config, "scheme", "list"]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert "第 2 行 [bot.timezone]: 未知的时区 “Asia/Beijing”" in captured.err

@@ -84,3 +84,42 @@ def test_missing_file_named_by_the_environment_is_an_error(tmp_path):
     missing = tmp_path / "nowhere.toml"
     with pytest.raises(TomlError):
         load_config(None, {"PARTYBOT_CONFIG": str(missing)})
+
+
+def test_scheme_settings_from_the_file(tmp_path):
+    path = tmp_path / "config.toml"
+    path.write_text('[bot]\ndefault_scheme = "pioneer-index"\nscheme_dirs = ["schemes", "/srv/partybot"]\n', encoding="utf-8")
+    config = load_config(path, {})
+    assert config.bot.default_scheme == "pioneer-index"
+    assert [str(d) for d in config.bot.scheme_dirs] == ["schemes", "/srv/partybot"]
+
+
+def test_a_known_time_zone_is_accepted(tmp_path):
+    path = tmp_path / "config.toml"
+    path.write_text('[bot]\ntimezone = "Asia/Urumqi"\n', encoding="utf-8")
+    assert load_config(path, {}).bot.timezone == "Asia/Urumqi"
+
+
+def test_an_unknown_time_zone_names_the_key_and_line(tmp_path):
+    path = tmp_path / "config.toml"
+    path.write_text('[bot]\nlocale = "zh-CN"\ntimezone = "Asia/Beijing"\n', encoding="utf-8")
+    with pytest.raises(TomlError) as exc:
+        load_config(path, {})
+    [problem] = exc.value.problems
+    assert (problem.key, problem.line) == ("bot.timezone", 3)
+    assert str(problem) == f"{path} 第 3 行 [bot.timezone]: 未知的时区 “Asia/Beijing”, 应为 IANA 时区名, 如 Asia/Shanghai"
+
+
+def test_an_unknown_time_zone_from_the_environment_is_refused(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(TomlError) as exc:
+        load_config(None, {"PARTYBOT_BOT__TIMEZONE": "Nowhere/City"})
+    assert "[bot.timezone]" in str(exc.value)
+
+
+def test_the_example_config_is_valid():
+    from pathlib import Path
+
+    example = Path(__file__).resolve().parents[2] / "config.example.toml"
+    config = load_config(example, {})
+    assert (config.bot.timezone, config.bot.default_scheme, config.bot.scheme_dirs) == ("Asia/Shanghai", "twelve-point", [])

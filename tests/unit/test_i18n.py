@@ -26,4 +26,6 @@ def test_same_placeholders_per_key(key):
 
 def test_t_formats_in_the_asked_locale():
     assert t("quota.year_star", "en") == "star of the year"
-    assert t("input.bad_month", "zh-CN", record="ratings[0]", month=13) == "ratings[0]: 月份应为 1 到 12, 收到 13"
+    reason = t("input.bad_month", "zh-CN", month=13)
+    assert reason == "月份应为 1 到 12, 收到 13"
+    assert t("input.problem", "zh-CN", record="ratings[0]", reason=reason) == "ratings[0]: 月份应为 1 到 12, 收到 13"

@@ -57,7 +57,7 @@ def test_rural_only_item_is_refused_for_a_community_member():
     with pytest.raises(InputError) as exc:
         score_of(entry("lead_development", 4), who=member(category="community"))
     text = str(exc.value)
-    assert "entries[0]" in text and "lead_development" in text and "rural" in text and "community" in text
+    assert "entries[0]" in text and "lead_development" in text and "农村党员" in text and "社区党员" in text
 
 
 def test_community_only_item_is_refused_for_a_rural_member():

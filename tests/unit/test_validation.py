@@ -80,7 +80,7 @@ def test_category_item_for_the_wrong_category():
     """pioneer-index: a rural-only item for a community member names the entry and both categories."""
     data = ScoringInput(YEAR, [member(category="community")], [entry("lead_development", 3)])
     err = refused("pioneer-index", data)
-    assert "entries[0]" in str(err) and "rural" in str(err) and "community" in str(err)
+    assert "entries[0]" in str(err) and "农村党员" in str(err) and "社区党员" in str(err)
 
 
 @pytest.mark.parametrize(("record", "needle"), [

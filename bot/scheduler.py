@@ -1,0 +1,99 @@
+"""The bot's own clock, started by the composition root for every run mode (Telegram, the
+console, any other channel): it runs the jobs that are due.
+
+Each run is keyed by job, scope and period (``meeting.close`` / ``meeting-12`` / ``close``;
+``prune_chat_state`` / ``all`` / ``2026-12-01``) and claimed with ``INSERT ... ON CONFLICT`` in the
+transaction that does its work, together with the messages it sends (outbox rows): it happens
+once across replicas and restarts, and the due queries leave out what is done. A run missed
+while the bot was down is due at the next tick; a run that fails is recorded (``job_runs``:
+state, attempts, last error) and tried again at the next tick, up to ``MAX_ATTEMPTS``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+
+from bot.handlers.context import Deps
+from bot.handlers.meetings import closed
+from bot.handlers.types import Reply
+from bot.storage.chat import CLOSE_JOB
+from bot.storage.outbox import Outgoing
+from bot.storage.timeutil import to_local, utcnow
+
+log = logging.getLogger(__name__)
+
+#: How often the clock looks for due work, in seconds.
+TICK_SECONDS = 30.0
+PRUNE_JOB = "prune_chat_state"
+#: A run that failed this many times is left alone (its last error stays in ``job_runs``).
+MAX_ATTEMPTS = 5
+
+Work = Callable[[], Awaitable[list[Reply]]]
+
+
+class Clock:
+    def __init__(self, deps: Deps, every: float = TICK_SECONDS) -> None:
+        self.deps, self.every = deps, every
+        self._pruned_on: str | None = None
+
+    async def tick(self) -> list[Outgoing]:
+        """Run everything due now, once; the messages it sent."""
+        rows: list[Outgoing] = []
+        now = self.deps.now()
+        for meeting_id in await self.deps.meetings.due(now):
+            rows += await self._run(CLOSE_JOB, f"meeting-{meeting_id}", "close", self._closer(meeting_id))
+        day = to_local(now).date().isoformat()
+        if self._pruned_on != day:
+            rows += await self._run(PRUNE_JOB, "all", day, self._prune, claim=True)
+            self._pruned_on = day
+        return rows
+
+    def _closer(self, meeting_id: int) -> Work:
+        async def close() -> list[Reply]:
+            sheet = await self.deps.meetings.close(meeting_id, self.deps.now())  # claims the run itself
+            return closed(sheet) if sheet is not None else []
+
+        return close
+
+    async def _prune(self) -> list[Reply]:
+        counts = await self.deps.chat.prune(self.deps.now())
+        log.info("pruned chat state: %s", counts)
+        return []
+
+    async def _run(self, job: str, scope: str, period: str, work: Work, *, claim: bool = False) -> list[Outgoing]:
+        """One run in one unit of work: its claim, its writes and its messages commit together."""
+        try:
+            async with self.deps.units() as uow:
+                with uow.current():
+                    state = await uow.jobs.state(job, scope, period)
+                    if state is not None and (state[0] == "done" or state[1] >= MAX_ATTEMPTS):
+                        return []
+                    if claim and not await uow.jobs.claim(job, scope, period, self.deps.now()):
+                        return []
+                    replies = await work()
+                    rows = await self.deps.outbox.write(uow, f"job:{job}:{scope}:{period}", replies, None, utcnow())
+                    await uow.commit()
+        except Exception as err:
+            log.exception("job %s %s %s failed", job, scope, period)
+            async with self.deps.units() as uow:
+                await uow.jobs.failed(job, scope, period, f"{type(err).__name__}: {err}", self.deps.now())
+                await uow.commit()
+            return []
+        await self.deps.delivery.send(rows)
+        return rows
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Tick until ``stop`` is set (the first tick at once: catch up what was missed)."""
+        while not stop.is_set():
+            try:
+                await self.tick()
+            except Exception:  # the database may be busy or down for a moment
+                log.exception("clock tick failed")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), self.every)
+
+
+

@@ -1,0 +1,235 @@
+"""The outbox's SQL: writing outgoing messages with the change that caused them, the latest
+state of each card, and settling what a sender delivered."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.storage.schema import BoundChat, CardState, ChatMessage, Identity, OutboxRow, RateWindow, RoleRow
+
+
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    """An outbox row as a sender sees it."""
+
+    id: int
+    key: str
+    platform: str
+    chat: str
+    kind: str
+    payload: dict[str, Any]
+    card_key: str | None
+    version: int | None
+    attempts: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Settled:
+    """What became of one row: ``sent`` (with the copies of a card it posted), ``retry`` at
+    ``next_at`` (a failed attempt), ``later`` (a rate limit's wait), or ``failed`` for good."""
+
+    row: Outgoing
+    state: str
+    posted: tuple[tuple[str, str], ...] = ()
+    error: str | None = None
+    next_at: datetime | None = None
+
+
+def _insert(session: AsyncSession) -> Any:
+    return sqlite_insert if session.get_bind().dialect.name == "sqlite" else postgresql_insert
+
+
+class OutboxQueries:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    # -- resolving whom ----------------------------------------------------------------------
+
+    async def accounts(self, member_ids: Sequence[int], platforms: Sequence[str]) -> list[tuple[int, str, str]]:
+        """(member, platform, account) of each member's accounts on the platforms."""
+        if not member_ids or not platforms:
+            return []
+        query = select(Identity.member_id, Identity.platform, Identity.external_id).where(
+            Identity.member_id.in_(list(member_ids)), Identity.platform.in_(list(platforms))
+        )
+        return [(m, p, e) for m, p, e in (await self.session.execute(query.order_by(Identity.id))).tuples()]
+
+    async def holders(self, branch_id: int, committee_id: int | None, roles: Sequence[str]) -> list[int]:
+        """Members holding one of ``roles`` over the branch (its own, or its committee's staff)."""
+        where = RoleRow.branch_id == branch_id
+        if committee_id is not None:
+            where = or_(where, RoleRow.committee_id == committee_id)
+        query = select(RoleRow.member_id).where(RoleRow.role.in_(list(roles)), where)
+        return sorted(set((await self.session.scalars(query)).all()))
+
+    async def groups(self, branch_id: int, platforms: Sequence[str]) -> list[tuple[str, str]]:
+        """(platform, chat) of the branch's bound group chats."""
+        query = select(BoundChat.platform, BoundChat.chat_id).where(
+            BoundChat.branch_id == branch_id, BoundChat.platform.in_(list(platforms))
+        )
+        return [(p, c) for p, c in (await self.session.execute(query.order_by(BoundChat.id))).tuples()]
+
+    async def copies(self, platform: str, key: str) -> list[tuple[str, str]]:
+        """(chat, message) of every copy of the card posted on the platform, oldest first, once each."""
+        query = select(ChatMessage.chat_id, ChatMessage.message_id).where(
+            ChatMessage.platform == platform, ChatMessage.key == key
+        )
+        found = [(c, m) for c, m in (await self.session.execute(query.order_by(ChatMessage.id))).tuples()]
+        return list(dict.fromkeys(found))
+
+    # -- writing -----------------------------------------------------------------------------
+
+    async def save_card(self, key: str, body: dict[str, Any], now: datetime) -> int:
+        """Record the card's latest state; its new version (1 for a new card)."""
+        stmt = _insert(self.session)(CardState).values(key=key, body=body, version=1, updated_at=now)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[CardState.key],
+            set_={"body": stmt.excluded.body, "version": CardState.version + 1, "updated_at": now},
+        ).returning(CardState.version)
+        return int((await self.session.execute(stmt)).scalar_one())
+
+    async def add(self, rows: list[dict[str, Any]]) -> list[int]:
+        """Insert the rows (one statement); their ids, in order."""
+        if not rows:
+            return []
+        result = await self.session.execute(
+            insert(OutboxRow).returning(OutboxRow.id, sort_by_parameter_order=True), rows
+        )
+        return [int(i) for i in result.scalars().all()]
+
+    # -- sending -----------------------------------------------------------------------------
+
+    async def due(self, platform: str, owner: str, now: datetime, limit: int = 100) -> list[Outgoing]:
+        """Rows to send now: this process's retries that are due, and rows whose writer's lease
+        has run out (it crashed or stopped before sending them), oldest first. A row of a card
+        carries the card's latest state."""
+        query = (
+            select(OutboxRow, CardState.body, CardState.version)
+            .outerjoin(CardState, CardState.key == OutboxRow.card_key)
+            .where(
+                OutboxRow.state == "pending",
+                OutboxRow.platform == platform,
+                OutboxRow.next_at <= now,
+                or_(OutboxRow.owner == owner, OutboxRow.lease_until <= now),
+            )
+            .order_by(OutboxRow.id)
+            .limit(limit)
+        )
+        out = []
+        for row, body, version in (await self.session.execute(query)).tuples():
+            payload = dict(row.payload)
+            if body is not None and row.kind in ("send", "refresh"):
+                payload["card"] = body  # the latest state, not the one when the row was written
+            out.append(
+                Outgoing(
+                    row.id, row.key, row.platform, row.chat, row.kind, payload, row.card_key,
+                    version if body is not None else row.version, row.attempts,
+                )
+            )
+        return out
+
+    async def take_over(self, ids: Sequence[int], owner: str, now: datetime, lease: datetime) -> set[int]:
+        """Take rows over for sending (one conditional update each): those still pending whose
+        lease ran out, or already ours. Another process taking the same row gets none of them."""
+        taken = set()
+        for row_id in ids:
+            result = await self.session.execute(
+                update(OutboxRow)
+                .where(
+                    OutboxRow.id == row_id,
+                    OutboxRow.state == "pending",
+                    or_(OutboxRow.owner == owner, OutboxRow.lease_until <= now),
+                )
+                .values(owner=owner, lease_until=lease)
+            )
+            if getattr(result, "rowcount", 0) == 1:
+                taken.add(row_id)
+        return taken
+
+    async def settle(
+        self, results: Sequence[Settled], now: datetime, owner: str, lease: datetime
+    ) -> list[dict[str, Any]]:
+        """Mark what was sent, failed or is to be tried again; remember where each copy of a card
+        was posted. A copy posted from an older state than the card's latest (the card changed
+        while the message was on its way) gets a refresh row, returned for sending."""
+        again: list[dict[str, Any]] = []
+        posted = [(r.row, c, m) for r in results for c, m in r.posted if r.row.card_key]
+        if posted:
+            await self.session.execute(
+                insert(ChatMessage),
+                [
+                    {"platform": row.platform, "key": row.card_key, "chat_id": c, "message_id": m, "created_at": now}
+                    for row, c, m in posted
+                ],
+            )
+            keys = sorted({row.card_key for row, _, _ in posted if row.card_key})
+            latest = {
+                k: (v, b)
+                for k, v, b in (
+                    await self.session.execute(
+                        select(CardState.key, CardState.version, CardState.body).where(CardState.key.in_(keys))
+                    )
+                ).tuples()
+            }
+            for row, chat, message in posted:
+                version, body = latest.get(row.card_key or "", (None, None))
+                if version is not None and row.version is not None and version > row.version:
+                    again.append(
+                        {
+                            "key": f"{row.key}:v{version}:{chat}:{message}", "platform": row.platform,
+                            "chat": "", "kind": "refresh", "card_key": row.card_key, "version": version,
+                            "payload": {"card": body, "copies": [[chat, message]]}, "state": "pending",
+                            "attempts": 0, "next_at": now, "owner": owner,
+                            "lease_until": lease, "created_at": now,
+                        }
+                    )
+        for result in results:
+            values: dict[str, Any] = {"attempts": OutboxRow.attempts + 1, "last_error": result.error}
+            if result.state == "later":  # a rate limit's wait, not a failed attempt
+                values = {"next_at": result.next_at or now}
+            elif result.state == "sent":
+                values.update(state="sent", sent_at=now)
+            elif result.state == "failed":
+                values.update(state="failed")
+            else:
+                values.update(next_at=result.next_at or now)
+            if result.state in ("later", "retry"):  # still ours to send: no other replica takes it over
+                values["lease_until"] = (result.next_at or now) + (lease - now)
+            await self.session.execute(update(OutboxRow).where(OutboxRow.id == result.row.id).values(**values))
+        return again
+
+    async def count_sent(self, windows: Sequence[tuple[str, int, int]]) -> list[int]:
+        """Count one more message in each (bucket, window) and return the counts so far; a count
+        past the bucket's limit is not kept (the caller rolls back)."""
+        counts = []
+        for bucket, window, _limit in windows:
+            stmt = _insert(self.session)(RateWindow).values(bucket=bucket, window=window, count=1)
+            stmt = stmt.on_conflict_do_update(
+                index_elements=[RateWindow.bucket, RateWindow.window], set_={"count": RateWindow.count + 1}
+            ).returning(RateWindow.count)
+            counts.append(int((await self.session.execute(stmt)).scalar_one()))
+        return counts
+
+    async def depth(self, now: datetime) -> dict[str, tuple[int, datetime | None]]:
+        """Per platform: how many rows wait to be sent, and since when the oldest has waited."""
+        query = (
+            select(OutboxRow.platform, func.count(OutboxRow.id), func.min(OutboxRow.created_at))
+            .where(OutboxRow.state == "pending")
+            .group_by(OutboxRow.platform)
+        )
+        return {p: (int(n), oldest) for p, n, oldest in (await self.session.execute(query)).tuples()}
+
+    async def failed(self, platform: str | None = None) -> list[tuple[str, str, str, str | None]]:
+        """(key, platform, chat, reason) of rows refused for good."""
+        query = select(OutboxRow.key, OutboxRow.platform, OutboxRow.chat, OutboxRow.last_error).where(
+            and_(OutboxRow.state == "failed", *(() if platform is None else (OutboxRow.platform == platform,)))
+        )
+        return [(k, p, c, e) for k, p, c, e in (await self.session.execute(query.order_by(OutboxRow.id))).tuples()]
