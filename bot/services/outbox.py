@@ -88,6 +88,7 @@ class Outbox:
                     "key": f"{cause}:{len(rows)}", "platform": platform, "chat": chat, "kind": kind,
                     "payload": payload, "card_key": card.key if card is not None else None,
                     "version": versions.get(card.key) if card is not None and card.key else None,
+                    "last_error": None, "sent_at": None,
                     "state": "pending", "attempts": 0, "next_at": now + GRACE, "owner": self.owner,
                     "lease_until": now + LEASE, "created_at": now,
                 }

@@ -11,6 +11,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, event, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import Session
 
 from bot.storage.guard import install_guard
 from bot.storage.inline import InlineConnection
@@ -65,6 +66,17 @@ def _revision(connection: Connection) -> tuple[str | None, str | None]:
     current = MigrationContext.configure(connection).get_current_revision()
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     return current, head
+
+
+def _keep(session: Session, instance: object) -> None:
+    """Hold every row a unit of work loaded until it ends: the session's identity map holds rows
+    weakly, and one update looks the same claim, branch or member up in several places."""
+    session.info.setdefault(_KEPT, []).append(instance)
+
+
+_KEPT = "partybot_kept"
+for _event in ("loaded_as_persistent", "pending_to_persistent", "detached_to_persistent"):
+    event.listen(Session, _event, _keep)
 
 
 class Database:

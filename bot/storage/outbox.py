@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy import Table, and_, func, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -41,6 +41,10 @@ class Settled:
     posted: tuple[tuple[str, str], ...] = ()
     error: str | None = None
     next_at: datetime | None = None
+
+
+#: ``attempts + 1``, one expression for every row (rows settled alike share an UPDATE).
+_ONE_MORE = OutboxRow.attempts + 1
 
 
 def _insert(session: AsyncSession) -> Any:
@@ -97,13 +101,17 @@ class OutboxQueries:
         return int((await self.session.execute(stmt)).scalar_one())
 
     async def add(self, rows: list[dict[str, Any]]) -> list[int]:
-        """Insert the rows (one statement); their ids, in order."""
+        """Insert the rows; their ids, in order. One row: one INSERT ... RETURNING; several: one
+        executemany and one look-up of their ids by key."""
         if not rows:
             return []
-        result = await self.session.execute(
-            insert(OutboxRow).returning(OutboxRow.id, sort_by_parameter_order=True), rows
-        )
-        return [int(i) for i in result.scalars().all()]
+        table = cast(Table, OutboxRow.__table__)  # Core: one statement for rows of any shape
+        if len(rows) == 1:
+            return [int((await self.session.execute(insert(table).returning(table.c.id), rows[0])).scalar_one())]
+        await self.session.execute(insert(table), rows)
+        keys = [r["key"] for r in rows]
+        found = dict((await self.session.execute(select(OutboxRow.key, OutboxRow.id).where(OutboxRow.key.in_(keys)))).tuples().all())
+        return [int(found[k]) for k in keys]
 
     # -- sending -----------------------------------------------------------------------------
 
@@ -191,19 +199,23 @@ class OutboxQueries:
                             "lease_until": lease, "created_at": now,
                         }
                     )
-        for result in results:
-            values: dict[str, Any] = {"attempts": OutboxRow.attempts + 1, "last_error": result.error}
+        groups: dict[tuple[Any, ...], list[int]] = {}
+        for result in results:  # rows settled alike share one UPDATE (a batch is mostly "sent")
             if result.state == "later":  # a rate limit's wait, not a failed attempt
-                values = {"next_at": result.next_at or now}
-            elif result.state == "sent":
-                values.update(state="sent", sent_at=now)
-            elif result.state == "failed":
-                values.update(state="failed")
+                values: dict[str, Any] = {"next_at": result.next_at or now}
             else:
-                values.update(next_at=result.next_at or now)
+                values = {"attempts": _ONE_MORE, "last_error": result.error}
+                if result.state == "sent":
+                    values.update(state="sent", sent_at=now)
+                elif result.state == "failed":
+                    values.update(state="failed")
+                else:
+                    values.update(next_at=result.next_at or now)
             if result.state in ("later", "retry"):  # still ours to send: no other replica takes it over
                 values["lease_until"] = (result.next_at or now) + (lease - now)
-            await self.session.execute(update(OutboxRow).where(OutboxRow.id == result.row.id).values(**values))
+            groups.setdefault(tuple(sorted(values.items(), key=lambda kv: kv[0])), []).append(result.row.id)
+        for shared, ids in groups.items():
+            await self.session.execute(update(OutboxRow).where(OutboxRow.id.in_(ids)).values(dict(shared)))
         return again
 
     async def count_sent(self, windows: Sequence[tuple[str, int, int]]) -> list[int]:

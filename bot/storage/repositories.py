@@ -35,6 +35,10 @@ from bot.storage.timeutil import utcnow
 _ACTIVE = ClaimRow.status.in_(bindparam("active", list(ACTIVE_STATES), expanding=True, literal_execute=True))
 
 
+#: Where a session keeps the roles it has read (``Members.roles``).
+_ROLES = "partybot_roles"
+
+
 class _Repo:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -143,6 +147,7 @@ class Members(_Repo):
             RoleRow(member_id=member_id, role=role, branch_id=branch_id, committee_id=committee_id)
         )
         await self.session.flush()
+        self.session.info.pop(_ROLES, None)
 
     async def revoke(
         self, member_id: int, role: str, *, branch_id: int | None = None, committee_id: int | None = None
@@ -156,16 +161,21 @@ class Members(_Repo):
                 RoleRow.committee_id.is_(None) if committee_id is None else RoleRow.committee_id == committee_id,
             )
         )
+        self.session.info.pop(_ROLES, None)
         return bool(getattr(result, "rowcount", 0))
 
     async def roles(self, member_id: int, branch: Branch) -> set[str]:
-        """The member's roles that reach ``branch``: its own, or committee staff over it."""
-        query = select(RoleRow.role).where(
-            RoleRow.member_id == member_id,
-            (RoleRow.branch_id == branch.id)
-            | ((RoleRow.committee_id == branch.committee_id) & (RoleRow.committee_id.is_not(None))),
-        )
-        return set((await self.session.scalars(query)).all())
+        """The member's roles that reach ``branch``: its own, or committee staff over it (read once
+        per unit of work: an update asks for them in several places)."""
+        known: dict[tuple[int, int], set[str]] = self.session.info.setdefault(_ROLES, {})
+        if (member_id, branch.id) not in known:
+            query = select(RoleRow.role).where(
+                RoleRow.member_id == member_id,
+                (RoleRow.branch_id == branch.id)
+                | ((RoleRow.committee_id == branch.committee_id) & (RoleRow.committee_id.is_not(None))),
+            )
+            known[(member_id, branch.id)] = set((await self.session.scalars(query)).all())
+        return set(known[(member_id, branch.id)])
 
 
 class Claims(_Repo):

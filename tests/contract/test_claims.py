@@ -136,6 +136,7 @@ async def test_an_ambiguous_item_is_picked_by_the_claimant_once(driver: Driver) 
     assert toast == Toast("这个选择已经做过了, 没有改动。", alert=True)
     assert len(await driver.world.deps.chat.pending(driver.world.branch_id)) == 1
     await driver.press(SECRETARY, "通过", on=picker)
+    assert status(picker) == "状态: ✅ 已通过 (审核人: 王书记, 计 3 分)" and picker.buttons == []
     assert await driver.world.ledger() == [(driver.world.ids["200"], "award_county", 3.0)]
 
 
