@@ -18,6 +18,7 @@ from bot.handlers.types import (
     Reply,
     Send,
     Show,
+    ToGroup,
     ToOrigin,
     ToRoles,
 )
@@ -79,8 +80,8 @@ async def submit(
     nobody: list[Reply] = []
     if not await deps.chat.deciders(branch, person.member_id):
         nobody = [Send(ORIGIN, t("chat.no_decider", id=view.id, roles=role_names(approvers)))]
-    if not inc.private and settings_of(branch).approvals == "group":
-        return [Send(ORIGIN, card), *nobody]
+    if not inc.private and settings_of(branch).approvals == "group":  # the branch's other groups too
+        return [Send(ORIGIN, card), Send(ToGroup(branch.id, besides_origin=True), card), *nobody]
     photo = view.photos[0] if view.photos else None
     to = ToRoles(branch.id, approvers, exclude=person.member_id)
     return [Send(ORIGIN, t("chat.claim_sent", id=view.id)), Send(to, card, photo=photo), *nobody]

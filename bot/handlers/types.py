@@ -34,9 +34,11 @@ class ToRoles:
 
 @dataclass(frozen=True, slots=True)
 class ToGroup:
-    """The branch's group chats, on every platform a group is bound on."""
+    """The branch's group chats, on every platform a group is bound on; ``besides_origin``: all
+    but the chat the update came from (which is answered on its own, e.g. quoting the message)."""
 
     branch_id: int
+    besides_origin: bool = False
 
 
 @dataclass(frozen=True, slots=True)

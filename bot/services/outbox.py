@@ -111,8 +111,11 @@ class Outbox:
                         payload = {"card": reply.card.to_json(), "copies": [list(c) for c in copies]}
                         row(platform, "", "refresh", {**payload, "press": press}, reply.card)
             elif origin is not None and isinstance(reply, Show):
+                shown = reply.body if isinstance(reply.body, Card) and reply.body.key else None
+                if shown is not None and shown.key not in versions:
+                    await version(shown)  # the pressed message becomes a copy of the card, kept in step
                 payload = {**body_json(reply.body), "message": origin.message, "press": origin.press}
-                row(origin.platform, origin.chat, "show", payload)
+                row(origin.platform, origin.chat, "show", payload, shown)
             elif origin is not None and isinstance(reply, Answer):
                 payload = {"text": reply.text, "alert": reply.alert, "press": origin.press, "message": origin.message}
                 row(origin.platform, origin.chat, "answer", payload)
@@ -135,6 +138,8 @@ class Outbox:
             found = await queries.groups(to.branch_id, self.platforms)
             if CONSOLE in self.platforms:
                 found.append((CONSOLE, console_group(to.branch_id)))
+            if to.besides_origin and origin is not None:
+                found = [(p, c) for p, c in found if (p, c) != (origin.platform, origin.chat)]
             return [(p, c, None) for p, c in dict.fromkeys(found)]
         if isinstance(to, ToMember):
             members = [to.member_id]

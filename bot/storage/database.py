@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from bot.storage.guard import install_guard
 from bot.storage.inline import InlineConnection
+from bot.storage.schema import Branch, ClaimRow, MemberRow
 from bot.storage.uow import BEGIN_OPTION, Joined, UnitOfWork, current
 
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -69,12 +70,16 @@ def _revision(connection: Connection) -> tuple[str | None, str | None]:
 
 
 def _keep(session: Session, instance: object) -> None:
-    """Hold every row a unit of work loaded until it ends: the session's identity map holds rows
-    weakly, and one update looks the same claim, branch or member up in several places."""
-    session.info.setdefault(_KEPT, []).append(instance)
+    """Hold the branches, members and claims a unit of work loaded until it ends: the session's
+    identity map holds rows weakly, and one update looks the same ones up in several places.
+    Only these: they are never changed behind the session's back by an UPDATE statement (a
+    claim's decision refreshes it), so a kept row is never stale."""
+    if isinstance(instance, _KEPT_TYPES):
+        session.info.setdefault(_KEPT, []).append(instance)
 
 
 _KEPT = "partybot_kept"
+_KEPT_TYPES = (Branch, MemberRow, ClaimRow)
 for _event in ("loaded_as_persistent", "pending_to_persistent", "detached_to_persistent"):
     event.listen(Session, _event, _keep)
 

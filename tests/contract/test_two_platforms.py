@@ -108,10 +108,10 @@ async def test_the_card_reaches_the_other_platforms_group_and_is_decided_there(d
 async def test_private_approvals_reach_the_secretary_on_the_other_platform(db: Database) -> None:
     telegram, other, app = await two_platforms(db)
     await telegram.world.set_branch(approvals="private")
-    [sent] = await telegram.say(ALICE, "申报 志愿服务 3月5日")
+    sent, copy = await telegram.say(ALICE, "申报 志愿服务 3月5日")
     assert sent.where == GROUP and sent.text.startswith("已收到申报 ")
+    assert copy.where == RECORDER and copy.labels == ["通过", "驳回", "调整分值"]
     [(message, text, data)] = other.chat(ACCOUNT)
-    [copy] = telegram.chat(RECORDER)
     assert text == copy.text and other.chat(ROOM) == [] and telegram.chat(SECRETARY) == []
     await press_there(app, ACCOUNT, data[0], message)
     assert other.answers[-1][1].startswith("已通过申报 ")
