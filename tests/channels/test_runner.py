@@ -1,15 +1,16 @@
-"""``partybot telegram``: polling serves updates until told to stop; the webhook side answers /healthz."""
+"""``partybot telegram``: polling serves updates until told to stop, the bot's clock runs
+alongside, and the same process answers /healthz."""
 
 from __future__ import annotations
 
 import asyncio
+import socket
 from datetime import timedelta
 from pathlib import Path
 
-import httpx
 from handlers.chatworld import ALICE, GROUP, SECRETARY, ChatWorld, make_chat_world
 
-from bot.cli.telegram import http_app, serve
+from bot.cli.telegram import serve
 from bot.config import Config
 from bot.services.common import Actor
 from bot.storage import open_database
@@ -30,12 +31,21 @@ async def _world_on_a_preset(url: str) -> ChatWorld:
     return world
 
 
-async def _serve_until_sent(url: str, api: OfflineRequest, tries: int) -> None:
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def _serve_until_sent(tmp_path: Path, url: str, api: OfflineRequest) -> None:
     """Run ``partybot telegram`` (polling) until the bot sends a message, then stop it."""
-    config = Config.model_validate({"database": {"url": url}, "telegram": {"token": "123:TEST"}})
+    config = Config.model_validate({
+        "database": {"url": url}, "telegram": {"token": "123:TEST"}, "media": {"dir": str(tmp_path / "media")},
+        "server": {"port": _free_port(), "instance": "runner"},
+    })  # fmt: skip
     stop = asyncio.Event()
     running = asyncio.create_task(serve(config, api, stop))
-    for _ in range(tries):
+    for _ in range(1000):  # the polling loop's own pace: each empty long poll yields 10 ms
         if api.of("sendMessage") or running.done():
             break
         await asyncio.sleep(0.01)
@@ -54,14 +64,14 @@ async def test_polling_serves_updates_until_stopped(tmp_path: Path) -> None:
             "from": {"id": int(ALICE), "is_bot": False, "first_name": "张三"},
         },
     }]  # fmt: skip
-    await _serve_until_sent(url, api, tries=500)
+    await _serve_until_sent(tmp_path, url, api)
     [reply] = api.of("sendMessage")
     assert "第一党支部" in reply.params["text"] and "张三" in reply.params["text"]
     assert api.calls[0].method == "getMe"
 
 
-async def test_the_job_queue_closes_a_due_sign_in_on_its_own_timer(tmp_path: Path) -> None:
-    """No direct call: the running application's job queue ticks (first after 1 s) and posts the report."""
+async def test_the_clock_closes_a_due_sign_in_while_serving(tmp_path: Path) -> None:
+    """No direct call: the running bot's clock ticks at start and posts the report."""
     url = f"sqlite+aiosqlite:///{tmp_path / 'tick.db'}"
     world = await _world_on_a_preset(url)
     secretary = Actor(world.ids[SECRETARY], f"member:{world.ids[SECRETARY]}")
@@ -69,28 +79,6 @@ async def test_the_job_queue_closes_a_due_sign_in_on_its_own_timer(tmp_path: Pat
     await world.deps.meetings.open(world.branch_id, secretary, "theme_day", 5, ten_minutes_ago, "telegram", GROUP)
     await world.db.close()
     api = OfflineRequest()
-    await _serve_until_sent(url, api, tries=1000)
+    await _serve_until_sent(tmp_path, url, api)
     [report] = api.of("sendMessage")
     assert report.params["chat_id"] == int(GROUP) and "缺席" in report.params["text"]
-
-
-async def test_the_webhook_side_answers_healthz(tmp_path: Path) -> None:
-    from bot.channels.telegram import build_application
-
-    config = Config.model_validate(
-        {
-            "telegram": {
-                "token": "1:T",
-                "mode": "webhook",
-                "webhook_url": "https://x.org/tg",
-                "secret_token": "s",
-            }
-        }
-    )
-    db = await open_database(f"sqlite+aiosqlite:///{tmp_path / 'w.db'}")
-    app = build_application("1:T", (await make_chat_world(db)).deps, request=OfflineRequest())
-    transport = httpx.ASGITransport(app=http_app(app, config))
-    async with httpx.AsyncClient(transport=transport, base_url="http://bot.test") as http:
-        assert (await http.get("/healthz")).text == "ok"
-        assert (await http.post("/tg", json={})).status_code == 403
-    await db.close()

@@ -1,4 +1,5 @@
-"""Webhook mode: the secret token header is checked before an update is looked at."""
+"""Webhook mode: the one HTTP app (``App.http()``) checks the secret token header before an
+update is looked at, handles a redelivered update once, and answers ``/healthz``."""
 
 from __future__ import annotations
 
@@ -7,8 +8,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from handlers.chatworld import ALICE, GROUP
-from starlette.applications import Starlette
+from handlers.chatworld import ALICE, GROUP, ChatWorld
 
 from bot.channels.telegram import SECRET_HEADER, TelegramApp, webhook_path, webhook_routes
 from bot.cli import main
@@ -17,9 +17,11 @@ from channels.offline import DATE, OfflineRequest
 SECRET = "s3cret-token"
 
 
-def client(app: TelegramApp) -> httpx.AsyncClient:
-    server = Starlette(routes=webhook_routes(app, "/telegram", SECRET))
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=server), base_url="http://bot.test")
+@pytest.fixture
+def client(app: TelegramApp, world: ChatWorld) -> httpx.AsyncClient:
+    """The bot's HTTP app, as ``partybot telegram`` serves it in webhook mode."""
+    world.app.routes += webhook_routes(app, "/telegram", SECRET)
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=world.app.http()), base_url="http://bot.test")
 
 
 def claim_update(update_id: int) -> dict[str, object]:
@@ -33,8 +35,8 @@ def claim_update(update_id: int) -> dict[str, object]:
     }  # fmt: skip
 
 
-async def test_an_update_with_the_secret_is_processed(app: TelegramApp, api: OfflineRequest) -> None:
-    async with client(app) as http:
+async def test_an_update_with_the_secret_is_processed(client: httpx.AsyncClient, api: OfflineRequest) -> None:
+    async with client as http:
         response = await http.post("/telegram", json=claim_update(9001), headers={SECRET_HEADER: SECRET})
     assert response.status_code == 200
     [sent] = api.calls
@@ -42,28 +44,38 @@ async def test_an_update_with_the_secret_is_processed(app: TelegramApp, api: Off
 
 
 async def test_a_wrong_or_missing_secret_is_refused_and_nothing_happens(
-    app: TelegramApp, api: OfflineRequest
+    client: httpx.AsyncClient, api: OfflineRequest, world: ChatWorld
 ) -> None:
-    async with client(app) as http:
+    async with client as http:
         wrong = await http.post("/telegram", json=claim_update(9002), headers={SECRET_HEADER: "guess"})
         missing = await http.post("/telegram", json=claim_update(9003))
     assert (wrong.status_code, missing.status_code) == (403, 403)
-    assert api.calls == []
+    assert api.calls == [] and await world.deps.chat.pending(world.branch_id) == []
 
 
-async def test_a_redelivered_webhook_update_is_processed_once(app: TelegramApp, api: OfflineRequest) -> None:
-    async with client(app) as http:
+async def test_a_redelivered_webhook_update_is_processed_once(
+    client: httpx.AsyncClient, api: OfflineRequest, world: ChatWorld
+) -> None:
+    async with client as http:
         for _ in range(2):
             response = await http.post("/telegram", json=claim_update(9004), headers={SECRET_HEADER: SECRET})
             assert response.status_code == 200
-    assert len(api.calls) == 1
+    assert len(api.calls) == 1 and len(await world.deps.chat.pending(world.branch_id)) == 1
 
 
-async def test_garbage_is_a_bad_request(app: TelegramApp, api: OfflineRequest) -> None:
-    async with client(app) as http:
+async def test_garbage_is_a_bad_request(client: httpx.AsyncClient, api: OfflineRequest) -> None:
+    async with client as http:
         response = await http.post("/telegram", content=b"not json", headers={SECRET_HEADER: SECRET})
     assert response.status_code == 400
     assert api.calls == []
+
+
+async def test_healthz_reports_the_database_and_the_outbox(client: httpx.AsyncClient) -> None:
+    async with client as http:
+        response = await http.get("/healthz")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["database"] == "ok" and body["migrations"] is True and body["stuck"] == {}
 
 
 def test_webhook_path_comes_from_the_public_address() -> None:

@@ -117,6 +117,7 @@ class TelegramDriver:
         return Toast(mine[0].params.get("text") or "", bool(mine[0].params.get("show_alert")))
 
     def chat(self, where: str) -> list[Shown]:
+        self._collect()  # what was sent meanwhile on others' behalf (e.g. from another platform)
         return [m for m in self.order if m.where == where]
 
     async def tick(self) -> list[Shown]:

@@ -41,8 +41,11 @@ async def test_bind_by_the_secretary_then_claims_work_in_that_group(driver: Driv
     assert private.text == "请在要绑定的群里发送 /bind 绑定码"
     [bound] = await driver.say(SECRETARY, f"绑定 {code}", where=ELSEWHERE)
     assert bound.where == ELSEWHERE and bound.text.startswith("本群已绑定到 第一党支部")
-    [card] = await driver.say(ALICE, "申报 志愿服务 3月5日", where=ELSEWHERE)
+    card, copy = await driver.say(ALICE, "申报 志愿服务 3月5日", where=ELSEWHERE)
     assert card.where == ELSEWHERE and card.labels == ["通过", "驳回", "调整分值"]
+    assert copy.where == GROUP and copy.text == card.text  # the branch's other group gets it too
+    await driver.press(SECRETARY, "通过", on=copy)
+    assert status(card) == status(copy) == "状态: ✅ 已通过 (审核人: 王书记, 计 1 分)"
     [twice] = await driver.say(SECRETARY, f"/bind {await code_for(driver)}", where=ELSEWHERE)
     assert twice.text == "本群已绑定到 第一党支部, 不能再绑定"
     [used] = await driver.say(SECRETARY, f"/bind {code}", where=GROUP)
