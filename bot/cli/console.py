@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -29,6 +30,7 @@ from bot.services.outbox import CONSOLE, console_group
 from bot.storage import Database
 from bot.storage.schema import MemberRow
 
+log = logging.getLogger(__name__)
 Sub: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 Ask = Callable[[str], Awaitable[str]]
 
@@ -37,7 +39,8 @@ def register(commands: Sub) -> None:
     parser = commands.add_parser(
         "console",
         help="终端聊天: 不需要 token, 试用申报、审核、我的积分等全部流程",
-        description="在终端里模拟群聊。/as 姓名 切换身份, 输入按钮编号按下按钮, /dm 私聊, /group 回到群里, /quit 退出。",
+        description="在终端里模拟群聊。/as 姓名 切换身份, 输入按钮编号按下按钮, /dm 私聊, /group 回到群里, /quit 退出。"
+        " 机器人的时钟在终端里也走: 签到到时自动结束并公布签到情况 (结束签到 可提前结束)。",
     )
     parser.add_argument("--branch", type=int, help="党支部编号 (见 branch list)")
     parser.add_argument("--as", dest="member", help="以哪位党员发言: 编号、名册编号或姓名")
@@ -159,6 +162,10 @@ async def run(console: Console, ask: Ask, say: Callable[[str], None], every: flo
                     say(out)
             except NotFound as exc:
                 say(exc.message)
+            except Exception:  # a bug must not end the session: the person was told "出错了"
+                log.exception("console: handling %r failed", line)
+                for out in console.transport.take():
+                    say(out)
     finally:
         stop.set()
         await ticking

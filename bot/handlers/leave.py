@@ -64,6 +64,9 @@ async def ask(inc: Incoming, deps: Deps, args: str) -> list[Reply]:
     person = await deps.chat.person(inc.platform, inc.user, sheet.branch_id)
     if sheet.closed:
         return [Answer(t("meeting.closed", name=MEETING_TYPES.get(sheet.kind, sheet.kind)), alert=True)]
+    earlier = await deps.meetings.recorded(sheet.meeting_id, person.member_id)
+    if earlier is not None:
+        return [Answer(_already(earlier), alert=True)]
     offer = await deps.chat.offer("leave_reason", sheet.branch_id, person.member_id, {"meeting": sheet.meeting_id})
     options = tuple(Action(t(key), f"v:{offer}:{n}") for n, key in enumerate(LEAVE_REASONS))
     prompt = t("meeting.leave_pick", name=person.name)
@@ -78,12 +81,7 @@ async def file(inc: Incoming, deps: Deps, args: str) -> list[Reply]:
     meeting_id = int(str(payload["meeting"]))
     view, earlier = await deps.meetings.request_leave(meeting_id, person.actor, reason, deps.now())
     if view is None or earlier is not None:
-        said = (
-            t("meeting.leave_asked")
-            if earlier == "requested"
-            else t("meeting.already", status=t(f"meeting.status.{earlier}"))
-        )
-        return [Answer(said, alert=True)]
+        return [Answer(_already(earlier or "requested"), alert=True)]
     sheet = await deps.meetings.sheet(meeting_id, deps.now())
     branch = await deps.chat.branch(sheet.branch_id)
     card = leave_card(view)
@@ -92,6 +90,12 @@ async def file(inc: Incoming, deps: Deps, args: str) -> list[Reply]:
     else:
         to = ToRoles(branch.id, tuple(deps.chat.scheme(branch).approvers), exclude=person.member_id)
     return [Show(t("meeting.leave_sent", name=person.name, reason=reason)), Refresh(sheet_card(sheet)), Send(to, card)]
+
+
+def _already(earlier: str) -> str:
+    if earlier == "requested":
+        return t("meeting.leave_asked")
+    return t("meeting.already", status=t(f"meeting.status.{earlier}"))
 
 
 async def decide(inc: Incoming, deps: Deps, args: str) -> list[Reply]:

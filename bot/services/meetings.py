@@ -155,6 +155,17 @@ class MeetingService:
             await uow.commit()
             return await self._leave_view(uow, request_id), None
 
+    async def recorded(self, meeting_id: int, member_id: int) -> str | None:
+        """What the member already has for the meeting: an attendance status (``present``, ...),
+        ``requested`` for a leave request awaiting its decision, or None."""
+        async with self.ctx.uow() as uow:
+            queries = ChatQueries(uow.session)
+            status = {m: st for m, _, st, _ in await queries.attendance(meeting_id)}.get(member_id)
+            if status is not None:
+                return status
+            request = await queries.leave_of(meeting_id, member_id)
+            return "requested" if request is not None and request.status == "pending" else None
+
     async def decide_leave(
         self, request_id: int, actor: Actor, approve: bool, now: datetime
     ) -> tuple[LeaveView, bool]:
