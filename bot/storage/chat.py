@@ -52,6 +52,13 @@ CLAIM_WITH_NAMES = (
     .where(ClaimRow.id == bindparam("claim_id"))
 )
 
+#: Who is writing: the member linked to a platform account (every update asks).
+MEMBER_OF_IDENTITY = (
+    select(MemberRow)
+    .join(Identity, Identity.member_id == MemberRow.id)
+    .where(Identity.platform == bindparam("platform"), Identity.external_id == bindparam("account"))
+)
+
 #: A leave request's card data, built once like the claim's: the request, member and decider names.
 LEAVE_WITH_NAMES = (
     select(LeaveRequest, MemberRow.name, _decider.name)
@@ -66,12 +73,7 @@ class ChatQueries:
         self.session = session
 
     async def member_of_identity(self, platform: str, external_id: str) -> MemberRow | None:
-        query = (
-            select(MemberRow)
-            .join(Identity, Identity.member_id == MemberRow.id)
-            .where(Identity.platform == platform, Identity.external_id == external_id)
-        )
-        return (await self.session.scalars(query)).first()
+        return (await self.session.scalars(MEMBER_OF_IDENTITY, {"platform": platform, "account": external_id})).first()
 
     async def claim_with_names(
         self, claim_id: int

@@ -8,12 +8,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, func, insert, or_, select, update
+from sqlalchemy import JSON, Table, and_, bindparam, func, insert, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.schema import BoundChat, CardState, ChatMessage, Identity, OutboxRow, RateWindow, RoleRow
+from bot.storage.timeutil import UTCDateTime
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +48,39 @@ class Settled:
 _ONE_MORE = OutboxRow.attempts + 1
 
 
+# The look-ups of whom a message is for, built once (building one costs more than running it).
+_ACCOUNTS = (
+    select(Identity.member_id, Identity.platform, Identity.external_id)
+    .where(
+        Identity.member_id.in_(bindparam("members", expanding=True)),
+        Identity.platform.in_(bindparam("platforms", expanding=True)),
+    )
+    .order_by(Identity.id)
+)
+_HOLDERS = select(RoleRow.member_id).where(
+    RoleRow.role.in_(bindparam("roles", expanding=True)),
+    or_(RoleRow.branch_id == bindparam("branch"), RoleRow.committee_id == bindparam("committee")),
+)
+_GROUPS = (
+    select(BoundChat.platform, BoundChat.chat_id)
+    .where(BoundChat.branch_id == bindparam("branch"), BoundChat.platform.in_(bindparam("platforms", expanding=True)))
+    .order_by(BoundChat.id)
+)
+_COPIES = (
+    select(ChatMessage.chat_id, ChatMessage.message_id)
+    .where(ChatMessage.platform == bindparam("platform"), ChatMessage.key == bindparam("key"))
+    .order_by(ChatMessage.id)
+)
+
+#: A card's latest state, as text: the dialects' upsert has no cache key and would be compiled
+#: on every call (the same SQL serves SQLite and PostgreSQL).
+_SAVE_CARD = text(
+    "INSERT INTO card_states (key, body, version, updated_at) VALUES (:key, :body, 1, :now) "
+    "ON CONFLICT (key) DO UPDATE SET body = excluded.body, version = card_states.version + 1, "
+    "updated_at = excluded.updated_at RETURNING version"
+).bindparams(bindparam("body", type_=JSON()), bindparam("now", type_=UTCDateTime()))
+
+
 def _insert(session: AsyncSession) -> Any:
     return sqlite_insert if session.get_bind().dialect.name == "sqlite" else postgresql_insert
 
@@ -61,44 +95,30 @@ class OutboxQueries:
         """(member, platform, account) of each member's accounts on the platforms."""
         if not member_ids or not platforms:
             return []
-        query = select(Identity.member_id, Identity.platform, Identity.external_id).where(
-            Identity.member_id.in_(list(member_ids)), Identity.platform.in_(list(platforms))
-        )
-        return [(m, p, e) for m, p, e in (await self.session.execute(query.order_by(Identity.id))).tuples()]
+        params = {"members": list(member_ids), "platforms": list(platforms)}
+        return [(m, p, e) for m, p, e in (await self.session.execute(_ACCOUNTS, params)).tuples()]
 
     async def holders(self, branch_id: int, committee_id: int | None, roles: Sequence[str]) -> list[int]:
         """Members holding one of ``roles`` over the branch (its own, or its committee's staff)."""
-        where = RoleRow.branch_id == branch_id
-        if committee_id is not None:
-            where = or_(where, RoleRow.committee_id == committee_id)
-        query = select(RoleRow.member_id).where(RoleRow.role.in_(list(roles)), where)
-        return sorted(set((await self.session.scalars(query)).all()))
+        params = {"branch": branch_id, "committee": committee_id, "roles": list(roles)}
+        return sorted(set((await self.session.scalars(_HOLDERS, params)).all()))
 
     async def groups(self, branch_id: int, platforms: Sequence[str]) -> list[tuple[str, str]]:
         """(platform, chat) of the branch's bound group chats."""
-        query = select(BoundChat.platform, BoundChat.chat_id).where(
-            BoundChat.branch_id == branch_id, BoundChat.platform.in_(list(platforms))
-        )
-        return [(p, c) for p, c in (await self.session.execute(query.order_by(BoundChat.id))).tuples()]
+        params = {"branch": branch_id, "platforms": list(platforms)}
+        return [(p, c) for p, c in (await self.session.execute(_GROUPS, params)).tuples()]
 
     async def copies(self, platform: str, key: str) -> list[tuple[str, str]]:
         """(chat, message) of every copy of the card posted on the platform, oldest first, once each."""
-        query = select(ChatMessage.chat_id, ChatMessage.message_id).where(
-            ChatMessage.platform == platform, ChatMessage.key == key
-        )
-        found = [(c, m) for c, m in (await self.session.execute(query.order_by(ChatMessage.id))).tuples()]
+        found = [(c, m) for c, m in (await self.session.execute(_COPIES, {"platform": platform, "key": key})).tuples()]
         return list(dict.fromkeys(found))
 
     # -- writing -----------------------------------------------------------------------------
 
     async def save_card(self, key: str, body: dict[str, Any], now: datetime) -> int:
         """Record the card's latest state; its new version (1 for a new card)."""
-        stmt = _insert(self.session)(CardState).values(key=key, body=body, version=1, updated_at=now)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=[CardState.key],
-            set_={"body": stmt.excluded.body, "version": CardState.version + 1, "updated_at": now},
-        ).returning(CardState.version)
-        return int((await self.session.execute(stmt)).scalar_one())
+        result = await self.session.execute(_SAVE_CARD, {"key": key, "body": body, "now": now})
+        return int(result.scalar_one())
 
     async def add(self, rows: list[dict[str, Any]]) -> list[int]:
         """Insert the rows; their ids, in order. One row: one INSERT ... RETURNING; several: one
@@ -214,8 +234,10 @@ class OutboxQueries:
             if result.state in ("later", "retry"):  # still ours to send: no other replica takes it over
                 values["lease_until"] = (result.next_at or now) + (lease - now)
             groups.setdefault(tuple(sorted(values.items(), key=lambda kv: kv[0])), []).append(result.row.id)
+        table = cast(Table, OutboxRow.__table__)
         for shared, ids in groups.items():
-            await self.session.execute(update(OutboxRow).where(OutboxRow.id.in_(ids)).values(dict(shared)))
+            values = {k: (table.c.attempts + 1 if v is _ONE_MORE else v) for k, v in shared}
+            await self.session.execute(update(table).where(table.c.id.in_(ids)).values(values))
         return again
 
     async def count_sent(self, windows: Sequence[tuple[str, int, int]]) -> list[int]:

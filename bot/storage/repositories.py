@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, select, update
+from sqlalchemy import bindparam, delete, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -26,10 +26,9 @@ from bot.storage.schema import (
     JobRun,
     LedgerEntry,
     MemberRow,
-    ProcessedUpdate,
     RoleRow,
 )
-from bot.storage.timeutil import utcnow
+from bot.storage.timeutil import UTCDateTime, utcnow
 
 #: ``status IN ('pending', 'approved')`` written literally: the condition of the partial index.
 _ACTIVE = ClaimRow.status.in_(bindparam("active", list(ACTIVE_STATES), expanding=True, literal_execute=True))
@@ -37,6 +36,31 @@ _ACTIVE = ClaimRow.status.in_(bindparam("active", list(ACTIVE_STATES), expanding
 
 #: Where a session keeps the roles it has read (``Members.roles``).
 _ROLES = "partybot_roles"
+
+
+# Statements every update runs, built once: building one costs more than running it.
+_BRANCH_OF_CHAT = (
+    select(Branch)
+    .join(BoundChat)
+    .where(BoundChat.platform == bindparam("platform"), BoundChat.chat_id == bindparam("chat"))
+)
+_ROLES_OVER = select(RoleRow.role).where(
+    RoleRow.member_id == bindparam("member"),
+    (RoleRow.branch_id == bindparam("branch"))
+    | ((RoleRow.committee_id == bindparam("committee")) & (RoleRow.committee_id.is_not(None))),
+)
+_ACTIVE_BY_KEY = select(ClaimRow).where(ClaimRow.dedupe_key == bindparam("key"), _ACTIVE)
+_ACTIVE_BY_FILE = (
+    select(ClaimRow)
+    .where(
+        ClaimRow.id.in_(
+            select(ClaimEvidence.claim_id).where(ClaimEvidence.file_id.in_(bindparam("files", expanding=True)))
+        ),
+        _ACTIVE,
+    )
+    .order_by(ClaimRow.id)
+    .limit(1)
+)
 
 
 class _Repo:
@@ -89,10 +113,7 @@ class Branches(_Repo):
         return chat
 
     async def for_chat(self, platform: str, chat_id: str) -> Branch | None:
-        query = (
-            select(Branch).join(BoundChat).where(BoundChat.platform == platform, BoundChat.chat_id == chat_id)
-        )
-        return (await self.session.scalars(query)).first()
+        return (await self.session.scalars(_BRANCH_OF_CHAT, {"platform": platform, "chat": chat_id})).first()
 
 
 class Members(_Repo):
@@ -169,12 +190,8 @@ class Members(_Repo):
         per unit of work: an update asks for them in several places)."""
         known: dict[tuple[int, int], set[str]] = self.session.info.setdefault(_ROLES, {})
         if (member_id, branch.id) not in known:
-            query = select(RoleRow.role).where(
-                RoleRow.member_id == member_id,
-                (RoleRow.branch_id == branch.id)
-                | ((RoleRow.committee_id == branch.committee_id) & (RoleRow.committee_id.is_not(None))),
-            )
-            known[(member_id, branch.id)] = set((await self.session.scalars(query)).all())
+            params = {"member": member_id, "branch": branch.id, "committee": branch.committee_id}
+            known[(member_id, branch.id)] = set((await self.session.scalars(_ROLES_OVER, params)).all())
         return set(known[(member_id, branch.id)])
 
 
@@ -194,11 +211,9 @@ class Claims(_Repo):
         evidence files. Two look-ups, each on an index: the statuses are written into the SQL,
         so the partial unique index on active keys serves the first (with them as bound
         parameters, or with the two tests joined by OR, the whole table was scanned)."""
-        found = [await self.session.scalar(select(ClaimRow).where(ClaimRow.dedupe_key == dedupe_key, _ACTIVE))]
+        found = [await self.session.scalar(_ACTIVE_BY_KEY, {"key": dedupe_key})]
         if evidence:
-            files = select(ClaimEvidence.claim_id).where(ClaimEvidence.file_id.in_(list(evidence)))
-            query = select(ClaimRow).where(ClaimRow.id.in_(files), _ACTIVE).order_by(ClaimRow.id).limit(1)
-            found.append(await self.session.scalar(query))
+            found.append(await self.session.scalar(_ACTIVE_BY_FILE, {"files": list(evidence)}))
         return min((c for c in found if c is not None), key=lambda c: c.id, default=None)
 
     async def evidence(self, claim_id: int) -> list[str]:
@@ -301,12 +316,18 @@ class Updates(_Repo):
         """Record a platform update; False when it was processed before (skip it).
 
         Every update comes through here, so it is one ``INSERT ... ON CONFLICT DO NOTHING`` (both
-        databases have it) rather than an ORM insert inside a savepoint."""
-        dialect = self.session.get_bind().dialect.name
-        insert = sqlite_insert if dialect == "sqlite" else postgresql_insert
-        values = {"platform": platform, "update_id": update_id, "created_at": utcnow()}
-        result = await self.session.execute(insert(ProcessedUpdate).values(values).on_conflict_do_nothing())
+        databases have it, in the same words), written as text so that it is compiled once."""
+        result = await self.session.execute(_FIRST_TIME, {"platform": platform, "update_id": update_id, "at": utcnow()})
         return getattr(result, "rowcount", 0) == 1
+
+
+#: The dialects' ``insert().on_conflict_do_nothing()`` has no cache key (it would be compiled on
+#: every update); the same SQL as text is compiled once.
+_FIRST_TIME = text(
+    "INSERT INTO processed_updates (platform, update_id, created_at) VALUES (:platform, :update_id, :at) "
+    "ON CONFLICT DO NOTHING"
+).bindparams(bindparam("at", type_=UTCDateTime()))
+
 
 class Evaluations(_Repo):
     async def cast(self, evaluation_id: int, voter: str, scores: dict[tuple[int, str], float]) -> bool:

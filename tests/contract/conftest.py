@@ -1,4 +1,9 @@
-"""Every flow of the contract suite runs once per driver (``driver`` is parametrized)."""
+"""Every flow of the contract suite runs once per driver (``driver`` is parametrized).
+
+A new channel passes the suite by supplying a driver: a class with the ``contract.driver.Driver``
+methods (say, press, chat, tick, close; ``accounts``/``anonymous`` say what its platform has)
+that feeds actions through the channel's real entry point over that platform's fake, and reads
+back what the platform was asked to show. Add it to ``params`` below."""
 
 from __future__ import annotations
 
@@ -6,13 +11,13 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from handlers.chatworld import db, make_chat_world
 
 from bot.media import MediaStore
 from bot.storage import Database
 from contract.console_driver import ConsoleDriver
 from contract.driver import Driver
 from contract.telegram_driver import TelegramDriver
-from handlers.chatworld import db, make_chat_world
 
 __all__ = ["db", "driver"]
 

@@ -7,13 +7,14 @@ import itertools
 import re
 from pathlib import Path
 
+from handlers import chatworld
+from handlers.chatworld import ChatWorld
+
 from bot.cli.console import Console
 from bot.i18n import t
 from bot.services.outbox import console_group
 from bot.storage.outbox import Outgoing
 from contract.driver import ELSEWHERE, GROUP, PEOPLE, STRANGER, Shown, Toast
-from handlers import chatworld
-from handlers.chatworld import ChatWorld
 
 #: A branch id no branch has: its console group is bound to nothing.
 NO_BRANCH = 999

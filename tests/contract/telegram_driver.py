@@ -8,14 +8,14 @@ import hashlib
 import itertools
 from typing import Any
 
+from channels.offline import Call, OfflineRequest
+from channels.updates import message, press
+from handlers import chatworld
+from handlers.chatworld import ChatWorld
 from telegram.ext import ContextTypes
 
 from bot.channels.telegram import TelegramApp, TelegramTransport, build_application
-from channels.offline import Call, OfflineRequest
-from channels.updates import message, press
 from contract.driver import ALICE, BOB, ELSEWHERE, GROUP, RECORDER, SECRETARY, STRANGER, Shown, Toast
-from handlers import chatworld
-from handlers.chatworld import ChatWorld
 
 ACCOUNTS = {
     SECRETARY: chatworld.SECRETARY, RECORDER: chatworld.RECORDER, ALICE: chatworld.ALICE, BOB: chatworld.BOB,

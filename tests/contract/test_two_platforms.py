@@ -9,6 +9,8 @@ import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from handlers import chatworld
+from handlers.chatworld import make_chat_world
 from sqlalchemy import delete
 
 from bot.app import App
@@ -22,8 +24,6 @@ from bot.storage.schema import Identity
 from contract.driver import ALICE, GROUP, RECORDER, SECRETARY, Toast
 from contract.flows import claim, claim_number, status
 from contract.telegram_driver import TelegramDriver
-from handlers import chatworld
-from handlers.chatworld import make_chat_world
 
 OTHER = "wecom-test"
 ROOM, ACCOUNT = "room", "acct-secretary"
