@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hmac
 import logging
+import os
 from collections.abc import Awaitable, Sequence
 from typing import Any, TypeVar
 from urllib.parse import urlparse
@@ -31,6 +32,10 @@ from bot.handlers.types import Action, Body, Incoming, Media, body_of
 from bot.i18n import t
 from bot.media import MediaStore
 from bot.storage.outbox import Outgoing
+
+# Durations from the Bot API (``retry_after``) as ``timedelta``: PTB 22's announced behaviour,
+# without a deprecation warning on every 429.
+os.environ.setdefault("PTB_TIMEDELTA", "true")
 
 PLATFORM = "telegram"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"

@@ -183,12 +183,6 @@ class ChatService:
                 raise NotFound("claim.unknown", claim=claim_id)
         return await self.person(platform, user, claim.branch_id)
 
-    async def find_member(self, branch_id: int, key: str) -> tuple[int, str] | None:
-        """(id, name) of a branch member by roster number or exact name."""
-        async with self.ctx.uow() as uow:
-            member = await uow.members.find(branch_id, key)
-        return None if member is None or (key.isdigit() and member.code != key) else (member.id, member.name)
-
     async def deciders(self, branch: Branch, member_id: int) -> int:
         """How many people other than ``member_id`` may decide the member's claims."""
         async with self.ctx.uow() as uow:

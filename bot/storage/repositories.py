@@ -254,11 +254,6 @@ class Ledger(_Repo):
             await self.session.scalars(select(LedgerEntry).where(LedgerEntry.reverses_id == entry_id))
         ).first()
 
-    async def for_claim(self, claim_id: int) -> LedgerEntry | None:
-        return (
-            await self.session.scalars(select(LedgerEntry).where(LedgerEntry.claim_id == claim_id))
-        ).first()
-
     async def of_member(self, member_id: int) -> Sequence[LedgerEntry]:
         query = select(LedgerEntry).where(LedgerEntry.member_id == member_id).order_by(LedgerEntry.id)
         return (await self.session.scalars(query)).all()

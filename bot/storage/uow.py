@@ -82,7 +82,6 @@ class Joined(UnitOfWork):
     """A service's view of the current unit of work: same session, no transaction of its own."""
 
     def __init__(self, outer: UnitOfWork) -> None:
-        self._outer = outer
         self.read_only = outer.read_only
         self._bind(outer.session)
 
