@@ -28,6 +28,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/score.py --quick
 	$(BIN)/python bench/ledger.py --quick
 	$(BIN)/python bench/updates.py --quick
+	$(BIN)/python bench/statement.py --n 2000
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
