@@ -82,6 +82,8 @@ async def submit(
         nobody = [Send(ORIGIN, t("chat.no_decider", id=view.id, roles=role_names(approvers)))]
     if not inc.private and settings_of(branch).approvals == "group":  # the branch's other groups too
         return [Send(ORIGIN, card), Send(ToGroup(branch.id, besides_origin=True), card), *nobody]
+    if view.evidence:
+        view = await deps.chat.claim(view.id, photos=True)
     photo = view.photos[0] if view.photos else None
     to = ToRoles(branch.id, approvers, exclude=person.member_id)
     return [Send(ORIGIN, t("chat.claim_sent", id=view.id)), Send(to, card, photo=photo), *nobody]

@@ -9,7 +9,7 @@ channel renders what to fit the platform. Nothing here knows an account id or a 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 # -- whom ------------------------------------------------------------------------------------
@@ -206,7 +206,6 @@ class Incoming:
     update: str | None = None
     anonymous: bool = False
     press: str | None = None
-    extra: dict[str, str] = field(default_factory=dict)
 
     @property
     def pressed(self) -> bool:

@@ -199,7 +199,7 @@ class ChatService:
             row, member, decider, files, granted = found
             branch = await uow.branches.get(row.branch_id)
             item = self.ctx.schemes(branch.scheme).item(row.item) if branch is not None else None
-            shas = tuple(await uow.claims.evidence(row.id)) if files else ()
+            shas = tuple(await uow.claims.evidence(row.id)) if files and photos else ()
             return ClaimView(
                 row.id, row.branch_id, row.member_id, member, item, row.item, row.points,
                 row.effective_date, row.note, row.status, decider, row.decision_reason, files, granted,

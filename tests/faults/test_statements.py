@@ -14,7 +14,7 @@ from faults.telegram_world import counting, telegram
 
 #: At most this many transactions: the update's unit of work and the settling of its delivery.
 TRANSACTIONS = 2
-#: Statements measured for chat core v2 after the lead's first trim (BEGIN included; 16 and 25 before it).
+#: Statements measured for chat core v2 (BEGIN included); the approval cost 25 before its statements were built once.
 CLAIM_STATEMENTS, APPROVAL_STATEMENTS = 16, 18
 
 
