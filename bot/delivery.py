@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from sqlalchemy.exc import OperationalError
+
 from bot.services.outbox import LEASE
 from bot.storage.outbox import OutboxQueries, Outgoing, Settled
 from bot.storage.timeutil import utcnow
@@ -35,6 +37,8 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 12
 #: Longest wait between two attempts, in seconds.
 MAX_BACKOFF = 600.0
+#: How often settling a batch is tried before giving up (the rows are then sent again later).
+SETTLE_TRIES = 3
 #: A rate limit that asks for at most this long is waited out in place; a longer one is left to the
 #: background pass, so one busy group never holds up the rest.
 WAIT_IN_PLACE = 1.5
@@ -197,12 +201,21 @@ class Sender:
         return Settled(row, "retry", error=reason, next_at=self.now() + timedelta(seconds=backoff))
 
     async def _settle(self, results: Sequence[Settled]) -> list[Outgoing]:
-        now = self.now()
-        async with self.units() as uow:
-            queries = OutboxQueries(uow.session)
-            again = await queries.settle(results, now, self.owner, now + LEASE)
-            ids = await queries.add(again)
-            await uow.commit()
+        """Record what became of the rows. Tried a few times: a row delivered but not recorded
+        as sent would be delivered again by the next pass."""
+        for attempt in range(SETTLE_TRIES):
+            now = self.now()
+            try:
+                async with self.units() as uow:
+                    queries = OutboxQueries(uow.session)
+                    again = await queries.settle(results, now, self.owner, now + LEASE)
+                    ids = await queries.add(again)
+                    await uow.commit()
+                break
+            except OperationalError:  # the database is busy or gone for a moment
+                if attempt == SETTLE_TRIES - 1:
+                    raise
+                await asyncio.sleep(0.5 * (attempt + 1))
         return [
             Outgoing(i, r["key"], r["platform"], r["chat"], r["kind"], r["payload"], r["card_key"], r["version"])
             for i, r in zip(ids, again, strict=True)
@@ -250,8 +263,12 @@ class Delivery:
         outbox for a process that does."""
         for platform, sender in self.senders.items():
             mine = [r for r in rows if r.platform == platform]
-            if mine:
+            if not mine:
+                continue
+            try:
                 await sender.send(mine)
+            except Exception:  # the rows are safe in the outbox: the next background pass sends them
+                log.exception("%s: delivering %d rows failed; they wait in the outbox", platform, len(mine))
 
     async def run(self, stop: asyncio.Event, every: float = 2.0) -> None:
         await asyncio.gather(*(s.run(stop, every) for s in self.senders.values()))

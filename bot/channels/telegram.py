@@ -64,12 +64,17 @@ async def incoming(update: Update, media: MediaStore) -> Incoming | None:
     msg = update.message
     if msg is None or msg.from_user is None:
         return None
+    try:
+        photo, failed = await _photo(msg, media), False
+    except (TelegramError, OSError) as exc:  # Telegram or the disk let the download down: say so
+        log.warning("telegram: the photo of update %s could not be fetched: %s", update.update_id, exc)
+        photo, failed = None, True
     return Incoming(
         PLATFORM, str(msg.from_user.id), str(msg.chat.id), private=msg.chat.type == "private",
-        user_name=msg.from_user.full_name, text=msg.text or msg.caption or "", photo=await _photo(msg, media),
+        user_name=msg.from_user.full_name, text=msg.text or msg.caption or "", photo=photo,
         message=str(msg.message_id), update=str(update.update_id),
         # Sent "as the group" (an anonymous admin) or as a channel: the person is hidden.
-        anonymous=msg.sender_chat is not None,
+        anonymous=msg.sender_chat is not None, photo_failed=failed,
     )  # fmt: skip
 
 

@@ -34,6 +34,8 @@ from bot.storage.schema import Branch
 async def claim(inc: Incoming, deps: Deps, args: str) -> list[Reply]:
     """``/claim 志愿服务 3月5日 说明`` or ``申报 ...``, with an optional photo."""
     person, branch = await located(inc, deps)
+    if inc.photo_failed:  # a claim is never made without the evidence its writer sent
+        return [Send(ORIGIN, t("chat.photo_failed"))]
     day, rest = parse_date(args, deps.today())
     if day is None:
         return [Send(ORIGIN, t("chat.bad_date"))]

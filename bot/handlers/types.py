@@ -189,7 +189,7 @@ class Incoming:
 
     ``user`` and ``chat`` are the platform's ids as strings (only channels and the outbox read
     them); ``private`` is a one-to-one chat. ``photo`` is an attached picture already in the
-    media store. ``data`` is the pressed button's data and ``press`` the platform's handle for
+    media store (``photo_failed``: one came but could not be fetched). ``data`` is the pressed button's data and ``press`` the platform's handle for
     answering that press. ``update`` is the platform's delivery id (for idempotency).
     ``anonymous``: the writer hides behind the group's name (an anonymous group admin).
     """
@@ -206,6 +206,8 @@ class Incoming:
     update: str | None = None
     anonymous: bool = False
     press: str | None = None
+    #: A photo came with the message but could not be fetched from the platform.
+    photo_failed: bool = False
 
     @property
     def pressed(self) -> bool:

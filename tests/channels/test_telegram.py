@@ -91,3 +91,18 @@ async def test_a_photo_gone_from_the_store_is_replaced_by_a_note(
     texts = [c.params["text"] for c in api.of("sendMessage")]
     assert api.of("sendPhoto") == [] and "(申报 #1 的凭证照片已不在存储中)" in texts
     assert any(t.startswith("📝 积分申报 #1") for t in texts)
+
+
+async def test_a_photo_that_cannot_be_fetched_makes_no_claim_and_says_so(
+    app: TelegramApp, api: OfflineRequest, world: ChatWorld
+) -> None:
+    api.fail["getFile"] = [(500, "Internal Server Error")]
+    await app.process_update(message(app.bot, ALICE, "申报 志愿服务 3月5日", photo="lost"))
+    [said] = api.of("sendMessage")
+    assert said.params["text"].startswith("照片没能收到, 申报没有提交")
+    async with world.db.uow() as uow:
+        assert await uow.claims.get(1) is None
+    api.clear()
+    await app.process_update(message(app.bot, ALICE, "申报 志愿服务 3月5日", photo="lost"))  # sent again
+    [card] = api.of("sendMessage")
+    assert "凭证: 1 张图片" in card.params["text"]
