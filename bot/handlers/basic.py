@@ -6,6 +6,7 @@ from bot.handlers import invites
 from bot.handlers.context import Deps
 from bot.handlers.types import ORIGIN, Incoming, Reply, Send
 from bot.i18n import t
+from bot.services.policy import approvers
 
 
 async def start(inc: Incoming, deps: Deps, args: str) -> list[Reply]:
@@ -26,6 +27,6 @@ async def help_(inc: Incoming, deps: Deps, args: str) -> list[Reply]:
         lines.append(t("chat.help.unlinked"))
     if where.person is not None:
         lines.append(t("chat.help.member", name=where.person.name))
-        if where.branch is not None and where.person.roles & set(deps.chat.scheme(where.branch).approvers):
+        if where.branch is not None and where.person.roles & set(approvers(deps.chat.scheme(where.branch))):
             lines.append(t("chat.help.approver"))
     return [Send(ORIGIN, "\n\n".join(lines))]

@@ -27,7 +27,7 @@ from bot.scoring.model import Item
 from bot.services.chat import Draft, Person, check_open
 from bot.services.claims import SubmitClaim
 from bot.services.common import Source
-from bot.services.policy import settings_of
+from bot.services.policy import approvers, settings_of
 from bot.storage.schema import Branch
 
 
@@ -78,16 +78,16 @@ async def submit(
     submitted = await deps.claims.submit(cmd)
     view = await deps.chat.claim(submitted.claim_id)
     card = claim_card(view)
-    approvers = tuple(deps.chat.scheme(branch).approvers)
+    deciding = approvers(deps.chat.scheme(branch))
     nobody: list[Reply] = []
     if not await deps.chat.deciders(branch, person.member_id):
-        nobody = [Send(ORIGIN, t("chat.no_decider", id=view.id, roles=role_names(approvers)))]
+        nobody = [Send(ORIGIN, t("chat.no_decider", id=view.id, roles=role_names(deciding)))]
     if not inc.private and settings_of(branch).approvals == "group":  # the branch's other groups too
         return [Send(ORIGIN, card), Send(ToGroup(branch.id, besides_origin=True), card), *nobody]
     if view.evidence:
         view = await deps.chat.claim(view.id, photos=True)
     photo = view.photos[0] if view.photos else None
-    to = ToRoles(branch.id, approvers, exclude=person.member_id)
+    to = ToRoles(branch.id, deciding, exclude=person.member_id)
     return [Send(ORIGIN, t("chat.claim_sent", id=view.id)), Send(to, card, photo=photo), *nobody]
 
 

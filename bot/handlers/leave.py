@@ -30,7 +30,7 @@ from bot.handlers.types import (
 from bot.i18n import t
 from bot.scoring.model import MEETING_TYPES
 from bot.services.meetings import LeaveView
-from bot.services.policy import settings_of
+from bot.services.policy import approvers, settings_of
 
 #: Reasons offered when a member presses 请假 (catalog keys, in button order).
 LEAVE_REASONS = ("meeting.reason.ill", "meeting.reason.work", "meeting.reason.family", "meeting.reason.other")
@@ -88,7 +88,7 @@ async def file(inc: Incoming, deps: Deps, args: str) -> list[Reply]:
     if settings_of(branch).approvals == "group":
         to: ToGroup | ToRoles = ToGroup(branch.id)
     else:
-        to = ToRoles(branch.id, tuple(deps.chat.scheme(branch).approvers), exclude=person.member_id)
+        to = ToRoles(branch.id, approvers(deps.chat.scheme(branch)), exclude=person.member_id)
     return [Show(t("meeting.leave_sent", name=person.name, reason=reason)), Refresh(sheet_card(sheet)), Send(to, card)]
 
 

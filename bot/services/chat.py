@@ -15,6 +15,7 @@ from bot.scoring.result import Report
 from bot.services.common import Actor, Context, Source, branch_of
 from bot.services.errors import Invalid, NotFound
 from bot.services.outbox import CONSOLE
+from bot.services.policy import approvers
 from bot.storage.chat import ChatQueries
 from bot.storage.outbox import OutboxQueries
 from bot.storage.read import load_year
@@ -187,7 +188,7 @@ class ChatService:
         """How many people other than ``member_id`` may decide the member's claims."""
         async with self.ctx.uow() as uow:
             holders = await OutboxQueries(uow.session).holders(
-                branch.id, branch.committee_id, self.scheme(branch).approvers
+                branch.id, branch.committee_id, approvers(self.scheme(branch))
             )
         return len([m for m in holders if m != member_id])
 

@@ -27,6 +27,7 @@ from bot.services.common import (
 )
 from bot.services.errors import Duplicate, Forbidden, Invalid, NotFound
 from bot.services.ledger import new_entry
+from bot.services.policy import approvers
 from bot.storage.chat import ChatQueries
 from bot.storage.schema import ClaimRow, MemberRow
 from bot.storage.uow import Joined, UnitOfWork
@@ -151,7 +152,7 @@ class ClaimService:
         """The branch's pending claims for an approver to review, oldest first (approvers only)."""
         async with self.ctx.uow() as uow:
             branch = await branch_of(uow, branch_id)
-            await require_role(uow, actor, branch, self.ctx.schemes(branch.scheme).approvers)
+            await require_role(uow, actor, branch, approvers(self.ctx.schemes(branch.scheme)))
             return await ChatQueries(uow.session).pending(branch.id, limit)
 
     async def reject(self, claim_id: int, actor: Actor, reason: str) -> Decision:
@@ -191,7 +192,7 @@ class ClaimService:
         if actor.member_id == claim.member_id:
             raise Forbidden("claim.self_approval")
         branch = await branch_of(uow, claim.branch_id)
-        await require_role(uow, actor, branch, self.ctx.schemes(branch.scheme).approvers)
+        await require_role(uow, actor, branch, approvers(self.ctx.schemes(branch.scheme)))
         return claim, branch.scheme
 
 

@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from bot.scoring.model import MEETING_TYPES
 from bot.services.common import Actor, Context, branch_of, member_of, require_role
 from bot.services.errors import Forbidden, Invalid, NotFound
-from bot.services.policy import OPENERS, settings_of
+from bot.services.policy import OPENERS, approvers, settings_of
 from bot.storage.chat import CLOSE_JOB, ChatQueries
 from bot.storage.schema import LeaveRequest, Meeting
 from bot.storage.timeutil import to_local
@@ -177,7 +177,7 @@ class MeetingService:
             if actor.member_id == view.member_id:
                 raise Forbidden("leave.self_approval")
             branch = await branch_of(uow, view.branch_id)
-            await require_role(uow, actor, branch, self.ctx.schemes(branch.scheme).approvers)
+            await require_role(uow, actor, branch, approvers(self.ctx.schemes(branch.scheme)))
             queries = ChatQueries(uow.session)
             status = "approved" if approve else "rejected"
             if not await queries.decide_leave(request_id, status, actor.member_id, now):
