@@ -27,6 +27,9 @@ class Capabilities:
     text_limit: int = 4096
     #: A press can be answered with a toast or pop-up (otherwise: a message).
     toast: bool = True
+    #: The most labelled fields a card shows as such (WeCom's ``horizontal_content_list``: 6);
+    #: the rest are folded into the card's note.
+    max_fields: int = 100
 
 
 def card_lines(card: Card) -> list[str]:
@@ -53,6 +56,15 @@ def actions_of(body: Body) -> list[Action]:
     if not isinstance(body, Card):
         return []
     return [*body.actions, *(body.choice.options if body.choice is not None else ())]
+
+
+def fit_fields(card: Card, caps: Capabilities) -> Card:
+    """The card with at most ``caps.max_fields`` fields; the others become lines of its note."""
+    if len(card.fields) <= caps.max_fields:
+        return card
+    kept, rest = card.fields[: caps.max_fields], card.fields[caps.max_fields :]
+    note = "\n".join([*(f"{f.label}: {f.value}" for f in rest), *([card.note] if card.note else [])])
+    return Card(card.title, kept, note, card.status, card.actions, card.choice, card.key)
 
 
 def pages(body: Body, caps: Capabilities) -> list[Body]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.channels.render import Capabilities, follow_ups, pages, rows, text_of
+from bot.channels.render import Capabilities, fit_fields, follow_ups, pages, rows, text_of
 from bot.handlers.types import Action, Card, Choice, Field
 
 
@@ -42,3 +42,13 @@ def test_a_platform_that_cannot_edit_gets_follow_up_messages_without_buttons() -
     assert isinstance(body, Card) and body.actions == () and body.status == "状态: ✅ 已通过"
     assert follow_ups("answer", {"text": "已通过申报 1"}) == [("", "已通过申报 1")]
     assert follow_ups("answer", {"text": ""}) == []
+
+
+def test_fields_beyond_what_a_card_can_list_are_folded_into_its_note_in_order() -> None:
+    fields = tuple(Field(f"项{n}", str(n)) for n in range(8))
+    card = Card("📝 积分申报 #1", fields, note="备注", key="claim:1")
+    fitted = fit_fields(card, Capabilities(max_fields=6))
+    assert [f.label for f in fitted.fields] == [f"项{n}" for n in range(6)]
+    assert fitted.note == "项6: 6\n项7: 7\n备注" and fitted.key == "claim:1"
+    assert text_of(fitted).splitlines() == text_of(card).splitlines()  # the same lines, in the same order
+    assert fit_fields(card, Capabilities()) is card
