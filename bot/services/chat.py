@@ -1,5 +1,5 @@
 """What the chat use cases ask of the database besides the ledger services: who is writing
-from which chat, claim cards, the approval queue, drafts, and processed updates."""
+from which chat, claim cards, the approval queue, and the choices offered to members (offers)."""
 
 from __future__ import annotations
 

@@ -1,8 +1,8 @@
 """Queries the chat use cases need: who is writing, which branch a chat is, the approval queue.
 
-Also the chat's own state, each in its table, so any replica can carry on: claim drafts
-awaiting an item pick, invite codes, sign-in windows (on the meeting) and where each copy
-of a card was posted.
+Also the chat's own state, each in its table, so any replica can carry on: offers awaiting a
+member's pick (an item for a claim, a reason for leave, a join request), invite codes and sign-in
+windows (on the meeting). Where each copy of a card was posted is the outbox's (``outbox.py``).
 """
 
 from __future__ import annotations
