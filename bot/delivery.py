@@ -216,10 +216,7 @@ class Sender:
                 if attempt == SETTLE_TRIES - 1:
                     raise
                 await asyncio.sleep(0.5 * (attempt + 1))
-        return [
-            Outgoing(i, r["key"], r["platform"], r["chat"], r["kind"], r["payload"], r["card_key"], r["version"])
-            for i, r in zip(ids, again, strict=True)
-        ]
+        return [Outgoing.written(i, r) for i, r in zip(ids, again, strict=True)]
 
     async def poll(self) -> int:
         """One background pass: send what is due (retries, and rows a crashed writer left behind).

@@ -243,32 +243,20 @@ class ChatService:
 
     async def offer_items(self, draft: Draft) -> int:
         """Offer the writer of a claim message whose item was not recognised a pick of items."""
-        payload = {
+        payload: dict[str, object] = {
             "text": draft.text, "date": draft.day.isoformat(), "evidence": list(draft.evidence),
             "platform": draft.source.platform, "chat": draft.source.chat, "message": draft.source.message,
         }  # fmt: skip
-        async with self.ctx.uow() as uow:
-            offer = Offer(kind="claim_item", branch_id=draft.branch_id, member_id=draft.member_id, payload=payload)
-            offer_id = await ChatQueries(uow.session).add_offer(offer)
-            await uow.commit()
-            return offer_id
+        return await self.offer("claim_item", draft.branch_id, draft.member_id, payload)
 
     async def take_items_offer(self, offer_id: int, platform: str, user: str) -> tuple[Person, Draft]:
         """The presser and the draft claim, using the offer up: only the member it was offered
         to may pick, and only once (a second pick, or another member's, is refused)."""
-        async with self.ctx.uow() as uow:
-            offer = await take_offer(uow, offer_id, "claim_item", platform, user, "chat.not_your_draft")
-            p = offer.payload
-            source = Source(p.get("platform"), p.get("chat"), p.get("message"))
-            draft = Draft(
-                offer.id, offer.member_id, offer.branch_id, p["text"], date.fromisoformat(p["date"]),
-                tuple(p.get("evidence", ())), source,
-            )  # fmt: skip
-            member = await uow.members.get(offer.member_id)
-            assert member is not None
-            person = await _person(uow, member, await branch_of(uow, offer.branch_id))
-            await uow.commit()
-            return person, draft
+        person, p = await self.take("claim_item", offer_id, platform, user, "chat.not_your_draft")
+        source = Source(*(None if p.get(k) is None else str(p[k]) for k in ("platform", "chat", "message")))
+        evidence = tuple(str(e) for e in p.get("evidence") or ())  # type: ignore[attr-defined]
+        day = date.fromisoformat(str(p["date"]))
+        return person, Draft(offer_id, person.member_id, person.branch_id, str(p["text"]), day, evidence, source)
 
 
 async def take_offer(uow: UnitOfWork, offer_id: int, kind: str, platform: str, user: str, not_yours: str) -> Offer:

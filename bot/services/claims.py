@@ -10,8 +10,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy.exc import IntegrityError
-
 from bot.scoring.eligibility import entry_refusal
 from bot.scoring.model import Item, Scheme
 from bot.services.common import (
@@ -30,7 +28,7 @@ from bot.services.ledger import new_entry
 from bot.services.policy import approvers
 from bot.storage.chat import ChatQueries
 from bot.storage.schema import ClaimRow, MemberRow
-from bot.storage.uow import Joined, UnitOfWork
+from bot.storage.uow import UnitOfWork
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,14 +96,9 @@ class ClaimService:
                 source_chat=cmd.source.chat,
                 source_message=cmd.source.message,
             )
-            try:
-                await uow.claims.add(claim, cmd.evidence)
-            except IntegrityError:  # a concurrent twin got in first
-                if isinstance(uow, Joined):
-                    raise  # the update is handled again from the start, and then refused
-                await uow.rollback()
-                await self._refuse_duplicate(uow, key, cmd.evidence)
-                raise
+            # A concurrent twin that got in first makes this insert fail on the unique key; the
+            # router then handles the update again from the start, and the check above refuses it.
+            await uow.claims.add(claim, cmd.evidence)
             await uow.commit()
             return Submitted(claim.id, points)
 

@@ -120,10 +120,7 @@ class Outbox:
                 payload = {"text": reply.text, "alert": reply.alert, "press": origin.press, "message": origin.message}
                 row(origin.platform, origin.chat, "answer", payload)
         ids = await queries.add(rows)
-        return [
-            Outgoing(i, r["key"], r["platform"], r["chat"], r["kind"], r["payload"], r["card_key"], r["version"])
-            for i, r in zip(ids, rows, strict=True)
-        ]
+        return [Outgoing.written(i, r) for i, r in zip(ids, rows, strict=True)]
 
     async def _chats(
         self, uow: UnitOfWork, queries: OutboxQueries, to: Any, origin: Origin | None

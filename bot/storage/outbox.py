@@ -9,11 +9,9 @@ from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import JSON, Table, and_, bindparam, func, insert, or_, select, text, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.storage.schema import BoundChat, CardState, ChatMessage, Identity, OutboxRow, RateWindow, RoleRow
+from bot.storage.schema import BoundChat, CardState, ChatMessage, Identity, OutboxRow, RoleRow
 from bot.storage.timeutil import UTCDateTime
 
 
@@ -30,6 +28,11 @@ class Outgoing:
     card_key: str | None
     version: int | None
     attempts: int = 0
+
+    @classmethod
+    def written(cls, row_id: int, row: dict[str, Any]) -> Outgoing:
+        """The row just inserted from ``row`` (the values given to ``OutboxQueries.add``)."""
+        return cls(row_id, row["key"], row["platform"], row["chat"], row["kind"], row["payload"], row["card_key"], row["version"])
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +75,13 @@ _COPIES = (
     .order_by(ChatMessage.id)
 )
 
+#: One more message in a rate limit's window (the same upsert as text, compiled once; ``window``
+#: is a reserved word in PostgreSQL).
+_COUNT_SENT = text(
+    'INSERT INTO rate_windows (bucket, "window", count) VALUES (:bucket, :window, 1) '
+    'ON CONFLICT (bucket, "window") DO UPDATE SET count = rate_windows.count + 1 RETURNING count'
+)
+
 #: A card's latest state, as text: the dialects' upsert has no cache key and would be compiled
 #: on every call (the same SQL serves SQLite and PostgreSQL).
 _SAVE_CARD = text(
@@ -79,10 +89,6 @@ _SAVE_CARD = text(
     "ON CONFLICT (key) DO UPDATE SET body = excluded.body, version = card_states.version + 1, "
     "updated_at = excluded.updated_at RETURNING version"
 ).bindparams(bindparam("body", type_=JSON()), bindparam("now", type_=UTCDateTime()))
-
-
-def _insert(session: AsyncSession) -> Any:
-    return sqlite_insert if session.get_bind().dialect.name == "sqlite" else postgresql_insert
 
 
 class OutboxQueries:
@@ -245,11 +251,8 @@ class OutboxQueries:
         past the bucket's limit is not kept (the caller rolls back)."""
         counts = []
         for bucket, window, _limit in windows:
-            stmt = _insert(self.session)(RateWindow).values(bucket=bucket, window=window, count=1)
-            stmt = stmt.on_conflict_do_update(
-                index_elements=[RateWindow.bucket, RateWindow.window], set_={"count": RateWindow.count + 1}
-            ).returning(RateWindow.count)
-            counts.append(int((await self.session.execute(stmt)).scalar_one()))
+            result = await self.session.execute(_COUNT_SENT, {"bucket": bucket, "window": window})
+            counts.append(int(result.scalar_one()))
         return counts
 
     async def depth(self, now: datetime) -> dict[str, tuple[int, datetime | None]]:

@@ -4,17 +4,22 @@ across processes (replicas) and platforms."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import itertools
 from collections.abc import Sequence
 from datetime import date, timedelta
 
+import pytest
 from sqlalchemy import select
 
 from bot.app import App, build
 from bot.channels.render import text_of
 from bot.delivery import Bucket, Refused
+from bot.handlers import router
 from bot.handlers.router import commit, handle
 from bot.handlers.types import Incoming, body_of
+from bot.services.claims import ClaimService
 from bot.services.common import Context
 from bot.storage import Database, open_database
 from bot.storage.outbox import OutboxQueries, Outgoing
@@ -144,3 +149,43 @@ async def world_set(world: World, **settings: object) -> None:
         assert branch is not None
         branch.settings = {**(branch.settings or {}), **settings}
         await uow.commit()
+
+
+async def test_twin_claims_at_once_on_two_replicas_make_one_claim_and_one_refusal(
+    world: World, target: Target, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Both replicas find no earlier claim, then both insert: the unique key stops the second,
+    whose update is handled again from the start and refused with a pointer to the first. (On
+    SQLite the writers queue, so the second finds the first at once.)"""
+    await _linked(world)
+    both_checked, tries = asyncio.Barrier(2), []
+    check, once = ClaimService._refuse_duplicate, router._once
+
+    async def checked(*args: object) -> None:
+        await check(*args)  # type: ignore[arg-type]
+        with contextlib.suppress(TimeoutError):  # SQLite's second writer waits for the lock
+            await asyncio.wait_for(both_checked.wait(), 0.5)
+
+    async def counted(*args: object) -> object:
+        tries.append(1)
+        return await once(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(ClaimService, "_refuse_duplicate", staticmethod(checked))
+    monkeypatch.setattr(router, "_once", counted)
+    other = await open_database(target.url, connect_args=target.connect_args, upgrade=False)
+    try:
+        one, two = Recorder(), Recorder()
+        first, second = _app(world.db, "replica-1", one), _app(other, "replica-2", two)
+        await asyncio.gather(
+            handle(said("alice", "申报 志愿服务 3月5日"), first.deps),
+            handle(said("alice", "申报 志愿服务 3月5日"), second.deps),
+        )
+        texts = [text for _, _, text in one.sent + two.sent]
+        assert sum(t.startswith("📝 积分申报") for t in texts) == 1  # one card
+        assert sum(t.startswith("重复申报") for t in texts) == 1  # and the twin told why
+        async with world.db.uow() as uow:
+            assert await uow.claims.get(1) is not None and await uow.claims.get(2) is None
+        if target.url.startswith("postgresql"):
+            assert len(tries) == 3  # the twin's update was handled a second time
+    finally:
+        await other.close()
