@@ -34,13 +34,14 @@ async def approve(inc: Incoming, deps: Deps, args: str) -> list[Reply]:
 async def adjust(inc: Incoming, deps: Deps, args: str) -> list[Reply]:
     """``j:<claim>`` shows the item's allowed points; ``j:<claim>:<points>`` approves with them."""
     claim_id, _, points = args.partition(":")
+    if points:  # the service checks the presser, the claim's state and the points
+        person = await deps.chat.presser(inc.platform, inc.user, int(claim_id))
+        with as_approver():
+            decision = await deps.claims.approve(int(claim_id), person.actor, float(points))
+        return await _outcome(inc, deps, decision)
     view, person = await _decider(inc, deps, int(claim_id))
     if view.status != "pending":
         return await _outcome(inc, deps, Decision(view.id, view.status, changed=False))
-    if points:
-        with as_approver():
-            decision = await deps.claims.approve(view.id, person.actor, float(points))
-        return await _outcome(inc, deps, decision)
     if view.item is None or view.item.points is not None:
         return [Answer(t("chat.points_fixed", points=number(view.points)), alert=True)]
     return [Show(point_choice(view, view.item))]
@@ -49,15 +50,16 @@ async def adjust(inc: Incoming, deps: Deps, args: str) -> list[Reply]:
 async def reject(inc: Incoming, deps: Deps, args: str) -> list[Reply]:
     """``r:<claim>`` asks for a reason; ``r:<claim>:<n>`` rejects with preset reason n."""
     claim_id, _, pick = args.partition(":")
-    view, person = await _decider(inc, deps, int(claim_id))
+    if pick:  # the service checks the presser and the claim's state
+        reason = t(REJECT_REASONS[int(pick)])
+        person = await deps.chat.presser(inc.platform, inc.user, int(claim_id))
+        with as_approver():
+            decision = await deps.claims.reject(int(claim_id), person.actor, reason)
+        return await _outcome(inc, deps, decision)
+    view, _person = await _decider(inc, deps, int(claim_id))
     if view.status != "pending":
         return await _outcome(inc, deps, Decision(view.id, view.status, changed=False))
-    if not pick:
-        return [Show(reason_choice(view))]
-    reason = t(REJECT_REASONS[int(pick)])
-    with as_approver():
-        decision = await deps.claims.reject(view.id, person.actor, reason)
-    return await _outcome(inc, deps, decision)
+    return [Show(reason_choice(view))]
 
 
 async def back(inc: Incoming, deps: Deps, args: str) -> list[Reply]:

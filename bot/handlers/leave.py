@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from bot.handlers.cards import as_approver
 from bot.handlers.context import Deps
-from bot.handlers.meetings import sheet_card
+from bot.handlers.meetings import already, sheet_card
 from bot.handlers.types import (
     ORIGIN,
     Action,
@@ -66,7 +66,7 @@ async def ask(inc: Incoming, deps: Deps, args: str) -> list[Reply]:
         return [Answer(t("meeting.closed", name=MEETING_TYPES.get(sheet.kind, sheet.kind)), alert=True)]
     earlier = await deps.meetings.recorded(sheet.meeting_id, person.member_id)
     if earlier is not None:
-        return [Answer(_already(earlier), alert=True)]
+        return [Answer(already(earlier), alert=True)]
     offer = await deps.chat.offer("leave_reason", sheet.branch_id, person.member_id, {"meeting": sheet.meeting_id})
     options = tuple(Action(t(key), f"v:{offer}:{n}") for n, key in enumerate(LEAVE_REASONS))
     prompt = t("meeting.leave_pick", name=person.name)
@@ -81,7 +81,7 @@ async def file(inc: Incoming, deps: Deps, args: str) -> list[Reply]:
     meeting_id = int(str(payload["meeting"]))
     view, earlier = await deps.meetings.request_leave(meeting_id, person.actor, reason, deps.now())
     if view is None or earlier is not None:
-        return [Answer(_already(earlier or "requested"), alert=True)]
+        return [Answer(already(earlier or "requested"), alert=True)]
     sheet = await deps.meetings.sheet(meeting_id, deps.now())
     branch = await deps.chat.branch(sheet.branch_id)
     card = leave_card(view)
@@ -90,12 +90,6 @@ async def file(inc: Incoming, deps: Deps, args: str) -> list[Reply]:
     else:
         to = ToRoles(branch.id, approvers(deps.chat.scheme(branch)), exclude=person.member_id)
     return [Show(t("meeting.leave_sent", name=person.name, reason=reason)), Refresh(sheet_card(sheet)), Send(to, card)]
-
-
-def _already(earlier: str) -> str:
-    if earlier == "requested":
-        return t("meeting.leave_asked")
-    return t("meeting.already", status=t(f"meeting.status.{earlier}"))
 
 
 async def decide(inc: Incoming, deps: Deps, args: str) -> list[Reply]:

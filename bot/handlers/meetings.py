@@ -54,6 +54,14 @@ def sheet_actions(sheet: Sheet) -> tuple[Action, ...]:
     return (*buttons, Action(t("meeting.button.online"), f"o:{sheet.meeting_id}"))
 
 
+def already(earlier: str) -> str:
+    """What a member is told who already has something for the meeting: an attendance status
+    (``present``, ...) or ``requested`` (a leave request awaiting its decision)."""
+    if earlier == "requested":
+        return t("meeting.leave_asked")
+    return t("meeting.already", status=t(f"meeting.status.{earlier}"))
+
+
 def closed(sheet: Sheet) -> list[Reply]:
     """A closed sheet: every copy of its card shows the outcome, and the branch's group is told."""
     return [Refresh(sheet_card(sheet)), Send(ToGroup(sheet.branch_id), sheet_card(sheet, keyed=False))]
@@ -84,7 +92,7 @@ async def _attend(inc: Incoming, deps: Deps, args: str, status: str, *, online: 
     person = await deps.chat.person(inc.platform, inc.user, sheet.branch_id)
     sheet, earlier = await deps.meetings.attend(sheet.meeting_id, person.member_id, status, deps.now(), online=online)
     if earlier is not None:
-        return [Answer(t("meeting.already", status=t(f"meeting.status.{earlier}")), alert=True)]
+        return [Answer(already(earlier), alert=True)]
     done = "meeting.done.online" if online else f"meeting.done.{status}"
     return [Answer(t(done)), Refresh(sheet_card(sheet))]
 

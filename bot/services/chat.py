@@ -271,6 +271,12 @@ async def take_offer(uow: UnitOfWork, offer_id: int, kind: str, platform: str, u
         raise NotFound("chat.not_linked_press")
     if member.id != offer.member_id:
         raise Invalid(not_yours)
-    if not await queries.use_offer(offer.id, utcnow()):
-        raise Invalid("chat.offer_used")
+    await use_up(uow, offer)
     return offer
+
+
+async def use_up(uow: UnitOfWork, offer: Offer) -> None:
+    """Use the offer up, in the transaction that acts on it; refused when it was used already
+    (a second press, even at the same moment on another replica)."""
+    if not await ChatQueries(uow.session).use_offer(offer.id, utcnow()):
+        raise Invalid("chat.offer_used")

@@ -14,6 +14,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
+from bot.services.chat import use_up
 from bot.services.common import Actor, Context, branch_of, member_of, require_role
 from bot.services.errors import Duplicate, Invalid, NotFound
 from bot.services.policy import BINDERS
@@ -150,8 +151,7 @@ class InviteService:
         if offer is None or offer.kind != "join_request":
             raise Invalid("invite.bad_request")
         await require_role(uow, actor, await branch_of(uow, offer.branch_id), BINDERS)
-        if not await queries.use_offer(offer.id, utcnow()):
-            raise Invalid("chat.offer_used")
+        await use_up(uow, offer)
         return offer
 
     @staticmethod
