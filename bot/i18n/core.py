@@ -1,15 +1,4 @@
-"""The message catalog: every user-facing text, zh-CN first, English second.
-
-Code refers to messages by key; ``t(key, **params)`` formats one in the active locale.
-Pure data plus one function, so every layer (scoring included) may use it.
-"""
-
-from __future__ import annotations
-
-from typing import Any
-
-DEFAULT_LOCALE = "zh-CN"
-_active = DEFAULT_LOCALE
+"""The chat core's messages: scoring input, claims, sign-ins, invitations, the console and Telegram."""
 
 MESSAGES: dict[str, dict[str, str]] = {
     "zh-CN": {
@@ -706,16 +695,3 @@ MESSAGES: dict[str, dict[str, str]] = {
         "meeting.status.absent": "been recorded absent",
     },
 }
-
-
-def set_locale(locale: str) -> None:
-    """Choose the active locale for ``t``; unknown locales fall back to zh-CN."""
-    global _active
-    _active = locale if locale in MESSAGES else DEFAULT_LOCALE
-
-
-def t(key: str, locale: str | None = None, /, **params: Any) -> str:
-    """Format the message ``key`` in ``locale`` (default: the active one)."""
-    table = MESSAGES.get(locale or _active, MESSAGES[DEFAULT_LOCALE])
-    template = table.get(key) or MESSAGES[DEFAULT_LOCALE][key]
-    return template.format(**params)
