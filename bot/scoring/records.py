@@ -98,6 +98,26 @@ class Evaluation:
 
 
 @dataclass(frozen=True, slots=True)
+class Dues:
+    """党费 for one month, as the recorder marked it: ``paid`` (in full, on time), ``late`` or
+    ``unpaid``. The points a scheme gives for dues come as ledger entries; these records feed
+    what depends on the months themselves (six months without dues, 自行脱党 review)."""
+
+    member: str
+    month: int
+    status: str
+
+
+@dataclass(frozen=True, slots=True)
+class DirectGrade:
+    """年底直接评星定级: the stars a branch gives an exempt member directly at year end."""
+
+    member: str
+    stars: int
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class BranchEntry:
     item: str
     points: Number | None = None
@@ -121,6 +141,8 @@ class ScoringInput:
     ratings: list[Rating] = field(default_factory=list)
     evaluations: list[Evaluation] = field(default_factory=list)
     branches: list[BranchRecord] = field(default_factory=list)
+    dues: list[Dues] = field(default_factory=list)
+    direct_grades: list[DirectGrade] = field(default_factory=list)
 
 
 class InputError(ValueError):

@@ -155,6 +155,9 @@ class ClaimRow(Base):
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     decided_by: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
     decision_reason: Mapped[str | None] = mapped_column(Text)
+    #: A recorder's entry awaiting the secretary's confirmation (支部核定): who recorded it for
+    #: the member; None for a member's own claim.
+    recorded_by: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
 
 
 class ClaimEvidence(Base):
@@ -268,6 +271,10 @@ class AttendanceRow(Base):
     status: Mapped[str] = mapped_column(String(10))
     online: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = _now()
+    #: Who recorded it, where it was not the member signing in (a sheet recorded afterwards,
+    #: 补录签到), and the message or file it came from.
+    recorded_by: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    source: Mapped[str | None] = mapped_column(String(300))
 
 
 class LeaveRequest(Base):
@@ -303,6 +310,8 @@ class MonthlyRating(Base):
     score: Mapped[float] = mapped_column(Points)
     rated_by: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
     created_at: Mapped[datetime] = _now()
+    #: The message or file (name and content hash) the rating came from.
+    source: Mapped[str | None] = mapped_column(String(300))
 
 
 class EvaluationRow(Base):
@@ -315,6 +324,9 @@ class EvaluationRow(Base):
     title: Mapped[str] = mapped_column(String(300), default="")
     closed: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = _now()
+    #: Who entered it and the file it came from, for results of paper ballots (None: cast in the chat).
+    recorded_by: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    source: Mapped[str | None] = mapped_column(String(300))
 
 
 class BallotReceipt(Base):
@@ -340,6 +352,66 @@ class EvaluationResult(Base):
     item: Mapped[str] = mapped_column(String(50))
     total: Mapped[float] = mapped_column(Points, default=0)
     count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class DuesPayment(Base):
+    """党费: one member's dues for one month, as the recorder marked them: ``paid`` (in full, on
+    time), ``late`` (paid late or short) or ``unpaid``. The ledger entries a scheme derives from
+    them (``dues``, ``dues_late``) are written with them and name them in their reason; a wrong
+    mark is corrected by reversing those entries, and the mark is superseded, never edited: the
+    newest row of a member and month is the one in force.
+    """
+
+    __tablename__ = "dues_payments"
+    __table_args__ = (Index("ix_dues_member_month", "member_id", "year", "month"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    branch_id: Mapped[int] = mapped_column(ForeignKey("branches.id"), index=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    year: Mapped[int] = mapped_column(Integer)
+    month: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(10))
+    recorded_by: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    actor: Mapped[str] = mapped_column(String(200))
+    source: Mapped[str | None] = mapped_column(String(300))
+    #: The row this one supersedes (a correction of the mark).
+    supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("dues_payments.id"), unique=True)
+    created_at: Mapped[datetime] = _now()
+
+
+class DirectGrade(Base):
+    """年底直接评星定级: the stars a branch gives an exempt member directly at year end, instead of
+    monthly ratings (``star-hundred``). Superseded, never edited: the newest row is in force."""
+
+    __tablename__ = "direct_grades"
+    __table_args__ = (Index("ix_direct_grades_member_year", "member_id", "year"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    branch_id: Mapped[int] = mapped_column(ForeignKey("branches.id"), index=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    year: Mapped[int] = mapped_column(Integer)
+    stars: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    recorded_by: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    actor: Mapped[str] = mapped_column(String(200))
+    source: Mapped[str | None] = mapped_column(String(300))
+    supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("direct_grades.id"), unique=True)
+    created_at: Mapped[datetime] = _now()
+
+
+class ImportRun(Base):
+    """A sheet imported into a branch (ratings, evaluation, attendance, dues, roster): the same
+    file (by content hash) of the same kind is imported once; a second import changes nothing."""
+
+    __tablename__ = "imports"
+    __table_args__ = (UniqueConstraint("branch_id", "kind", "sha256"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    branch_id: Mapped[int] = mapped_column(ForeignKey("branches.id"))
+    kind: Mapped[str] = mapped_column(String(30))
+    sha256: Mapped[str] = mapped_column(String(64))
+    filename: Mapped[str] = mapped_column(String(300), default="")
+    actor: Mapped[str] = mapped_column(String(200))
+    #: What the import wrote, e.g. ``{"rows": 120}``.
+    summary: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = _now()
 
 
 class PublicityWindow(Base):
