@@ -36,6 +36,10 @@ def register(commands: Sub) -> None:
     settings.add_argument(
         "--online", choices=["on", "off"], help="流动党员能否在签到时选择 “线上参加” (默认 on)"
     )
+    settings.add_argument(
+        "--confirm-records", choices=["on", "off"],
+        help="支部核定: 积分员记录的积分须经支部书记确认后才记入台账 (默认 off)",
+    )  # fmt: skip
     settings.set_defaults(handler=_branch_set)
     invite.register_branch(bsub)
     _register_member(commands)
@@ -91,7 +95,10 @@ def _branch_list(args: argparse.Namespace) -> int:
 
 
 def _branch_set(args: argparse.Namespace) -> int:
-    asked = {"approvals": args.approvals, "rank": args.rank, "online": args.online}
+    asked = {
+        "approvals": args.approvals, "rank": args.rank, "online": args.online,
+        "confirm_records": args.confirm_records,
+    }  # fmt: skip
     changes = {key: value for key, value in asked.items() if value is not None}
 
     async def work(_db: Database, ctx: Context) -> int:
@@ -99,7 +106,8 @@ def _branch_set(args: argparse.Namespace) -> int:
         s = view.settings
         shown = t(f"admin.approvals_{s.approvals}")
         rank, online = ("on" if s.rank else "off"), ("on" if s.online else "off")
-        print(t("admin.branch_settings", name=view.name, approvals=shown, rank=rank, online=online))
+        confirm = "on" if s.confirm_records else "off"
+        print(t("admin.branch_settings", name=view.name, approvals=shown, rank=rank, online=online, confirm=confirm))
         return 0
 
     return with_database(args, work)

@@ -36,6 +36,7 @@ def claim_card(view: ClaimView, *, buttons: bool = True) -> Card:
     name = view.item.name if view.item else view.item_code
     fields = [
         Field(t("chat.card.member"), view.member),
+        *([Field(t("recording.card.recorder"), view.recorder)] if view.recorder else []),
         Field(t("chat.card.item"), t("chat.card.item_value", name=name, points=number(view.points))),
         Field(t("chat.card.date"), view.day.isoformat()),
     ]

@@ -14,6 +14,7 @@ from bot.services.claims import ClaimService
 from bot.services.common import Context
 from bot.services.errors import NotFound
 from bot.services.invites import InviteService
+from bot.services.ledger import LedgerService
 from bot.services.meetings import MeetingService
 from bot.services.outbox import Outbox
 from bot.storage.schema import Branch
@@ -32,6 +33,7 @@ class Deps:
     chat: ChatService
     invites: InviteService
     meetings: MeetingService
+    ledger: LedgerService
     #: A unit of work (the update's own, opened by the router).
     units: Callable[[], UnitOfWork]
     outbox: Outbox
@@ -48,7 +50,10 @@ class Deps:
         today: Callable[[], date] = today_local,
         now: Callable[[], datetime] = utcnow,
     ) -> Deps:
-        services = (ClaimService(context), ChatService(context), InviteService(context), MeetingService(context))
+        services = (
+            ClaimService(context), ChatService(context), InviteService(context), MeetingService(context),
+            LedgerService(context),
+        )  # fmt: skip
         return cls(*services, context.uow, outbox, delivery or Delivery(), today=today, now=now)
 
 

@@ -10,6 +10,9 @@ from bot.scoring.model import Item
 
 #: Chinese keywords that start a command, longest first so that 我的积分 wins over shorter ones.
 KEYWORDS: dict[str, str] = {
+    "积分明细": "entries",
+    "记分": "record",
+    "更正": "correct",
     "我的积分": "me",
     "发起签到": "meeting",
     "结束签到": "close",

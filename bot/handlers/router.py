@@ -17,7 +17,7 @@ from collections.abc import Awaitable, Callable
 
 from sqlalchemy.exc import IntegrityError
 
-from bot.handlers import approvals, basic, claims, invites, leave, meetings, points
+from bot.handlers import approvals, basic, claims, invites, leave, meetings, points, records
 from bot.handlers.cards import explain
 from bot.handlers.context import Deps
 from bot.handlers.parse import parse_command
@@ -46,6 +46,10 @@ COMMANDS: dict[str, Handler] = {
     "rank": points.rank,
     "meeting": meetings.open_meeting,
     "close": meetings.close_meeting,
+    "record": records.record,
+    "correct": records.correct,
+    "reverse": records.correct,
+    "entries": records.entries,
 }
 
 #: Buttons by the prefix of their data, ``<prefix>:<args>``.
@@ -63,6 +67,8 @@ BUTTONS: dict[str, Handler] = {
     "y": leave.decide,
     "k": invites.confirm,
     "x": invites.decline,
+    "ri": records.pick_item,
+    "rm": records.pick_member,
 }
 
 

@@ -75,6 +75,8 @@ class ClaimView:
     granted: float | None = None
     #: The evidence photos (sha256 in the media store), when the view was asked with them.
     photos: tuple[str, ...] = ()
+    #: Who recorded it for the member, for a recorder's entry awaiting confirmation (支部核定).
+    recorder: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,10 +203,11 @@ class ChatService:
             branch = await uow.branches.get(row.branch_id)
             item = self.ctx.schemes(branch.scheme).item(row.item) if branch is not None else None
             shas = tuple(await uow.claims.evidence(row.id)) if files and photos else ()
+            by = await uow.members.get(row.recorded_by) if row.recorded_by is not None else None
             return ClaimView(
                 row.id, row.branch_id, row.member_id, member, item, row.item, row.points,
                 row.effective_date, row.note, row.status, decider, row.decision_reason, files, granted,
-                shas,
+                shas, by.name if by is not None else None,
             )  # fmt: skip
 
     async def pending(self, branch_id: int, limit: int = 10, member_id: int | None = None) -> list[ClaimView]:

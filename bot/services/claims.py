@@ -24,7 +24,7 @@ from bot.services.common import (
     require_role,
 )
 from bot.services.errors import Duplicate, Forbidden, Invalid, NotFound
-from bot.services.ledger import new_entry
+from bot.services.ledger import RECORDABLE, dedupe_key, new_entry
 from bot.services.policy import approvers
 from bot.storage.chat import ChatQueries
 from bot.storage.schema import ClaimRow, MemberRow
@@ -59,10 +59,6 @@ class Decision:
     changed: bool
     entry_id: int | None = None
     points: float | None = None
-
-
-def dedupe_key(member_id: int, item: str, day: date) -> str:
-    return f"{member_id}:{item}:{day.isoformat()}"
 
 
 class ClaimService:
@@ -113,7 +109,7 @@ class ClaimService:
         async with self.ctx.uow() as uow:
             claim, scheme_id = await self._decidable(uow, claim_id, actor)
             scheme = self.ctx.schemes(scheme_id)
-            item = item_of(scheme, claim.item, ("claim",))
+            item = item_of(scheme, claim.item, ("claim",) if claim.recorded_by is None else RECORDABLE)
             value = checked_points(item, claim.points if points is None else points)
             if claim.status == "pending":
                 _refuse_ineligible(scheme, item, await member_of(uow, claim.branch_id, claim.member_id), claim.effective_date)
@@ -184,6 +180,8 @@ class ClaimService:
         claim = await self._claim(uow, claim_id)
         if actor.member_id == claim.member_id:
             raise Forbidden("claim.self_approval")
+        if claim.recorded_by is not None and actor.member_id == claim.recorded_by:
+            raise Forbidden("recording.self_confirmation")
         branch = await branch_of(uow, claim.branch_id)
         await require_role(uow, actor, branch, approvers(self.ctx.schemes(branch.scheme)))
         return claim, branch.scheme

@@ -24,6 +24,11 @@ class Actor:
     member_id: int | None
     label: str
 
+    @property
+    def operator(self) -> bool:
+        """The operator at the command line (``cli:<user>``), who administers the database itself."""
+        return self.member_id is None and (self.label == "cli" or self.label.startswith("cli:"))
+
 
 @dataclass(frozen=True, slots=True)
 class Source:
@@ -123,9 +128,13 @@ def checked_points(item: Item, points: float | None) -> float:
     return float(points)
 
 
-async def require_role(uow: UnitOfWork, actor: Actor, branch: Branch, allowed: Iterable[str]) -> None:
-    """Refuse unless the acting member holds one of ``allowed`` roles over the branch."""
+async def require_role(uow: UnitOfWork, actor: Actor, branch: Branch, allowed: Iterable[str]) -> set[str]:
+    """Refuse unless the acting member holds one of ``allowed`` roles over the branch; the roles
+    they hold. The operator at the command line (``Actor.operator``) holds every role."""
     wanted = set(allowed)
+    if actor.operator:
+        return {"secretary", *wanted}
     roles = await uow.members.roles(actor.member_id, branch) if actor.member_id is not None else set()
     if not roles & wanted:
         raise Forbidden("ledger.not_allowed", roles="/".join(sorted(wanted)))
+    return roles

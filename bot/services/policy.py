@@ -32,6 +32,11 @@ def recorders(scheme: Scheme) -> tuple[str, ...]:
     return tuple(dict.fromkeys((*scheme.approvers, "recorder")))
 
 
+def correctors(scheme: Scheme) -> tuple[str, ...]:
+    """Who may correct (更正) an entry: the secretary, and the roles the scheme names as approvers."""
+    return tuple(dict.fromkeys(("secretary", *scheme.approvers)))
+
+
 class BranchSettings(BaseModel):
     """A branch's settings (``partybot branch set``)."""
 
@@ -43,6 +48,8 @@ class BranchSettings(BaseModel):
     rank: bool = False
     #: Whether migrant members may join a sign-in online (线上参加).
     online: bool = True
+    #: 支部核定: whether what a recorder records waits for the secretary's confirmation.
+    confirm_records: bool = False
 
 
 def parse_settings(raw: Mapping[str, Any] | None) -> BranchSettings:

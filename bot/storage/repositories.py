@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import bindparam, delete, func, select, text, update
@@ -11,6 +11,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from bot.storage.schema import (
     ACTIVE_STATES,
@@ -253,6 +254,22 @@ class Ledger(_Repo):
         return (
             await self.session.scalars(select(LedgerEntry).where(LedgerEntry.reverses_id == entry_id))
         ).first()
+
+    async def standing(self, member_id: int, item: str, day: date) -> int | None:
+        """The id of an entry of ``item`` on ``day`` for the member that is not reversed (and is
+        no reversal itself), if there is one."""
+        reversal = aliased(LedgerEntry)
+        query = (
+            select(LedgerEntry.id)
+            .outerjoin(reversal, reversal.reverses_id == LedgerEntry.id)
+            .where(
+                LedgerEntry.member_id == member_id, LedgerEntry.item == item, LedgerEntry.effective_date == day,
+                LedgerEntry.reverses_id.is_(None), reversal.id.is_(None),
+            )
+            .limit(1)
+        )  # fmt: skip
+        found: int | None = await self.session.scalar(query)
+        return found
 
     async def of_member(self, member_id: int) -> Sequence[LedgerEntry]:
         query = select(LedgerEntry).where(LedgerEntry.member_id == member_id).order_by(LedgerEntry.id)

@@ -66,6 +66,8 @@ name = "不按时交纳党费"
 kind = "deduction"
 points = -3
 source = "recorder"
+clause = "不按时足额交纳党费一次减3分"
+aliases = ["党费", "迟交党费"]
 """
 
 TODAY = date(2026, 3, 10)

@@ -259,14 +259,16 @@ def test_member_role_of_an_unknown_member_is_refused(cli: Cli) -> None:
 def test_branch_set_changes_settings_and_shows_them(cli: Cli) -> None:
     branch_id = _branch(cli)
     code, out, _ = cli("branch", "set", str(branch_id))
-    assert (code, out.strip()) == (0, "第一党支部: 审核卡片发到群里; 排行 off; 流动党员线上参加 on")
+    assert (code, out.strip()) == (0, "第一党支部: 审核卡片发到群里; 排行 off; 流动党员线上参加 on; 支部核定 off")
 
     code, out, _ = cli("branch", "set", str(branch_id), "--approvals", "private", "--rank", "on", "--online", "off")
-    assert (code, out.strip()) == (0, "第一党支部: 审核卡片私信审核人; 排行 on; 流动党员线上参加 off")
+    assert (code, out.strip()) == (0, "第一党支部: 审核卡片私信审核人; 排行 on; 流动党员线上参加 off; 支部核定 off")
     [branch] = cli.query(lambda uow: _all(uow, Branch))
-    assert branch.settings == {"approvals": "private", "rank": True, "online": False}
+    assert branch.settings == {"approvals": "private", "rank": True, "online": False, "confirm_records": False}
+    code, out, _ = cli("branch", "set", str(branch_id), "--confirm-records", "on")
+    assert (code, out.strip()) == (0, "第一党支部: 审核卡片私信审核人; 排行 on; 流动党员线上参加 off; 支部核定 on")
     changes = [a.details for a in cli.query(lambda uow: _all(uow, AuditRow)) if a.action == "branch.settings"]
-    assert changes == [{"approvals": "private", "rank": True, "online": False}]
+    assert changes == [{"approvals": "private", "rank": True, "online": False}, {"confirm_records": True}]
 
     code, _, err = cli("branch", "set", "999", "--rank", "on")
     assert code == 1 and "999" in err
@@ -328,9 +330,9 @@ def test_branch_set_keeps_what_it_does_not_change(cli: Cli) -> None:
     branch_id = _branch(cli)
     cli("branch", "set", str(branch_id), "--approvals", "private")
     code, out, _ = cli("branch", "set", str(branch_id), "--online", "off")
-    assert (code, out.strip()) == (0, "第一党支部: 审核卡片私信审核人; 排行 off; 流动党员线上参加 off")
+    assert (code, out.strip()) == (0, "第一党支部: 审核卡片私信审核人; 排行 off; 流动党员线上参加 off; 支部核定 off")
     [branch] = cli.query(lambda uow: _all(uow, Branch))
-    assert branch.settings == {"approvals": "private", "rank": False, "online": False}
+    assert branch.settings == {"approvals": "private", "rank": False, "online": False, "confirm_records": False}
     assert [a.details for a in _audit(cli) if a.action == "branch.settings"] == [
         {"approvals": "private"}, {"online": False}
     ]

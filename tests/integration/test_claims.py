@@ -151,6 +151,8 @@ async def test_reversal_names_the_entry_and_nets_out(world: World) -> None:
     assert entry_id is not None
     reversal = await world.ledger.reverse(entry_id, world.secretary, "误批")
     with pytest.raises(Duplicate) as twice:
+        await world.ledger.reverse(entry_id, world.secretary, "再次冲销")
+    with pytest.raises(Forbidden):  # the secretary corrects (更正), not the recorder
         await world.ledger.reverse(entry_id, world.recorder, "再次冲销")
     with pytest.raises(Invalid) as of_reversal:
         await world.ledger.reverse(reversal.entry_id, world.secretary, "恢复")
