@@ -215,13 +215,18 @@ def _label(member_id: int, name: str, roster: list[tuple[int, str]]) -> str:
     return name if twins == 1 else t("recording.twin", name=name, id=member_id)
 
 
+async def _pressed(inc: Incoming, deps: Deps, args: str) -> tuple[Person, Branch, dict[str, object], str]:
+    """The presser, the branch, the draft of the card pressed (used up) and the choice made."""
+    offer_id, _, choice = args.partition(":")
+    person, draft = await deps.chat.take("record", int(offer_id), inc.platform, inc.user, "recording.not_yours")
+    return person, await deps.chat.branch(person.branch_id), draft, choice
+
+
 async def pick_item(inc: Incoming, deps: Deps, args: str) -> list[Reply]:
     """Button ``ri:<offer>:<item>``: the recorder picked the item (``-``: cancelled)."""
-    offer_id, _, code = args.partition(":")
-    person, draft = await deps.chat.take("record", int(offer_id), inc.platform, inc.user, "recording.not_yours")
+    person, branch, draft, code = await _pressed(inc, deps, args)
     if code == "-":
         return [Show(t("recording.cancelled"))]
-    branch = await deps.chat.branch(person.branch_id)
     draft["item"] = code
     if not draft["members"]:
         roster = await deps.ledger.roster(branch.id, person.actor)
@@ -231,11 +236,9 @@ async def pick_item(inc: Incoming, deps: Deps, args: str) -> list[Reply]:
 
 async def pick_member(inc: Incoming, deps: Deps, args: str) -> list[Reply]:
     """Button ``rm:<offer>:<member>`` ticks or unticks a member; ``ok`` records; ``-`` cancels."""
-    offer_id, _, choice = args.partition(":")
-    person, draft = await deps.chat.take("record", int(offer_id), inc.platform, inc.user, "recording.not_yours")
+    person, branch, draft, choice = await _pressed(inc, deps, args)
     if choice == "-":
         return [Show(t("recording.cancelled"))]
-    branch = await deps.chat.branch(person.branch_id)
     chosen = [int(m) for m in draft["members"]]  # type: ignore[attr-defined]
     if choice == "ok":
         if not chosen:
