@@ -9,6 +9,7 @@ from datetime import date, datetime
 
 from bot.delivery import Delivery
 from bot.handlers.types import Incoming
+from bot.media import MediaStore
 from bot.services.chat import ChatService, Person
 from bot.services.claims import ClaimService
 from bot.services.common import Context
@@ -16,6 +17,7 @@ from bot.services.errors import NotFound
 from bot.services.invites import InviteService
 from bot.services.meetings import MeetingService
 from bot.services.outbox import Outbox
+from bot.services.sheets import SheetService
 from bot.storage.schema import Branch
 from bot.storage.timeutil import to_local, utcnow
 from bot.storage.uow import UnitOfWork
@@ -38,6 +40,9 @@ class Deps:
     delivery: Delivery
     today: Callable[[], date] = field(default=today_local)
     now: Callable[[], datetime] = field(default=utcnow)
+    #: Sheets sent to the bot (ratings, evaluation results), read from the media store they were put in.
+    sheets: SheetService | None = None
+    media: MediaStore | None = None
 
     @classmethod
     def of(
@@ -47,9 +52,13 @@ class Deps:
         delivery: Delivery | None = None,
         today: Callable[[], date] = today_local,
         now: Callable[[], datetime] = utcnow,
+        media: MediaStore | None = None,
     ) -> Deps:
         services = (ClaimService(context), ChatService(context), InviteService(context), MeetingService(context))
-        return cls(*services, context.uow, outbox, delivery or Delivery(), today=today, now=now)
+        return cls(
+            *services, context.uow, outbox, delivery or Delivery(), today=today, now=now,
+            sheets=SheetService(context), media=media,
+        )  # fmt: skip
 
 
 async def located(inc: Incoming, deps: Deps) -> tuple[Person, Branch]:
