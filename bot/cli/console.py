@@ -107,7 +107,11 @@ class Console:
             return await self._press(int(line))
         photo = document = None
         if line.startswith(("/photo ", "/file ")):
-            command, path, line = [*line.split(maxsplit=2), ""][:3]
+            command, _, rest = line.partition(" ")
+            rest = rest.strip()
+            # a quoted path may hold spaces: /file "三月 (1).xlsx"
+            path, _, line = rest[1:].partition('"') if rest.startswith('"') else rest.partition(" ")
+            line = line.strip()
             try:
                 data = Path(path).read_bytes()
             except OSError as exc:
