@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 
 from bot.cli.db import cli_actor, with_database
-from bot.cli.ratings import import_file, write_template
+from bot.cli.ratings import by_option, import_file, write_template
 from bot.i18n import t
 from bot.services.common import Context
 from bot.services.sheets import EVALUATION, SheetService
@@ -30,6 +30,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     )
     load.add_argument("file", metavar="FILE", help="测评结果表 .xlsx")
     load.add_argument("--branch", type=int, help="党支部编号 (默认取表格 说明 页写明的支部)")
+    by_option(load)
     load.set_defaults(handler=lambda args: import_file(args, EVALUATION))
     put = sub.add_parser("set", help="录入一名党员一个项目的测评结果")
     put.add_argument("--branch", type=int, required=True, help="党支部编号")
@@ -38,6 +39,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     put.add_argument("--item", required=True, help="评分项目: 代码或名称, 如 political 或 政治坚定")
     put.add_argument("--average", type=float, required=True, help="平均分 (最多两位小数)")
     put.add_argument("--raters", type=int, required=True, help="测评人数")
+    by_option(put)
     put.set_defaults(handler=_set)
 
 
@@ -53,7 +55,7 @@ def _template(args: argparse.Namespace) -> int:
 def _set(args: argparse.Namespace) -> int:
     async def work(_db: Database, ctx: Context) -> int:
         done = await SheetService(ctx).set_evaluation(
-            cli_actor(), args.branch, args.year, args.member, args.item, args.average, args.raters
+            cli_actor(), args.branch, args.year, args.member, args.item, args.average, args.raters, by=args.by
         )
         print(t("sheets.evaluation_set", name=done.member, item=done.item, average=f"{done.average:g}",
                 raters=done.raters, id=done.evaluation_id))  # fmt: skip

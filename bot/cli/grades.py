@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 
 from bot.cli.db import cli_actor, with_database
+from bot.cli.ratings import by_option
 from bot.i18n import t
 from bot.services.common import Context
 from bot.services.sheets import SheetService
@@ -25,13 +26,14 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     put.add_argument("--member", required=True, help="党员姓名或编号")
     put.add_argument("--stars", type=int, required=True, help="星级, 如 8")
     put.add_argument("--reason", required=True, help="理由 (记入记录)")
+    by_option(put)
     put.set_defaults(handler=_set)
 
 
 def _set(args: argparse.Namespace) -> int:
     async def work(_db: Database, ctx: Context) -> int:
         done = await SheetService(ctx).set_grade(
-            cli_actor(), args.branch, args.year, args.member, args.stars, args.reason
+            cli_actor(), args.branch, args.year, args.member, args.stars, args.reason, by=args.by
         )
         print(t("sheets.grade_set", name=done.member, year=done.year, stars=done.stars, id=done.grade_id))
         if done.supersedes is not None:

@@ -28,7 +28,14 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     load = sub.add_parser("import", help="导入填好的评分表; 有任何一格出错则什么都不导入, 同一文件只导入一次")
     load.add_argument("file", metavar="FILE", help="评分表 .xlsx")
     load.add_argument("--branch", type=int, help="党支部编号 (默认取表格 说明 页写明的支部)")
+    by_option(load)
     load.set_defaults(handler=lambda args: import_file(args, RATINGS))
+
+
+def by_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--by", metavar="MEMBER", help="代哪名党员录入 (姓名或编号; 须有方案允许的角色), 记为评分人/录入人"
+    )
 
 
 def month_of(text: str) -> tuple[int, int]:
@@ -64,7 +71,7 @@ def import_file(args: argparse.Namespace, kind: str) -> int:
     async def work(_db: Database, ctx: Context) -> int:
         service = SheetService(ctx)
         result = await service.import_sheet(
-            cli_actor(), path.read_bytes(), path.name, branch_id=args.branch, kind=kind
+            cli_actor(), path.read_bytes(), path.name, branch_id=args.branch, kind=kind, by=args.by
         )
         for line in describe(result):
             print(line)

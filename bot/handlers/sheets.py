@@ -6,7 +6,9 @@ from __future__ import annotations
 from bot.handlers.context import Deps, located
 from bot.handlers.types import ORIGIN, Incoming, Reply, Send
 from bot.i18n import t
+from bot.scoring.model import Scheme
 from bot.services.errors import DomainError
+from bot.services.policy import recorders
 from bot.services.sheets import describe, read_sheet
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -41,3 +43,8 @@ def _recognized(data: bytes) -> bool:
     except DomainError:
         return False
     return True
+
+
+def may_import(roles: frozenset[str], scheme: Scheme) -> bool:
+    """Whether someone with these roles is told about sending sheets (the service decides each import)."""
+    return scheme.rating is not None and bool(roles & set(recorders(scheme)))

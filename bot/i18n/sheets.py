@@ -70,6 +70,7 @@ MESSAGES = {
         "sheets.chat_private": "评分表请在私聊中发给我, 不要发在群里",
         "sheets.chat_not_sheet": "这个文件不是 Excel 表格 (.xlsx)。评分表和民主测评表请用 partybot ratings template / evaluation template 生成的模板填写后发给我",
         "sheets.chat_file_failed": "没能收到这个文件, 请再发一次",
+        "sheets.help": "评分表: 把填好的月度评分表或民主测评结果表 (.xlsx, 由 partybot ratings template / evaluation template 生成) 私聊发给我, 即导入; 有错会一次列出, 什么都不导入",
     },
     "en": {
         "sheets.failed": "{file} has {count} errors; nothing was imported. Correct them and import it again:",
@@ -137,5 +138,6 @@ MESSAGES = {
         "sheets.chat_private": "Send rating sheets to me in a private chat, not in the group",
         "sheets.chat_not_sheet": "This file is not an Excel sheet (.xlsx). Fill in the template made by partybot ratings template / evaluation template and send it to me",
         "sheets.chat_file_failed": "The file did not come through; send it again",
+        "sheets.help": "Sheets: send me the filled monthly ratings or democratic evaluation sheet (.xlsx, made by partybot ratings template / evaluation template) in a private chat to import it; every error is listed at once and nothing is imported",
     },
 }

@@ -34,7 +34,7 @@ from typing import Any
 from bot.i18n import t
 from bot.scoring.model import RatingItem, Scheme
 from bot.services.common import Actor, Context, branch_of, require_role
-from bot.services.errors import DomainError, Invalid, NotFound
+from bot.services.errors import DomainError, Forbidden, Invalid, NotFound
 from bot.services.policy import approvers, recorders
 from bot.storage.schema import (
     Branch,
@@ -355,20 +355,32 @@ class SheetService:
         self.ctx = context
 
     async def _branch(
-        self, uow: UnitOfWork, actor: Actor, branch_id: int, who: Callable[[Scheme], Sequence[str]]
-    ) -> tuple[Branch, Scheme]:
+        self,
+        uow: UnitOfWork,
+        actor: Actor,
+        branch_id: int,
+        who: Callable[[Scheme], Sequence[str]],
+        by: str | None = None,
+    ) -> tuple[Branch, Scheme, Actor]:
+        """The branch, its (rating) scheme and who acts: the operator (the command line), a member
+        holding one of the roles ``who`` names, or the operator for such a member (``by``)."""
         branch = await branch_of(uow, branch_id)
         scheme = self.ctx.schemes(branch.scheme)
         rating_items(scheme)
-        if actor.member_id is not None:  # the command line is the operator; a member needs a role
+        if by is not None:
+            if actor.member_id is not None:
+                raise Forbidden("admin.operator_only")
+            member = Roster(await uow.members.list(branch.id)).by_key(by)
+            actor = Actor(member.id, f"{actor.label} for member:{member.id}")
+        if actor.member_id is not None:
             await require_role(uow, actor, branch, who(scheme))
-        return branch, scheme
+        return branch, scheme, actor
 
     async def ratings_template(self, actor: Actor, branch_id: int, year: int, month: int) -> Template:
         """The month's ratings sheet of a branch."""
         _check_month(year, month)
         async with self.ctx.uow(read_only=True) as uow:
-            branch, scheme = await self._branch(uow, actor, branch_id, recorders)
+            branch, scheme, _ = await self._branch(uow, actor, branch_id, recorders)
             members = [m for m in await uow.members.list(branch.id) if not m.exempt]
         items = rating_items(scheme)
         period = f"{year}-{month:02d}"
@@ -383,7 +395,7 @@ class SheetService:
     async def evaluation_template(self, actor: Actor, branch_id: int, year: int) -> Template:
         """The year's sheet of democratic evaluation results."""
         async with self.ctx.uow(read_only=True) as uow:
-            branch, scheme = await self._branch(uow, actor, branch_id, approvers)
+            branch, scheme, _ = await self._branch(uow, actor, branch_id, approvers)
             members = [m for m in await uow.members.list(branch.id) if not m.exempt]
         items = rating_items(scheme)
         header = [NAME, CODE, RATERS, *(i.name for i in items)]
@@ -402,10 +414,12 @@ class SheetService:
         *,
         branch_id: int | None = None,
         kind: str | None = None,
+        by: str | None = None,
     ) -> Imported:
         """Import a filled sheet (ratings or evaluation results) all or nothing; the same file twice
         writes nothing the second time. ``branch_id``: the branch it must be for (the sender's, or
-        ``--branch``); None: the branch its notes name. ``kind``: the kind it must be."""
+        ``--branch``); None: the branch its notes name. ``kind``: the kind it must be. ``by``: the
+        member the operator imports it for (recorded as the rater)."""
         if len(data) > MAX_BYTES:
             raise Invalid("sheets.too_large", size=len(data) // 1024)
         sheet = read_sheet(data)
@@ -419,7 +433,7 @@ class SheetService:
         sha = hashlib.sha256(data).hexdigest()
         who = recorders if sheet.kind == RATINGS else approvers
         async with self.ctx.uow() as uow:
-            branch, scheme = await self._branch(uow, actor, target, who)
+            branch, scheme, actor = await self._branch(uow, actor, target, who, by)
             queries = SheetQueries(uow.session)
             earlier = await queries.imported(branch.id, sheet.kind, sha)
             period = _period_of(sheet)
@@ -464,10 +478,11 @@ class SheetService:
         item_key: str,
         average: float,
         raters: int,
+        by: str | None = None,
     ) -> EvaluationSet:
         """One member's result on one item of a paper evaluation, entered by hand."""
         async with self.ctx.uow() as uow:
-            branch, scheme = await self._branch(uow, actor, branch_id, approvers)
+            branch, scheme, actor = await self._branch(uow, actor, branch_id, approvers, by)
             member = Roster(await uow.members.list(branch.id)).by_key(member_key)
             item = rating_item(scheme, item_key)
             if item is None:
@@ -499,13 +514,20 @@ class SheetService:
             )
 
     async def set_grade(
-        self, actor: Actor, branch_id: int, year: int, member_key: str, stars: int, reason: str
+        self,
+        actor: Actor,
+        branch_id: int,
+        year: int,
+        member_key: str,
+        stars: int,
+        reason: str,
+        by: str | None = None,
     ) -> GradeSet:
         """年底直接评星定级: the stars of an exempt member for the year; a later one supersedes it."""
         if not reason.strip():
             raise Invalid("sheets.grade_reason")
         async with self.ctx.uow() as uow:
-            branch, scheme = await self._branch(uow, actor, branch_id, approvers)
+            branch, scheme, actor = await self._branch(uow, actor, branch_id, approvers, by)
             member = Roster(await uow.members.list(branch.id)).by_key(member_key)
             if not member.exempt:
                 raise Invalid("sheets.grade_not_exempt", name=member.name)

@@ -123,6 +123,10 @@ async def test_a_rating_already_recorded_is_refused_naming_both(rated: Driver) -
 
 async def test_only_the_schemes_roles_import_and_only_in_private(rated: Driver) -> None:
     d = rated
+    [told] = await d.say(RECORDER, "帮助", private=True)
+    assert "评分表: 把填好的月度评分表或民主测评结果表" in told.text
+    [member_help] = await d.say(ALICE, "帮助", private=True)
+    assert "评分表" not in member_help.text
     data = await ratings_sheet(d, {"张三": [9] * 10})
     [refused] = await d.say(ALICE, "", private=True, file=("我的评分.xlsx", data))
     assert refused.where == ALICE and refused.text.startswith("只有") and "可以这样做" in refused.text

@@ -256,3 +256,17 @@ def test_stars_given_directly_only_to_exempt_members_superseded_not_edited(cli: 
         return [m.id for m in await _rows(uow, MemberRow) if m.exempt]
 
     assert cli.query(exempt_ids) == [4]
+
+
+def test_the_operator_imports_for_a_member_who_holds_a_role(cli: Cli, template: Path, tmp_path: Path) -> None:
+    filled = _fill(template, tmp_path / "by.xlsx", {"张三": _all(lambda i: 9)})
+    code, _out, err = cli("ratings", "import", str(filled), "--by", "李四")
+    assert (code, err.strip()) == (1, "只有committee/recorder/secretary可以这样做")  # 李四 holds no role
+    assert cli.query(lambda uow: _rows(uow, MonthlyRating)) == []
+    assert cli("member", "role", "--branch", "1", "王书记", "secretary")[0] == 0
+    code, _out, err = cli("ratings", "import", str(filled), "--by", "王书记")
+    assert (code, err) == (0, "")
+    ratings = cli.query(lambda uow: _rows(uow, MonthlyRating))
+    assert len(ratings) == 10 and {r.rated_by for r in ratings} == {1}
+    [run] = cli.query(lambda uow: _rows(uow, ImportRun))
+    assert run.actor.endswith(" for member:1") and run.actor.startswith("cli")
