@@ -89,5 +89,6 @@ def build(
     """The bot for the given platforms (the channels this process runs)."""
     context = context or Context(db.uow)
     outbox = Outbox(platforms, instance_name(instance))
-    deps = Deps.of(context, outbox, Delivery(), today=today, now=now)
-    return App(db, deps, media or MediaStore("media"), Clock(deps, tick))
+    media = media or MediaStore("media")
+    deps = Deps.of(context, outbox, Delivery(), today=today, now=now, media=media)
+    return App(db, deps, media, Clock(deps, tick))

@@ -24,7 +24,7 @@ class MediaStore:
             raise ValueError(f"not a sha256: {sha256!r}")
         return self.folder / sha256[:2] / sha256
 
-    def put(self, data: bytes, mime: str = "image/jpeg") -> Media:
+    def put(self, data: bytes, mime: str = "image/jpeg", name: str = "") -> Media:
         """Store ``data`` (once: a file already there is kept) and name it by its sha256."""
         sha = hashlib.sha256(data).hexdigest()
         target = self.path(sha)
@@ -40,7 +40,7 @@ class MediaStore:
             except BaseException:
                 Path(tmp).unlink(missing_ok=True)
                 raise
-        return Media(sha, len(data), mime)
+        return Media(sha, len(data), mime, name)
 
     def read(self, sha256: str) -> bytes | None:
         """The stored file, or None when it is not (any more) in the store."""

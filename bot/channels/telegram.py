@@ -13,6 +13,7 @@ import hmac
 import logging
 import os
 from collections.abc import Awaitable, Sequence
+from dataclasses import replace
 from typing import Any, TypeVar
 from urllib.parse import urlparse
 
@@ -74,12 +75,13 @@ async def incoming(update: Update, media: MediaStore) -> Incoming | None:
         user_name=msg.from_user.full_name, text=msg.text or msg.caption or "", photo=photo,
         message=str(msg.message_id), update=str(update.update_id),
         # Sent "as the group" (an anonymous admin) or as a channel: the person is hidden.
-        anonymous=msg.sender_chat is not None, photo_failed=failed,
+        anonymous=msg.sender_chat is not None, photo_failed=failed, document=_document(msg, photo),
     )  # fmt: skip
 
 
 async def _photo(msg: Message, media: MediaStore) -> Media | None:
-    """An attached photo (largest size) or image document, downloaded into the media store."""
+    """An attached photo (largest size) or document, downloaded into the media store (a document
+    that is not a picture, such as a filled sheet, is also the message's ``document``)."""
     if msg.photo:
         file_id, mime, size = msg.photo[-1].file_id, "image/jpeg", msg.photo[-1].file_size
     elif msg.document is not None:
@@ -90,6 +92,13 @@ async def _photo(msg: Message, media: MediaStore) -> Media | None:
         return None
     file = await msg.get_bot().get_file(file_id)
     return media.put(bytes(await file.download_as_bytearray()), mime or "application/octet-stream")
+
+
+def _document(msg: Message, stored: Media | None) -> Media | None:
+    """A file that is not a picture (a filled sheet), with its name: the download ``_photo`` made."""
+    if msg.document is None or stored is None or stored.mime.startswith("image/"):
+        return None
+    return replace(stored, name=msg.document.file_name or "")
 
 
 def keyboard(buttons: list[list[Action]]) -> InlineKeyboardMarkup | None:

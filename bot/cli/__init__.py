@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from bot import __version__
-from bot.cli import admin, console, db, ledger, roster, scheme, score, telegram
+from bot.cli import admin, console, db, evaluation, grades, ledger, ratings, roster, scheme, score, telegram
 from bot.i18n import set_locale
 from bot.scoring.records import InputError
 from bot.scoring.tomlsource import TomlError
@@ -17,6 +17,7 @@ Handler = Callable[[argparse.Namespace], int]
 
 #: Each module adds its sub-commands to the parser and sets ``handler`` on them; order is the help order.
 MODULES = [scheme, score, db, admin, roster, ledger, console, telegram]
+MODULES += [ratings, evaluation, grades]  # sheets and what a branch records by hand
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import mimetypes
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -104,15 +105,27 @@ class Console:
             return [t("console.private" if self.private else "console.group")]
         if line.isdigit():
             return await self._press(int(line))
-        photo = None
-        if line.startswith("/photo "):
-            _, path, line = [*line.split(maxsplit=2), ""][:3]
+        photo = document = None
+        if line.startswith(("/photo ", "/file ")):
+            command, _, rest = line.partition(" ")
+            rest = rest.strip()
+            # a quoted path may hold spaces: /file "三月 (1).xlsx"
+            path, _, line = rest[1:].partition('"') if rest.startswith('"') else rest.partition(" ")
+            line = line.strip()
             try:
-                photo = self.app.media.put(Path(path).read_bytes())
+                data = Path(path).read_bytes()
             except OSError as exc:
                 return [t("console.no_file", path=path, error=exc.strerror or str(exc))]
+            if command == "/photo":
+                photo = self.app.media.put(data)
+            else:  # a file, as a document is sent (a filled sheet)
+                document = self.app.media.put(
+                    data, mimetypes.guess_type(path)[0] or "application/octet-stream", Path(path).name
+                )
         message = self.transport.next_message()
-        inc = Incoming(CONSOLE, self.user, self.chat, self.private, self.name, line, photo, message=message)
+        inc = Incoming(
+            CONSOLE, self.user, self.chat, self.private, self.name, line, photo, message=message, document=document
+        )
         await handle(inc, self.deps)
         return self.transport.take()
 

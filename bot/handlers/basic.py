@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.handlers import invites
+from bot.handlers import invites, sheets
 from bot.handlers.context import Deps
 from bot.handlers.types import ORIGIN, Incoming, Reply, Send
 from bot.i18n import t
@@ -29,4 +29,6 @@ async def help_(inc: Incoming, deps: Deps, args: str) -> list[Reply]:
         lines.append(t("chat.help.member", name=where.person.name))
         if where.branch is not None and where.person.roles & set(approvers(deps.chat.scheme(where.branch))):
             lines.append(t("chat.help.approver"))
+        if where.branch is not None and sheets.may_import(where.person.roles, deps.chat.scheme(where.branch)):
+            lines.append(t("sheets.help"))
     return [Send(ORIGIN, "\n\n".join(lines))]

@@ -9,6 +9,7 @@ from datetime import date, datetime
 
 from bot.delivery import Delivery
 from bot.handlers.types import Incoming
+from bot.media import MediaStore
 from bot.services.chat import ChatService, Person
 from bot.services.claims import ClaimService
 from bot.services.common import Context
@@ -17,6 +18,7 @@ from bot.services.invites import InviteService
 from bot.services.ledger import LedgerService
 from bot.services.meetings import MeetingService
 from bot.services.outbox import Outbox
+from bot.services.sheets import SheetService
 from bot.storage.schema import Branch
 from bot.storage.timeutil import to_local, utcnow
 from bot.storage.uow import UnitOfWork
@@ -40,6 +42,9 @@ class Deps:
     delivery: Delivery
     today: Callable[[], date] = field(default=today_local)
     now: Callable[[], datetime] = field(default=utcnow)
+    #: Sheets sent to the bot (ratings, evaluation results), read from the media store they were put in.
+    sheets: SheetService | None = None
+    media: MediaStore | None = None
 
     @classmethod
     def of(
@@ -49,12 +54,16 @@ class Deps:
         delivery: Delivery | None = None,
         today: Callable[[], date] = today_local,
         now: Callable[[], datetime] = utcnow,
+        media: MediaStore | None = None,
     ) -> Deps:
         services = (
             ClaimService(context), ChatService(context), InviteService(context), MeetingService(context),
             LedgerService(context),
         )  # fmt: skip
-        return cls(*services, context.uow, outbox, delivery or Delivery(), today=today, now=now)
+        return cls(
+            *services, context.uow, outbox, delivery or Delivery(), today=today, now=now,
+            sheets=SheetService(context), media=media,
+        )  # fmt: skip
 
 
 async def located(inc: Incoming, deps: Deps) -> tuple[Person, Branch]:

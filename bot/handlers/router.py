@@ -17,7 +17,7 @@ from collections.abc import Awaitable, Callable
 
 from sqlalchemy.exc import IntegrityError
 
-from bot.handlers import approvals, basic, claims, invites, leave, meetings, points, records
+from bot.handlers import approvals, basic, claims, invites, leave, meetings, points, records, sheets
 from bot.handlers.cards import explain
 from bot.handlers.context import Deps
 from bot.handlers.parse import parse_command
@@ -158,6 +158,8 @@ async def _press(inc: Incoming, deps: Deps, data: str) -> list[Reply]:
 
 async def _message(inc: Incoming, deps: Deps, bot_name: str) -> list[Reply]:
     command = parse_command(inc.text, bot_name)
+    if command is None and (inc.document is not None or inc.photo_failed):  # a file sent on its own
+        return await sheets.receive(inc, deps)
     if command is None or command.name not in COMMANDS:
         return [Send(ORIGIN, t("chat.unknown_command"))] if inc.private else []
     if inc.anonymous:  # whoever it is cannot be told apart from the group itself

@@ -181,6 +181,8 @@ class Media:
     sha256: str
     size: int
     mime: str = "image/jpeg"
+    #: The file's name as sent (a document's), "" for a photo.
+    name: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,6 +210,8 @@ class Incoming:
     press: str | None = None
     #: A photo came with the message but could not be fetched from the platform.
     photo_failed: bool = False
+    #: A file (not a picture) sent with the message, e.g. a filled rating sheet, in the media store.
+    document: Media | None = None
 
     @property
     def pressed(self) -> bool:

@@ -53,7 +53,16 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import InstrumentedAttribute
 
 from bot.scoring.model import Scheme
-from bot.scoring.records import Attendance, Entry, Evaluation, Member, Rating, ScoringInput, aggregate_entry
+from bot.scoring.records import (
+    Attendance,
+    DirectGrade,
+    Entry,
+    Evaluation,
+    Member,
+    Rating,
+    ScoringInput,
+    aggregate_entry,
+)
 from bot.storage.schema import (
     AttendanceRow,
     Branch,
@@ -65,6 +74,7 @@ from bot.storage.schema import (
     MemberRow,
     MonthlyRating,
 )
+from bot.storage.schema import DirectGrade as DirectGradeRow
 from bot.storage.uow import UnitOfWork
 
 
@@ -135,7 +145,9 @@ class Buckets:
         veto = scheme.veto if scheme is not None else None
         return cls(monthly, split, daily=veto is not None and veto.stop and veto.score is None)
 
-    def expression(self, day: InstrumentedAttribute[date], item: InstrumentedAttribute[str]) -> ColumnElement[Any]:
+    def expression(
+        self, day: InstrumentedAttribute[date], item: InstrumentedAttribute[str]
+    ) -> ColumnElement[Any]:
         """The bucket of a row from its date (an entry's, or a projection row's month) and item."""
         if self.daily:
             return day.expression
@@ -167,6 +179,7 @@ async def _load(uow: UnitOfWork, branch_ids: Sequence[int], window: Window, buck
         attendance=await _attendance(uow, branch_ids, window),
         ratings=await _ratings(uow, branch_ids, window),
         evaluations=await _evaluations(uow, branch_ids, window),
+        direct_grades=await _direct_grades(uow, branch_ids, window),
     )
 
 
@@ -184,7 +197,9 @@ async def _members(uow: UnitOfWork, branch_ids: Sequence[int]) -> list[Member]:
     ]
 
 
-def entry_aggregate(where: Sequence[ColumnElement[bool]], buckets: Buckets = Buckets(None, None)) -> Select[Any]:
+def entry_aggregate(
+    where: Sequence[ColumnElement[bool]], buckets: Buckets = Buckets(None, None)
+) -> Select[Any]:
     """The SQL aggregate of the ledger: one row per member, item, lead, bucket and original points."""
     original = LedgerEntry.reverses_id.is_(None)
     # As a float: a Decimal per aggregated row costs more than the rest of the row (points have 2 decimals).
@@ -310,9 +325,13 @@ def _projection_queries(
     monthly = sorted(buckets.monthly) if buckets.monthly else []
     queries = []
     if buckets.monthly is None or monthly:
-        pairs = [(table[f"entries_{m:02d}"], type_coerce(table[f"first_{m:02d}"], String)) for m in plan.months]
+        pairs = [
+            (table[f"entries_{m:02d}"], type_coerce(table[f"first_{m:02d}"], String)) for m in plan.months
+        ]
         items = [] if buckets.monthly is None else [table.item.in_(monthly)]
-        queries.append((select(*key, *(c for pair in pairs for c in pair)).where(*where, *items), list(plan.months)))
+        queries.append(
+            (select(*key, *(c for pair in pairs for c in pair)).where(*where, *items), list(plan.months))
+        )
     if buckets.monthly is not None:
         split = buckets.split
         groups: dict[int, list[int]] = {}
@@ -351,10 +370,15 @@ async def aggregated_entries(
     return await _merged(conn, queries, branch_ids, plan, buckets)
 
 
-async def ledger_entries(uow: UnitOfWork, branch_ids: Sequence[int], window: Window, buckets: Buckets) -> list[Entry]:
+async def ledger_entries(
+    uow: UnitOfWork, branch_ids: Sequence[int], window: Window, buckets: Buckets
+) -> list[Entry]:
     """The same entries from the ledger alone (``entry_aggregate``)."""
     conn = await uow.session.connection()
-    where = [LedgerEntry.branch_id.in_(branch_ids), LedgerEntry.effective_date.between(window.start, window.end)]
+    where = [
+        LedgerEntry.branch_id.in_(branch_ids),
+        LedgerEntry.effective_date.between(window.start, window.end),
+    ]
     rows = _Rows()
     return [
         Entry(rows.name(m), item, day, number(p), bool(lead), None, int(n))
@@ -520,3 +544,17 @@ async def _evaluations(uow: UnitOfWork, branch_ids: Sequence[int], window: Windo
     )
     rows = (await uow.session.execute(query)).tuples()
     return [Evaluation(str(m), item, number(total), int(n)) for m, item, total, n in rows]
+
+
+async def _direct_grades(uow: UnitOfWork, branch_ids: Sequence[int], window: Window) -> list[DirectGrade]:
+    """The stars given directly to exempt members for the year: for each member the grade that no
+    later one supersedes (grades are superseded, never edited)."""
+    g = DirectGradeRow
+    superseded = select(g.supersedes_id).where(g.supersedes_id.is_not(None))
+    query = (
+        select(g.member_id, g.stars, g.reason)
+        .where(g.branch_id.in_(branch_ids), g.year == window.year, g.id.not_in(superseded))
+        .order_by(g.id)
+    )
+    rows = (await uow.session.execute(query)).tuples()
+    return [DirectGrade(str(m), int(stars), reason) for m, stars, reason in rows]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import mimetypes
 from typing import Any
 
 from handlers.chatworld import GROUP
@@ -26,16 +27,24 @@ def _chat(chat: str) -> dict[str, Any]:
 
 
 def message(
-    bot: Bot, user: str, text: str, *, chat: str = GROUP, photo: str | None = None, anonymous: bool = False
+    bot: Bot, user: str, text: str, *, chat: str = GROUP, photo: str | None = None, anonymous: bool = False,
+    document: tuple[str, str] | None = None,
 ) -> Update:
-    """A message; ``anonymous``: an anonymous admin, posting as the group (``sender_chat``)."""
+    """A message; ``anonymous``: an anonymous admin, posting as the group (``sender_chat``);
+    ``document``: a file sent with it (file id, file name), its type guessed from the name."""
     body: dict[str, Any] = {
         "message_id": next(_message_ids), "date": DATE, "chat": _chat(chat), "from": _user(user),
     }  # fmt: skip
     if anonymous:
         body["from"] = {"id": 1087968824, "is_bot": True, "first_name": "Group", "username": "GroupAnonymousBot"}
         body["sender_chat"] = _chat(chat)
-    if photo is None:
+    if document is not None:
+        file_id, name = document
+        mime = mimetypes.guess_type(name)[0] or "application/octet-stream"
+        body["document"] = {"file_id": file_id, "file_unique_id": f"{file_id}-u", "file_name": name, "mime_type": mime}
+        if text:
+            body["caption"] = text
+    elif photo is None:
         body["text"] = text
     else:
         body["caption"] = text

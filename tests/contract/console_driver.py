@@ -134,10 +134,15 @@ class ConsoleDriver:
 
     async def say(
         self, who: str, text: str, *, private: bool = False, photo: bytes | None = None, where: str = GROUP,
-        hidden: bool = False,
+        hidden: bool = False, file: tuple[str, bytes] | None = None,
     ) -> list[Shown]:  # fmt: skip
         assert not hidden, "the console has no anonymous posting"
         self._as(who, private, where)
+        if file is not None:
+            folder = self.folder / f"file-{next(self._files)}"
+            folder.mkdir()
+            (folder / file[0]).write_bytes(file[1])
+            text = f'/file "{folder / file[0]}" {text}'.rstrip()
         if photo is not None:
             path = self.folder / f"photo-{next(self._files)}.jpg"
             path.write_bytes(photo)

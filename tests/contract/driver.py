@@ -66,9 +66,10 @@ class Driver(Protocol):
 
     async def say(
         self, who: str, text: str, *, private: bool = False, photo: bytes | None = None, where: str = GROUP,
-        hidden: bool = False,
+        hidden: bool = False, file: tuple[str, bytes] | None = None,
     ) -> list[Shown]:
-        """``who`` writes ``text`` (in the group, or privately); the messages the bot posted anywhere."""
+        """``who`` writes ``text`` (in the group, or privately), maybe with a ``file`` (its name and
+        bytes, sent as a document, e.g. a filled sheet); the messages the bot posted anywhere."""
         ...
 
     async def press(self, who: str, label_or_data: str, *, on: Shown) -> Toast:

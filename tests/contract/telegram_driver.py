@@ -94,15 +94,19 @@ class TelegramDriver:
 
     async def say(
         self, who: str, text: str, *, private: bool = False, photo: bytes | None = None, where: str = GROUP,
-        hidden: bool = False,
+        hidden: bool = False, file: tuple[str, bytes] | None = None,
     ) -> list[Shown]:  # fmt: skip
         account = ACCOUNTS[who]
-        file_id = None
+        file_id = document = None
         if photo is not None:
             file_id = f"f{next(self._files)}"
             self.api.files[file_id] = photo
+        if file is not None:
+            document = (f"d{next(self._files)}", file[0])
+            self.api.files[document[0]] = file[1]
         chat = account if private else self._chat_id(where)
-        await self.tg.process_update(message(self.tg.bot, account, text, chat=chat, photo=file_id, anonymous=hidden))
+        update = message(self.tg.bot, account, text, chat=chat, photo=file_id, anonymous=hidden, document=document)
+        await self.tg.process_update(update)
         return self._collect()[0]
 
     async def press(self, who: str, label_or_data: str, *, on: Shown) -> Toast:
