@@ -17,7 +17,7 @@ from collections.abc import Awaitable, Callable
 
 from sqlalchemy.exc import IntegrityError
 
-from bot.handlers import approvals, basic, claims, invites, leave, meetings, points
+from bot.handlers import approvals, backfill, basic, claims, dues, invites, leave, meetings, points
 from bot.handlers.cards import explain
 from bot.handlers.context import Deps
 from bot.handlers.parse import parse_command
@@ -46,6 +46,9 @@ COMMANDS: dict[str, Handler] = {
     "rank": points.rank,
     "meeting": meetings.open_meeting,
     "close": meetings.close_meeting,
+    # recorded by the branch: a meeting held offline (补录签到), dues (党费)
+    "backfill": backfill.backfill,
+    "dues": dues.dues,
 }
 
 #: Buttons by the prefix of their data, ``<prefix>:<args>``.
@@ -63,6 +66,8 @@ BUTTONS: dict[str, Handler] = {
     "y": leave.decide,
     "k": invites.confirm,
     "x": invites.decline,
+    # 补录签到's sheet card: a member's mark, a page, 确认, 取消
+    "bf": backfill.press,
 }
 
 

@@ -50,13 +50,23 @@ from sqlalchemy import (
     type_coerce,
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
-from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.orm import InstrumentedAttribute, aliased
 
 from bot.scoring.model import Scheme
-from bot.scoring.records import Attendance, Entry, Evaluation, Member, Rating, ScoringInput, aggregate_entry
+from bot.scoring.records import (
+    Attendance,
+    Dues,
+    Entry,
+    Evaluation,
+    Member,
+    Rating,
+    ScoringInput,
+    aggregate_entry,
+)
 from bot.storage.schema import (
     AttendanceRow,
     Branch,
+    DuesPayment,
     EvaluationResult,
     EvaluationRow,
     LedgerEntry,
@@ -167,6 +177,7 @@ async def _load(uow: UnitOfWork, branch_ids: Sequence[int], window: Window, buck
         attendance=await _attendance(uow, branch_ids, window),
         ratings=await _ratings(uow, branch_ids, window),
         evaluations=await _evaluations(uow, branch_ids, window),
+        dues=await _dues(uow, branch_ids, window),
     )
 
 
@@ -520,3 +531,20 @@ async def _evaluations(uow: UnitOfWork, branch_ids: Sequence[int], window: Windo
     )
     rows = (await uow.session.execute(query)).tuples()
     return [Evaluation(str(m), item, number(total), int(n)) for m, item, total, n in rows]
+
+
+async def _dues(uow: UnitOfWork, branch_ids: Sequence[int], window: Window) -> list[Dues]:
+    """Each member's dues mark in force for each month of the window (the newest, superseded by none)."""
+    later = aliased(DuesPayment)
+    query = (
+        select(DuesPayment.member_id, DuesPayment.month, DuesPayment.status)
+        .where(
+            DuesPayment.branch_id.in_(branch_ids),
+            DuesPayment.year == window.year,
+            DuesPayment.month.between(window.start.month, window.end.month),
+            ~select(later.id).where(later.supersedes_id == DuesPayment.id).exists(),
+        )
+        .order_by(DuesPayment.member_id, DuesPayment.month)
+    )
+    rows = (await uow.session.execute(query)).tuples()
+    return [Dues(str(m), month, status) for m, month, status in rows]
