@@ -155,7 +155,7 @@ class DuesService:
         members = {m.id: m for m in await uow.members.list(branch.id)}
         where = ":".join(p for p in (source.platform, source.chat, source.message) if p)
         changed, unchanged = [], []
-        for member_id, status in marks.items():
+        for member_id, status in sorted(marks.items()):
             member = members[member_id]
             earlier = in_force.get(member_id)
             if earlier is not None and earlier.status == status:

@@ -12,7 +12,7 @@ from contract.driver import ALICE, BOB, GROUP, RECORDER, SECRETARY, Driver, Show
 from contract.test_meetings import make_migrant, open_theme_day
 
 
-async def sheet_rows(d: Driver) -> list[tuple[str, str, str, bool, int | None, str | None]]:
+async def sheet_rows(d: Driver) -> list[tuple[str, str, str, str, bool, int | None, str | None]]:
     """(kind, date, member name, status, online, recorded by, source) of every attendance row."""
     async with d.world.db.uow() as uow:
         query = (
