@@ -20,7 +20,16 @@ from bot.services.chat import use_up
 from bot.services.common import Actor, Context, branch_of
 from bot.services.errors import DomainError, Duplicate, Invalid
 from bot.services.policy import OPENERS, recorders, settings_of
-from bot.services.recorded import RecordErrors, Sheet, SheetRow, allow, day_of, resolve, take_import
+from bot.services.recorded import (
+    RecordErrors,
+    Sheet,
+    SheetRow,
+    allow,
+    day_of,
+    refuse_imported,
+    resolve,
+    take_import,
+)
 from bot.storage.chat import ChatQueries
 from bot.storage.recorded import RecordedQueries
 from bot.storage.schema import AttendanceRow, Branch, Meeting, MemberRow, Offer
@@ -165,6 +174,7 @@ class BackfillService:
         async with self.ctx.uow() as uow:
             branch = await branch_of(uow, branch_id)
             await allow(uow, actor, branch, who_records(branch, self.ctx))
+            await refuse_imported(uow, branch.id, IMPORT_KIND, sheet)
             meetings, problems = _sheet_meetings(await uow.members.list(branch.id), sheet.rows)
             for (kind, day), (_marks, where) in meetings.items():
                 try:
@@ -194,6 +204,11 @@ class BackfillService:
             await ChatQueries(uow.session).add_offer(offer)
             await uow.commit()
             return await self._draft(uow, offer)
+
+    async def members(self, branch_id: int) -> list[MemberRow]:
+        async with self.ctx.uow() as uow:
+            await branch_of(uow, branch_id)
+            return list(await uow.members.list(branch_id))
 
     async def branch_of_sheet(self, offer_id: int) -> int:
         """The branch a sheet card is for (a press names its branch through what was pressed)."""

@@ -23,7 +23,16 @@ from bot.services.common import Actor, Context, Source, branch_of, checked_point
 from bot.services.errors import Invalid
 from bot.services.ledger import new_entry
 from bot.services.policy import recorders
-from bot.services.recorded import RecordErrors, Sheet, SheetRow, allow, on_roster, resolve, take_import
+from bot.services.recorded import (
+    RecordErrors,
+    Sheet,
+    SheetRow,
+    allow,
+    on_roster,
+    refuse_imported,
+    resolve,
+    take_import,
+)
 from bot.storage.recorded import RecordedQueries
 from bot.storage.schema import Branch, DuesPayment, MemberRow
 from bot.storage.uow import UnitOfWork
@@ -105,7 +114,7 @@ class DuesService:
             marks = {found[name].id: status for name, status in named.items()}
             if rest is not None:
                 skip = set(marks) | {found[name].id for name in besides}
-                first, last = _month(year, month)
+                first, last = month_days(year, month)
                 marks |= {
                     m.id: rest
                     for m in members
@@ -120,6 +129,7 @@ class DuesService:
         named; the same file is imported once for the month."""
         async with self.ctx.uow() as uow:
             branch = await self._checked(uow, branch_id, actor, year, month, today)
+            await refuse_imported(uow, branch.id, f"dues:{year}-{month:02d}", sheet)
             marks = _sheet_marks(await uow.members.list(branch.id), sheet.rows)
             source = Source("file", sheet.filename, f"sha256:{sheet.sha256}")
             marked = await self._write(uow, branch, actor, year, month, marks, source)
@@ -130,6 +140,7 @@ class DuesService:
 
     async def members(self, branch_id: int) -> list[MemberRow]:
         async with self.ctx.uow() as uow:
+            await branch_of(uow, branch_id)
             return list(await uow.members.list(branch_id))
 
     async def _checked(
@@ -225,7 +236,7 @@ class DuesService:
         return tuple(undone)
 
 
-def _month(year: int, month: int) -> tuple[date, date]:
+def month_days(year: int, month: int) -> tuple[date, date]:
     first = date(year, month, 1)
     last = date(year + month // 12, month % 12 + 1, 1).toordinal() - 1
     return first, date.fromordinal(last)

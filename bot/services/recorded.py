@@ -91,23 +91,27 @@ def on_roster(member: MemberRow, first: date, last: date) -> bool:
     return (member.joined is None or member.joined <= last) and (member.left is None or member.left > first)
 
 
-async def take_import(
-    uow: UnitOfWork, branch_id: int, kind: str, sheet: Sheet, actor: Actor, summary: Mapping[str, object]
-) -> None:
-    """Record that the sheet was imported; refused when the same content was imported before
-    (for the same branch and kind), so that nothing is written twice."""
-    queries = RecordedQueries(uow.session)
-    earlier = await queries.imported(branch_id, kind, sheet.sha256)
+async def refuse_imported(uow: UnitOfWork, branch_id: int, kind: str, sheet: Sheet) -> None:
+    """Refuse a sheet whose content was imported before (for the same branch and kind): nothing
+    is written twice."""
+    earlier = await RecordedQueries(uow.session).imported(branch_id, kind, sheet.sha256)
     if earlier is not None:
         raise Duplicate(
             "records.imported_before", earlier.id, file=sheet.filename, other=earlier.filename,
             at=earlier.created_at.date().isoformat(), by=earlier.actor,
         )  # fmt: skip
+
+
+async def take_import(
+    uow: UnitOfWork, branch_id: int, kind: str, sheet: Sheet, actor: Actor, summary: Mapping[str, object]
+) -> None:
+    """Record that the sheet was imported (refused when it was before)."""
+    await refuse_imported(uow, branch_id, kind, sheet)
     run = ImportRun(
         branch_id=branch_id, kind=kind, sha256=sheet.sha256, filename=sheet.filename, actor=actor.label,
         summary=dict(summary),
     )  # fmt: skip
-    await queries.add_import(run)
+    await RecordedQueries(uow.session).add_import(run)
 
 
 async def allow(uow: UnitOfWork, actor: Actor, branch: Branch, roles: Iterable[str]) -> None:
