@@ -178,3 +178,20 @@ async def test_the_card_is_only_for_who_started_it_and_may_be_cancelled(driver: 
     toast = await driver.press(SECRETARY, "确认", on=second)
     assert toast == Toast("2026-03-05 的主题党日已经记录过 (会议 #1), 没有重复记录", alert=True)
     assert len(await sheet_rows(driver)) == 4
+
+
+async def test_an_exempt_member_is_not_on_the_sheet(driver: Driver) -> None:
+    async with driver.world.db.uow() as uow:
+        await uow.members.set_exempt(driver.world.ids[chatworld.ALICE], True)
+        await uow.commit()
+    [refused] = await private(driver, SECRETARY, "补录 主题党日 3月5日 缺席 张三")
+    assert refused.lines[1] == "张三 不在 2026-03-05 的应到名单中 (免于积分、尚未转入或已转出)"
+    [done] = await private(driver, SECRETARY, "补录 主题党日 3月5日 缺席 李四")
+    assert done.lines[1] == "出席 (2): 王书记、赵积分员" and [r[2] for r in await sheet_rows(driver)] == ["王书记", "赵积分员", "李四"]
+
+
+async def test_help_tells_the_recorder_how_to_record(driver: Driver) -> None:
+    [recorder] = await private(driver, RECORDER, "帮助")
+    assert "你可以私聊我记录:" in recorder.lines and any(line.startswith("补录 会议类型 日期") for line in recorder.lines)
+    [member] = await private(driver, ALICE, "帮助")
+    assert "你可以私聊我记录:" not in member.lines
