@@ -23,8 +23,9 @@ from bot.handlers.context import today_local
 from bot.handlers.types import Reply
 from bot.i18n import t
 from bot.scoring.model import MEETING_TYPES
-from bot.services.backfill import HEADINGS, BackfillService, expected, meeting_kind_of
+from bot.services.backfill import HEADINGS, BackfillService, expected
 from bot.services.common import Context
+from bot.services.meetings import meeting_kind
 from bot.services.outbox import Outbox
 from bot.services.recorded import day_of
 from bot.storage import Database
@@ -59,7 +60,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 
 def _template(args: argparse.Namespace) -> int:
-    kind = meeting_kind_of(args.meeting) if args.meeting else ""
+    kind = meeting_kind(args.meeting) if args.meeting else ""
     if kind is None:
         print(
             t("meeting.unknown_type", kind=args.meeting, known="、".join(MEETING_TYPES.values())),

@@ -29,8 +29,9 @@ from bot.handlers.types import (
 )
 from bot.i18n import t
 from bot.scoring.model import MEETING_TYPES
-from bot.services.backfill import PRESENT, Backfilled, BackfillService, Draft, Mark, meeting_kind_of
+from bot.services.backfill import PRESENT, Backfilled, BackfillService, Draft, Mark
 from bot.services.errors import Invalid
+from bot.services.meetings import meeting_kind
 
 #: Members per page of the card.
 PAGE = 8
@@ -57,7 +58,7 @@ async def backfill(inc: Incoming, deps: Deps, args: str) -> list[Reply]:
     words = [w for w in _SPLIT.split(rest) if w]
     if day is None or rest == args.strip() or not words:
         return [Send(ORIGIN, t("backfill.usage", known="、".join(MEETING_TYPES.values())))]
-    kind = meeting_kind_of(words[0]) or words[0]
+    kind = meeting_kind(words[0]) or words[0]
     if len(words) == 1:
         draft = await service(deps).start(branch.id, person.actor, kind, day, deps.today())
         return [Send(ORIGIN, sheet_card(draft))]

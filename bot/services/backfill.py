@@ -19,6 +19,7 @@ from bot.scoring.model import MEETING_TYPES, Item
 from bot.services.chat import use_up
 from bot.services.common import Actor, Context, branch_of
 from bot.services.errors import DomainError, Duplicate, Invalid
+from bot.services.meetings import meeting_kind
 from bot.services.policy import OPENERS, recorders, settings_of
 from bot.services.recorded import (
     RecordErrors,
@@ -370,12 +371,6 @@ def mark_of(word: str) -> Mark | None:
     return None if found is None else Mark(*found)
 
 
-def meeting_kind_of(text: str) -> str | None:
-    """A meeting type from its code or its Chinese name."""
-    text = text.strip()
-    return text if text in MEETING_TYPES else next((k for k, v in MEETING_TYPES.items() if v == text), None)
-
-
 def _sheet_meetings(
     members: Sequence[MemberRow], rows: Sequence[SheetRow]
 ) -> tuple[dict[tuple[str, date], tuple[dict[int, Mark], str]], list[str]]:
@@ -386,7 +381,7 @@ def _sheet_meetings(
     seen: dict[tuple[str, date, int], str] = {}
     for row in rows:
         cells = {h: row.get(h) for h in HEADINGS}
-        kind = meeting_kind_of(cells[MEETING].text)
+        kind = meeting_kind(cells[MEETING].text)
         if kind is None:
             known = "、".join(MEETING_TYPES.values())
             problems.append(
