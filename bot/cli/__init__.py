@@ -7,7 +7,21 @@ import sys
 from collections.abc import Callable, Sequence
 
 from bot import __version__
-from bot.cli import admin, console, db, evaluation, grades, ledger, ratings, roster, scheme, score, telegram
+from bot.cli import (
+    admin,
+    attendance,
+    console,
+    db,
+    dues,
+    evaluation,
+    grades,
+    ledger,
+    ratings,
+    roster,
+    scheme,
+    score,
+    telegram,
+)  # fmt: skip
 from bot.i18n import set_locale
 from bot.scoring.records import InputError
 from bot.scoring.tomlsource import TomlError
@@ -17,7 +31,9 @@ Handler = Callable[[argparse.Namespace], int]
 
 #: Each module adds its sub-commands to the parser and sets ``handler`` on them; order is the help order.
 MODULES = [scheme, score, db, admin, roster, ledger, console, telegram]
-MODULES += [ratings, evaluation, grades]  # sheets and what a branch records by hand
+# what a branch records for its members: sheets of ratings and evaluation results, stars given
+# directly, meetings held offline, dues
+MODULES += [ratings, evaluation, grades, attendance, dues]
 
 
 def build_parser() -> argparse.ArgumentParser:

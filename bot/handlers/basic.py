@@ -6,7 +6,7 @@ from bot.handlers import invites, sheets
 from bot.handlers.context import Deps
 from bot.handlers.types import ORIGIN, Incoming, Reply, Send
 from bot.i18n import t
-from bot.services.policy import approvers
+from bot.services.policy import approvers, recorders
 
 
 async def start(inc: Incoming, deps: Deps, args: str) -> list[Reply]:
@@ -31,4 +31,6 @@ async def help_(inc: Incoming, deps: Deps, args: str) -> list[Reply]:
             lines.append(t("chat.help.approver"))
         if where.branch is not None and sheets.may_import(where.person.roles, deps.chat.scheme(where.branch)):
             lines.append(t("sheets.help"))
+        if where.branch is not None and where.person.roles & set(recorders(deps.chat.scheme(where.branch))):
+            lines.append(t("records.help"))  # 补录签到, 党费
     return [Send(ORIGIN, "\n\n".join(lines))]

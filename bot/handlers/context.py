@@ -10,9 +10,11 @@ from datetime import date, datetime
 from bot.delivery import Delivery
 from bot.handlers.types import Incoming
 from bot.media import MediaStore
+from bot.services.backfill import BackfillService
 from bot.services.chat import ChatService, Person
 from bot.services.claims import ClaimService
 from bot.services.common import Context
+from bot.services.dues import DuesService
 from bot.services.errors import NotFound
 from bot.services.invites import InviteService
 from bot.services.ledger import LedgerService
@@ -36,6 +38,8 @@ class Deps:
     invites: InviteService
     meetings: MeetingService
     ledger: LedgerService
+    backfill: BackfillService
+    dues: DuesService
     #: A unit of work (the update's own, opened by the router).
     units: Callable[[], UnitOfWork]
     outbox: Outbox
@@ -58,7 +62,7 @@ class Deps:
     ) -> Deps:
         services = (
             ClaimService(context), ChatService(context), InviteService(context), MeetingService(context),
-            LedgerService(context),
+            LedgerService(context), BackfillService(context), DuesService(context),
         )  # fmt: skip
         return cls(
             *services, context.uow, outbox, delivery or Delivery(), today=today, now=now,

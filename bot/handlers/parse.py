@@ -24,6 +24,9 @@ KEYWORDS: dict[str, str] = {
     "排行": "rank",
     "绑定": "bind",
     "加入": "join",
+    # recorded by the branch
+    "补录": "backfill",
+    "党费": "dues",
 }
 
 _SLASH = re.compile(r"^/([A-Za-z_]+)(?:@([A-Za-z0-9_]+))?(?:\s+|$)(.*)$", re.S)

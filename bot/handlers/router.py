@@ -17,7 +17,19 @@ from collections.abc import Awaitable, Callable
 
 from sqlalchemy.exc import IntegrityError
 
-from bot.handlers import approvals, basic, claims, invites, leave, meetings, points, records, sheets
+from bot.handlers import (
+    approvals,
+    backfill,
+    basic,
+    claims,
+    dues,
+    invites,
+    leave,
+    meetings,
+    points,
+    records,
+    sheets,
+)  # fmt: skip
 from bot.handlers.cards import explain
 from bot.handlers.context import Deps
 from bot.handlers.parse import parse_command
@@ -50,6 +62,9 @@ COMMANDS: dict[str, Handler] = {
     "correct": records.correct,
     "reverse": records.correct,
     "entries": records.entries,
+    # recorded by the branch: a meeting held offline (补录签到), dues (党费)
+    "backfill": backfill.backfill,
+    "dues": dues.dues,
 }
 
 #: Buttons by the prefix of their data, ``<prefix>:<args>``.
@@ -69,6 +84,8 @@ BUTTONS: dict[str, Handler] = {
     "x": invites.decline,
     "ri": records.pick_item,
     "rm": records.pick_member,
+    # 补录签到's sheet card: a member's mark, a page, 确认, 取消
+    "bf": backfill.press,
 }
 
 

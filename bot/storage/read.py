@@ -50,12 +50,13 @@ from sqlalchemy import (
     type_coerce,
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
-from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.orm import InstrumentedAttribute, aliased
 
 from bot.scoring.model import Scheme
 from bot.scoring.records import (
     Attendance,
     DirectGrade,
+    Dues,
     Entry,
     Evaluation,
     Member,
@@ -66,6 +67,7 @@ from bot.scoring.records import (
 from bot.storage.schema import (
     AttendanceRow,
     Branch,
+    DuesPayment,
     EvaluationResult,
     EvaluationRow,
     LedgerEntry,
@@ -180,6 +182,7 @@ async def _load(uow: UnitOfWork, branch_ids: Sequence[int], window: Window, buck
         ratings=await _ratings(uow, branch_ids, window),
         evaluations=await _evaluations(uow, branch_ids, window),
         direct_grades=await _direct_grades(uow, branch_ids, window),
+        dues=await _dues(uow, branch_ids, window),
     )
 
 
@@ -558,3 +561,20 @@ async def _direct_grades(uow: UnitOfWork, branch_ids: Sequence[int], window: Win
     )
     rows = (await uow.session.execute(query)).tuples()
     return [DirectGrade(str(m), int(stars), reason) for m, stars, reason in rows]
+
+
+async def _dues(uow: UnitOfWork, branch_ids: Sequence[int], window: Window) -> list[Dues]:
+    """Each member's dues mark in force for each month of the window (the newest, superseded by none)."""
+    later = aliased(DuesPayment)
+    query = (
+        select(DuesPayment.member_id, DuesPayment.month, DuesPayment.status)
+        .where(
+            DuesPayment.branch_id.in_(branch_ids),
+            DuesPayment.year == window.year,
+            DuesPayment.month.between(window.start.month, window.end.month),
+            ~select(later.id).where(later.supersedes_id == DuesPayment.id).exists(),
+        )
+        .order_by(DuesPayment.member_id, DuesPayment.month)
+    )
+    rows = (await uow.session.execute(query)).tuples()
+    return [Dues(str(m), month, status) for m, month, status in rows]
