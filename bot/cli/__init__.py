@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from bot import __version__
-from bot.cli import admin, console, db, roster, scheme, score, telegram
+from bot.cli import admin, console, db, roster, scheme, score, telegram, wecom
 from bot.i18n import set_locale
 from bot.scoring.records import InputError
 from bot.scoring.tomlsource import TomlError
@@ -16,7 +16,7 @@ from bot.storage.timeutil import set_timezone
 Handler = Callable[[argparse.Namespace], int]
 
 #: Each module adds its sub-commands to the parser and sets ``handler`` on them; order is the help order.
-MODULES = [scheme, score, db, admin, roster, console, telegram]
+MODULES = [scheme, score, db, admin, roster, console, telegram, wecom]
 
 
 def build_parser() -> argparse.ArgumentParser:
