@@ -23,7 +23,7 @@ from bot.storage import Database, open_database
 from contract.console_driver import ConsoleDriver
 from contract.driver import Driver
 from contract.telegram_driver import TelegramDriver
-from contract.wecom_driver import CallbackDriver, LongConnectionDriver
+from contract.wecom_driver import CallbackDriver, LongConnectionDriver, limit
 
 __all__ = ["db", "driver"]
 
@@ -52,6 +52,9 @@ async def db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Da
 @pytest.fixture(params=["console", "telegram", "wecom", "wecom-callback"])
 async def driver(request: pytest.FixtureRequest, db: Database, tmp_path: Path) -> AsyncIterator[Driver]:
     media = MediaStore(tmp_path / "media")
+    reason = limit(request.param, request.node.originalname)
+    if reason:  # a platform limit, not a bug: expected to fail, and reported if it ever passes
+        request.applymarker(pytest.mark.xfail(reason=reason, strict=True))
     made: Driver
     if request.param == "console":
         made = await ConsoleDriver.start(await make_chat_world(db, platforms=("console",), media=media), tmp_path)
