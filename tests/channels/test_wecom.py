@@ -119,6 +119,21 @@ async def test_partybot_wecom_runs_on_the_right_secret_until_stopped(fake: FakeW
     assert await running == 0
 
 
+def test_partybot_wecom_without_credentials_says_what_to_set(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from bot.cli import main
+
+    config = tmp_path / "config.toml"
+    config.write_text(f'[wecom]\ncorp_id = "{CORP}"\n', encoding="utf-8")
+    assert main(["--config", str(config), "wecom"]) == 1
+    assert "请在配置文件 [wecom] 中填写 bot_id 和 secret" in capsys.readouterr().err
+    config.write_text('[wecom]\nbot_id = "x"\nsecret = "y"\n', encoding="utf-8")
+    assert main(["--config", str(config), "wecom"]) == 1
+    assert "corp_id" in capsys.readouterr().err
+    config.write_text(f'[wecom]\nmode = "callback"\ncorp_id = "{CORP}"\ntoken = "t"\n', encoding="utf-8")
+    assert main(["--config", str(config), "wecom"]) == 1
+    assert "encoding_aes_key" in capsys.readouterr().err
+
+
 async def test_heartbeats_and_a_deaf_connection_is_opened_again(fake: FakeWecom) -> None:
     connection = LongConnection(BOT_ID, SECRET, nothing, url=fake.url, heartbeat=0.05, backoff=0.01)
     stop = asyncio.Event()
