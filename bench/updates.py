@@ -209,43 +209,14 @@ async def floor(pairs: int, members: int, folder: Path) -> list[float]:
     await db.close()
     conn = sqlite3.connect(folder / "floor.db", isolation_level=None)
     conn.execute("PRAGMA synchronous=NORMAL")
-    api, stamp = OfflineRequest(), "2026-12-31 00:00:00.000000"
+    api = OfflineRequest()
 
     def write(update: Update) -> int:
         """Returns the new claim's id (0 for an approval)."""
         user = update.effective_user.id if update.effective_user is not None else 0
-        conn.execute("BEGIN IMMEDIATE")
-        conn.execute(
-            "INSERT INTO processed_updates (platform, update_id, created_at) VALUES ('telegram', ?, ?)",
-            (str(update.update_id), stamp),
-        )
-        member = conn.execute(
-            "SELECT members.id, members.branch_id FROM members JOIN identities ON identities.member_id = members.id"
-            " WHERE identities.platform = 'telegram' AND identities.external_id = ?",
-            (str(user),),
-        ).fetchone()
-        if update.callback_query is not None:
-            claim = int((update.callback_query.data or "a:0").partition(":")[2])
-            conn.execute(
-                "UPDATE claims SET status = 'approved', decided_by = ? WHERE id = ?", (member[0], claim)
-            )
-            conn.execute(
-                "INSERT INTO ledger_entries (branch_id, member_id, item, points, lead, effective_date, created_at,"
-                " actor_id, actor, reason, claim_id) SELECT branch_id, member_id, item, points, lead,"
-                " effective_date, ?, ?, 'member', '', id FROM claims WHERE id = ?",
-                (stamp, member[0], claim),
-            )
-        else:
-            claim = (
-                conn.execute(
-                    "INSERT INTO claims (branch_id, member_id, item, effective_date, points, lead, note, status,"
-                    " dedupe_key, created_at) VALUES (?, ?, 'V01', '2026-01-01', 1, 0, '', 'pending', ?, ?)",
-                    (member[1], member[0], f"floor:{update.update_id}", stamp),
-                ).lastrowid
-                or 0
-            )
-        conn.execute("COMMIT")
-        return 0 if update.callback_query is not None else claim
+        query = update.callback_query
+        approve = int((query.data or "a:0").partition(":")[2]) if query is not None else None
+        return floor_write(conn, "telegram", str(update.update_id), str(user), approve)
 
     async def handler(update: object, _context: ContextTypes.DEFAULT_TYPE) -> None:
         assert isinstance(update, Update)
@@ -265,6 +236,42 @@ async def floor(pairs: int, members: int, folder: Path) -> list[float]:
     conn.close()
     assert approved == pairs, "the floor run lost an approval"
     return times
+
+
+def floor_write(conn: sqlite3.Connection, platform: str, update: str, account: str, approve: int | None) -> int:
+    """The least a durable claim (``approve`` None) or approval writes, in one plain sqlite3
+    transaction: the processed mark, the member looked up, the claim inserted or decided with its
+    ledger entry. The new claim's id (0 for an approval)."""
+    stamp = "2026-12-31 00:00:00.000000"
+    conn.execute("BEGIN IMMEDIATE")
+    conn.execute(
+        "INSERT INTO processed_updates (platform, update_id, created_at) VALUES (?, ?, ?)", (platform, update, stamp)
+    )
+    member = conn.execute(
+        "SELECT members.id, members.branch_id FROM members JOIN identities ON identities.member_id = members.id"
+        " WHERE identities.platform = ? AND identities.external_id = ?",
+        (platform, account),
+    ).fetchone()
+    claim = 0
+    if approve is not None:
+        conn.execute("UPDATE claims SET status = 'approved', decided_by = ? WHERE id = ?", (member[0], approve))
+        conn.execute(
+            "INSERT INTO ledger_entries (branch_id, member_id, item, points, lead, effective_date, created_at,"
+            " actor_id, actor, reason, claim_id) SELECT branch_id, member_id, item, points, lead,"
+            " effective_date, ?, ?, 'member', '', id FROM claims WHERE id = ?",
+            (stamp, member[0], approve),
+        )
+    else:
+        claim = (
+            conn.execute(
+                "INSERT INTO claims (branch_id, member_id, item, effective_date, points, lead, note, status,"
+                " dedupe_key, created_at) VALUES (?, ?, 'V01', '2026-01-01', 1, 0, '', 'pending', ?, ?)",
+                (member[1], member[0], f"floor:{update}", stamp),
+            ).lastrowid
+            or 0
+        )
+    conn.execute("COMMIT")
+    return claim
 
 
 def p99(times: list[float]) -> float:
@@ -379,34 +386,10 @@ async def wecom_run(
         tasks = itertools.count(1)
 
         def write(body: dict[str, Any]) -> int:
-            stamp = "2026-12-31 00:00:00.000000"
-            conn.execute("BEGIN IMMEDIATE")
-            conn.execute(
-                "INSERT INTO processed_updates (platform, update_id, created_at) VALUES ('wecom', ?, ?)", (body["msgid"], stamp)
-            )
-            member = conn.execute(
-                "SELECT members.id, members.branch_id FROM members JOIN identities ON identities.member_id = members.id"
-                " WHERE identities.platform = 'wecom' AND identities.external_id = ?",
-                (f"{CORP}/{body['from']['userid']}",),
-            ).fetchone()
-            claim = 0
-            if body["msgtype"] == "event":
-                claim = int(body["event"]["template_card_event"]["event_key"].partition(":")[2])
-                conn.execute("UPDATE claims SET status = 'approved', decided_by = ? WHERE id = ?", (member[0], claim))
-                conn.execute(
-                    "INSERT INTO ledger_entries (branch_id, member_id, item, points, lead, effective_date, created_at,"
-                    " actor_id, actor, reason, claim_id) SELECT branch_id, member_id, item, points, lead,"
-                    " effective_date, ?, ?, 'member', '', id FROM claims WHERE id = ?",
-                    (stamp, member[0], claim),
-                )
-            else:
-                claim = conn.execute(
-                    "INSERT INTO claims (branch_id, member_id, item, effective_date, points, lead, note, status,"
-                    " dedupe_key, created_at) VALUES (?, ?, 'V01', '2026-01-01', 1, 0, '', 'pending', ?, ?)",
-                    (member[1], member[0], f"floor:{body['msgid']}", stamp),
-                ).lastrowid or 0
-            conn.execute("COMMIT")
-            return claim
+            event = body.get("event") or {}
+            key = (event.get("template_card_event") or {}).get("event_key")
+            approve = int(key.partition(":")[2]) if key else None
+            return floor_write(conn, "wecom", body["msgid"], f"{CORP}/{body['from']['userid']}", approve)
 
         async def bare_frame(frame: dict[str, Any]) -> None:
             channel.received += 1

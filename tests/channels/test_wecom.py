@@ -9,6 +9,7 @@ import hashlib
 import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from contract.driver import ALICE, GROUP, SECRETARY
@@ -44,26 +45,24 @@ async def fake() -> AsyncIterator[FakeWecom]:
         await server.close()
 
 
-@pytest.fixture
-async def wecom(db: Database, tmp_path: Path) -> AsyncIterator[LongConnectionDriver]:
-    driver = await LongConnectionDriver.start(
-        await make_chat_world(db, platforms=("wecom",), media=MediaStore(tmp_path / "media"))
-    )
+async def _driven(kind: type[LongConnectionDriver] | type[CallbackDriver], db: Database, tmp_path: Path) -> AsyncIterator[Any]:
+    driver = await kind.start(await make_chat_world(db, platforms=("wecom",), media=MediaStore(tmp_path / "media")))
     try:
         yield driver
     finally:
         await driver.close()
+
+
+@pytest.fixture
+async def wecom(db: Database, tmp_path: Path) -> AsyncIterator[LongConnectionDriver]:
+    async for driver in _driven(LongConnectionDriver, db, tmp_path):
+        yield driver
 
 
 @pytest.fixture
 async def callback(db: Database, tmp_path: Path) -> AsyncIterator[CallbackDriver]:
-    driver = await CallbackDriver.start(
-        await make_chat_world(db, platforms=("wecom",), media=MediaStore(tmp_path / "media"))
-    )
-    try:
+    async for driver in _driven(CallbackDriver, db, tmp_path):
         yield driver
-    finally:
-        await driver.close()
 
 
 async def claims(db: Database) -> int:

@@ -13,6 +13,7 @@ the user ids of two corps never collide in the identities or the bound chats.
 from __future__ import annotations
 
 import base64
+import logging
 import re
 import uuid
 from collections.abc import Awaitable, Callable
@@ -25,6 +26,8 @@ from wechatpy.crypto.pkcs7 import PKCS7Encoder
 from bot.channels.render import Capabilities, fit_fields, pages, text_of
 from bot.handlers.types import Action, Body, Card, Incoming, Media
 from bot.i18n import t
+
+log = logging.getLogger(__name__)
 
 PLATFORM = "wecom"
 #: What a WeCom card can do: buttons in groups, 6 a card, 6 labelled rows; a sent message cannot
@@ -145,10 +148,9 @@ async def incoming(
     for image in images[:1]:
         try:
             photo = await fetch(Image(image.url, image.aeskey or aeskey))
-        except (OSError, ValueError) as exc:
-            photo, failed = None, True
-            _log_failed(msgid, exc)
-        failed = failed or photo is None
+        except (OSError, ValueError) as exc:  # WeCom or the disk let the download down: say so
+            log.warning("wecom: the image of message %s could not be fetched: %s", msgid, exc)
+        failed = photo is None
     if not text and not images:
         return None
     return Incoming(
@@ -167,12 +169,6 @@ def _picked(card: dict[str, Any]) -> str:
             if ids:
                 return str(ids[0])
     return ""
-
-
-def _log_failed(msgid: str, exc: BaseException) -> None:
-    import logging
-
-    logging.getLogger(__name__).warning("wecom: the image of message %s could not be fetched: %s", msgid, exc)
 
 
 # -- outgoing --------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from typing import Any
 
 from bot.channels.render import follow_ups
 from bot.channels.wecom import protocol as p
+from bot.channels.wecom.connection import NotConnected, WecomError
 from bot.delivery import Bucket, Refused, Retry
 from bot.handlers.types import Body, body_of
 from bot.i18n import t
@@ -156,8 +157,6 @@ class WecomTransport:
         return target
 
     async def _call(self, call: Any) -> Any:
-        from bot.channels.wecom.connection import NotConnected, WecomError
-
         try:
             return await call
         except WecomError as err:
