@@ -30,6 +30,7 @@ from bot.channels.wecom.connection import AuthFailed, LongConnection
 from bot.cli.wecom import serve
 from bot.config import Config
 from bot.delivery import Sender
+from bot.i18n import t
 from bot.media import MediaStore
 from bot.storage import Database
 from bot.storage.schema import ClaimEvidence, ClaimRow
@@ -203,6 +204,27 @@ async def test_the_same_msgid_twice_is_handled_once(wecom: LongConnectionDriver)
     await wecom._deliver(body)
     await wecom._deliver(body)
     assert await claims(wecom.world.db) == 1 and len(wecom.fake.sent("aibot_send_msg")) == 1
+
+
+async def test_garbage_frames_and_bodies_do_not_stop_the_connection(
+    wecom: LongConnectionDriver, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    assert wecom.fake.live is not None
+    await wecom.fake.live.send("this is not JSON")
+    await wecom.fake.live.send("[1, 2, 3]")
+    await wecom._deliver({"msgid": "m-odd", "msgtype": "text"})  # no sender: not acted on
+    await wecom._deliver({"msgid": "m-file", "from": {"userid": USERS[ALICE]}, "msgtype": "file", "file": {"url": "x"}})
+    assert "a frame that is not JSON was ignored" in caplog.text
+    [card] = await wecom.say(ALICE, "申报 志愿服务 3月5日")
+    assert card.labels == ["通过", "驳回", "调整分值"] and wecom.connection.connections == 1
+
+
+async def test_an_image_that_cannot_be_fetched_is_said_and_nothing_is_lost(wecom: LongConnectionDriver) -> None:
+    body = message_body(USERS[ALICE], "申报 志愿服务 3月5日", chat="wrGROUPchat1", image=("http://127.0.0.1:1/gone", "a" * 43))
+    await wecom._deliver(body)
+    [told] = wecom.chat(GROUP)
+    assert told.text == t("chat.photo_failed") and await claims(wecom.world.db) == 0
 
 
 async def test_an_image_is_downloaded_decrypted_and_kept_by_its_hash(wecom: LongConnectionDriver) -> None:

@@ -34,14 +34,17 @@ class Downloader:
     async def __call__(self, image: p.Image) -> Media | None:
         if not image.url or not image.aeskey:
             raise ValueError("the image came without its address or key")
-        async with self.http.stream("GET", image.url) as response:
-            if response.status_code != 200:
-                raise OSError(f"HTTP {response.status_code} for the image")
-            data = b""
-            async for chunk in response.aiter_bytes():
-                data += chunk
-                if len(data) > p.MAX_IMAGE + 32:
-                    return None
+        data = b""
+        try:
+            async with self.http.stream("GET", image.url) as response:
+                if response.status_code != 200:
+                    raise OSError(f"HTTP {response.status_code} for the image")
+                async for chunk in response.aiter_bytes():
+                    data += chunk
+                    if len(data) > p.MAX_IMAGE + 32:
+                        return None
+        except httpx.HTTPError as exc:  # the link expired (5 minutes), or WeCom is out of reach
+            raise OSError(f"{type(exc).__name__}: {exc}") from exc
         return self.media.put(p.decrypt_media(data, image.aeskey), "image/jpeg")
 
 
