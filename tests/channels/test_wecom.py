@@ -134,6 +134,25 @@ def test_partybot_wecom_without_credentials_says_what_to_set(tmp_path: Path, cap
     assert "encoding_aes_key" in capsys.readouterr().err
 
 
+async def test_a_secret_revoked_while_running_stops_partybot_wecom(
+    fake: FakeWecom, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = Config.model_validate(
+        {
+            "database": {"url": f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"},
+            "wecom": {"corp_id": CORP, "bot_id": BOT_ID, "secret": SECRET, "url": fake.url},
+            "server": {"port": 18932},
+            "media": {"dir": str(tmp_path / "media")},
+        }
+    )
+    running = asyncio.create_task(serve(config, asyncio.Event()))
+    await fake.wait_connected()
+    fake.secret = "reset-in-the-console"
+    await fake.drop()  # the reconnect's subscription is refused
+    assert await asyncio.wait_for(running, 10) == 2
+    assert "企业微信拒绝了机器人的连接" in capsys.readouterr().err and fake.refused == 1
+
+
 async def test_heartbeats_and_a_deaf_connection_is_opened_again(fake: FakeWecom) -> None:
     connection = LongConnection(BOT_ID, SECRET, nothing, url=fake.url, heartbeat=0.05, backoff=0.01)
     stop = asyncio.Event()

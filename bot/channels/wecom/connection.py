@@ -140,18 +140,22 @@ class LongConnection:
         attempt, ws = 0, first
         while not stop.is_set() and not self.replaced:
             if ws is None:
+                # backoff with jitter before every attempt, so that a flapping link or many bots
+                # restarted together do not hammer WeCom: 1 s, 2 s, 4 s ... 30 s, times 0.5 to 1
+                delay = min(self.backoff * 2**attempt, self.max_backoff) * random.uniform(0.5, 1.0)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), delay)
+                if stop.is_set():
+                    break
                 try:
                     ws = await self.open()
                 except AuthFailed:
                     raise
                 except (OSError, TimeoutError, websockets.WebSocketException, NotConnected) as exc:
                     attempt += 1
-                    delay = min(self.backoff * 2 ** (attempt - 1), self.max_backoff) * random.uniform(0.5, 1.0)
-                    log.warning("wecom: connecting failed (%s); again in %.1f s", exc, delay)
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(stop.wait(), delay)
+                    log.warning("wecom: connecting failed (%s); trying again (attempt %d)", exc, attempt + 1)
                     continue
-            attempt = 0
+                attempt = 0
             await self._keep(ws, stop)
             self.ready.clear()
             self._ws = None
