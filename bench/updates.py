@@ -20,6 +20,14 @@ implementation that commits each update can reach here.
 
     python bench/updates.py            # 2,000 pairs
     python bench/updates.py --quick    # 300 pairs
+    python bench/updates.py --channel wecom --quick
+
+``--channel wecom`` runs the same three over WeCom's long connection instead: the test suite's
+fake WeCom on loopback (a real WebSocket; it records and answers every frame at once) pushes
+each claim as an ``aibot_msg_callback`` and each press as a ``template_card_event``; a pair is
+timed until the bot's frames (``aibot_send_msg``, ``aibot_respond_update_msg``) were answered.
+"Bare" is a ``LongConnection`` whose callback handler only sends the card / updates it; the floor
+adds the same plain sqlite3 transaction per update.
 
 Last line: RESULT ratio=<ours/bare pairs per second> vs_floor=<ours/floor pairs per second>
 p99_ms=<ours, per pair>
@@ -201,43 +209,14 @@ async def floor(pairs: int, members: int, folder: Path) -> list[float]:
     await db.close()
     conn = sqlite3.connect(folder / "floor.db", isolation_level=None)
     conn.execute("PRAGMA synchronous=NORMAL")
-    api, stamp = OfflineRequest(), "2026-12-31 00:00:00.000000"
+    api = OfflineRequest()
 
     def write(update: Update) -> int:
         """Returns the new claim's id (0 for an approval)."""
         user = update.effective_user.id if update.effective_user is not None else 0
-        conn.execute("BEGIN IMMEDIATE")
-        conn.execute(
-            "INSERT INTO processed_updates (platform, update_id, created_at) VALUES ('telegram', ?, ?)",
-            (str(update.update_id), stamp),
-        )
-        member = conn.execute(
-            "SELECT members.id, members.branch_id FROM members JOIN identities ON identities.member_id = members.id"
-            " WHERE identities.platform = 'telegram' AND identities.external_id = ?",
-            (str(user),),
-        ).fetchone()
-        if update.callback_query is not None:
-            claim = int((update.callback_query.data or "a:0").partition(":")[2])
-            conn.execute(
-                "UPDATE claims SET status = 'approved', decided_by = ? WHERE id = ?", (member[0], claim)
-            )
-            conn.execute(
-                "INSERT INTO ledger_entries (branch_id, member_id, item, points, lead, effective_date, created_at,"
-                " actor_id, actor, reason, claim_id) SELECT branch_id, member_id, item, points, lead,"
-                " effective_date, ?, ?, 'member', '', id FROM claims WHERE id = ?",
-                (stamp, member[0], claim),
-            )
-        else:
-            claim = (
-                conn.execute(
-                    "INSERT INTO claims (branch_id, member_id, item, effective_date, points, lead, note, status,"
-                    " dedupe_key, created_at) VALUES (?, ?, 'V01', '2026-01-01', 1, 0, '', 'pending', ?, ?)",
-                    (member[1], member[0], f"floor:{update.update_id}", stamp),
-                ).lastrowid
-                or 0
-            )
-        conn.execute("COMMIT")
-        return 0 if update.callback_query is not None else claim
+        query = update.callback_query
+        approve = int((query.data or "a:0").partition(":")[2]) if query is not None else None
+        return floor_write(conn, "telegram", str(update.update_id), str(user), approve)
 
     async def handler(update: object, _context: ContextTypes.DEFAULT_TYPE) -> None:
         assert isinstance(update, Update)
@@ -259,9 +238,203 @@ async def floor(pairs: int, members: int, folder: Path) -> list[float]:
     return times
 
 
+def floor_write(conn: sqlite3.Connection, platform: str, update: str, account: str, approve: int | None) -> int:
+    """The least a durable claim (``approve`` None) or approval writes, in one plain sqlite3
+    transaction: the processed mark, the member looked up, the claim inserted or decided with its
+    ledger entry. The new claim's id (0 for an approval)."""
+    stamp = "2026-12-31 00:00:00.000000"
+    conn.execute("BEGIN IMMEDIATE")
+    conn.execute(
+        "INSERT INTO processed_updates (platform, update_id, created_at) VALUES (?, ?, ?)", (platform, update, stamp)
+    )
+    member = conn.execute(
+        "SELECT members.id, members.branch_id FROM members JOIN identities ON identities.member_id = members.id"
+        " WHERE identities.platform = ? AND identities.external_id = ?",
+        (platform, account),
+    ).fetchone()
+    claim = 0
+    if approve is not None:
+        conn.execute("UPDATE claims SET status = 'approved', decided_by = ? WHERE id = ?", (member[0], approve))
+        conn.execute(
+            "INSERT INTO ledger_entries (branch_id, member_id, item, points, lead, effective_date, created_at,"
+            " actor_id, actor, reason, claim_id) SELECT branch_id, member_id, item, points, lead,"
+            " effective_date, ?, ?, 'member', '', id FROM claims WHERE id = ?",
+            (stamp, member[0], approve),
+        )
+    else:
+        claim = (
+            conn.execute(
+                "INSERT INTO claims (branch_id, member_id, item, effective_date, points, lead, note, status,"
+                " dedupe_key, created_at) VALUES (?, ?, 'V01', '2026-01-01', 1, 0, '', 'pending', ?, ?)",
+                (member[1], member[0], f"floor:{update}", stamp),
+            ).lastrowid
+            or 0
+        )
+    conn.execute("COMMIT")
+    return claim
+
+
 def p99(times: list[float]) -> float:
     ordered = sorted(times)
     return ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
+
+
+# -- WeCom's long connection ----------------------------------------------------------------------
+
+WECOM_GROUP = "wrBENCHgroup"
+
+
+async def wecom_world(db: Database, members: int) -> None:
+    from channels.wecom_fake import CORP
+
+    from bot.channels.wecom import protocol as wp
+
+    async with db.uow() as uow:
+        branch = await uow.branches.add("第一党支部", "twelve-point")
+        await uow.branches.bind_chat(branch.id, "wecom", wp.account(CORP, WECOM_GROUP))
+        for n in range(1, members + 1):
+            member = await uow.members.add(MemberRow(branch_id=branch.id, name=f"党员{n}"))
+            await uow.members.link(member.id, "wecom", wp.account(CORP, f"u{n}"))
+            if n == SECRETARY:
+                await uow.members.grant(member.id, "secretary", branch_id=branch.id)
+        await uow.commit()
+
+
+def wecom_claim(n: int, user: int, day: date) -> dict[str, Any]:
+    return {
+        "msgid": f"m{n}", "aibotid": "bench", "chattype": "group", "chatid": WECOM_GROUP, "from": {"userid": f"u{user}"},
+        "msgtype": "text", "text": {"content": f"@积分助手 申报 志愿服务 {day.isoformat()}"},
+    }  # fmt: skip
+
+
+def wecom_press(n: int, key: str, task: str) -> dict[str, Any]:
+    event = {"eventtype": "template_card_event", "template_card_event": {"event_key": key, "task_id": task}}
+    return {
+        "msgid": f"e{n}", "aibotid": "bench", "chattype": "group", "chatid": WECOM_GROUP,
+        "from": {"userid": f"u{SECRETARY}"}, "msgtype": "event", "event": event,
+    }  # fmt: skip
+
+
+def wecom_card(fake: Any) -> tuple[str, str]:
+    """(通过 key, task id) of the card the bot sent last (a stale press when there was none)."""
+    for frame in reversed(fake.accepted):
+        card = (frame.get("body") or {}).get("template_card")
+        if frame.get("cmd") == "aibot_send_msg" and card:
+            return next((b["key"] for b in card["button_list"] if b["key"].startswith("a:")), "a:0"), card["task_id"]
+    return "a:0", "t0"
+
+
+async def wecom_pairs(fake: Any, channel: Any, connection: Any, pairs: int, members: int, first: int = 0) -> list[float]:
+    times: list[float] = []
+    ids = itertools.count(1 + 2 * first)
+
+    async def push(body: dict[str, Any], cmd: str) -> None:
+        before = channel.received
+        await fake.push(body, cmd)
+        while channel.received <= before:
+            await asyncio.sleep(0)
+        await connection.settled()
+
+    for n in range(first, first + pairs):
+        user, day = 2 + n % (members - 1), START + timedelta(days=n // (members - 1))
+        began = time.perf_counter()
+        await push(wecom_claim(next(ids), user, day), "aibot_msg_callback")
+        key, task = wecom_card(fake)
+        await push(wecom_press(next(ids), key, task), "aibot_event_callback")
+        times.append(time.perf_counter() - began)
+    return times
+
+
+class Received:
+    """A bare callback handler's count of frames (what the bench waits on)."""
+
+    def __init__(self) -> None:
+        self.received = 0
+
+
+async def wecom_run(
+    folder: Path, pairs: int, members: int, handler: str, counts: Counts | None = None
+) -> list[float]:
+    """``handler``: "ours" (the whole bot), "bare" (send/update only) or "floor" (bare + sqlite3)."""
+    from channels.wecom_fake import BOT_ID, CORP, SECRET, FakeWecom
+
+    from bot.channels.wecom.connection import LongConnection
+    from bot.channels.wecom.longconn import Downloader, LongConnectionChannel, LongConnectionTransport
+    from bot.channels.wecom.transport import Presses
+
+    fake = await FakeWecom().start()
+    db = await open_database(f"sqlite+aiosqlite:///{folder / f'wecom-{handler}.db'}")
+    await wecom_world(db, members)
+    stop = asyncio.Event()
+    channel: Any
+    if handler == "ours":
+        bot = build(db, ["wecom"], media=MediaStore(folder / "media"), instance="bench", today=lambda: date(2026, 12, 31))
+        presses = Presses()
+        channel = LongConnectionChannel(bot.deps, CORP, Downloader(bot.media), presses)
+        connection = LongConnection(BOT_ID, SECRET, channel.on_frame, url=fake.url)
+
+        class Unbounded(LongConnectionTransport):
+            def buckets(self, row: Outgoing) -> Sequence[Bucket]:
+                return ()
+
+        bot.add_transport(Unbounded(connection, CORP, bot.media, presses))
+    else:
+        await db.close()
+        conn = sqlite3.connect(folder / f"wecom-{handler}.db", isolation_level=None)
+        conn.execute("PRAGMA synchronous=NORMAL")
+        channel = Received()
+        tasks = itertools.count(1)
+
+        def write(body: dict[str, Any]) -> int:
+            event = body.get("event") or {}
+            key = (event.get("template_card_event") or {}).get("event_key")
+            approve = int(key.partition(":")[2]) if key else None
+            return floor_write(conn, "wecom", body["msgid"], f"{CORP}/{body['from']['userid']}", approve)
+
+        async def bare_frame(frame: dict[str, Any]) -> None:
+            channel.received += 1
+            body, rid = frame["body"], frame["headers"]["req_id"]
+            claim = write(body) if handler == "floor" else 0
+            if body["msgtype"] == "event":
+                task = body["event"]["template_card_event"]["task_id"]
+                card = {"card_type": "text_notice", "main_title": {"title": "done"}, "task_id": task}
+                await connection.request("aibot_respond_update_msg", {"response_type": "update_template_card", "template_card": card}, rid=rid)
+                await connection.request("aibot_send_msg", {"chatid": body["chatid"], "msgtype": "markdown", "markdown": {"content": "ok"}})
+            else:
+                card = {"card_type": "button_interaction", "main_title": {"title": "card"}, "task_id": f"t{next(tasks)}",
+                        "button_list": [{"text": "通过", "key": f"a:{claim}"}]}  # fmt: skip
+                await connection.request("aibot_send_msg", {"chatid": body["chatid"], "msgtype": "template_card", "template_card": card})
+
+        connection = LongConnection(BOT_ID, SECRET, bare_frame, url=fake.url)
+    running = asyncio.create_task(connection.run(stop, await connection.open()))
+    try:
+        if handler == "ours" and counts is not None:
+            await wecom_pairs(fake, channel, connection, 1, members)  # warm-up pair
+            per_pair = len(fake.accepted)
+            fake.accepted.clear()
+            event.listen(db.engine.sync_engine, "before_cursor_execute", counts.seen)
+            try:
+                times = await wecom_pairs(fake, channel, connection, pairs, members, first=1)
+            finally:
+                event.remove(db.engine.sync_engine, "before_cursor_execute", counts.seen)
+            assert per_pair >= 3 and len(fake.accepted) == per_pair * pairs, "a reply did not reach WeCom"
+        else:
+            times = await wecom_pairs(fake, channel, connection, pairs, members)
+    finally:
+        stop.set()
+        await running
+        await fake.close()
+    if handler == "ours":
+        async with db.uow() as uow:
+            approved = len(await uow.ledger.of_member(2))
+            pending = (await uow.session.execute(text("SELECT count(*) FROM outbox WHERE state != 'sent'"))).scalar_one()
+        await db.close()
+        assert approved > 0 and pending == 0, f"approvals {approved}, undelivered rows {pending}"
+    elif handler == "floor":
+        approved = conn.execute("SELECT count(*) FROM ledger_entries").fetchone()[0]
+        conn.close()
+        assert approved == pairs, "the floor run lost an approval"
+    return times
 
 
 async def main() -> None:
@@ -271,13 +444,20 @@ async def main() -> None:
     parser.add_argument("--quick", action="store_true", help="300 pairs")
     parser.add_argument("--pairs", type=int)
     parser.add_argument("--members", type=int, default=50)
+    parser.add_argument("--channel", choices=["telegram", "wecom"], default="telegram")
     args = parser.parse_args()
     pairs = args.pairs or (300 if args.quick else 2_000)
     counts = Counts()
     with tempfile.TemporaryDirectory() as folder:
-        mine = await ours(pairs, args.members, Path(folder), counts)
-        least = await floor(pairs, args.members, Path(folder))
-    base = await bare(pairs, args.members)
+        if args.channel == "wecom":
+            mine = await wecom_run(Path(folder), pairs, args.members, "ours", counts)
+            least = await wecom_run(Path(folder), pairs, args.members, "floor")
+            base = await wecom_run(Path(folder), pairs, args.members, "bare")
+        else:
+            mine = await ours(pairs, args.members, Path(folder), counts)
+            least = await floor(pairs, args.members, Path(folder))
+            base = await bare(pairs, args.members)
+    print(f"channel={args.channel}")
     ours_rate, bare_rate, floor_rate = pairs / sum(mine), pairs / sum(base), pairs / sum(least)
     print(
         f"pairs={pairs} ours={ours_rate:.0f}/s bare={bare_rate:.0f}/s floor={floor_rate:.0f}/s "

@@ -62,6 +62,25 @@ class TelegramSection(_Section):
     base_file_url: str = ""
 
 
+class WecomSection(_Section):
+    """WeCom's intelligent robot (企业微信智能机器人)."""
+
+    #: ``long_connection`` (WebSocket out to WeCom: no public address) or ``callback`` (WeCom posts
+    #: to ``[server]``'s address + ``callback_path``: several replicas behind a load balancer).
+    mode: Literal["long_connection", "callback"] = "long_connection"
+    #: The corp id (企业ID): accounts and chats are stored under it, so two corps never collide.
+    corp_id: str = ""
+    #: Long connection: the robot's Bot ID and Secret (admin console, API mode, long connection).
+    bot_id: str = ""
+    secret: SecretStr = SecretStr("")
+    url: str = "wss://openws.work.weixin.qq.com"
+    heartbeat: float = Field(default=30.0, gt=0)
+    #: Callback URL: the Token and EncodingAESKey set in the console, and the path of the URL.
+    token: SecretStr = SecretStr("")
+    encoding_aes_key: SecretStr = SecretStr("")
+    callback_path: str = "/wecom"
+
+
 class MediaSection(_Section):
     #: Where evidence photos are kept, by content (sha256); relative to the working directory.
     dir: Path = Path("media")
@@ -79,6 +98,7 @@ class Config(_Section):
     bot: BotSection = Field(default_factory=BotSection)
     database: DatabaseSection = Field(default_factory=DatabaseSection)
     telegram: TelegramSection = Field(default_factory=TelegramSection)
+    wecom: WecomSection = Field(default_factory=WecomSection)
     server: ServerSection = Field(default_factory=ServerSection)
     media: MediaSection = Field(default_factory=MediaSection)
 

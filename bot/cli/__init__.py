@@ -21,7 +21,8 @@ from bot.cli import (
     scheme,
     score,
     telegram,
-)  # fmt: skip
+    wecom,
+)
 from bot.i18n import set_locale
 from bot.scoring.records import InputError
 from bot.scoring.tomlsource import TomlError
@@ -30,7 +31,7 @@ from bot.storage.timeutil import set_timezone
 Handler = Callable[[argparse.Namespace], int]
 
 #: Each module adds its sub-commands to the parser and sets ``handler`` on them; order is the help order.
-MODULES = [scheme, score, db, admin, roster, ledger, console, telegram]
+MODULES = [scheme, score, db, admin, roster, ledger, console, telegram, wecom]
 # what a branch records for its members: sheets of ratings and evaluation results, stars given
 # directly, meetings held offline, dues
 MODULES += [ratings, evaluation, grades, attendance, dues]
