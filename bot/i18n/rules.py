@@ -34,7 +34,7 @@ MESSAGES = {
         "rules.kind_limit": "{key} = {value} 超过上限 {limit}: 凡 kind = {kind} 的方案都须遵守 {preset} 的这一限制 ({clause})",
         "alert.dues_streak": "连续 {months} 个月未交纳党费 ({start} 至 {end})",
         "rules.json_missing": "缺少必需的字段",
-        "rules.json_type": "应为{expected}, 收到 {value}",
+        "rules.json_type": "应为 {expected}, 收到 {value}",
         "rules.json_not_object": "每条记录应为 JSON 对象 {{...}}, 收到 {value}",
         "rules.json_not_list": "应为记录的列表 [...], 收到 {value}",
         "rules.json_unknown_key": "未知的记录类型 “{key}”{hint}",

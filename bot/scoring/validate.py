@@ -10,7 +10,7 @@ Which entries a member may have is decided in ``eligibility`` (one place per fac
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable
+from collections.abc import Iterable, Set
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import TypeVar
@@ -404,12 +404,22 @@ def _count(problems: list[Problem]) -> int:
     return sum(len(p.reasons) for p in problems)
 
 
+def problem_lines(scheme: Scheme, data: ScoringInput, skip: Set[tuple[str, int]] = frozenset()) -> list[str]:
+    """One line per reason (about MAX_PROBLEMS at most), each naming its record and field; the records
+    at ``skip`` (kind, position), already reported as they were read, are passed over."""
+    problems, _ = _check(scheme, data, MAX_PROBLEMS)
+    return [line for p in problems if (p.kind, p.index) not in skip for line in p.lines()]
+
+
+def refuse(lines: list[str]) -> None:
+    """Raise InputError for ``lines`` (if any), headed by their count: nothing is scored."""
+    if lines:
+        raise InputError([t("input.errors", count=len(lines)), *lines[:MAX_PROBLEMS]])
+
+
 def validate(scheme: Scheme, data: ScoringInput) -> None:
     """Raise InputError listing every problem (up to MAX_PROBLEMS) when the records can't be scored."""
-    problems, _ = _check(scheme, data, MAX_PROBLEMS)
-    if problems:
-        lines = [line for p in problems for line in p.lines()]
-        raise InputError([t("input.errors", count=len(lines)), *lines[:MAX_PROBLEMS]])
+    refuse(problem_lines(scheme, data))
 
 
 def split_valid(scheme: Scheme, data: ScoringInput) -> tuple[ScoringInput, list[Problem]]:
