@@ -11,7 +11,7 @@ import pytest
 from bot.scoring.engine import score
 from bot.scoring.loader import load_preset, preset_ids
 from bot.scoring.model import MEETING_TYPES, Item, Scheme
-from bot.scoring.records import Attendance, BranchRecord, Entry, Member, Rating, ScoringInput
+from bot.scoring.records import Attendance, BranchRecord, Entry, Evaluation, Member, Rating, ScoringInput
 from bot.scoring.result import Standing
 from bot.scoring.standings import standings
 
@@ -60,6 +60,10 @@ def generate(scheme: Scheme, seed: int, n: int = 60) -> ScoringInput:
             for month in range(1, 13):
                 for rated in scheme.rating.items:
                     data.ratings.append(Rating(who.id, month, rated.code, rng.randint(0, int(rated.max))))
+        for who in data.members[1:]:  # the first has no evaluation: 数据不全 at year end
+            for rated in scheme.rating.items:
+                raters = rng.randint(10, 20)
+                data.evaluations.append(Evaluation(who.id, rated.code, rng.randint(0, int(rated.max)) * raters, raters))
     if scheme.branch is not None:
         data.members = []
         data.entries = []
