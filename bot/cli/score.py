@@ -23,7 +23,8 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "score",
         help="按方案计算一年的积分 (不需要数据库或聊天)",
         description="按方案计算一年的积分, 输出每人(或每个支部)的得分、格次、星级、排名和逐项说明。"
-        " 输入格式见 README 的 “partybot score” 一节。",
+        " 输入格式见 README 的 “partybot score” 一节 (示例: examples/*.json)。输入有误时一次列出全部错误,"
+        " 每条指明记录与字段, 不计算任何积分; 缺少数据的党员或支部标为 “数据不全”。",
     )
     parser.add_argument("--scheme", required=True, metavar="ID|FILE", help="方案 id (见 scheme list) 或方案 TOML 文件")
     parser.add_argument("--input", required=True, metavar="FILE.json", help="一年的记录 (JSON)")

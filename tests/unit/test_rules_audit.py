@@ -475,3 +475,16 @@ def test_a_good_file_with_dues_and_direct_grades_is_read():
                       "dues": [{"member": "old", "month": 1, "status": "paid"}],
                       "direct_grades": [{"member": "old", "stars": 8, "reason": "年老体弱"}]})
     assert data.dues == [Dues("old", 1, "paid")] and data.direct_grades == [DirectGrade("old", 8, "年老体弱")]
+
+
+def test_the_star_hundred_example_shows_every_kind_of_result(capsys):
+    """examples/star-hundred.json: a branch of 12 with a member given stars directly, one joined in July,
+    one whose evaluation is not entered (数据不全) and one six months without dues."""
+    example = Path(__file__).resolve().parents[2] / "examples" / "star-hundred.json"
+    assert main(["score", "--scheme", "star-hundred", "--input", str(example)]) == 0
+    report = {m["id"]: m for m in json.loads(capsys.readouterr().out)["members"]}
+    assert report["m04"]["direct_grade"] and report["m04"]["stars"] == 8 and report["m04"]["rank"] is None
+    assert report["m12"]["incomplete"] and report["m12"]["grade"] is None and report["m12"]["rank"] is None
+    assert "5 个月" in report["m11"]["explanation"][0]["text"]
+    assert any("未交纳党费" in a for a in report["m07"]["alerts"])
+    assert sorted(m["rank"] for m in report.values() if m["rank"] is not None) == list(range(1, 11))
