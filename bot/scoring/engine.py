@@ -153,21 +153,22 @@ def _alerts(scheme: Scheme, data: ScoringInput, window: tuple[date, date], resul
     """Raise each alert the scheme defines; the secretary decides what follows."""
     if not scheme.alerts:
         return
+    kinds = {alert.kind for alert in scheme.alerts}
     absent: dict[str, dict[int, set[str]]] = {}
-    for a in data.attendance:
-        absent.setdefault(a.member, {}).setdefault(a.date.month, set()).add(a.status)
-    unpaid = _unpaid_months(data)
-    members = {m.id: m for m in data.members}
-    for result in results:
-        member = members.get(result.id)
-        if result.exempt or result.direct or member is None:
+    if "absent_streak" in kinds:
+        for a in data.attendance:
+            absent.setdefault(a.member, {}).setdefault(a.date.month, set()).add(a.status)
+    unpaid = _unpaid_months(data) if "dues_streak" in kinds else {}
+    for member, result in zip(data.members, results, strict=True):  # results come in the members' order
+        if result.exempt or result.direct:
             continue
-        streaks = {
-            "absent_streak": _absent_streak(absent.get(result.id, {})),
-            "dues_streak": _streak(unpaid.get(result.id, set()) & set(managed_months(member, data.year, window))),
-        }
+        streaks: dict[str, tuple[int, int] | None] = {}
+        if result.id in absent:
+            streaks["absent_streak"] = _absent_streak(absent[result.id])
+        if result.id in unpaid:
+            streaks["dues_streak"] = _streak(unpaid[result.id] & set(managed_months(member, data.year, window)))
         for alert in scheme.alerts:
-            streak = streaks[alert.kind]
+            streak = streaks.get(alert.kind)
             if streak is None or streak[1] - streak[0] + 1 < alert.months:
                 continue
             length = streak[1] - streak[0] + 1
@@ -183,10 +184,12 @@ def _unpaid_months(data: ScoringInput) -> dict[str, set[int]]:
     for d in data.dues:
         marked.setdefault(d.member, {})[d.month] = d.status
     recorded = {d.month for d in data.dues}
-    return {
-        m.id: {month for month in recorded if marked.get(m.id, {}).get(month, "unpaid") == "unpaid"}
-        for m in data.members
-    }
+    out = {}
+    for m in data.members:
+        months = {month for month in recorded if marked.get(m.id, {}).get(month, "unpaid") == "unpaid"}
+        if months:
+            out[m.id] = months
+    return out
 
 
 def _streak(months: set[int]) -> tuple[int, int] | None:

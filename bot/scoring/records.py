@@ -6,9 +6,8 @@ The storage read path builds these directly; ``from_json`` builds them from the
 
 from __future__ import annotations
 
-import difflib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -156,6 +155,14 @@ class InputError(ValueError):
         super().__init__("\n".join(problems))
 
 
+def suggest(value: object, known: Iterable[str]) -> str:
+    """``, 是否应为 “award_county”?`` for the closest known code (difflib), or nothing."""
+    from difflib import get_close_matches  # only when a code is wrong
+
+    close = get_close_matches(str(value), list(known), n=1, cutoff=0.6)
+    return t("rules.did_you_mean", code=close[0]) if close else ""
+
+
 #: The kinds of record ``partybot score`` reads, each a list under its key.
 KINDS = ("members", "entries", "attendance", "ratings", "evaluations", "dues", "direct_grades", "branches")
 _MISSING = object()
@@ -279,9 +286,7 @@ def read_json(data: Any) -> tuple[ScoringInput, list[str], set[tuple[str, int]]]
         return ScoringInput(year=0), r.problems, bad
     for key in data:
         if key != "year" and key not in KINDS:
-            hint = difflib.get_close_matches(str(key), ("year", *KINDS), n=1, cutoff=0.6)
-            r.problems.append(t("rules.json_unknown_key", key=key,
-                                hint=t("rules.did_you_mean", code=hint[0]) if hint else ""))
+            r.problems.append(t("rules.json_unknown_key", key=key, hint=suggest(key, ("year", *KINDS))))
     year = data.get("year")
     if year is None or isinstance(year, bool) or not isinstance(year, int):
         reason = t("rules.json_missing") if year is None else t(

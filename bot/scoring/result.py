@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
@@ -144,21 +144,19 @@ class Report:
         return out
 
 
-def places(results: Sequence[Standing]) -> list[tuple[Standing, int]]:
+def places(results: Sequence[Standing]) -> Iterator[tuple[Standing, int]]:
     """Competition places (1, 2, 2, 4) by score, highest first; exempt members and those without a
     score (数据不全, not under management) get none. A vetoed or zeroed member comes after every
     other member, however high the score."""
     scored = sorted((r for r in results if r.score is not None and not r.exempt),
                     key=lambda r: (r.vetoed, -r.score))  # type: ignore[operator]
-    out: list[tuple[Standing, int]] = []
     previous: tuple[bool, Exact | None] | None = None
     position = 0
     for index, result in enumerate(scored, start=1):
         key = (result.vetoed, result.score)
         if key != previous:
             position, previous = index, key
-        out.append((result, position))
-    return out
+        yield result, position
 
 
 def rank(results: Sequence[Standing]) -> None:

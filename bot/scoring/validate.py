@@ -9,8 +9,7 @@ Which entries a member may have is decided in ``eligibility`` (one place per fac
 
 from __future__ import annotations
 
-import difflib
-from collections.abc import Iterable, Set
+from collections.abc import Set
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import TypeVar
@@ -27,6 +26,7 @@ from bot.scoring.records import (
     Member,
     Number,
     ScoringInput,
+    suggest,
 )
 
 STATUSES = ("present", "leave", "absent")
@@ -75,12 +75,6 @@ class Problem:
 def field(name: str, reason: str) -> str:
     """A reason about one field of a record: ``字段 item: ...``."""
     return t("rules.field", field=name, reason=reason)
-
-
-def suggest(value: object, known: Iterable[str]) -> str:
-    """`` 是否应为 “award_county”?`` for the closest known code (difflib), or nothing."""
-    close = difflib.get_close_matches(str(value), list(known), n=1, cutoff=0.6)
-    return t("rules.did_you_mean", code=close[0]) if close else ""
 
 
 def _unknown_member(member: str, members: dict[str, Member]) -> str:
