@@ -42,7 +42,7 @@ class Problem:
     """One record the scheme cannot score and every reason why (in the active locale, zh-CN by default).
 
     ``kind`` is the list of ``ScoringInput`` the record is in (``entries``, ``attendance``, ``members``,
-    ``ratings``, ``evaluations``, ``branches``; empty for the input as a whole) and ``index`` its
+    ``ratings``, ``evaluations``, ``dues``, ``direct_grades``, ``branches``; empty for the input as a whole) and ``index`` its
     position there. ``member`` is the member's id (a branch's id for a branch record); ``item``,
     ``day``, ``points`` and ``count`` are the record's own where it has them (``points`` None: the
     item's default; ``count``: how many identical ledger entries an aggregate row stands for).
@@ -315,7 +315,7 @@ def _checked_branch(scheme: Scheme, b: BranchRecord, index: int) -> tuple[Branch
     """The branch without its bad bonus or deduction entries, and one problem per bad part.
 
     A bad area score or evaluation leaves the whole branch out (None): the engine would score the
-    part as 0, and a branch's missing data is never a silent 0.
+    part as missing (数据不全), and a wrong value is not a missing one.
     """
     assert scheme.branch is not None
     out: list[Problem] = []
@@ -421,7 +421,7 @@ def split_valid(scheme: Scheme, data: ScoringInput) -> tuple[ScoringInput, list[
 
     What is left passes ``validate`` (unless no branch is left of a branch scheme's input). A bad
     entry, sign-in, rating or evaluation is left out; of two members (or branches) with one id the
-    later row; a branch's bad bonus or deduction entry, or the whole branch for a bad area score or
+    later row; a bad dues record or direct grade; a branch's bad bonus or deduction entry, or the whole branch for a bad area score or
     evaluation. When nothing is wrong, ``data`` itself comes back; otherwise a copy, sharing the
     lists that lost nothing. Problems come in ``validate``'s order.
     """

@@ -488,3 +488,19 @@ def test_the_star_hundred_example_shows_every_kind_of_result(capsys):
     assert "5 个月" in report["m11"]["explanation"][0]["text"]
     assert any("未交纳党费" in a for a in report["m07"]["alerts"])
     assert sorted(m["rank"] for m in report.values() if m["rank"] is not None) == list(range(1, 11))
+
+
+def test_scheme_show_says_which_items_need_their_points(capsys):
+    assert main(["scheme", "show", "branch-star"]) == 0
+    out = capsys.readouterr().out
+    assert "+1 ~ +20 (须填写分值)" in out and "-100 ~ -20 (须填写分值)" in out and "默认" not in out
+
+
+def test_a_publicity_board_knows_who_is_incomplete_or_graded_directly():
+    from bot.scoring.standings import standings
+
+    ratings, evaluations = uniform("m1", 8)
+    data = ScoringInput(YEAR, [member("m1"), member("m2"), member("old", exempt=True)], ratings=ratings,
+                        evaluations=evaluations, direct_grades=[DirectGrade("old", 7)])
+    board = {s.id: s for s in standings(load_preset("star-hundred"), data, [(None, None)], final=True)[0]}
+    assert board["m1"].rank == 1 and board["m2"].missing and board["old"].direct and board["old"].stars == 7

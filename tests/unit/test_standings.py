@@ -77,7 +77,7 @@ def generate(scheme: Scheme, seed: int, n: int = 60) -> ScoringInput:
 
 
 def shown(s: Standing) -> tuple[object, ...]:
-    return (s.id, s.name, s.score, s.grade, s.stars, s.rank, s.exempt, s.vetoed)
+    return (s.id, s.name, s.score, s.grade, s.stars, s.rank, s.exempt, s.vetoed, s.missing, s.direct)
 
 
 def stop_without_score() -> Scheme:
@@ -105,7 +105,8 @@ def test_standings_equal_full_scores_for_every_window(scheme_id: str, seed: int)
             report = score(scheme, data, since=since, until=until, final=final)
             expected = report.branches or report.members
             assert [shown(s) for s in board] == [
-                (r.id, r.name, r.score, r.grade, r.stars, r.rank, r.exempt, r.vetoed) for r in expected
+                (r.id, r.name, r.score, r.grade, r.stars, r.rank, r.exempt, r.vetoed, r.missing, r.direct)
+                for r in expected
             ]
 
 
