@@ -59,6 +59,17 @@ def star(people, ratings=(), evaluations=(), entries=(), attendance=(), dues=(),
     return score(load_preset(scheme), data, **kw)
 
 
+def rated(people, value, *, unevaluated=()):
+    """Every member rated ``value(member id)`` in every item and month, and evaluated the same
+    (except the ids in ``unevaluated``)."""
+    ratings, evaluations = [], []
+    for p in people:
+        rs, es = uniform(p.id, value(p.id))
+        ratings += rs
+        evaluations += [] if p.id in unevaluated else es
+    return ratings, evaluations
+
+
 # branch schemes keep branch-star's evaluation weight limit -----------------------------------------
 
 
@@ -147,12 +158,7 @@ def test_mid_year_the_evaluation_is_still_to_come_and_said_so():
 
 def test_an_incomplete_member_gets_no_quarter_star():
     people = members(21)
-    ratings, evaluations = [], []
-    for p in people:
-        rs, es = uniform(p.id, 9 if p.id == "m01" else 5)
-        ratings += rs
-        evaluations += es if p.id != "m01" else []
-    report = star(people, ratings, evaluations)
+    report = star(people, *rated(people, lambda who: 9 if who == "m01" else 5, unevaluated={"m01"}))
     assert one(report, "m01").missing
     assert "m01" not in report.quarter_stars["Q1"]
 
@@ -251,11 +257,7 @@ def test_star_hundred_90_cases_are_unqualified_regardless_of_score(code):
 
 def test_a_vetoed_member_is_never_a_star():
     people = members(21)
-    ratings, evaluations = [], []
-    for p in people:
-        rs, es = uniform(p.id, 9.9 if p.id == "m01" else 9.5)
-        ratings += rs
-        evaluations += es
+    ratings, evaluations = rated(people, lambda who: 9.9 if who == "m01" else 9.5)
     report = star(people, ratings, evaluations, [entry("serious_warning", 2, who="m01")], scheme="star-hundred-90")
     assert "m01" not in report.quarter_stars["Q1"] and "m01" not in report.year_stars
     assert one(report, "m01").rank == 21
@@ -310,12 +312,7 @@ def paid_all(who, months=range(1, 13), status="paid"):
 
 def dues_alerts(dues, people=None, **kw):
     people = people or [member("m1"), member("m2")]
-    ratings, evaluations = [], []
-    for p in people:
-        rs, es = uniform(p.id, 8)
-        ratings += rs
-        evaluations += es
-    return star(people, ratings, evaluations, dues=dues, **kw)
+    return star(people, *rated(people, lambda who: 8), dues=dues, **kw)
 
 
 def test_six_months_unpaid_raise_the_self_lapse_review():
