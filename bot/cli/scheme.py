@@ -41,6 +41,8 @@ def _points(item: Item) -> str:
         return "一票否决"
     if item.points is not None:
         return f"{item.points:+g}"
+    if item.default is None:
+        return f"{item.min:+g} ~ {item.max:+g} (须填写分值)"
     return f"{item.min:+g} ~ {item.max:+g} (默认 {item.default_points:+g})"
 
 

@@ -157,11 +157,12 @@ class AdditiveScorer:
     def _bounded(self, total: Exact, lines: list[Line]) -> Exact:
         floor, ceiling = self.scheme.floor, self.scheme.ceiling
         if floor is not None and total < floor:
-            lines.append(Line("floor", t("explain.floor", raw=total, floor=floor), exact(floor), raw=total, bound=exact(floor)))
+            lines.append(Line("floor", t("explain.floor", raw=total, floor=floor), exact(floor), raw=total, bound=exact(floor),
+                              rule=self.scheme.floor_clause))
             return exact(floor)
         if ceiling is not None and total > ceiling:
             lines.append(Line("ceiling", t("explain.ceiling", raw=total, ceiling=ceiling), exact(ceiling), raw=total,
-                              bound=exact(ceiling)))
+                              bound=exact(ceiling), rule=self.scheme.ceiling_clause))
             return exact(ceiling)
         return total
 

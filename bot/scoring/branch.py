@@ -39,20 +39,33 @@ def score_branch(scheme: Scheme, b: BranchRecord) -> Result:
     result = Result(b.id, b.name, 0)
     lines = result.explanation
     base: Exact = 0
+    missing = [area.name for area in rules.areas if area.code not in b.areas]
     for area in rules.areas:
-        value = exact(b.areas.get(area.code, 0))
+        if area.code not in b.areas:
+            continue
+        value = exact(b.areas[area.code])
         base += value
         lines.append(Line(area.code, t("explain.area", name=area.name, code=area.code, points=value, max=area.max), value,
                           bound=exact(area.max), rule=rules.clause))
     bonus, _ = _group_total(scheme, b, "bonus", lines)
     deduction, any_deduction = _group_total(scheme, b, "deduction", lines)
+    gaps = [t("rules.missing_areas", areas="、".join(missing))] if missing else []
+    if b.evaluation is None and rules.evaluation_weight:
+        gaps.append(t("rules.missing_branch_evaluation"))
+    if gaps:
+        # 数据不全: never scored as 0; no stars, no follow-up, no rank until it is supplied.
+        result.score = None
+        result.missing = tuple(gaps)
+        lines.insert(0, Line("incomplete", t("rules.incomplete", missing="; ".join(gaps)), rule=rules.clause))
+        return result
     sw, ew = exact(rules.self_weight), exact(rules.evaluation_weight)
     evaluation = exact(b.evaluation or 0)
     total = (base + bonus - deduction) * sw + evaluation * ew
     lines.append(Line("total", t("explain.branch_total", base=base, bonus=bonus, deduction=deduction, sw=rules.self_weight,
                                  evaluation=evaluation, ew=rules.evaluation_weight, total=round(float(total), 2)), total))
     if scheme.floor is not None and total < scheme.floor:
-        lines.append(Line("floor", t("explain.floor", raw=round(float(total), 2), floor=scheme.floor), exact(scheme.floor)))
+        lines.append(Line("floor", t("explain.floor", raw=round(float(total), 2), floor=scheme.floor), exact(scheme.floor),
+                          rule=scheme.floor_clause))
         total = exact(scheme.floor)
     result.score = total
     band = scheme.band_for(total)

@@ -16,8 +16,9 @@ from bot.i18n import t
 from bot.scoring import additive, branch, rating
 from bot.scoring.model import Scheme
 from bot.scoring.quotas import quota, top
-from bot.scoring.records import Attendance, ScoringInput
-from bot.scoring.result import Line, Report, Result, rank
+from bot.scoring.rating import managed_months
+from bot.scoring.records import ScoringInput
+from bot.scoring.result import Line, Report, Result, places, rank
 from bot.scoring.validate import Problem, split_valid, validate
 
 
@@ -64,14 +65,37 @@ def _scored(scheme: Scheme, data: ScoringInput, since: date | None, until: date 
         _top_stars(scheme, report)
         return report
     if scheme.kind == "rating":
-        report.members = rating.score_members(scheme, data, window)
+        report.members = rating.score_members(scheme, data, window, final)
     else:
         report.members = additive.score_members(scheme, data, window, final)
     rank(report.members)
-    _alerts(scheme, data.attendance, report.members)
+    if scheme.rank_by_category:
+        _rank_by_category(data, report.members)
+    _alerts(scheme, data, window, report.members)
     _quarter_stars(scheme, len(data.members), report)
     _year_stars(scheme, report)
+    incomplete = [r.id for r in report.members if r.missing]
+    if incomplete:
+        report.notes.append(t("rules.note_incomplete", count=len(incomplete), ids=", ".join(incomplete)))
     return report
+
+
+def _rank_by_category(data: ScoringInput, results: list[Result]) -> None:
+    """分类排名: the place of each member among the members of the same category."""
+    category = {m.id: m.category for m in data.members}
+    by_category: dict[str, list[Result]] = {}
+    for result in results:
+        result.category = category.get(result.id, "")
+        by_category.setdefault(result.category, []).append(result)
+    for group in by_category.values():
+        for standing, position in places(group):
+            assert isinstance(standing, Result)
+            standing.category_rank = position
+
+
+def _candidate(result: Result) -> bool:
+    """Whether a scored result may be named a star: not exempt, not vetoed or zeroed, nothing missing."""
+    return not (result.exempt or result.vetoed or result.missing or result.direct)
 
 
 def _tie_note(label: str, tied: list[str]) -> str:
@@ -87,9 +111,9 @@ def _quarter_stars(scheme: Scheme, population: int, report: Report) -> None:
         report.notes.append(t("quota.too_few", members=population, minimum=rule.min_members))
         report.quarter_stars = {q: [] for q in quarters}
         return
-    limit = quota(rule.share, population)
+    limit = max(rule.at_least, quota(rule.share, population))
     for q in quarters:
-        candidates = [(r.id, r.quarters[q]) for r in report.members if q in r.quarters and not r.exempt]
+        candidates = [(r.id, r.quarters[q]) for r in report.members if q in r.quarters and _candidate(r)]
         chosen, tied = top(candidates, limit)
         report.quarter_stars[q] = chosen
         if tied:
@@ -100,7 +124,8 @@ def _year_stars(scheme: Scheme, report: Report) -> None:
     rule = scheme.quotas.year_star
     if rule is None:
         return
-    eligible = [(r.id, r.score) for r in report.members if r.stars == rule.among_stars and r.score is not None]
+    eligible = [(r.id, r.score) for r in report.members
+                if r.stars == rule.among_stars and r.score is not None and _candidate(r)]
     chosen, tied = top(eligible, quota(rule.share, len(eligible)))
     report.year_stars = chosen
     if tied:
@@ -111,7 +136,7 @@ def _top_stars(scheme: Scheme, report: Report) -> None:
     rule = scheme.quotas.top_stars
     if rule is None:
         return
-    holders = [(r.id, r.score) for r in report.branches if r.stars == rule.stars and r.score is not None]
+    holders = [(r.id, r.score) for r in report.branches if r.stars == rule.stars and r.score is not None and _candidate(r)]
     chosen, tied = top(holders, quota(rule.share, len(report.branches)))
     keep = set(chosen)
     for result in report.branches:
@@ -124,36 +149,63 @@ def _top_stars(scheme: Scheme, report: Report) -> None:
         report.notes.append(_tie_note(t("quota.top_stars", stars=rule.stars), tied))
 
 
-def _alerts(scheme: Scheme, attendance: list[Attendance], results: list[Result]) -> None:
+def _alerts(scheme: Scheme, data: ScoringInput, window: tuple[date, date], results: list[Result]) -> None:
     """Raise each alert the scheme defines; the secretary decides what follows."""
     if not scheme.alerts:
         return
-    months_by_member: dict[str, dict[int, set[str]]] = {}
-    for a in attendance:
-        months_by_member.setdefault(a.member, {}).setdefault(a.date.month, set()).add(a.status)
-    for result in results:
-        if result.exempt:
+    kinds = {alert.kind for alert in scheme.alerts}
+    absent: dict[str, dict[int, set[str]]] = {}
+    if "absent_streak" in kinds:
+        for a in data.attendance:
+            absent.setdefault(a.member, {}).setdefault(a.date.month, set()).add(a.status)
+    unpaid = _unpaid_months(data) if "dues_streak" in kinds else {}
+    for member, result in zip(data.members, results, strict=True):  # results come in the members' order
+        if result.exempt or result.direct:
             continue
-        streak = _absent_streak(months_by_member.get(result.id, {}))
-        if streak is None:
-            continue
-        length = streak[1] - streak[0] + 1
+        streaks: dict[str, tuple[int, int] | None] = {}
+        if result.id in absent:
+            streaks["absent_streak"] = _absent_streak(absent[result.id])
+        if result.id in unpaid:
+            streaks["dues_streak"] = _streak(unpaid[result.id] & set(managed_months(member, data.year, window)))
         for alert in scheme.alerts:
-            if alert.kind == "absent_streak" and length >= alert.months:
-                text = t("alert.absent_streak", months=length, start=f"{streak[0]}月", end=f"{streak[1]}月")
-                result.alerts.append(f"{text}。{alert.follow_up}" if alert.follow_up else text)
+            streak = streaks.get(alert.kind)
+            if streak is None or streak[1] - streak[0] + 1 < alert.months:
+                continue
+            length = streak[1] - streak[0] + 1
+            text = t(f"alert.{alert.kind}", months=length, start=f"{streak[0]}月", end=f"{streak[1]}月")
+            result.alerts.append(f"{text}。{alert.follow_up}" if alert.follow_up else text)
 
 
-def _absent_streak(months: dict[int, set[str]]) -> tuple[int, int] | None:
-    """The longest run of consecutive months in which every sign-in was an unexcused absence."""
+def _unpaid_months(data: ScoringInput) -> dict[str, set[int]]:
+    """Each member's months without dues [decision]: marked ``unpaid``, or not marked at all in a month
+    the recorder marked for other members (a month nobody's dues were marked in is not yet recorded,
+    and counts for no one). ``late`` dues were paid."""
+    marked: dict[str, dict[int, str]] = {}
+    for d in data.dues:
+        marked.setdefault(d.member, {})[d.month] = d.status
+    recorded = {d.month for d in data.dues}
+    out = {}
+    for m in data.members:
+        months = {month for month in recorded if marked.get(m.id, {}).get(month, "unpaid") == "unpaid"}
+        if months:
+            out[m.id] = months
+    return out
+
+
+def _streak(months: set[int]) -> tuple[int, int] | None:
+    """The longest run of consecutive months in ``months``."""
     best: tuple[int, int] | None = None
     start = None
     for month in range(1, 13):
-        statuses = months.get(month)
-        if statuses == {"absent"}:
+        if month in months:
             start = month if start is None else start
             if best is None or month - start > best[1] - best[0]:
                 best = (start, month)
         else:
             start = None
     return best
+
+
+def _absent_streak(months: dict[int, set[str]]) -> tuple[int, int] | None:
+    """The longest run of consecutive months in which every sign-in was an unexcused absence."""
+    return _streak({month for month, statuses in months.items() if statuses == {"absent"}})

@@ -17,9 +17,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from bot.i18n import t
+from bot.scoring import model
 from bot.scoring.model import Scheme
 from bot.scoring.tomlsource import TomlError, TomlProblem, line_of, locate, parse, problems_from_validation
 
@@ -79,9 +80,60 @@ def _has(data: dict[str, Any], path: list[str]) -> bool:
     return True
 
 
+#: Keys of a scheme file's top level (written after ``[[items]]`` they belong to that item).
+_TOP_KEYS = {*Scheme.model_fields, "extends", "remove_items"}
+
+
+def _misplaced(own: dict[str, Any], text: str, source: str) -> list[TomlProblem]:
+    """Top-level keys written inside a table (``remove_items`` after an ``[[items]]``): TOML gives them
+    to that table; say where they belong."""
+    positions = locate(text)
+    found = []
+
+    def walk(value: Any, path: tuple[str | int, ...]) -> None:
+        if isinstance(value, dict):
+            for key, inner in value.items():
+                if path and key in _TOP_KEYS and not _allowed(path, key):
+                    loc = (*path, key)
+                    name = ".".join(str(p) if isinstance(p, str) else f"[{p}]" for p in loc).replace(".[", "[")
+                    found.append(TomlProblem(source, name, line_of(positions, loc), t("rules.key_at_top", key=key)))
+                else:
+                    walk(inner, (*path, key))
+        elif isinstance(value, list):
+            for index, inner in enumerate(value):
+                walk(inner, (*path, index))
+
+    walk(own, ())
+    return found
+
+
+#: The tables of a scheme file and the model that says which keys each has (array entries by index).
+_TABLES: dict[tuple[str, ...], type[BaseModel]] = {
+    ("items",): model.Item, ("groups",): model.Group, ("bands",): model.Band, ("alerts",): model.Alert,
+    ("veto",): model.Veto, ("publicity",): model.Publicity, ("redemption",): model.Redemption,
+    ("rating",): model.Rating, ("branch",): model.BranchRules, ("quotas", "quarter_star"): model.QuarterStar,
+    ("quotas", "year_star"): model.YearStar, ("quotas", "top_stars"): model.TopStars,
+}
+
+
+def _allowed(path: tuple[str | int, ...], key: str) -> bool:
+    """Whether ``key`` may stand in the table at ``path`` (an item has a ``name`` and a ``kind`` too)."""
+    owner = _TABLES.get(tuple(p for p in path if isinstance(p, str)))
+    if owner is None or len([p for p in path if isinstance(p, int)]) > 1:
+        return True  # a table of another shape: its own validation speaks
+    return key in owner.model_fields
+
+
 def load_scheme_text(text: str, source: str) -> Scheme:
     """Parse and validate one scheme document; raises TomlError naming key and line."""
+    return _load(text, source, preset=False)
+
+
+def _load(text: str, source: str, preset: bool) -> Scheme:
     own = parse(text, source)
+    misplaced = _misplaced(own, text, source)
+    if misplaced:
+        raise TomlError(misplaced)
     own_items = [i.get("code") for i in own.get("items", []) if isinstance(i, dict)]
     data, changed = _resolve(dict(own), source, (str(own.get("id", source)),))
     if changed:
@@ -91,7 +143,7 @@ def load_scheme_text(text: str, source: str) -> Scheme:
             for key in changed
         ])
     try:
-        return Scheme.model_validate(data)
+        scheme = Scheme.model_validate(data)
     except ValidationError as exc:
         errors = []
         for err in exc.errors():
@@ -102,12 +154,46 @@ def load_scheme_text(text: str, source: str) -> Scheme:
                 loc[1] = own_items.index(code) if code in own_items else loc[1]
             errors.append({**err, "loc": tuple(loc)})
         raise TomlError(problems_from_validation(errors, text, source)) from exc
+    if not preset:
+        _kind_limits(scheme, text, source)
+    return scheme
+
+
+@lru_cache(maxsize=1)
+def _binding_presets() -> tuple[str, ...]:
+    """The presets whose locked limits hold for every scheme of their kind (``binds_kind``)."""
+    return tuple(p for p in preset_ids() if parse(_preset_text(p), f"{p}.toml").get("binds_kind"))
+
+
+def _kind_limits(scheme: Scheme, text: str, source: str) -> None:
+    """A branch's own scheme, extended or written from scratch, keeps the limits its kind's preset locks."""
+    problems = []
+    for preset_id in _binding_presets():
+        binding = load_preset(preset_id)
+        if binding.binds_kind != scheme.kind:
+            continue
+        for key in binding.locked:
+            limit, value = _value(binding, key), _value(scheme, key)
+            if isinstance(limit, int | float) and isinstance(value, int | float) and value > limit:
+                clause = binding.branch.clause if binding.branch is not None else binding.name
+                problems.append(TomlProblem(source, key, line_of(locate(text), tuple(key.split("."))),
+                                            t("rules.kind_limit", key=key, value=value, limit=limit, kind=scheme.kind,
+                                              preset=preset_id, clause=clause)))
+    if problems:
+        raise TomlError(problems)
+
+
+def _value(scheme: Scheme, key: str) -> Any:
+    value: Any = scheme
+    for part in key.split("."):
+        value = getattr(value, part, None)
+    return value
 
 
 @lru_cache(maxsize=64)
 def load_preset(scheme_id: str) -> Scheme:
     """One of the shipped presets, by id."""
-    return load_scheme_text(_preset_text(scheme_id), f"{scheme_id}.toml")
+    return _load(_preset_text(scheme_id), f"{scheme_id}.toml", preset=True)
 
 
 def scheme_path(spec: str, dirs: Sequence[str | Path] = ()) -> Path | None:

@@ -155,21 +155,30 @@ class Veto(_Strict):
     grade: str
     score: Number | None = None
     stop: bool = False
+    #: The most stars a vetoed member keeps (a rating scheme's stars come from the score otherwise).
+    max_stars: int | None = Field(default=None, ge=0)
     clause: str = ""
 
 
 class Alert(_Strict):
     """A pattern the bot detects and raises to the secretary; people decide."""
 
-    kind: Literal["absent_streak"]
+    #: ``absent_streak``: months in a row whose every sign-in was an unexcused absence;
+    #: ``dues_streak``: months in a row under management without dues paid (``records.Dues``).
+    kind: Literal["absent_streak", "dues_streak"]
     months: int = Field(ge=1)
     item: str | None = None
     follow_up: str = ""
 
 
 class QuarterStar(_Strict):
+    """At most floor(``share`` x members), but at least ``at_least`` once the branch has ``min_members``
+    (none below that); chosen on each quarter's ``total`` (sum of the monthly totals) or ``average``."""
+
     share: float = Field(gt=0, le=1)
     min_members: int = Field(default=0, ge=0)
+    at_least: int = Field(default=0, ge=0)
+    by: Literal["total", "average"] = "total"
     clause: str = ""
 
 
@@ -209,7 +218,14 @@ class Rating(_Strict):
     evaluation_weight: float = Field(ge=0, le=1)
     #: ``highest``: only the single highest reward and the single heaviest penalty count.
     adjustment: Literal["highest", "sum"] = "highest"
+    #: An evaluation with fewer raters than this is refused (the seed's 不少于10名群众代表).
     min_mass_raters: int = Field(default=0, ge=0)
+    #: ``whole_or_rated``: the month of joining counts when the member was under management for the
+    #: whole month (joined on the 1st) or has ratings for it; ``always``: it counts.
+    joining_month: Literal["whole_or_rated", "always"] = "whole_or_rated"
+    #: Exempt members may be given their stars directly at year end (``records.DirectGrade``).
+    direct_grade: bool = False
+    direct_grade_clause: str = ""
     clause: str = ""
 
     @model_validator(mode="after")
@@ -289,7 +305,11 @@ class Scheme(_Strict):
     kind: Literal["additive", "rating", "branch"]
     base: Number = 0
     floor: Number | None = None
+    floor_clause: str = ""
     ceiling: Number | None = None
+    ceiling_clause: str = ""
+    #: Rank within each member category (分类排名) as well as overall.
+    rank_by_category: bool = False
     approvers: list[Role] = Field(default_factory=lambda: list[Role](["secretary"]))
     categories: dict[str, str] = Field(default_factory=dict)
     groups: list[Group] = Field(default_factory=list)
@@ -304,6 +324,9 @@ class Scheme(_Strict):
     redemption: Redemption = Field(default_factory=Redemption)
     #: Dotted keys a file that ``extends`` this scheme may not change (limits the source document sets).
     locked: list[str] = Field(default_factory=list)
+    #: The ``locked`` limits of this preset hold for every scheme of this kind, also one written
+    #: from scratch rather than with ``extends`` (branch-star's evaluation weight for every branch scheme).
+    binds_kind: Literal["additive", "rating", "branch"] | None = None
     _by_code: dict[str, Item] = PrivateAttr(default_factory=dict)
 
     def model_post_init(self, context: Any, /) -> None:

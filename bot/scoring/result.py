@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
@@ -72,12 +72,19 @@ class Standing:
     rank: int | None = None
     exempt: bool = False
     vetoed: bool = False
+    #: 数据不全: what is missing (no score, grade, follow-up or rank until it is supplied).
+    missing: tuple[str, ...] = ()
+    #: 年底直接评星定级: stars given directly to an exempt member, no score.
+    direct: bool = False
 
 
 @dataclass(slots=True)
 class Result(Standing):
     """The score of one member (or one branch) for the period, with its explanation."""
 
+    #: The member's category and the place within it (分类排名), where the scheme ranks by category.
+    category: str = ""
+    category_rank: int | None = None
     follow_up: str | None = None
     explanation: list[Line] = field(default_factory=list)
     alerts: list[str] = field(default_factory=list)
@@ -97,6 +104,14 @@ class Result(Standing):
             out["exempt"] = True
         if self.vetoed:
             out["vetoed"] = True
+        if self.missing:
+            out["incomplete"] = True
+            out["missing"] = list(self.missing)
+        if self.direct:
+            out["direct_grade"] = True
+        if self.category_rank is not None:
+            out["category"] = self.category
+            out["category_rank"] = self.category_rank
         if self.follow_up:
             out["follow_up"] = self.follow_up
         if self.alerts:
@@ -129,12 +144,22 @@ class Report:
         return out
 
 
-def rank(results: Sequence[Standing]) -> None:
-    """Competition ranking (1, 2, 2, 4) by score, highest first; exempt members get no rank."""
-    scored = sorted((r for r in results if r.score is not None and not r.exempt), key=lambda r: -r.score)  # type: ignore[operator]
-    previous: Exact | None = None
+def places(results: Sequence[Standing]) -> Iterator[tuple[Standing, int]]:
+    """Competition places (1, 2, 2, 4) by score, highest first; exempt members and those without a
+    score (数据不全, not under management) get none. A vetoed or zeroed member comes after every
+    other member, however high the score."""
+    scored = sorted((r for r in results if r.score is not None and not r.exempt),
+                    key=lambda r: (r.vetoed, -r.score))  # type: ignore[operator]
+    previous: tuple[bool, Exact | None] | None = None
     position = 0
     for index, result in enumerate(scored, start=1):
-        if result.score != previous:
-            position, previous = index, result.score
+        key = (result.vetoed, result.score)
+        if key != previous:
+            position, previous = index, key
+        yield result, position
+
+
+def rank(results: Sequence[Standing]) -> None:
+    """Set each result's ``rank`` to its place (``places``)."""
+    for result, position in places(results):
         result.rank = position

@@ -57,7 +57,7 @@ def _standings(scheme: Scheme, data: ScoringInput, windows: Sequence[Window], fi
         out = []
         for start, end in spans:
             report = scorer(scheme, data, since=start, until=end, final=final)
-            out.append([Standing(r.id, r.name, r.score, r.grade, r.stars, r.rank, r.exempt, r.vetoed)
+            out.append([Standing(r.id, r.name, r.score, r.grade, r.stars, r.rank, r.exempt, r.vetoed, r.missing, r.direct)
                         for r in report.branches or report.members])
         return out
     enabled = gc.isenabled()

@@ -84,8 +84,8 @@ def monthly(who: str, value: Number, months: Iterable[int] = range(1, 13),
     return [Rating(who, m, item, value) for m in months for item in items]
 
 
-def evaluated(who: str, value: Number, raters: int = 1, items: Iterable[str] = RATING_ITEMS) -> list[Evaluation]:
-    return [Evaluation(who, item, value * raters, raters) for item in items]
+def evaluated(who: str, value: Number, raters: int = 10, items: Iterable[str] = RATING_ITEMS) -> list[Evaluation]:
+    return [Evaluation(who, item, round(value * raters, 9), raters) for item in items]
 
 
 def uniform(who: str, value: Number) -> tuple[list[Rating], list[Evaluation]]:

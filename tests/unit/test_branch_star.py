@@ -12,7 +12,7 @@ from fractions import Fraction
 import pytest
 
 from bot.scoring.engine import score
-from bot.scoring.loader import load_scheme_text
+from bot.scoring.loader import load_preset, load_scheme_text
 from bot.scoring.records import BranchRecord, InputError, ScoringInput
 from bot.scoring.tomlsource import TomlError
 
@@ -80,9 +80,9 @@ def test_two_stars_or_fewer_are_listed_for_rectification(base, stars, listed):
 
 
 @pytest.mark.parametrize("item", BONUSES)
-@pytest.mark.parametrize(("points", "total"), [(None, Fraction(835, 10)), (1, Fraction(807, 10)), (20, 94)])
+@pytest.mark.parametrize(("points", "total"), [(5, Fraction(835, 10)), (1, Fraction(807, 10)), (20, 94)])
 def test_bonus_item_adds_1_to_20(item, points, total):
-    """加分项: 县级以上表彰 / 急难险重 / 特色做法推广 / 上级试点 / 其他 (default 5): (80 + p) x 0.7 + 80 x 0.3."""
+    """加分项: 县级以上表彰 / 急难险重 / 特色做法推广 / 上级试点 / 其他: (80 + p) x 0.7 + 80 x 0.3."""
     r = one_branch(80, 80, (item, points))
     assert r.score == total
     assert line(r, item).rule.startswith("加分项")
@@ -116,7 +116,7 @@ def test_bonus_outside_1_to_20_is_refused(points):
 
 
 @pytest.mark.parametrize("item", DEDUCTIONS)
-@pytest.mark.parametrize(("points", "total"), [(None, 86), (-20, 86), (-35, Fraction(755, 10))])
+@pytest.mark.parametrize(("points", "total"), [(-20, 86), (-35, Fraction(755, 10))])
 def test_deduction_item_takes_at_least_20(item, points, total):
     """减分项每项不少于20分: 重大失误 / 巡视巡察问题 / 支委违纪 / 黑恶宗教渗透 / 其他: (100 - d) x 0.7 + 30."""
     r = one_branch(100, 100, (item, points))
@@ -135,7 +135,18 @@ def test_deduction_of_10_is_refused():
 
 def test_deductions_add_up():
     """减分项 each counts: two deductions of 20: (100 - 40) x 0.7 + 30 = 72."""
-    assert one_branch(100, 100, ("major_failure", None), ("infiltration", -20)).score == 72
+    assert one_branch(100, 100, ("major_failure", -20), ("infiltration", -20)).score == 72
+
+
+@pytest.mark.parametrize("item", [*BONUSES, *DEDUCTIONS])
+def test_bonus_or_deduction_without_points_is_refused_naming_the_record(item):
+    """The seed gives no default for a bonus or a deduction (加分项 1..20, 减分项 at least 20): an entry
+    without points is refused, naming the branch's entry and the field, never scored at a made-up value."""
+    with pytest.raises(InputError) as exc:
+        one_branch(100, 100, ("county_award", 5), (item, None))
+    text = str(exc.value)
+    assert f"branches[0] (id=b1).entries[1] (item={item}): 字段 points" in text and "没有默认分值" in text
+    assert all(i.default is None for i in load_preset("branch-star").items)
 
 
 # five-star conditions ------------------------------------------------------------------------

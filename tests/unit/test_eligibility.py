@@ -22,7 +22,7 @@ from bot.scoring.eligibility import (
 from bot.scoring.loader import load_preset
 from bot.scoring.model import Item
 from bot.scoring.records import InputError, ScoringInput
-from bot.scoring.validate import validate
+from bot.scoring.validate import field, validate
 
 from .builders import YEAR, day, entry, member
 
@@ -141,7 +141,8 @@ def test_validate_refuses_a_recorded_entry_exactly_when_the_category_rule_does(c
         return
     with pytest.raises(InputError) as exc:
         validate(PIONEER, data)
-    assert exc.value.problems[1] == f"entries[0] (member=m1, item={code}, date={date(YEAR, 3, 1)}): {refusal.text()}"
+    assert exc.value.problems[1] == (f"entries[0] (member=m1, item={code}, date={date(YEAR, 3, 1)}): "
+                                     f"{field('item', refusal.text())}")
 
 
 def test_validate_keeps_a_recorded_entry_of_a_member_exempted_or_gone_later():

@@ -38,7 +38,8 @@ CODES = {
         "major_failure", "inspection_issue", "member_violation", "infiltration", "deduction_other",
     ],
 }
-CODES["star-hundred-90"] = CODES["star-hundred"]
+CODES["star-hundred-90"] = [*CODES["star-hundred"], "misappropriation", "serious_warning", "probation_sanction",
+                            "other_violation", "media_failure"]
 RATING_CODES = ["political", "study", "discipline", "org_life", "dues", "duty", "service", "pledge", "integrity",
                 "morality"]
 AREAS = {"leadership": 15, "operation": 15, "member_management": 20, "org_life": 20, "support": 10, "role": 20}

@@ -11,7 +11,7 @@ import pytest
 from bot.scoring.engine import score
 from bot.scoring.loader import load_preset, preset_ids
 from bot.scoring.model import MEETING_TYPES, Item, Scheme
-from bot.scoring.records import Attendance, BranchRecord, Entry, Member, Rating, ScoringInput
+from bot.scoring.records import Attendance, BranchRecord, Entry, Evaluation, Member, Rating, ScoringInput
 from bot.scoring.result import Standing
 from bot.scoring.standings import standings
 
@@ -60,6 +60,10 @@ def generate(scheme: Scheme, seed: int, n: int = 60) -> ScoringInput:
             for month in range(1, 13):
                 for rated in scheme.rating.items:
                     data.ratings.append(Rating(who.id, month, rated.code, rng.randint(0, int(rated.max))))
+        for who in data.members[1:]:  # the first has no evaluation: 数据不全 at year end
+            for rated in scheme.rating.items:
+                raters = rng.randint(10, 20)
+                data.evaluations.append(Evaluation(who.id, rated.code, rng.randint(0, int(rated.max)) * raters, raters))
     if scheme.branch is not None:
         data.members = []
         data.entries = []
@@ -73,7 +77,7 @@ def generate(scheme: Scheme, seed: int, n: int = 60) -> ScoringInput:
 
 
 def shown(s: Standing) -> tuple[object, ...]:
-    return (s.id, s.name, s.score, s.grade, s.stars, s.rank, s.exempt, s.vetoed)
+    return (s.id, s.name, s.score, s.grade, s.stars, s.rank, s.exempt, s.vetoed, s.missing, s.direct)
 
 
 def stop_without_score() -> Scheme:
@@ -101,7 +105,8 @@ def test_standings_equal_full_scores_for_every_window(scheme_id: str, seed: int)
             report = score(scheme, data, since=since, until=until, final=final)
             expected = report.branches or report.members
             assert [shown(s) for s in board] == [
-                (r.id, r.name, r.score, r.grade, r.stars, r.rank, r.exempt, r.vetoed) for r in expected
+                (r.id, r.name, r.score, r.grade, r.stars, r.rank, r.exempt, r.vetoed, r.missing, r.direct)
+                for r in expected
             ]
 
 

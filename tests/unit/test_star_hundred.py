@@ -11,6 +11,7 @@ from fractions import Fraction
 
 import pytest
 
+from bot.scoring.loader import load_preset
 from bot.scoring.records import Evaluation, Rating
 
 from .builders import (
@@ -55,18 +56,22 @@ def rated_split(monthly_value, evaluation_value, people=None, who="m1"):
 
 def test_evaluation_is_the_average_over_all_raters():
     """民主测评: 每项得分 = 全体测评人打分之和 / 测评人数 — raters 8 and 6 average 7."""
-    ratings = monthly("m1", 10, items=["political"])
-    evaluations = [Evaluation("m1", "political", 8 + 6, 2)]
+    ratings = monthly("m1", 10)
+    others = [item for item in RATING_ITEMS if item != "political"]
+    evaluations = [Evaluation("m1", "political", 8 * 5 + 6 * 5, 10), *evaluated("m1", 10, items=others)]
     r = one(run(SCHEME, [member()], (), (), ratings, evaluations))
     assert line(r, "political").points == Fraction(10 * 8, 10) + Fraction(7 * 2, 10)  # 8 + 1.4
-    assert r.score == Fraction(94, 10)
+    assert r.score == Fraction(94, 10) + 90
 
 
 def test_unrated_months_count_as_zero_for_a_full_year_member():
-    """评分办法: 月评合计 / 在管月数 (12 for a member here all year): six months rated 10 average 5."""
-    ratings = monthly("m1", 10, months=range(1, 7), items=["political"])
-    r = one(run(SCHEME, [member()], (), (), ratings, []))
+    """评分办法: 月评合计 / 在管月数 (12 for a member here all year): six months rated 10 average 5;
+    the explanation names the months without a rating."""
+    ratings = monthly("m1", 10, months=range(1, 7))
+    r = one(run(SCHEME, [member()], (), (), ratings, evaluated("m1", 0)))
     assert line(r, "political").points == 4  # 60 / 12 x 0.8
+    assert "7月、8月、9月、10月、11月、12月 未评分, 按 0 分计" in line(r, "political").text
+    assert r.score == 40 and not r.missing
 
 
 def test_member_who_joined_mid_year_is_averaged_over_months_under_management():
@@ -207,10 +212,18 @@ def test_no_quarter_star_under_10_members():
     assert any("少于 10 人" in n for n in report.notes)
 
 
-def test_10_members_give_no_quarter_star_because_5_percent_is_0():
-    """季度之星人数不超过党员总数的5%: floor(5% x 10) = floor(0.5) = 0 -> none."""
-    report = branch_of(10, [10, 9, 8, 7, 6, 5, 4, 3, 2, 1])
-    assert report.quarter_stars == {"Q1": [], "Q2": [], "Q3": [], "Q4": []}
+@pytest.mark.parametrize("n", [10, 15, 19])
+def test_10_to_19_members_may_name_one_quarter_star(n):
+    """[decision] the seed exempts only branches under 10: from 10 members the quota is max(1, floor(5% x n))."""
+    report = branch_of(n, [9] + [5] * (n - 1))
+    assert report.quarter_stars == {q: ["m01"] for q in ("Q1", "Q2", "Q3", "Q4")}
+    assert load_preset(SCHEME).quotas.quarter_star.at_least == 1
+
+
+def test_40_members_give_two_quarter_stars():
+    """季度之星 at most floor(5% x 40) = 2 once that is more than the minimum of one."""
+    report = branch_of(40, [9, 8] + [5] * 38)
+    assert report.quarter_stars["Q1"] == ["m01", "m02"]
 
 
 def test_21_members_give_one_quarter_star_the_highest():
@@ -231,11 +244,25 @@ def test_tie_at_the_quarter_star_line_lists_none_of_them():
     assert any("m03, m05" in n and "并列" in n for n in report.notes)
 
 
-def test_quarter_score_is_the_average_monthly_total_of_the_quarter():
-    """季度汇总: each quarter's score is the average monthly total of its months (Q2 rated 8 -> 80)."""
+def test_quarter_score_is_the_quarters_total():
+    """季度之星 by the quarter's total (the sum of its monthly totals): Q2 rated 8 in each item -> 3 x 80."""
     ratings = monthly("m1", 8, months=range(4, 7))
     r = one(run(SCHEME, [member()], (), (), ratings, []))
-    assert r.quarters == {"Q2": 80}
+    assert r.quarters == {"Q2": 240}
+
+
+def test_quarter_star_goes_to_the_higher_total_not_the_higher_average():
+    """A member who joined on 1 March has one month of Q1 rated 10 (total 100); a member rated 6 in all
+    three months has 180: the total decides, so the second is the star (by average it would be the first)."""
+    people = [member("late", joined=day(3, 1)), *members(20)]
+    ratings = [*monthly("late", 10, months=range(3, 13))]
+    evaluations = [*evaluated("late", 5)]
+    for i, p in enumerate(people[1:]):
+        ratings += monthly(p.id, 6 if i == 0 else 5)
+        evaluations += evaluated(p.id, 5)
+    report = run(SCHEME, people, (), (), ratings, evaluations)
+    assert one(report, "late").quarters["Q1"] == 100 and one(report, "m01").quarters["Q1"] == 180
+    assert report.quarter_stars["Q1"] == ["m01"]
 
 
 def test_year_stars_at_most_10_percent_of_ten_star_members():
@@ -268,7 +295,9 @@ def test_exempt_member_is_not_rated_and_not_ranked():
     """免于积分: kept on the roster, no score, no stars, no rank."""
     who = "old"
     ratings, evaluations = uniform(who, 9)
-    report = run(SCHEME, [member(who, exempt=True), member("m1")], (), (), ratings, evaluations)
+    mine, theirs = uniform("m1", 5)
+    report = run(SCHEME, [member(who, exempt=True), member("m1")], (), (), [*ratings, *mine],
+                 [*evaluations, *theirs])
     r = one(report, who)
     assert r.exempt and r.score is None and r.stars is None and r.rank is None
     assert one(report, "m1").rank == 1
@@ -293,7 +322,7 @@ def test_five_absent_months_raise_no_alert():
 
 def test_rating_items_are_the_ten_default_items():
     """[decision] the seed names no items: the ten defaults, each 0-10."""
-    from bot.scoring.loader import load_preset
+
 
     rating = load_preset(SCHEME).rating
     assert [i.code for i in rating.items] == RATING_ITEMS
