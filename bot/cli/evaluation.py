@@ -59,9 +59,6 @@ def _set(args: argparse.Namespace) -> int:
         )
         print(t("sheets.evaluation_set", name=done.member, item=done.item, average=f"{done.average:g}",
                 raters=done.raters, id=done.evaluation_id))  # fmt: skip
-        if done.raters < done.minimum:
-            print(t("sheets.few_raters", minimum=done.minimum,
-                    people=t("sheets.few_raters_one", name=done.member, raters=done.raters)))  # fmt: skip
         return 0
 
     return with_database(args, work)

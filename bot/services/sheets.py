@@ -86,9 +86,6 @@ class Imported:
     members: int = 0
     #: Members whose row was left empty (not rated this month).
     unrated: tuple[str, ...] = ()
-    #: Members evaluated by fewer raters than the scheme's minimum: (name, raters).
-    few_raters: tuple[tuple[str, int], ...] = ()
-    minimum: int = 0
     already: ImportRun | None = None
 
 
@@ -491,7 +488,7 @@ class SheetService:
                     item=item_key,
                     known="、".join(f"{i.code} {i.name}" for i in rating_items(scheme)),
                 )
-            problems = _evaluation_problems(member, year, average, raters, item)
+            problems = _evaluation_problems(member, year, average, raters, item, minimum_raters(scheme))
             if problems:
                 raise Invalid("sheets.evaluation_refused", name=member.name, reasons="; ".join(problems))
             queries = SheetQueries(uow.session)
@@ -722,7 +719,7 @@ def _evaluation_record(row: EvaluationResult, evaluation: EvaluationRow) -> str:
 
 
 def _evaluation_problems(
-    member: MemberRow, year: int, average: float, raters: int, item: RatingItem
+    member: MemberRow, year: int, average: float, raters: int, item: RatingItem, minimum: int
 ) -> list[str]:
     out = []
     if member.exempt:
@@ -732,6 +729,8 @@ def _evaluation_problems(
         out.append(why)
     if raters < 1:
         out.append(t("sheets.bad_raters", value=raters))
+    elif raters < minimum:
+        out.append(t("sheets.too_few_raters", raters=raters, minimum=minimum))
     number = _number(average)
     if number is None:
         out.append(t("sheets.not_a_score", value=average))
@@ -753,7 +752,6 @@ async def _import_evaluation(
     rows = _members(sheet, roster, problems, date(year, 1, 1), date(year, 12, 31))
     existing = await queries.evaluation_results_of(branch.id, year, (m.id for _, m, _ in rows))
     new: list[EvaluationResult] = []
-    few: list[tuple[str, int]] = []
     minimum = minimum_raters(scheme)
     unrated: list[str] = []
     for number, member, values in rows:
@@ -769,8 +767,8 @@ async def _import_evaluation(
                 problems.append((number, raters_at, t("sheets.bad_raters", value=_text(raw))))
             else:
                 raters = int(count)
-                if raters < minimum:
-                    few.append((member.name, raters))
+                if raters < minimum:  # the engine would refuse the evaluation: refused here, with its cell
+                    problems.append((number, raters_at, t("sheets.too_few_raters", raters=raters, minimum=minimum)))
         for index, item in items.items():
             average, why = _score(values[index] if index < len(values) else None, item)
             if why is not None:
@@ -805,8 +803,6 @@ async def _import_evaluation(
         len(new),
         members,
         tuple(unrated),
-        tuple(few),
-        minimum,
     )
 
 
@@ -829,7 +825,4 @@ def describe(result: Imported) -> list[str]:
     lines = [t(key, period=result.period, members=result.members, rows=result.rows, file=result.filename)]
     if result.unrated:
         lines.append(t("sheets.unrated", names="、".join(result.unrated)))
-    if result.few_raters:
-        people = "、".join(t("sheets.few_raters_one", name=n, raters=r) for n, r in result.few_raters)
-        lines.append(t("sheets.few_raters", minimum=result.minimum, people=people))
     return lines

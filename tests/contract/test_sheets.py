@@ -145,15 +145,18 @@ async def test_evaluation_results_from_paper_ballots_sent_privately(rated: Drive
     data = await evaluation_sheet(d, {"张三": [15, *[8.5] * 10], "李四": [8, *[9] * 10]})
     [refused] = await d.say(RECORDER, "", private=True, file=("测评.xlsx", data))  # evaluation: approvers only
     assert refused.text.startswith("只有")
+    [few] = await d.say(SECRETARY, "", private=True, file=("测评.xlsx", data))
+    assert few.lines[0] == "测评.xlsx 有 1 处错误, 什么都没有导入。请改正后重新导入:"
+    assert few.lines[1].endswith("只有 8 人测评, 少于方案要求的 10 名群众代表, 请补齐测评后再录入")
+    data = await evaluation_sheet(d, {"张三": [15, *[8.5] * 10], "李四": [10, *[9] * 10]})
     [reply] = await d.say(SECRETARY, "", private=True, file=("测评.xlsx", data))
     assert reply.lines == [
         "已导入 2026 年民主测评结果: 2 名党员, 20 项 (文件 测评.xlsx)",
         "本次未评分 (整行留空): 王书记、赵积分员",
-        "⚠ 测评人数少于方案要求的 10 名群众代表: 李四 8 人",
     ]
     async with d.world.db.uow() as uow:
         [evaluation] = (await uow.session.scalars(select(EvaluationRow))).all()
         results = (await uow.session.scalars(select(EvaluationResult))).all()
     assert evaluation.recorded_by == d.world.ids["100"] and evaluation.year == 2026
     zhang, li = d.world.ids["200"], d.world.ids["201"]
-    assert {(r.member_id, r.total, r.count) for r in results} == {(zhang, 127.5, 15), (li, 72, 8)}
+    assert {(r.member_id, r.total, r.count) for r in results} == {(zhang, 127.5, 15), (li, 90, 10)}

@@ -190,20 +190,21 @@ def test_evaluation_results_from_a_sheet_feed_the_twenty_percent(cli: Cli, tmp_p
     assert cli("evaluation", "template", "--branch", "1", "--year", "2026", "-o", str(path))[0] == 0
     header = [c.value for c in load_workbook(path).worksheets[0][1]]
     assert header == ["姓名", "编号", "测评人数", *ITEMS]
-    filled = _fill(path, tmp_path / "ev.xlsx", {
+    few = _fill(path, tmp_path / "few.xlsx", {
         "张三": {"测评人数": 15, **_all(lambda i: 8.5)}, "李四": {"测评人数": 8, **_all(lambda i: 9)},
+    })  # fmt: skip
+    code, _out, err = cli("evaluation", "import", str(few))
+    assert code == 1 and "只有 8 人测评, 少于方案要求的 10 名群众代表" in err
+    filled = _fill(path, tmp_path / "ev.xlsx", {
+        "张三": {"测评人数": 15, **_all(lambda i: 8.5)}, "李四": {"测评人数": 12, **_all(lambda i: 9)},
     })  # fmt: skip
     code, out, err = cli("evaluation", "import", str(filled))
     assert (code, err) == (0, "")
-    assert out.splitlines() == [
-        "已导入 2026 年民主测评结果: 2 名党员, 20 项 (文件 ev.xlsx)",
-        "本次未评分 (整行留空): 王书记",
-        "⚠ 测评人数少于方案要求的 10 名群众代表: 李四 8 人",
-    ]
+    assert out.splitlines() == ["已导入 2026 年民主测评结果: 2 名党员, 20 项 (文件 ev.xlsx)", "本次未评分 (整行留空): 王书记"]
     [evaluation] = cli.query(lambda uow: _rows(uow, EvaluationRow))
     assert evaluation.year == 2026 and evaluation.source is not None and evaluation.source.startswith("ev.xlsx sha256:")
     results = cli.query(lambda uow: _rows(uow, EvaluationResult))
-    assert {(r.member_id, r.total, r.count) for r in results} == {(2, 127.5, 15), (3, 72, 8)}
+    assert {(r.member_id, r.total, r.count) for r in results} == {(2, 127.5, 15), (3, 108, 12)}
 
     code, _out, err = cli("evaluation", "set", "--branch", "1", "--year", "2026", "--member", "张三",
                           "--item", "political", "--average", "9", "--raters", "15")  # fmt: skip
