@@ -46,6 +46,12 @@ COMMANDS: dict[str, Handler] = {
     "rank": points.rank,
     "meeting": meetings.open_meeting,
     "close": meetings.close_meeting,
+    # the words people type for these (see parse.PHRASES and the README's "what people type")
+    "items": basic.items,
+    "howto": basic.howto,
+    "approve": approvals.approve_command,
+    "signin": meetings.sign_in_typed,
+    "leave": leave.ask_typed,
 }
 
 #: Buttons by the prefix of their data, ``<prefix>:<args>``.
@@ -63,6 +69,7 @@ BUTTONS: dict[str, Handler] = {
     "y": leave.decide,
     "k": invites.confirm,
     "x": invites.decline,
+    "m": meetings.open_again,
 }
 
 
@@ -153,7 +160,9 @@ async def _press(inc: Incoming, deps: Deps, data: str) -> list[Reply]:
 async def _message(inc: Incoming, deps: Deps, bot_name: str) -> list[Reply]:
     command = parse_command(inc.text, bot_name)
     if command is None or command.name not in COMMANDS:
-        return [Send(ORIGIN, t("chat.unknown_command"))] if inc.private else []
+        if not inc.private:
+            return []
+        return await basic.suggest(inc, deps) if inc.text.strip() else [Send(ORIGIN, t("chat.unknown_command"))]
     if inc.anonymous:  # whoever it is cannot be told apart from the group itself
         return [Send(ORIGIN, t("chat.anonymous"))]
     return await COMMANDS[command.name](inc, deps, command.args)

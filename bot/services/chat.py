@@ -75,6 +75,8 @@ class ClaimView:
     granted: float | None = None
     #: The evidence photos (sha256 in the media store), when the view was asked with them.
     photos: tuple[str, ...] = ()
+    #: The member claims a leading, organizing or chairing role (带头/组织/主导).
+    lead: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,7 +206,7 @@ class ChatService:
             return ClaimView(
                 row.id, row.branch_id, row.member_id, member, item, row.item, row.points,
                 row.effective_date, row.note, row.status, decider, row.decision_reason, files, granted,
-                shas,
+                shas, row.lead,
             )  # fmt: skip
 
     async def pending(self, branch_id: int, limit: int = 10, member_id: int | None = None) -> list[ClaimView]:
