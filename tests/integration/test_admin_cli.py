@@ -259,10 +259,10 @@ def test_member_role_of_an_unknown_member_is_refused(cli: Cli) -> None:
 def test_branch_set_changes_settings_and_shows_them(cli: Cli) -> None:
     branch_id = _branch(cli)
     code, out, _ = cli("branch", "set", str(branch_id))
-    assert (code, out.strip()) == (0, "第一党支部: 审核卡片发到群里; 排行 off; 流动党员线上参加 on")
+    assert (code, out.strip()) == (0, "第一党支部: 审核卡片发到群里; 排行 关; 流动党员线上参加 开")
 
     code, out, _ = cli("branch", "set", str(branch_id), "--approvals", "private", "--rank", "on", "--online", "off")
-    assert (code, out.strip()) == (0, "第一党支部: 审核卡片私信审核人; 排行 on; 流动党员线上参加 off")
+    assert (code, out.strip()) == (0, "第一党支部: 审核卡片私信审核人; 排行 开; 流动党员线上参加 关")
     [branch] = cli.query(lambda uow: _all(uow, Branch))
     assert branch.settings == {"approvals": "private", "rank": True, "online": False}
     changes = [a.details for a in cli.query(lambda uow: _all(uow, AuditRow)) if a.action == "branch.settings"]
@@ -328,7 +328,7 @@ def test_branch_set_keeps_what_it_does_not_change(cli: Cli) -> None:
     branch_id = _branch(cli)
     cli("branch", "set", str(branch_id), "--approvals", "private")
     code, out, _ = cli("branch", "set", str(branch_id), "--online", "off")
-    assert (code, out.strip()) == (0, "第一党支部: 审核卡片私信审核人; 排行 off; 流动党员线上参加 off")
+    assert (code, out.strip()) == (0, "第一党支部: 审核卡片私信审核人; 排行 关; 流动党员线上参加 关")
     [branch] = cli.query(lambda uow: _all(uow, Branch))
     assert branch.settings == {"approvals": "private", "rank": False, "online": False}
     assert [a.details for a in _audit(cli) if a.action == "branch.settings"] == [
