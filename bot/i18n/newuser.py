@@ -74,7 +74,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "newuser.on": "开",
         "newuser.off": "关",
         # start-up and configuration
-        "newuser.telegram_unreachable": "连不上 Telegram ({error}), {delay} 秒后重试 (第 {attempt} 次)。请检查网络或 [telegram] base_url",
+        "newuser.telegram_unreachable": "连不上 Telegram, {delay} 秒后重试 (第 {attempt} 次)。请检查网络, 或配置 [telegram] base_url",
         "newuser.telegram_bad_token": "Telegram 不认这个机器人 token ([telegram] token), 请在 @BotFather 处核对后改正",
         "newuser.env_var": "环境变量 {var}",
         "newuser.quotes_hint": "这一行用了中文引号 “ ” 或 ‘ ’, 请改用英文双引号 \"...\"",
@@ -179,7 +179,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "newuser.roster.allowed_name": "required",
         "newuser.on": "on",
         "newuser.off": "off",
-        "newuser.telegram_unreachable": "cannot reach Telegram ({error}); retrying in {delay} s (attempt {attempt}). Check the network or [telegram] base_url",
+        "newuser.telegram_unreachable": "cannot reach Telegram; retrying in {delay} s (attempt {attempt}). Check the network, or set [telegram] base_url",
         "newuser.telegram_bad_token": "Telegram does not accept the bot token ([telegram] token); check it with @BotFather",
         "newuser.env_var": "environment variable {var}",
         "newuser.quotes_hint": "this line uses Chinese quotes “ ” or ‘ ’; use ASCII double quotes \"...\"",
