@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import signal
 import sys
@@ -112,10 +113,8 @@ async def _reach(app: TelegramApp, stop: asyncio.Event, backoff: Sequence[float]
             delay = backoff[min(attempt, len(backoff) - 1)]
             attempt += 1
             print(t("newuser.telegram_unreachable", delay=f"{delay:g}", attempt=attempt), file=sys.stderr)
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), delay)
-            except TimeoutError:
-                pass
     return False
 
 

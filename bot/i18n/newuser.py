@@ -211,7 +211,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "toml.expected_newline": "one key = value per line",
         "toml.other": "not valid TOML; compare with config.example.toml",
         "toml.choices": "{choices}",
-        "toml.invalid": "{message}",
+        "toml.invalid": "the value is not valid; see the notes in config.example.toml",
         "newuser.console.demo_reused": "using the demo branch {branch} made before (its records are kept). To start over: partybot console --demo --fresh",
         "newuser.console.return": "to come back later: partybot console --branch {branch} --as 张三",
         "newuser.console.no_photo": "no photo file {path}; nothing was claimed. Check the file name (usage: /photo FILE /claim ITEM DATE)",

@@ -153,4 +153,4 @@ def _message(err: Mapping[str, Any]) -> str:
         params = {k: ctx.get(k, "") for k in ("expected", "gt", "ge", "lt", "le", "min_length")}
         params["expected"] = t("toml.choices", choices=str(params["expected"]).replace("' or '", "' / '"))
         return t(f"validation.{kind}", **params)
-    return t("toml.invalid", message=str(err.get("msg", "invalid")))
+    return t("toml.invalid")

@@ -374,3 +374,11 @@ def test_a_scheme_in_the_scheme_dirs_is_found_by_name(cli: Cli, tmp_path: Path) 
     code, out, err = cli("branch", "add", "某社区党支部", "--scheme", "town")
     assert (code, out) == (1, "")
     assert "没有名为 “town” 的积分方案" in err and str(first) in err and str(second) in err
+
+
+def test_branch_add_without_any_scheme_says_one_is_needed(cli: Cli) -> None:
+    _add_to_config(cli, '\n[bot]\ndefault_scheme = ""\n')
+    code, out, err = cli("branch", "add", "第一党支部")
+    assert (code, out) == (2, "")
+    assert err.strip().startswith("请用 --scheme 指定积分方案 (如 --scheme twelve-point")
+    assert cli.query(lambda uow: _all(uow, Branch)) == []
