@@ -32,6 +32,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         # dates
         "newuser.date_vague": "“{words}” 不是具体的某一天, 没有提交申报。请写明日期, 例如 3月5日 或 三月五日。",
         # claims
+        "newuser.ledger_claim": "申报 #{claim}",
         "newuser.card.lead": "角色",
         "newuser.card.lead_value": "带头/组织/主导 (审核通过即确认, 分值 ×{times})",
         "newuser.rejected_next": "改正后可以重新申报 (例如补上照片、写对日期或事项): 再发送一次 申报 ... 即可。",
@@ -140,6 +141,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "newuser.items.lead": ", leading role ×{times}",
         "newuser.howto": "To claim: send /claim ITEM DATE NOTE, e.g. /claim volunteer 3-5 harvest help. A photo may come with it as evidence (caption /claim ...). For a leading or organizing role write 带头 in the note; the reviewer confirms it and the points double.",
         "newuser.date_vague": "“{words}” is not a single day, so nothing was claimed. Please name the day, e.g. 3-5.",
+        "newuser.ledger_claim": "claim #{claim}",
         "newuser.card.lead": "Role",
         "newuser.card.lead_value": "leading/organizing (confirmed by approval, points ×{times})",
         "newuser.rejected_next": "Once corrected (a photo added, the date or item right) you may claim again: send /claim ... once more.",

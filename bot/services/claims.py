@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
+from bot.i18n import t
 from bot.scoring.eligibility import entry_refusal
 from bot.scoring.model import Item, Scheme
 from bot.services.common import (
@@ -128,7 +129,7 @@ class ClaimService:
                     lead=claim.lead,
                     day=claim.effective_date,
                     actor=actor,
-                    reason=claim.note,
+                    reason=claim.note or t("newuser.ledger_claim", claim=claim.id),  # why, never empty
                     claim_id=claim.id,
                     source=Source(claim.source_platform, claim.source_chat, claim.source_message),
                 )
