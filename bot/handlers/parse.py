@@ -92,7 +92,7 @@ def arabic(text: str) -> str:
 
 _FULL = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*[日号]?")
 _SHORT = re.compile(r"(?<!\d)(\d{1,2})\s*(?:月\s*(\d{1,2})\s*[日号]?|[-/.](\d{1,2}))(?!\d)")
-_RELATIVE = {"大前天": 3, "前天": 2, "昨天": 1, "今天": 0}
+_RELATIVE = {"大前天": 3, "前天": 2, "前日": 2, "昨天": 1, "昨日": 1, "今天": 0, "今日": 0}
 #: Dates too vague to pick a day from: the bot asks rather than guessing.
 _VAGUE = re.compile(
     r"(?:\d{4}\s*年\s*)?\d{1,2}\s*月\s*(?:初|中旬|中|底|末|上旬|下旬|份)"

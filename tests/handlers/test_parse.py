@@ -61,6 +61,7 @@ def test_dates_in_chinese_numerals() -> None:
     assert parse_date("十月十日", TODAY)[0] == date(2026, 10, 10)
     assert parse_date("三月三十一号", TODAY)[0] == date(2026, 3, 31)
     assert parse_date("大前天 志愿服务", TODAY)[0] == date(2026, 3, 7)
+    assert parse_date("昨日 志愿服务", TODAY)[0] == date(2026, 3, 9)
 
 
 def test_a_date_naming_no_single_day_is_none_never_today() -> None:
