@@ -37,14 +37,20 @@ async def test_an_unknown_member_cannot_start_a_session(db: Database) -> None:
         await Console(world.app, world.branch_id).become("nobody")
 
 
+def _config(tmp_path: Path, database: str) -> Path:
+    """A config file naming a SQLite database and a media folder in ``tmp_path``."""
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f'[database]\nurl = "sqlite+aiosqlite:///{tmp_path / database}"\n[media]\ndir = "{tmp_path / "m"}"\n',
+        encoding="utf-8",
+    )
+    return config
+
+
 def test_the_console_command_runs_on_the_configured_database(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    config = tmp_path / "config.toml"
-    config.write_text(
-        f'[database]\nurl = "sqlite+aiosqlite:///{tmp_path / "c.db"}"\n[media]\ndir = "{tmp_path / "m"}"\n',
-        encoding="utf-8",
-    )
+    config = _config(tmp_path, "c.db")
     run_ = ["--config", str(config)]
     assert main([*run_, "branch", "add", "第一党支部", "--scheme", "twelve-point"]) == 0
     assert main([*run_, "member", "add", "--branch", "1", "张三"]) == 0
@@ -66,11 +72,7 @@ def test_the_console_command_runs_on_the_configured_database(
 def test_demo_creates_a_branch_to_try_every_flow(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    config = tmp_path / "config.toml"
-    config.write_text(
-        f'[database]\nurl = "sqlite+aiosqlite:///{tmp_path / "d.db"}"\n[media]\ndir = "{tmp_path / "m"}"\n',
-        encoding="utf-8",
-    )
+    config = _config(tmp_path, "d.db")
     typed = iter(["申报 志愿服务", "/as 王书记", "1", "/quit"])
     monkeypatch.setattr("builtins.input", lambda _prompt: next(typed))
     assert main(["--config", str(config), "console", "--demo"]) == 0
@@ -87,11 +89,7 @@ def test_console_needs_a_branch_and_a_member_or_demo(capsys: pytest.CaptureFixtu
 def test_demo_is_reused_and_says_how_to_return_and_to_start_over(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    config = tmp_path / "config.toml"
-    config.write_text(
-        f'[database]\nurl = "sqlite+aiosqlite:///{tmp_path / "d.db"}"\n[media]\ndir = "{tmp_path / "m"}"\n',
-        encoding="utf-8",
-    )
+    config = _config(tmp_path, "d.db")
     typed = iter(["申报 志愿服务 3月1日", "/quit", "撤回", "/quit", "/quit"])
     monkeypatch.setattr("builtins.input", lambda _prompt: next(typed))
     demo = ["--config", str(config), "console", "--demo"]
