@@ -224,3 +224,21 @@ async def test_help_lines_are_what_the_bot_accepts(driver: Driver) -> None:
             said = await driver.say(SECRETARY, word.split()[0], private=True)
             assert said, word
             assert not any(s.text.startswith("没有看懂") for s in said), (word, [s.text for s in said])
+
+
+async def test_no_item_code_reaches_a_member_or_the_secretary(driver: Driver) -> None:
+    """Item codes are for files a secretary writes; what people read names items in Chinese."""
+    card = await claim(driver, "申报 乡村振兴 3月6日 带头产业帮扶")
+    await driver.press(SECRETARY, "调整分值", on=card)
+    await driver.press(SECRETARY, "2", on=card)
+    sheet = await open_theme_day(driver)
+    await driver.say(SECRETARY, "结束签到")
+    for who in (ALICE, RECORDER):
+        await driver.say(who, "我的积分", private=True)
+        await driver.say(who, "积分项目", private=True)
+        await driver.say(who, "帮助", private=True)
+    await driver.say(ALICE, "撤回", private=True)
+    codes = {"volunteer", "key_work", "award_township", "award_county", "absent_theme_day", "dues_late", "theme_day"}
+    seen = [s.text for where in (GROUP, ALICE, RECORDER, SECRETARY) for s in driver.chat(where)]
+    assert any("重点工作" in text for text in seen) and sheet.text
+    assert [text for text in seen if any(code in text for code in codes)] == []
