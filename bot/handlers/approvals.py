@@ -25,10 +25,14 @@ async def _decider(inc: Incoming, deps: Deps, claim_id: int) -> tuple[ClaimView,
 
 
 async def approve(inc: Incoming, deps: Deps, args: str) -> list[Reply]:
-    """``a:<claim>``: approve at the claimed points (the service checks role, own claim and state)."""
-    person = await deps.chat.presser(inc.platform, inc.user, int(args))
+    """``a:<claim>``: approve at the claimed points (the service checks role, own claim and state);
+    ``a:<claim>:0`` approves without the leading role the member marked."""
+    claim_id, _, lead = args.partition(":")
+    if lead not in ("", "0"):
+        raise ValueError(lead)
+    person = await deps.chat.presser(inc.platform, inc.user, int(claim_id))
     with as_approver():
-        decision = await deps.claims.approve(int(args), person.actor)
+        decision = await deps.claims.approve(int(claim_id), person.actor, lead=False if lead == "0" else None)
     return await _outcome(inc, deps, decision)
 
 

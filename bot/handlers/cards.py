@@ -65,7 +65,10 @@ def status_line(view: ClaimView) -> str:
 def claim_actions(view: ClaimView) -> tuple[Action, ...]:
     if view.status != "pending":
         return ()
-    decide = (Action(t("chat.button.approve"), f"a:{view.id}"), Action(t("chat.button.reject"), f"r:{view.id}"))
+    decide: tuple[Action, ...] = (Action(t("chat.button.approve"), f"a:{view.id}"),)
+    if view.lead and view.item is not None and view.item.lead_multiplier is not None:
+        decide += (Action(t("newuser.button.no_lead"), f"a:{view.id}:0"),)  # the role not confirmed
+    decide += (Action(t("chat.button.reject"), f"r:{view.id}"),)
     if view.item is not None and view.item.points is not None:
         return decide  # a fixed-point item has nothing to adjust
     return (*decide, Action(t("chat.button.adjust"), f"j:{view.id}"))

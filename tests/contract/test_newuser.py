@@ -104,12 +104,19 @@ async def test_an_approver_decides_by_typing(driver: Driver) -> None:
 
 async def test_a_leading_role_is_marked_seen_and_confirmed(driver: Driver) -> None:
     card = await claim(driver, "申报 乡村振兴 3月6日 带头组织产业帮扶")
-    assert "角色: 带头/组织/主导 (审核通过即确认, 分值 ×2)" in card.lines
+    assert "角色: 带头/组织/主导, 分值 ×2 (按 通过 即确认; 不是带头的按 通过(不算带头))" in card.lines
     assert "说明: 带头组织产业帮扶" in card.lines
+    assert card.labels == ["通过", "通过(不算带头)", "驳回", "调整分值"]
     await driver.press(SECRETARY, "通过", on=card)
+    declined = await claim(driver, "申报 乡村振兴 3月7日 主导村里的产业项目", who=BOB)
+    assert await driver.press(SECRETARY, "通过(不算带头)", on=declined) == Toast(f"已通过申报 {claim_number(declined)}")
+    assert not any(line.startswith("角色:") for line in declined.lines)  # approved as a plain claim
     async with driver.world.db.uow() as uow:
         [entry] = await uow.ledger.of_member(driver.world.ids["200"])
-    assert entry.lead is True
+        [plain_entry] = await uow.ledger.of_member(driver.world.ids["201"])
+    assert entry.lead is True and plain_entry.lead is False
+    [mine, _sent] = await driver.say(ALICE, "我的积分")
+    assert "· 重点工作 1 次, 计 2 分; 其中 1 次带头/组织/主导, 分值加倍" in mine.lines  # 1 point, doubled
     plain = await claim(driver, "申报 志愿服务 3月6日 组织大家打扫")  # 志愿服务 does not double
     assert not any(line.startswith("角色:") for line in plain.lines)
 
