@@ -206,7 +206,7 @@ class ChatService:
             return ClaimView(
                 row.id, row.branch_id, row.member_id, member, item, row.item, row.points,
                 row.effective_date, row.note, row.status, decider, row.decision_reason, files, granted,
-                shas, row.lead,
+                shas, lead=row.lead,
             )  # fmt: skip
 
     async def pending(self, branch_id: int, limit: int = 10, member_id: int | None = None) -> list[ClaimView]:
