@@ -4,9 +4,14 @@ Every flow here runs for every driver (see ``conftest.py``)."""
 
 from __future__ import annotations
 
+import pytest
+
 from contract.driver import ALICE, BOB, GROUP, RECORDER, SECRETARY, Driver, Shown, Toast
 from contract.flows import claim, claim_number, status
+from contract.test_english import english
 from contract.test_meetings import ask_leave, open_theme_day
+
+__all__ = ["english"]  # the fixture, for the English flow
 
 # -- dates -------------------------------------------------------------------------------------
 
@@ -249,3 +254,16 @@ async def test_no_item_code_reaches_a_member_or_the_secretary(driver: Driver) ->
     seen = [s.text for where in (GROUP, ALICE, RECORDER, SECRETARY) for s in driver.chat(where)]
     assert any("重点工作" in text for text in seen) and sheet.text
     assert [text for text in seen if any(code in text for code in codes)] == []
+
+
+@pytest.mark.usefixtures("english")
+async def test_the_same_words_as_slash_commands_in_english(driver: Driver) -> None:
+    [items] = await driver.say(ALICE, "/items")
+    assert items.lines[:2] == ["Items you can claim (测试方案):", "· 志愿服务 1 points"]
+    [none] = await driver.say(ALICE, "/signin")
+    assert none.text == "No sign-in is open now. The secretary opens one in the group."
+    [card] = await driver.say(ALICE, "/claim volunteer 2026-03-05")
+    [done, _told] = await driver.say(SECRETARY, f"/approve {claim_number(card)}")
+    assert done.text == f"Claim {claim_number(card)} approved"
+    [unknown] = await driver.say(ALICE, "what now", private=True)
+    assert unknown.lines[0] == "I did not understand “what now”. Perhaps you meant:" and len(unknown.lines) == 5
