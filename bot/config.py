@@ -10,8 +10,11 @@ and the line.
 from __future__ import annotations
 
 import os
+import re
+from functools import cache
 from pathlib import Path
 from typing import Any, Literal
+from zoneinfo import available_timezones
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
@@ -45,7 +48,15 @@ class BotSection(_Section):
             zone_named(value)
         except ValueError:
             raise ValueError(t("config.bad_timezone", zone=value)) from None
+        if value not in _zones():  # a file under zoneinfo that is no zone ("localtime", "posixrules")
+            raise ValueError(t("config.bad_timezone", zone=value))
         return value
+
+
+@cache
+def _zones() -> frozenset[str]:
+    """IANA zone names (not the system's ``localtime`` file nor tzdata's placeholder ``Factory``)."""
+    return frozenset(available_timezones()) - {"localtime", "Factory", "posixrules", "posix/Factory"}
 
 
 class DatabaseSection(_Section):
@@ -113,6 +124,37 @@ def _env_overrides(environ: dict[str, str]) -> dict[str, Any]:
     return out
 
 
+def _env_names(environ: dict[str, str]) -> dict[str, str]:
+    """The variable each overridden key came from: ``server.port`` → ``PARTYBOT_SERVER__PORT``."""
+    names = {}
+    for name in environ:
+        if name.startswith(ENV_PREFIX) and "__" in name:
+            section, _, key = name[len(ENV_PREFIX):].lower().partition("__")
+            names[f"{section}.{key}"] = name
+    return names
+
+
+def _blame_env(problems: list[TomlProblem], names: dict[str, str]) -> list[TomlProblem]:
+    """A value that came from the environment is blamed on its variable, not on a line of the file."""
+    blamed = []
+    for problem in problems:
+        var = next((v for k, v in names.items() if k == problem.key or k.startswith(problem.key + ".")), None)
+        blamed.append(problem if var is None else TomlProblem(t("newuser.env_var", var=var), "", None, problem.message))
+    return blamed
+
+
+_FULL_WIDTH = re.compile(r"=\s*[“”‘’]")
+
+
+def _quotes_hint(error: TomlError, text: str, source: str) -> TomlError:
+    """A syntax error on a value in Chinese quotes (“...”) gets a hint to use ASCII quotes."""
+    lines = [n for n, line in enumerate(text.splitlines(), start=1) if _FULL_WIDTH.search(line)]
+    if not lines:
+        return error
+    hints = [TomlProblem(source, "", n, t("newuser.quotes_hint", line=n)) for n in lines]
+    return TomlError([*error.problems, *hints])
+
+
 def config_path(cli_path: str | None = None, environ: dict[str, str] | None = None) -> Path:
     env = os.environ if environ is None else environ
     return Path(cli_path or env.get(ENV_PATH) or DEFAULT_PATH)
@@ -132,7 +174,10 @@ def load_config(path: str | Path | None = None, environ: dict[str, str] | None =
         text = file.read_text(encoding="utf-8")
     elif explicit:
         raise TomlError([TomlProblem(str(file), "", None, t("config.missing", path=file))])
-    data = parse(text, str(file)) if text else {}
+    try:
+        data = parse(text, str(file)) if text else {}
+    except TomlError as exc:
+        raise _quotes_hint(exc, text, str(file)) from exc
     for section, values in _env_overrides(env).items():
         if isinstance(data.get(section), dict):
             data[section] = {**data[section], **values}
@@ -141,4 +186,5 @@ def load_config(path: str | Path | None = None, environ: dict[str, str] | None =
     try:
         return Config.model_validate(data)
     except ValidationError as exc:
-        raise TomlError(problems_from_validation(exc.errors(), text, str(file))) from exc
+        problems = problems_from_validation(exc.errors(), text, str(file))
+        raise TomlError(_blame_env(problems, _env_names(env))) from exc

@@ -10,6 +10,7 @@ from bot import __version__
 from bot.cli import (
     admin,
     attendance,
+    chinese,
     console,
     db,
     dues,
@@ -38,7 +39,8 @@ MODULES += [ratings, evaluation, grades, attendance, dues]
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    chinese.install()  # argparse's own texts (usage, errors) in the people's language
+    parser = chinese.Parser(
         prog="partybot",
         description="党员积分制管理 bot: 积分方案、积分计算、台账与群聊机器人。",
     )
@@ -55,7 +57,18 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _lang(argv: Sequence[str] | None) -> str:
+    words = list(sys.argv[1:] if argv is None else argv)
+    for n, word in enumerate(words):
+        if word.startswith("--lang="):
+            return word.partition("=")[2]
+        if word == "--lang" and n + 1 < len(words):
+            return words[n + 1]
+    return "zh-CN"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    set_locale(_lang(argv))  # argparse's errors come before the arguments are parsed
     parser = build_parser()
     args = parser.parse_args(argv)
     set_locale(args.lang)

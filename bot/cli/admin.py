@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import TypeAlias
 
 from bot.cli import invite
@@ -75,7 +76,10 @@ def _register_member(commands: Sub) -> None:
 
 
 def _branch_add(args: argparse.Namespace) -> int:
-    scheme = args.scheme or config_of(args).bot.default_scheme
+    scheme = (args.scheme or config_of(args).bot.default_scheme).strip()
+    if not scheme:
+        print(t("newuser.scheme_needed"), file=sys.stderr)
+        return 2
 
     async def work(_db: Database, ctx: Context) -> int:
         added = await AdminService(ctx).add_branch(cli_actor(), args.name, scheme, args.committee)
@@ -105,8 +109,7 @@ def _branch_set(args: argparse.Namespace) -> int:
         view = await AdminService(ctx).settings(cli_actor(), args.branch, changes)
         s = view.settings
         shown = t(f"admin.approvals_{s.approvals}")
-        rank, online = ("on" if s.rank else "off"), ("on" if s.online else "off")
-        confirm = "on" if s.confirm_records else "off"
+        rank, online, confirm = (t("newuser.on" if on else "newuser.off") for on in (s.rank, s.online, s.confirm_records))
         print(t("admin.branch_settings", name=view.name, approvals=shown, rank=rank, online=online, confirm=confirm))
         return 0
 

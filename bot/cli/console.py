@@ -46,13 +46,27 @@ def register(commands: Sub) -> None:
     parser.add_argument("--branch", type=int, help="党支部编号 (见 branch list)")
     parser.add_argument("--as", dest="member", help="以哪位党员发言: 编号、名册编号或姓名")
     parser.add_argument(
-        "--demo", action="store_true", help="新建一个示范党支部 (书记、积分员和两名党员) 并以党员张三发言"
+        "--demo", action="store_true",
+        help="示范党支部 (书记、积分员和两名党员), 以党员张三发言; 上次建的示范党支部会接着用",
     )
+    parser.add_argument("--fresh", action="store_true", help="和 --demo 一起用: 新建一个示范党支部, 从头开始")
     parser.set_defaults(handler=_console)
 
 
 #: The demo branch: (name, role) in roster order.
 DEMO_PEOPLE = (("王书记", "secretary"), ("赵积分员", "recorder"), ("张三", None), ("李四", None))
+
+
+async def find_demo(db: Database) -> int | None:
+    """The latest demo branch made before (its name and its people as ``create_demo`` made them)."""
+    async with db.uow() as uow:
+        for branch in reversed(list(await uow.branches.list())):
+            if branch.name != t("console.demo_branch"):
+                continue
+            names = {m.name for m in await uow.members.list(branch.id)}
+            if {n for n, _ in DEMO_PEOPLE} <= names:
+                return branch.id
+    return None
 
 
 async def create_demo(db: Database, scheme: str = "twelve-point") -> int:
@@ -106,15 +120,19 @@ class Console:
         if line.isdigit():
             return await self._press(int(line))
         photo = document = None
+        if line in ("/photo", "/file"):
+            return [t("newuser.console.photo_usage" if line == "/photo" else "console.file_usage")]
         if line.startswith(("/photo ", "/file ")):
             command, _, rest = line.partition(" ")
             rest = rest.strip()
             # a quoted path may hold spaces: /file "三月 (1).xlsx"
             path, _, line = rest[1:].partition('"') if rest.startswith('"') else rest.partition(" ")
             line = line.strip()
-            try:
+            try:  # a claim is never made without the photo its writer meant to attach
                 data = Path(path).read_bytes()
             except OSError as exc:
+                if command == "/photo":
+                    return [t("newuser.console.no_photo", path=path)]
                 return [t("console.no_file", path=path, error=exc.strerror or str(exc))]
             if command == "/photo":
                 photo = self.app.media.put(data)
@@ -190,9 +208,15 @@ def _console(args: argparse.Namespace) -> int:
         return 2
 
     async def work(db: Database, ctx: Context) -> int:
-        branch_id = await create_demo(db) if args.demo else args.branch
+        branch_id = args.branch
         if args.demo:
-            print(t("console.demo_created", branch=branch_id, people="、".join(n for n, _ in DEMO_PEOPLE)))
+            branch_id = None if args.fresh else await find_demo(db)
+            if branch_id is not None:
+                print(t("newuser.console.demo_reused", branch=branch_id))
+            else:
+                branch_id = await create_demo(db)
+                print(t("console.demo_created", branch=branch_id, people="、".join(n for n, _ in DEMO_PEOPLE)))
+            print(t("newuser.console.return", branch=branch_id))
         config = config_of(args)
         app = build(db, [CONSOLE], context=ctx, media=MediaStore(config.media.dir), instance=config.server.instance)
         console = Console(app, branch_id)

@@ -7,10 +7,10 @@ import csv
 import sys
 from pathlib import Path
 
-from bot.cli.db import cli_actor, with_database
+from bot.cli.db import cli_actor, config_of, with_database
 from bot.i18n import t
-from bot.services.common import Context
-from bot.services.roster import COLUMNS, import_roster
+from bot.services.common import Context, SchemeCache
+from bot.services.roster import COLUMNS, allowed_values, import_roster, template_rows
 from bot.storage import Database
 
 
@@ -22,6 +22,9 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     template = sub.add_parser("template", help="生成名册模板")
     template.add_argument("--format", choices=["csv", "xlsx"], default="xlsx", help="模板格式 (默认 xlsx)")
     template.add_argument("-o", "--output", metavar="FILE", help="输出文件 (默认 名册模板.xlsx / .csv)")
+    template.add_argument(
+        "--scheme", help="列出哪个积分方案的人员类别 (默认取配置 [bot] default_scheme); xlsx 的第二页列出每列可填的值"
+    )
     template.set_defaults(handler=_template)
     load = sub.add_parser("import", help="导入名册; 有任何一行出错则什么都不导入")
     load.add_argument("file", metavar="FILE", help="名册文件 .xlsx 或 .csv")
@@ -31,9 +34,11 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 def _template(args: argparse.Namespace) -> int:
     path = Path(args.output or f"名册模板.{args.format}")
+    config = config_of(args)
+    scheme = SchemeCache(dirs=config.bot.scheme_dirs)(args.scheme or config.bot.default_scheme)
     if args.format == "csv":
         with path.open("w", encoding="utf-8-sig", newline="") as out:
-            csv.writer(out).writerow(COLUMNS)
+            csv.writer(out).writerows(template_rows())
     else:
         from openpyxl import Workbook
 
@@ -41,7 +46,11 @@ def _template(args: argparse.Namespace) -> int:
         sheet = book.active
         assert sheet is not None
         sheet.title = "党员名册"
-        sheet.append(COLUMNS)
+        for row in template_rows():  # the header and one example row
+            sheet.append(row)
+        allowed = book.create_sheet(t("newuser.roster.allowed_sheet"))
+        for row in allowed_values(scheme):
+            allowed.append(row)
         # 编号 and 手机号 as text, so that Excel keeps 001 and long numbers as typed
         for name in ("编号", "手机号"):
             column = sheet.cell(row=1, column=COLUMNS.index(name) + 1).column_letter

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import signal
 import sys
+from collections.abc import Sequence
 from typing import TypeAlias
 
 import uvicorn
 from starlette.applications import Starlette
+from telegram.error import InvalidToken, NetworkError
 from telegram.request import BaseRequest
 
 from bot.app import App, build
@@ -30,6 +33,8 @@ from bot.media import MediaStore
 from bot.storage import open_database
 
 Sub: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
+#: Seconds between attempts to reach Telegram at start (the last one repeats).
+BACKOFF = (1.0, 2.0, 4.0, 8.0, 15.0, 30.0, 60.0)
 
 
 def register(commands: Sub) -> None:
@@ -54,14 +59,16 @@ def _run(args: argparse.Namespace) -> int:
         return 1
     set_locale(config.bot.locale)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    asyncio.run(serve(config))
-    return 0
+    return 0 if asyncio.run(serve(config)) else 1
 
 
 async def serve(
-    config: Config, request: BaseRequest | None = None, stop: asyncio.Event | None = None
-) -> None:
-    """Run until ``stop`` is set (default: SIGINT or SIGTERM). ``request`` replaces the HTTP transport."""
+    config: Config, request: BaseRequest | None = None, stop: asyncio.Event | None = None,
+    backoff: Sequence[float] = BACKOFF,
+) -> bool:  # fmt: skip
+    """Run until ``stop`` is set (default: SIGINT or SIGTERM). ``request`` replaces the HTTP transport.
+    Telegram out of reach at start is retried with ``backoff``, said in one line each time; a
+    token Telegram refuses ends the run (False)."""
     db = await open_database(config.database.url, echo=config.database.echo)
     tg = config.telegram
     bot = build(
@@ -75,6 +82,8 @@ async def serve(
     bot.add_transport(TelegramTransport(app.bot, bot.media))
     stop = stop or _on_signals()
     try:
+        if not await _reach(app, stop, backoff):
+            return False
         async with app:
             await app.start()
             background = asyncio.create_task(bot.run(stop))  # the clock, and the outbox's retries
@@ -85,8 +94,28 @@ async def serve(
                 await _webhook(app, bot, config, stop)
             await background
             await app.stop()
+        return True
     finally:
         await db.close()
+
+
+async def _reach(app: TelegramApp, stop: asyncio.Event, backoff: Sequence[float]) -> bool:
+    """Initialize the application (its first call to Telegram), retrying while the network fails."""
+    attempt = 0
+    while not stop.is_set():
+        try:
+            await app.initialize()
+            return True
+        except InvalidToken:
+            print(t("newuser.telegram_bad_token"), file=sys.stderr)
+            return False
+        except NetworkError:  # no route, DNS, a timeout, a proxy: not the bot's fault, try again
+            delay = backoff[min(attempt, len(backoff) - 1)]
+            attempt += 1
+            print(t("newuser.telegram_unreachable", delay=f"{delay:g}", attempt=attempt), file=sys.stderr)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), delay)
+    return False
 
 
 def _on_signals() -> asyncio.Event:

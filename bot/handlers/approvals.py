@@ -13,6 +13,7 @@ from bot.handlers.types import ORIGIN, Answer, Incoming, Refresh, Reply, Send, S
 from bot.i18n import t
 from bot.services.chat import ClaimView, Person
 from bot.services.claims import Decision
+from bot.services.errors import Forbidden
 
 
 async def _decider(inc: Incoming, deps: Deps, claim_id: int) -> tuple[ClaimView, Person]:
@@ -24,10 +25,14 @@ async def _decider(inc: Incoming, deps: Deps, claim_id: int) -> tuple[ClaimView,
 
 
 async def approve(inc: Incoming, deps: Deps, args: str) -> list[Reply]:
-    """``a:<claim>``: approve at the claimed points (the service checks role, own claim and state)."""
-    person = await deps.chat.presser(inc.platform, inc.user, int(args))
+    """``a:<claim>``: approve at the claimed points (the service checks role, own claim and state);
+    ``a:<claim>:0`` approves without the leading role the member marked."""
+    claim_id, _, lead = args.partition(":")
+    if lead not in ("", "0"):
+        raise ValueError(lead)
+    person = await deps.chat.presser(inc.platform, inc.user, int(claim_id))
     with as_approver():
-        decision = await deps.claims.approve(int(args), person.actor)
+        decision = await deps.claims.approve(int(claim_id), person.actor, lead=False if lead == "0" else None)
     return await _outcome(inc, deps, decision)
 
 
@@ -73,10 +78,43 @@ async def reject_command(inc: Incoming, deps: Deps, args: str) -> list[Reply]:
     claim_id, _, reason = args.partition(" ")
     if not claim_id.isdigit():
         return [Send(ORIGIN, t("chat.reject_usage"))]
-    _view, person = await _decider(inc, deps, int(claim_id))
+    view, person = await _decider(inc, deps, int(claim_id))
+    if not reason.strip() and view.status == "pending":  # an example with this claim's number
+        return [Send(ORIGIN, t("newuser.reject_reason", id=view.id))]
     with as_approver():
-        decision = await deps.claims.reject(int(claim_id), person.actor, reason.strip())
+        decision = await deps.claims.reject(int(claim_id), person.actor, reason.strip() or "-")
     return await _outcome(inc, deps, decision)
+
+
+async def approve_command(inc: Incoming, deps: Deps, args: str) -> list[Reply]:
+    """``通过 12`` / ``同意 12`` (``/approve 12``), or ``同意`` alone when one claim is waiting.
+    Other text after 通过 in a group is chatter ("通过学习...") and gets no answer."""
+    number = args.strip().lstrip("#＃")
+    if number.isdigit():
+        _view, person = await _decider(inc, deps, int(number))
+        with as_approver():
+            decision = await deps.claims.approve(int(number), person.actor)
+        return await _outcome(inc, deps, decision)
+    if number:
+        return [Send(ORIGIN, t("newuser.approve_usage"))] if inc.private else []
+    person, branch = await located(inc, deps)
+    try:
+        with as_approver():
+            queue = await deps.claims.queue(branch.id, person.actor)
+    except Forbidden:
+        if not inc.private:
+            return []  # a member agreeing with something said in the group
+        raise
+    views = [v for v in [await deps.chat.claim(i) for i in queue] if v.member_id != person.member_id]
+    if not views:
+        return [Send(ORIGIN, t("chat.queue_empty"))]
+    if len(views) == 1:
+        return await approve_command(inc, deps, str(views[0].id))
+    lines = "\n".join(
+        t("newuser.approve_line", id=v.id, member=v.member, item=v.item.name if v.item else v.item_code, date=v.day)
+        for v in views
+    )
+    return [Send(ORIGIN, t("newuser.approve_which", count=len(views), first=views[0].id, lines=lines))]
 
 
 async def _outcome(inc: Incoming, deps: Deps, decision: Decision) -> list[Reply]:

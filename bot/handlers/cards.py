@@ -40,6 +40,9 @@ def claim_card(view: ClaimView, *, buttons: bool = True) -> Card:
         Field(t("chat.card.item"), t("chat.card.item_value", name=name, points=number(view.points))),
         Field(t("chat.card.date"), view.day.isoformat()),
     ]
+    if view.lead and view.item is not None and view.item.lead_multiplier is not None:
+        times = number(view.item.lead_multiplier)
+        fields.append(Field(t("newuser.card.lead"), t("newuser.card.lead_value", times=times)))
     if view.note:
         fields.append(Field(t("chat.card.note"), view.note))
     if view.evidence:
@@ -47,8 +50,10 @@ def claim_card(view: ClaimView, *, buttons: bool = True) -> Card:
     if view.item is not None and view.item.clause:
         fields.append(Field(t("chat.card.rule"), view.item.clause))
     actions = claim_actions(view) if buttons else ()
+    # the member's own copy of a rejected claim says what to do next
+    note = t("newuser.rejected_next") if not buttons and view.status == "rejected" else ""
     return Card(
-        t("chat.card.title", id=view.id), tuple(fields), status=status_line(view), actions=actions,
+        t("chat.card.title", id=view.id), tuple(fields), note, status=status_line(view), actions=actions,
         key=card_key(view.id) if buttons else None,
     )  # fmt: skip
 
@@ -61,11 +66,13 @@ def status_line(view: ClaimView) -> str:
 def claim_actions(view: ClaimView) -> tuple[Action, ...]:
     if view.status != "pending":
         return ()
-    return (
-        Action(t("chat.button.approve"), f"a:{view.id}"),
-        Action(t("chat.button.reject"), f"r:{view.id}"),
-        Action(t("chat.button.adjust"), f"j:{view.id}"),
-    )
+    decide: tuple[Action, ...] = (Action(t("chat.button.approve"), f"a:{view.id}"),)
+    if view.lead and view.item is not None and view.item.lead_multiplier is not None:
+        decide += (Action(t("newuser.button.no_lead"), f"a:{view.id}:0"),)  # the role not confirmed
+    decide += (Action(t("chat.button.reject"), f"r:{view.id}"),)
+    if view.item is not None and view.item.points is not None:
+        return decide  # a fixed-point item has nothing to adjust
+    return (*decide, Action(t("chat.button.adjust"), f"j:{view.id}"))
 
 
 def with_choice(card: Card, prompt: str, options: Iterable[Action], back: str) -> Card:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from bot.handlers.cards import claim_card, role_names, short_name
+from bot.handlers.cards import claim_card, number, role_names, short_name
 from bot.handlers.context import Deps, located
-from bot.handlers.parse import match_item, parse_date
+from bot.handlers.parse import marks_lead, match_item, note_of, parse_date, vague_date
 from bot.handlers.types import (
     ORIGIN,
     Action,
@@ -37,44 +37,57 @@ async def claim(inc: Incoming, deps: Deps, args: str) -> list[Reply]:
     if inc.photo_failed:  # a claim is never made without the evidence its writer sent
         return [Send(ORIGIN, t("chat.photo_failed"))]
     day, rest = parse_date(args, deps.today())
-    if day is None:
-        return [Send(ORIGIN, t("chat.bad_date"))]
+    if day is None:  # never today in its place: the member says which day
+        vague = vague_date(args)
+        return [Send(ORIGIN, t("newuser.date_vague", words=vague) if vague else t("chat.bad_date"))]
     check_open(day, deps.today())
     items = deps.chat.claimable(branch, person)
     match = match_item(rest, items)
     evidence = (inc.photo.sha256,) if inc.photo else ()
     source = Source(inc.platform, inc.chat, inc.message)
     if match.item is None:
-        draft = Draft(0, person.member_id, branch.id, args, day, evidence, source)
+        draft = Draft(0, person.member_id, branch.id, rest, day, evidence, source)
         return [await _offer_items(deps, draft, match.candidates)]
-    return await submit(inc, deps, person, branch, match.item.code, day, args, evidence, source)
+    return await submit(inc, deps, person, branch, match.item, day, rest, evidence, source)
 
 
 async def _offer_items(deps: Deps, draft: Draft, items: tuple[Item, ...]) -> Reply:
     """Keep the message as an offer to its writer and show the candidate items to pick from."""
     offer = await deps.chat.offer_items(draft)
-    options = tuple(Action(short_name(i), f"i:{offer}:{i.code}") for i in items)
+    options = (
+        *(Action(short_name(i), f"i:{offer}:{i.code}") for i in items), Action(t("newuser.pick_cancel"), f"i:{offer}:")
+    )
     prompt = t("chat.pick_item" if draft.text.strip() else "chat.claim_usage")
     return Send(ORIGIN, Card(prompt, choice=Choice(prompt, options)))
 
 
 async def pick_item(inc: Incoming, deps: Deps, args: str) -> list[Reply]:
-    """Button ``i:<offer>:<item>``: the member picked the item; only they may, and only once."""
+    """Button ``i:<offer>:<item>``: the member picked the item (``i:<offer>:`` cancels); only they
+    may, and only once."""
     offer_id, _, code = args.partition(":")
     person, draft = await deps.chat.take_items_offer(int(offer_id), inc.platform, inc.user)
+    if not code:
+        return [Show(t("newuser.pick_cancelled"))]
     check_open(draft.day, deps.today())
     branch = await deps.chat.branch(draft.branch_id)
-    replies = await submit(inc, deps, person, branch, code, draft.day, draft.text, draft.evidence, draft.source)
+    item = next((i for i in deps.chat.claimable(branch, person) if i.code == code), None)
+    if item is None:
+        raise ValueError(code)  # not an item this member was offered
+    replies = await submit(inc, deps, person, branch, item, draft.day, draft.text, draft.evidence, draft.source)
     # what would have answered the claim message now takes the place of the picker
     return [Show(r.body) if isinstance(r, Send) and isinstance(r.to, ToOrigin) else r for r in replies]
 
 
 async def submit(
-    inc: Incoming, deps: Deps, person: Person, branch: Branch, code: str, day: date, note: str,
+    inc: Incoming, deps: Deps, person: Person, branch: Branch, item: Item, day: date, rest: str,
     evidence: tuple[str, ...], source: Source,
 ) -> list[Reply]:  # fmt: skip
-    """Submit the claim; the card goes to the group, or to the approvers privately."""
-    cmd = SubmitClaim(branch.id, person.member_id, code, day, note=note, evidence=evidence, source=source)
+    """Submit the claim; the card goes to the group, or to the approvers privately. ``rest`` is
+    the message without its date: its note is what it says besides the item, and a leading role
+    it marks (带头/组织/主导) is claimed where the item doubles for one."""
+    lead = item.lead_multiplier is not None and marks_lead(rest, item)
+    note = note_of(rest, item)
+    cmd = SubmitClaim(branch.id, person.member_id, item.code, day, lead=lead, note=note, evidence=evidence, source=source)
     submitted = await deps.claims.submit(cmd)
     view = await deps.chat.claim(submitted.claim_id)
     card = claim_card(view)
@@ -88,7 +101,11 @@ async def submit(
         view = await deps.chat.claim(view.id, photos=True)
     photo = view.photos[0] if view.photos else None
     to = ToRoles(branch.id, deciding, exclude=person.member_id)
-    return [Send(ORIGIN, t("chat.claim_sent", id=view.id)), Send(to, card, photo=photo), *nobody]
+    sent = t(
+        "newuser.claim_sent", id=view.id, item=view.item.name if view.item else view.item_code, date=view.day,
+        points=number(view.points), lead=t("newuser.claim_sent_lead") if view.lead else "",
+    )  # fmt: skip
+    return [Send(ORIGIN, sent), Send(to, card, photo=photo), *nobody]
 
 
 async def withdraw(inc: Incoming, deps: Deps, args: str) -> list[Reply]:
@@ -103,7 +120,10 @@ async def withdraw(inc: Incoming, deps: Deps, args: str) -> list[Reply]:
         return [Send(ORIGIN, t("chat.withdraw_none"))]
     options = tuple(
         Action(
-            t("chat.button.withdraw", id=v.id, item=short_name(v.item) if v.item else v.item_code, date=v.day),
+            t(
+                "chat.button.withdraw", id=v.id, item=short_name(v.item) if v.item else v.item_code, date=v.day,
+                note=v.note if len(v.note) <= 10 else v.note[:10] + "…",
+            ).strip(),
             f"w:{v.id}",
         )
         for v in mine
@@ -122,6 +142,9 @@ async def _withdraw(inc: Incoming, deps: Deps, person: Person, claim_id: int) ->
     decision = await deps.claims.withdraw(claim_id, person.actor)
     view = await deps.chat.claim(claim_id)
     if not decision.changed:
+        if view.status == "withdrawn":  # pressed twice: it is done, nothing to refuse
+            again = t("newuser.withdraw_again", id=view.id)
+            return [Answer(again) if inc.pressed else Send(ORIGIN, again)]
         refusal = t("chat.withdraw_decided", id=view.id, status=t(f"chat.word.{view.status}"))
         return [Answer(refusal, alert=True) if inc.pressed else Send(ORIGIN, refusal)]
     done = t("chat.withdrawn", id=view.id)

@@ -9,8 +9,8 @@ is waiting for a decision.
 from __future__ import annotations
 
 from bot.handlers.cards import as_approver
-from bot.handlers.context import Deps
-from bot.handlers.meetings import already, sheet_card
+from bot.handlers.context import Deps, located
+from bot.handlers.meetings import already, as_said, sheet_card
 from bot.handlers.types import (
     ORIGIN,
     Action,
@@ -31,6 +31,7 @@ from bot.i18n import t
 from bot.scoring.model import MEETING_TYPES
 from bot.services.meetings import LeaveView
 from bot.services.policy import approvers, settings_of
+from bot.storage.timeutil import to_local
 
 #: Reasons offered when a member presses 请假 (catalog keys, in button order).
 LEAVE_REASONS = ("meeting.reason.ill", "meeting.reason.work", "meeting.reason.family", "meeting.reason.other")
@@ -41,7 +42,7 @@ def leave_key(request_id: int) -> str:
     return f"leave:{request_id}"
 
 
-def leave_card(view: LeaveView, *, buttons: bool = True) -> Card:
+def leave_card(view: LeaveView, *, buttons: bool = True, note: str = "") -> Card:
     meeting = t("leave.card.meeting_value", name=MEETING_TYPES.get(view.kind, view.kind), date=view.held_on)
     fields = (
         Field(t("leave.card.member"), view.member),
@@ -55,7 +56,16 @@ def leave_card(view: LeaveView, *, buttons: bool = True) -> Card:
     )
     status = t(f"leave.status.{view.status}", by=view.decider or "")
     key = leave_key(view.id) if buttons else None
-    return Card(t("leave.card.title", id=view.id), fields, status=status, actions=actions, key=key)
+    return Card(t("leave.card.title", id=view.id), fields, note, status=status, actions=actions, key=key)
+
+
+async def ask_typed(inc: Incoming, deps: Deps, args: str) -> list[Reply]:
+    """``请假`` typed while the branch's sign-in is open: the same as its 请假 button."""
+    person, branch = await located(inc, deps)
+    sheet = await deps.meetings.open_sheet(branch.id, deps.now())
+    if sheet is None:
+        return [Send(ORIGIN, t("newuser.no_sign_in"))]
+    return as_said(await ask(inc, deps, str(sheet.meeting_id)), person.name)
 
 
 async def ask(inc: Incoming, deps: Deps, args: str) -> list[Reply]:
@@ -108,5 +118,14 @@ async def decide(inc: Incoming, deps: Deps, args: str) -> list[Reply]:
         Answer(t(f"leave.done.{view.status}")),
         Refresh(leave_card(view)),
         Refresh(sheet_card(sheet)),
-        Send(ToMember(view.member_id), leave_card(view, buttons=False)),
+        Send(ToMember(view.member_id), leave_card(view, buttons=False, note=_next_step(view, deps))),
     ]
+
+
+def _next_step(view: LeaveView, deps: Deps) -> str:
+    """What a member refused leave can still do: sign in while the window is open, else absent."""
+    if view.status != "rejected":
+        return ""
+    if deps.now() < view.closes:
+        return t("newuser.leave_refused_open", time=to_local(view.closes).strftime("%H:%M"))
+    return t("newuser.leave_refused_closed")

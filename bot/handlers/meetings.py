@@ -4,14 +4,38 @@ was present, on leave and absent. Leave itself is asked for and decided in ``lea
 
 from __future__ import annotations
 
+import re
+
 from bot.handlers.context import Deps, located
-from bot.handlers.types import ORIGIN, Action, Answer, Card, Field, Incoming, Refresh, Reply, Send, ToGroup
+from bot.handlers.types import (
+    ORIGIN,
+    Action,
+    Answer,
+    Card,
+    Choice,
+    Field,
+    Incoming,
+    Refresh,
+    Reply,
+    Send,
+    Show,
+    ToGroup,
+)
 from bot.i18n import t
 from bot.scoring.model import MEETING_TYPES
-from bot.services.meetings import Sheet, meeting_kind
+from bot.services.meetings import MAX_MINUTES, Sheet, meeting_kind
 from bot.storage.timeutil import to_local
 
 DEFAULT_MINUTES = 30
+_MINUTES = re.compile(r"^(\d+)\s*(分钟|分|min|mins|minutes)?$|^(\d+)\s*(个)?小时$")
+
+
+def minutes_of(word: str) -> int | None:
+    """``30``, ``30分钟`` or ``1小时`` as minutes; None for anything else."""
+    found = _MINUTES.match(word.strip())
+    if found is None:
+        return None
+    return int(found.group(1)) if found.group(1) else int(found.group(3)) * 60
 
 
 def _names(names: tuple[str, ...]) -> str:
@@ -74,10 +98,34 @@ async def open_meeting(inc: Incoming, deps: Deps, args: str) -> list[Reply]:
     words = args.split()
     if not words:
         return [Send(ORIGIN, t("meeting.usage", known="、".join(MEETING_TYPES.values())))]
-    minutes = int(words[1]) if len(words) > 1 and words[1].isdigit() else DEFAULT_MINUTES
+    minutes = minutes_of(" ".join(words[1:])) if len(words) > 1 else DEFAULT_MINUTES
+    if minutes is None:  # never a silent 30 minutes in place of what was written
+        return [Send(ORIGIN, t("newuser.bad_minutes", value=" ".join(words[1:]), most=MAX_MINUTES))]
     kind = meeting_kind(words[0]) or words[0]
+    earlier = await deps.meetings.earlier_today(branch.id, kind, deps.now()) if kind in MEETING_TYPES else []
+    if earlier:  # the same meeting twice on one day is more often a slip than a second meeting
+        last = earlier[-1]
+        prompt = t(
+            "newuser.meeting_again", count=len(earlier), name=MEETING_TYPES[kind], id=last.meeting_id,
+            time=to_local(last.closes).strftime("%H:%M"),
+        )  # fmt: skip
+        options = (
+            Action(t("newuser.meeting_again_yes"), f"m:{kind}:{minutes}"), Action(t("newuser.meeting_again_no"), "m:-"),
+        )  # fmt: skip
+        return [Send(ORIGIN, Card(prompt, choice=Choice(prompt, options)))]
     sheet = await deps.meetings.open(branch.id, person.actor, kind, minutes, deps.now(), inc.platform, inc.chat)
     return [Send(ORIGIN, sheet_card(sheet))]
+
+
+async def open_again(inc: Incoming, deps: Deps, args: str) -> list[Reply]:
+    """``m:<type>:<minutes>``: open a second sign-in of a type on the same day, confirmed;
+    ``m:-`` cancels. The service checks who may open one."""
+    kind, _, minutes = args.partition(":")
+    if kind == "-":
+        return [Show(t("newuser.meeting_cancelled"))]
+    person, branch = await located(inc, deps)
+    sheet = await deps.meetings.open(branch.id, person.actor, kind, int(minutes), deps.now(), inc.platform, inc.chat)
+    return [Show(t("newuser.meeting_again_done", name=MEETING_TYPES.get(kind, kind))), Send(ORIGIN, sheet_card(sheet))]
 
 
 async def close_meeting(inc: Incoming, deps: Deps, args: str) -> list[Reply]:
@@ -95,6 +143,20 @@ async def _attend(inc: Incoming, deps: Deps, args: str, status: str, *, online: 
         return [Answer(already(earlier), alert=True)]
     done = "meeting.done.online" if online else f"meeting.done.{status}"
     return [Answer(t(done)), Refresh(sheet_card(sheet))]
+
+
+def as_said(replies: list[Reply], name: str) -> list[Reply]:
+    """A button's replies for the same thing typed: its answer becomes a message naming the writer."""
+    return [Send(ORIGIN, t("newuser.said", name=name, text=r.text)) if isinstance(r, Answer) else r for r in replies]
+
+
+async def sign_in_typed(inc: Incoming, deps: Deps, args: str) -> list[Reply]:
+    """``签到`` typed while the branch's sign-in is open: the same as its 签到 button."""
+    person, branch = await located(inc, deps)
+    sheet = await deps.meetings.open_sheet(branch.id, deps.now())
+    if sheet is None:
+        return [Send(ORIGIN, t("newuser.no_sign_in"))]
+    return as_said(await _attend(inc, deps, str(sheet.meeting_id), "present"), person.name)
 
 
 async def sign_in(inc: Incoming, deps: Deps, args: str) -> list[Reply]:

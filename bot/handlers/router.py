@@ -65,6 +65,12 @@ COMMANDS: dict[str, Handler] = {
     # recorded by the branch: a meeting held offline (补录签到), dues (党费)
     "backfill": backfill.backfill,
     "dues": dues.dues,
+    # the words people type for these (see parse.PHRASES and the README's "what people type")
+    "items": basic.items,
+    "howto": basic.howto,
+    "approve": approvals.approve_command,
+    "signin": meetings.sign_in_typed,
+    "leave": leave.ask_typed,
 }
 
 #: Buttons by the prefix of their data, ``<prefix>:<args>``.
@@ -86,6 +92,7 @@ BUTTONS: dict[str, Handler] = {
     "rm": records.pick_member,
     # 补录签到's sheet card: a member's mark, a page, 确认, 取消
     "bf": backfill.press,
+    "m": meetings.open_again,
 }
 
 
@@ -178,7 +185,9 @@ async def _message(inc: Incoming, deps: Deps, bot_name: str) -> list[Reply]:
     if command is None and (inc.document is not None or inc.photo_failed):  # a file sent on its own
         return await sheets.receive(inc, deps)
     if command is None or command.name not in COMMANDS:
-        return [Send(ORIGIN, t("chat.unknown_command"))] if inc.private else []
+        if not inc.private:
+            return []
+        return await basic.suggest(inc, deps) if inc.text.strip() else [Send(ORIGIN, t("chat.unknown_command"))]
     if inc.anonymous:  # whoever it is cannot be told apart from the group itself
         return [Send(ORIGIN, t("chat.anonymous"))]
     return await COMMANDS[command.name](inc, deps, command.args)

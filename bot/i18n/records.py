@@ -4,7 +4,8 @@ from __future__ import annotations
 
 MESSAGES: dict[str, dict[str, str]] = {
     "zh-CN": {
-        "records.help": "你可以私聊我记录:\n补录 会议类型 日期 [缺席 姓名… 请假 姓名… 线上 姓名…] — 补录线下会议的签到 (只写会议类型和日期则逐人点选)\n党费 3月 已交 全部 除 张三 / 党费 3月 迟交 张三 / 党费 3月 未交 李四 — 登记党费",
+        "records.help.backfill": "补录 会议类型 日期 缺席 姓名 请假 姓名 — 私聊补录线下会议的签到 (只写会议类型和日期则逐人点选)",
+        "records.help.dues": "党费 3月 已交 全部 除 张三 — 私聊登记一个月的党费 (迟交、未交同样写, 如 党费 3月 迟交 张三)",
         "records.cell": "第{row}行 {column}列",
         "records.row": "第{row}行",
         "records.failed": "有 {count} 处问题, 什么都没有记录:\n{problems}",
@@ -77,7 +78,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "dues.template_written": "已生成党费登记表 {path}: 状态填 已交、迟交 或 未交",
     },
     "en": {
-        "records.help": "In a private chat you can record:\n/backfill TYPE DATE [缺席 names… 请假 names… 线上 names…] — a meeting held offline (with only type and date: tap through the roster)\n/dues 3月 已交 全部 除 张三 / /dues 3月 迟交 张三 / /dues 3月 未交 李四 — a month's dues",
+        "records.help.backfill": "/backfill TYPE DATE 缺席 NAMES 请假 NAMES — record a meeting held offline, privately (type and date only: tap through the roster)",
+        "records.help.dues": "/dues 3月 已交 全部 除 张三 — mark a month's dues, privately (迟交 late, 未交 unpaid the same way)",
         "records.cell": "row {row}, column {column}",
         "records.row": "row {row}",
         "records.failed": "{count} problem(s); nothing was recorded:\n{problems}",

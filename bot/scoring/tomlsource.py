@@ -95,7 +95,30 @@ def parse(text: str, source: str) -> dict[str, Any]:
     except tomllib.TOMLDecodeError as exc:
         match = re.search(r"line (\d+)", str(exc))
         line = int(match.group(1)) if match else None
-        raise TomlError([TomlProblem(source, "", line, f"TOML 语法错误: {exc}")]) from exc
+        raise TomlError([TomlProblem(source, "", line, _syntax(str(exc)))]) from exc
+
+
+#: tomllib's messages (English) by their start, as catalog keys.
+_SYNTAX = {
+    "Invalid value": "toml.invalid_value",
+    "Expected '=' after a key": "toml.expected_equals",
+    "Unterminated string": "toml.unterminated_string",
+    "Illegal character": "toml.illegal_character",
+    "Cannot overwrite a value": "toml.duplicate",
+    "Cannot declare": "toml.duplicate",
+    "Unclosed array": "toml.unclosed_array",
+    "Invalid statement": "toml.invalid_statement",
+    "Expected newline or end of document": "toml.expected_newline",
+}
+
+
+def _syntax(message: str) -> str:
+    """A TOML syntax error in the active locale: what is wrong and the column."""
+    from bot.i18n import t
+
+    key = next((k for start, k in _SYNTAX.items() if message.startswith(start)), "toml.other")
+    column = re.search(r"column (\d+)", message)
+    return t("toml.syntax", what=t(key), column=column.group(1) if column else "?")
 
 
 def problems_from_validation(errors: Sequence[Mapping[str, Any]], text: str, source: str) -> list[TomlProblem]:
@@ -127,5 +150,7 @@ def _message(err: Mapping[str, Any]) -> str:
     if kind == "value_error":
         return str(ctx.get("error", err.get("msg", "")))
     if f"validation.{kind}" in MESSAGES["zh-CN"]:
-        return t(f"validation.{kind}", **{k: ctx.get(k, "") for k in ("expected", "gt", "ge", "lt", "le", "min_length")})
-    return str(err.get("msg", "invalid"))
+        params = {k: ctx.get(k, "") for k in ("expected", "gt", "ge", "lt", "le", "min_length")}
+        params["expected"] = t("toml.choices", choices=str(params["expected"]).replace("' or '", "' / '"))
+        return t(f"validation.{kind}", **params)
+    return t("toml.invalid")

@@ -77,6 +77,8 @@ class ClaimView:
     photos: tuple[str, ...] = ()
     #: Who recorded it for the member, for a recorder's entry awaiting confirmation (支部核定).
     recorder: str | None = None
+    #: The member claims a leading, organizing or chairing role (带头/组织/主导).
+    lead: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,7 +209,7 @@ class ChatService:
             return ClaimView(
                 row.id, row.branch_id, row.member_id, member, item, row.item, row.points,
                 row.effective_date, row.note, row.status, decider, row.decision_reason, files, granted,
-                shas, by.name if by is not None else None,
+                shas, by.name if by is not None else None, lead=row.lead,
             )  # fmt: skip
 
     async def pending(self, branch_id: int, limit: int = 10, member_id: int | None = None) -> list[ClaimView]:

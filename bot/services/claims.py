@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
+from bot.i18n import t
 from bot.scoring.eligibility import entry_refusal
 from bot.scoring.model import Item, Scheme
 from bot.services.common import (
@@ -104,8 +105,12 @@ class ClaimService:
         if earlier is not None:
             raise Duplicate("claim.duplicate", earlier=earlier.id, status=earlier.status)
 
-    async def approve(self, claim_id: int, actor: Actor, points: float | None = None) -> Decision:
-        """Approve, optionally with points adjusted inside the item's range; writes the ledger entry."""
+    async def approve(
+        self, claim_id: int, actor: Actor, points: float | None = None, *, lead: bool | None = None
+    ) -> Decision:
+        """Approve, optionally with points adjusted inside the item's range; writes the ledger entry.
+        A leading role the member marked is confirmed, unless ``lead`` is False: the approver did
+        not confirm it, and the claim and its entry count without it (recorded in the audit log)."""
         async with self.ctx.uow() as uow:
             claim, scheme_id = await self._decidable(uow, claim_id, actor)
             scheme = self.ctx.schemes(scheme_id)
@@ -113,8 +118,16 @@ class ClaimService:
             value = checked_points(item, claim.points if points is None else points)
             if claim.status == "pending":
                 _refuse_ineligible(scheme, item, await member_of(uow, claim.branch_id, claim.member_id), claim.effective_date)
+            declined = lead is False and claim.lead and claim.status == "pending"
+            if declined:
+                claim.lead = False
+                await uow.session.flush()
             if not await uow.claims.decide(claim.id, "approved", actor.member_id):
                 return Decision(claim.id, await uow.claims.status(claim.id), changed=False)
+            if declined:
+                await uow.audit.record(
+                    actor.label, "claim.lead_declined", branch_id=claim.branch_id, subject=f"claim:{claim.id}"
+                )
             entry = await uow.ledger.add(
                 new_entry(
                     branch_id=claim.branch_id,
@@ -124,7 +137,7 @@ class ClaimService:
                     lead=claim.lead,
                     day=claim.effective_date,
                     actor=actor,
-                    reason=claim.note,
+                    reason=claim.note or t("newuser.ledger_claim", claim=claim.id),  # why, never empty
                     claim_id=claim.id,
                     source=Source(claim.source_platform, claim.source_chat, claim.source_message),
                 )

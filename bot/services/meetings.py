@@ -104,6 +104,18 @@ class MeetingService:
             await uow.commit()
         return await self.sheet(meeting_id, now)
 
+    async def earlier_today(self, branch_id: int, kind: str, now: datetime) -> list[Sheet]:
+        """The branch's sign-ins of this meeting type already opened today (before a second one)."""
+        async with self.ctx.uow(read_only=True) as uow:
+            held = await ChatQueries(uow.session).meetings_held(branch_id, kind, to_local(now).date())
+        return [await self.sheet(m.id, now) for m in held]
+
+    async def open_sheet(self, branch_id: int, now: datetime) -> Sheet | None:
+        """The branch's sign-in whose window is open now (the latest), or None."""
+        async with self.ctx.uow(read_only=True) as uow:
+            meeting = await ChatQueries(uow.session).open_meeting_of(branch_id, now)
+        return None if meeting is None else await self.sheet(meeting.id, now)
+
     async def attend(
         self, meeting_id: int, member_id: int, status: str, now: datetime, *, online: bool = False
     ) -> tuple[Sheet, str | None]:

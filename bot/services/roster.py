@@ -17,10 +17,15 @@ from bot.scoring.model import Scheme
 from bot.services.common import Actor, Context, branch_of
 from bot.services.errors import DomainError, Invalid
 from bot.storage.schema import MemberRow
+from bot.storage.timeutil import to_local, utcnow
 
 COLUMNS = ["姓名", "编号", "类别", "流动党员", "免于积分", "入党/转入日期", "手机号"]
 REQUIRED = ["姓名"]
 YES, NO = {"是", "y", "yes", "1", "true"}, {"否", "", "n", "no", "0", "false"}
+#: The template's example row (its 姓名 marks it, so that an import of it unchanged is refused).
+EXAMPLE_NAME = "张三(示例)"
+EXAMPLE = [EXAMPLE_NAME, "001", "", "否", "否", "2015-06-01", "13800000000"]
+_DAY = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*[日号]?$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,18 +114,28 @@ def _yes(value: Any, column: str, problems: list[str]) -> bool:
 
 
 def _date(value: Any, column: str, problems: list[str]) -> date | None:
+    """``2015-06-01``, ``2015/6/1``, ``2015.6.1`` or ``2015年6月1日`` (or an Excel date): a day
+    that exists and is not in the future."""
     if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    word = _text(value).replace("/", "-").replace(".", "-")
-    if not word:
-        return None
-    try:
-        return date.fromisoformat("-".join(p.zfill(2) for p in word.split("-")))
-    except ValueError:
-        problems.append(t("roster.bad_date", column=column, value=_text(value)))
-        return None
+        day: date | None = value.date()
+    elif isinstance(value, date):
+        day = value
+    else:
+        word = _text(value)
+        if not word:
+            return None
+        found = _DAY.match(word)
+        if found is None:
+            problems.append(t("newuser.roster.bad_date", column=column, value=word))
+            return None
+        try:
+            day = date(*(int(g) for g in found.groups()))
+        except ValueError:
+            problems.append(t("newuser.roster.no_such_day", column=column, value=word))
+            return None
+    if day is not None and day > to_local(utcnow()).date():
+        problems.append(t("newuser.roster.future", column=column, value=_text(value) or day.isoformat()))
+    return day
 
 
 def _category(value: Any, scheme: Scheme, problems: list[str]) -> str:
@@ -131,8 +146,16 @@ def _category(value: Any, scheme: Scheme, problems: list[str]) -> str:
         return word
     if word in by_name:
         return by_name[word]
-    problems.append(t("roster.bad_category", value=word, known="/".join(scheme.categories.values()) or "-"))
+    if not scheme.categories:
+        problems.append(t("newuser.roster.no_categories", value=word))
+    else:
+        problems.append(t("newuser.roster.bad_category", value=word, known=allowed_categories(scheme)))
     return ""
+
+
+def allowed_categories(scheme: Scheme) -> str:
+    """What a 类别 cell may hold: each category's name (or its code)."""
+    return "、".join(f"{name} ({code})" for code, name in scheme.categories.items())
 
 
 def parse_rows(table: list[list[Any]], scheme: Scheme) -> list[RosterRow]:
@@ -184,6 +207,8 @@ def _row(number: int, cells: dict[str, Any], scheme: Scheme, problems: list[str]
     name = _text(cells.get("姓名"))
     if not name:
         problems.append(t("roster.name_required"))
+    elif name == EXAMPLE_NAME:
+        problems.append(t("newuser.roster.example_row"))
     return RosterRow(
         row=number,
         name=name,
@@ -238,3 +263,18 @@ def _member(branch_id: int, row: RosterRow) -> MemberRow:
 
 def template_rows() -> Iterable[list[str]]:
     yield COLUMNS
+    yield EXAMPLE
+
+
+def allowed_values(scheme: Scheme) -> list[list[str]]:
+    """The template's second sheet: each column and what it may hold."""
+    category = (
+        t("newuser.roster.allowed_category", known=allowed_categories(scheme))
+        if scheme.categories
+        else t("newuser.roster.no_categories_allowed")
+    )
+    text, yes_no, day = (t(f"newuser.roster.allowed_{k}") for k in ("text", "yes_no", "date"))
+    values = {"姓名": t("newuser.roster.allowed_name"), "类别": category, "流动党员": yes_no, "免于积分": yes_no,
+              "入党/转入日期": day}  # fmt: skip
+    header = [t("newuser.roster.allowed_column"), t("newuser.roster.allowed_values")]
+    return [header, *([c, values.get(c, text)] for c in COLUMNS)]

@@ -7,7 +7,7 @@ windows (on the meeting). Where each copy of a card was posted is the outbox's (
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import CursorResult, String, bindparam, cast, delete, func, literal, select, update
 from sqlalchemy.exc import IntegrityError
@@ -184,6 +184,14 @@ class ChatQueries:
             .order_by(Meeting.id.desc())
         )
         return (await self.session.scalars(query)).first()
+
+    async def meetings_held(self, branch_id: int, kind: str, held_on: date) -> list[Meeting]:
+        """The branch's sign-ins of one meeting type held on a day, oldest first."""
+        query = select(Meeting).where(
+            Meeting.branch_id == branch_id, Meeting.kind == kind, Meeting.held_on == held_on,
+            Meeting.closes_at.is_not(None),
+        )  # fmt: skip
+        return list((await self.session.scalars(query.order_by(Meeting.id))).all())
 
     async def end_window(self, meeting_id: int, at: datetime) -> None:
         """The sign-in window ends at ``at`` (closed early)."""

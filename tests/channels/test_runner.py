@@ -82,3 +82,42 @@ async def test_the_clock_closes_a_due_sign_in_while_serving(tmp_path: Path) -> N
     await _serve_until_sent(tmp_path, url, api)
     [report] = api.of("sendMessage")
     assert report.params["chat_id"] == int(GROUP) and "缺席" in report.params["text"]
+
+
+async def test_telegram_out_of_reach_is_one_chinese_line_per_retry(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    """No network (here: nothing listens where the Bot API should be): no traceback, a line per try."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'offline.db'}"
+    await (await _world_on_a_preset(url)).db.close()
+    config = Config.model_validate({
+        "database": {"url": url}, "media": {"dir": str(tmp_path / "media")},
+        "telegram": {"token": "123:TEST", "base_url": f"http://127.0.0.1:{_free_port()}/bot"},
+        "server": {"port": _free_port(), "instance": "runner"},
+    })  # fmt: skip
+    stop = asyncio.Event()
+    running = asyncio.create_task(serve(config, None, stop, backoff=(0.01, 0.02)))
+    err = ""
+    for _ in range(500):
+        err += capsys.readouterr().err
+        if err.count("连不上 Telegram") >= 2 or running.done():
+            break
+        await asyncio.sleep(0.01)
+    stop.set()
+    assert await running is False
+    err += capsys.readouterr().err
+    assert "(第 1 次)" in err and "(第 2 次)" in err
+    lines = [line for line in err.splitlines() if line]
+    assert lines and all(line.startswith("连不上 Telegram, ") and "秒后重试" in line for line in lines), err
+    assert "Traceback" not in err
+
+
+async def test_a_token_telegram_refuses_ends_the_run_with_one_line(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    url = f"sqlite+aiosqlite:///{tmp_path / 'token.db'}"
+    await (await _world_on_a_preset(url)).db.close()
+    config = Config.model_validate({
+        "database": {"url": url}, "telegram": {"token": "123:TEST"}, "media": {"dir": str(tmp_path / "media")},
+        "server": {"port": _free_port(), "instance": "runner"},
+    })  # fmt: skip
+    api = OfflineRequest()
+    api.fail["getMe"] = [(401, "Unauthorized")]
+    assert await serve(config, api, asyncio.Event()) is False
+    assert capsys.readouterr().err.strip() == "Telegram 不认这个机器人 token ([telegram] token), 请在 @BotFather 处核对后改正"

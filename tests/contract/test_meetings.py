@@ -139,7 +139,7 @@ async def test_the_clock_closes_the_sign_in_and_the_absent_are_scored(driver: Dr
     assert await driver.tick() == []
     assert await driver.press(BOB, present, on=sheet) == Toast("主题党日签到已结束, 不能再签到或请假", alert=True)
     [mine] = await driver.say(RECORDER, "我的积分", private=True)
-    assert "· 无故缺席主题党日(absent_theme_day) 1 次, 计 -2 分 (依据: 缺席一次减2分)" in mine.lines
+    assert "· 无故缺席主题党日 1 次, 计 -2 分 (依据: 缺席一次减2分)" in mine.lines
     assert mine.lines[0] == "赵积分员 2026 年积分 (截至 2026-03-10): 10 分"
     [alice] = await driver.say(ALICE, "我的积分", private=True)
     assert alice.lines[0] == "张三 2026 年积分 (截至 2026-03-10): 12 分"

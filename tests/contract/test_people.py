@@ -42,7 +42,7 @@ async def test_bind_by_the_secretary_then_claims_work_in_that_group(driver: Driv
     [bound] = await driver.say(SECRETARY, f"绑定 {code}", where=ELSEWHERE)
     assert bound.where == ELSEWHERE and bound.text.startswith("本群已绑定到 第一党支部")
     card, copy = await driver.say(ALICE, "申报 志愿服务 3月5日", where=ELSEWHERE)
-    assert card.where == ELSEWHERE and card.labels == ["通过", "驳回", "调整分值"]
+    assert card.where == ELSEWHERE and card.labels == ["通过", "驳回"]
     assert copy.where == GROUP and copy.text == card.text  # the branch's other group gets it too
     await driver.press(SECRETARY, "通过", on=copy)
     assert status(card) == status(copy) == "状态: ✅ 已通过 (审核人: 王书记, 计 1 分)"
@@ -115,9 +115,16 @@ async def test_join_by_name_needs_the_group_and_a_roster_name(driver: Driver) ->
 async def test_help_says_what_this_person_may_do_here(driver: Driver) -> None:
     [member] = await driver.say(ALICE, "帮助")
     assert "本群属于 第一党支部, 积分方案: 测试方案。" in member.text and "张三, 你可以:" in member.text
-    assert "你是审核人" not in member.text
+    assert "审核人还可以:" not in member.text and "发起签到的人还可以:" not in member.text
+    for line in ("· 签到 / 请假 — 有进行中的签到时, 和签到卡片上的按钮一样", "· 积分项目 — 可以申报的事项和分值"):
+        assert line in member.lines
+    assert "· 排行 — 本支部的积分排行 (支部开启后才有)" in member.lines
     [approver] = await driver.say(SECRETARY, "/help", private=True)
-    assert approver.where == SECRETARY and "你是审核人, 还可以:" in approver.text
+    assert approver.where == SECRETARY and "审核人还可以:" in approver.lines
+    assert "· 通过 申报编号 — 通过申报, 如 通过 12 (也可按卡片上的 通过)" in approver.lines
+    assert "发起签到的人还可以:" in approver.lines
+    [recorder] = await driver.say(RECORDER, "帮助", private=True)
+    assert "审核人还可以:" in recorder.lines and "发起签到的人还可以:" not in recorder.lines
     [stranger] = await driver.say(STRANGER, "/help")
     assert "你的账号尚未关联党员名册" in stranger.text
     [unbound] = await driver.say(ALICE, "/help", where=ELSEWHERE)
@@ -171,7 +178,8 @@ async def test_pending_is_for_approvers_with_the_photo_before_each_card_in_priva
 
 async def test_unknown_messages_are_answered_only_in_private(driver: Driver) -> None:
     [private] = await driver.say(ALICE, "今天天气不错", private=True)
-    assert private.text == "没有看懂这条消息。发送 帮助 查看可用的命令。"
+    assert private.lines[0] == "没有看懂 “今天天气不错”。你可能想:"
+    assert len(private.lines) == 5 and private.lines[-1] == "发送 帮助 查看全部命令。"
     assert await driver.say(ALICE, "今天天气不错") == []
     assert await driver.say(ALICE, "/nosuchcommand") == []
 

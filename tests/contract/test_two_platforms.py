@@ -93,7 +93,7 @@ async def test_the_card_reaches_the_other_platforms_group_and_is_decided_there(d
     telegram, other, app = await two_platforms(db)
     card = await claim(telegram)
     [(message, text, data)] = other.chat(ROOM)
-    assert text == card.text and data == [f"a:{claim_number(card)}", f"r:{claim_number(card)}", f"j:{claim_number(card)}"]
+    assert text == card.text and data == [f"a:{claim_number(card)}", f"r:{claim_number(card)}"]
     await press_there(app, ROOM, data[0], message)
     assert other.answers == [(f"p{next(_updates) - 1}", f"已通过申报 {claim_number(card)}")]
     telegram.chat(GROUP)  # read what Telegram was asked meanwhile
@@ -111,7 +111,7 @@ async def test_private_approvals_reach_the_secretary_on_the_other_platform(db: D
     await telegram.world.set_branch(approvals="private")
     sent, copy = await telegram.say(ALICE, "申报 志愿服务 3月5日")
     assert sent.where == GROUP and sent.text.startswith("已收到申报 ")
-    assert copy.where == RECORDER and copy.labels == ["通过", "驳回", "调整分值"]
+    assert copy.where == RECORDER and copy.labels == ["通过", "驳回"]
     [(message, text, data)] = other.chat(ACCOUNT)
     assert text == copy.text and other.chat(ROOM) == [] and telegram.chat(SECRETARY) == []
     await press_there(app, ACCOUNT, data[0], message)

@@ -39,6 +39,7 @@ kind = "bonus"
 min = 1
 max = 3
 aliases = ["乡村振兴"]
+lead_multiplier = 2
 [[items]]
 code = "award_township"
 name = "受乡级表彰"

@@ -259,14 +259,14 @@ def test_member_role_of_an_unknown_member_is_refused(cli: Cli) -> None:
 def test_branch_set_changes_settings_and_shows_them(cli: Cli) -> None:
     branch_id = _branch(cli)
     code, out, _ = cli("branch", "set", str(branch_id))
-    assert (code, out.strip()) == (0, "第一党支部: 审核卡片发到群里; 排行 off; 流动党员线上参加 on; 支部核定 off")
+    assert (code, out.strip()) == (0, "第一党支部: 审核卡片发到群里; 排行 关; 流动党员线上参加 开; 支部核定 关")
 
     code, out, _ = cli("branch", "set", str(branch_id), "--approvals", "private", "--rank", "on", "--online", "off")
-    assert (code, out.strip()) == (0, "第一党支部: 审核卡片私信审核人; 排行 on; 流动党员线上参加 off; 支部核定 off")
+    assert (code, out.strip()) == (0, "第一党支部: 审核卡片私信审核人; 排行 开; 流动党员线上参加 关; 支部核定 关")
     [branch] = cli.query(lambda uow: _all(uow, Branch))
     assert branch.settings == {"approvals": "private", "rank": True, "online": False, "confirm_records": False}
     code, out, _ = cli("branch", "set", str(branch_id), "--confirm-records", "on")
-    assert (code, out.strip()) == (0, "第一党支部: 审核卡片私信审核人; 排行 on; 流动党员线上参加 off; 支部核定 on")
+    assert (code, out.strip()) == (0, "第一党支部: 审核卡片私信审核人; 排行 开; 流动党员线上参加 关; 支部核定 开")
     changes = [a.details for a in cli.query(lambda uow: _all(uow, AuditRow)) if a.action == "branch.settings"]
     assert changes == [{"approvals": "private", "rank": True, "online": False}, {"confirm_records": True}]
 
@@ -330,7 +330,7 @@ def test_branch_set_keeps_what_it_does_not_change(cli: Cli) -> None:
     branch_id = _branch(cli)
     cli("branch", "set", str(branch_id), "--approvals", "private")
     code, out, _ = cli("branch", "set", str(branch_id), "--online", "off")
-    assert (code, out.strip()) == (0, "第一党支部: 审核卡片私信审核人; 排行 off; 流动党员线上参加 off; 支部核定 off")
+    assert (code, out.strip()) == (0, "第一党支部: 审核卡片私信审核人; 排行 关; 流动党员线上参加 关; 支部核定 关")
     [branch] = cli.query(lambda uow: _all(uow, Branch))
     assert branch.settings == {"approvals": "private", "rank": False, "online": False, "confirm_records": False}
     assert [a.details for a in _audit(cli) if a.action == "branch.settings"] == [
@@ -376,3 +376,11 @@ def test_a_scheme_in_the_scheme_dirs_is_found_by_name(cli: Cli, tmp_path: Path) 
     code, out, err = cli("branch", "add", "某社区党支部", "--scheme", "town")
     assert (code, out) == (1, "")
     assert "没有名为 “town” 的积分方案" in err and str(first) in err and str(second) in err
+
+
+def test_branch_add_without_any_scheme_says_one_is_needed(cli: Cli) -> None:
+    _add_to_config(cli, '\n[bot]\ndefault_scheme = ""\n')
+    code, out, err = cli("branch", "add", "第一党支部")
+    assert (code, out) == (2, "")
+    assert err.strip().startswith("请用 --scheme 指定积分方案 (如 --scheme twelve-point")
+    assert cli.query(lambda uow: _all(uow, Branch)) == []

@@ -189,12 +189,12 @@ BAD: list[Row] = [
 ]
 BAD_PROBLEMS = [
     "第 3 行: 姓名不能为空",
-    "第 4 行: “入党/转入日期” 日期格式不对, 应为 YYYY-MM-DD, 收到 “2020-13-01”",
-    "第 5 行: 类别 “工人” 不在方案的人员类别中 (农村/社区)",
+    "第 4 行: “入党/转入日期” 日期不存在: “2020-13-01” (请核对月份和日子)",
+    "第 5 行: 类别 “工人” 不对, 可填: 农村 (rural)、社区 (community) (不填即为默认: 不区分类别)",
     "第 6 行: “流动党员” 应填 是 或 否, 收到 “也许”",
     "第 7 行: 与第 2 行重复 (编号 001)",
     "第 9 行: “免于积分” 应填 是 或 否, 收到 “x”",
-    "第 9 行: “入党/转入日期” 日期格式不对, 应为 YYYY-MM-DD, 收到 “2020-02-30”",
+    "第 9 行: “入党/转入日期” 日期不存在: “2020-02-30” (请核对月份和日子)",
 ]
 
 
@@ -330,9 +330,12 @@ def _members(cli: Cli) -> list[tuple[Any, ...]]:
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
 def test_template_round_trip(cli: Cli, tmp_path: Path, fmt: str) -> None:
     path = tmp_path / f"名册.{fmt}"
-    code, out, err = cli("roster", "template", "--format", fmt, "-o", str(path))
+    code, out, err = cli("roster", "template", "--format", fmt, "-o", str(path), "--scheme", "pioneer-index")
     assert (code, out, err) == (0, f"已生成名册模板: {path}\n", "")
-    assert read_table(path) == [COLUMNS]
+    assert read_table(path)[0] == COLUMNS and read_table(path)[1][0] == "张三(示例)"  # one example row
+    branch = _branch(cli)
+    code, out, err = cli("roster", "import", str(path), "--branch", str(branch))
+    assert code == 1 and "第 2 行: 这是模板里的示例行, 请删去或改成真实的党员" in err  # imported unchanged
 
     filled = [
         ["张三", "001", "农村党员", "是", "否", "2020-07-01", "13800138000"],
@@ -340,19 +343,22 @@ def test_template_round_trip(cli: Cli, tmp_path: Path, fmt: str) -> None:
     ]
     if fmt == "csv":
         assert path.read_bytes().startswith(b"\xef\xbb\xbf")  # Excel opens it as UTF-8
-        with path.open("a", encoding="utf-8", newline="") as out_file:
-            csv.writer(out_file).writerows(filled)
+        with path.open("w", encoding="utf-8-sig", newline="") as out_file:
+            csv.writer(out_file).writerows([COLUMNS, *filled])
     else:
         book = load_workbook(path)
         assert book.active is not None and book.active.title == "党员名册"
         # 编号 and 手机号 columns are text in Excel, so 001 keeps its zeros when typed
         assert [book.active.column_dimensions[c].number_format for c in "BG"] == ["@", "@"]
+        allowed = [list(r) for r in book["可填的值"].iter_rows(values_only=True)]
+        assert ["类别", "农村党员 (rural)、社区党员 (community); 不填即为默认 (不区分类别)"] in allowed
+        assert ["流动党员", "是 / 否; 不填即为 否"] in allowed and ["免于积分", "是 / 否; 不填即为 否"] in allowed
+        book.active.delete_rows(2)  # the example row
         for row in filled:
             book.active.append(row)
         book.save(path)
         book.close()
 
-    branch = _branch(cli)
     code, out, err = cli("roster", "import", str(path), "--branch", str(branch))
     assert (code, err) == (0, "")
     assert out == f"已导入 2 名党员到党支部 {branch}; 跳过已有党员 0 名\n"
@@ -370,9 +376,9 @@ def test_template_round_trip(cli: Cli, tmp_path: Path, fmt: str) -> None:
 def test_template_default_name(cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     assert cli("roster", "template")[0] == 0
-    assert read_table(tmp_path / "名册模板.xlsx") == [COLUMNS]
+    assert read_table(tmp_path / "名册模板.xlsx")[0] == COLUMNS
     assert cli("roster", "template", "--format", "csv")[0] == 0
-    assert read_table(tmp_path / "名册模板.csv") == [COLUMNS]
+    assert read_table(tmp_path / "名册模板.csv")[0] == COLUMNS
 
 
 def test_import_with_bad_rows_exits_1_and_lists_them(cli: Cli, tmp_path: Path) -> None:
@@ -381,7 +387,7 @@ def test_import_with_bad_rows_exits_1_and_lists_them(cli: Cli, tmp_path: Path) -
     code, out, err = cli("roster", "import", str(path), "--branch", str(branch))
     assert code == 1
     assert out == ""
-    known = "第 5 行: 类别 “工人” 不在方案的人员类别中 (农村党员/社区党员)"  # this branch's scheme
+    known = "第 5 行: 类别 “工人” 不对, 可填: 农村党员 (rural)、社区党员 (community) (不填即为默认: 不区分类别)"
     problems = [known if p.startswith("第 5 行") else p for p in BAD_PROBLEMS]
     assert err.splitlines() == ["名册有 7 处错误, 未导入任何党员:", *problems]
     assert _members(cli) == []
@@ -427,3 +433,33 @@ def test_import_of_missing_unsupported_or_broken_files(cli: Cli, tmp_path: Path)
     assert (code, out) == (1, "")
     assert err.startswith(f"无法读取文件 {broken}: ")
     assert _members(cli) == []
+
+
+@pytest.mark.parametrize(
+    ("written", "problem"),
+    [
+        ("2019-02-30", "“入党/转入日期” 日期不存在: “2019-02-30” (请核对月份和日子)"),
+        ("2099-01-01", "“入党/转入日期” 是将来的日期 “2099-01-01”, 请核对 (应不晚于今天)"),
+        ("去年", "“入党/转入日期” 日期格式不对, 应为 2015-06-01、2015.6.1 或 2015年6月1日, 收到 “去年”"),
+    ],
+)
+async def test_a_join_date_that_does_not_exist_or_is_to_come(
+    db: Database, branch_id: int, tmp_path: Path, written: str, problem: str
+) -> None:
+    with pytest.raises(RosterErrors) as caught:
+        await import_file(db, branch_id, write(tmp_path / "名册", [COLUMNS, ["张三", "", "", "", "", written, ""]], "utf-8-sig"))
+    assert caught.value.problems == [f"第 2 行: {problem}"]
+
+
+async def test_join_dates_as_people_write_them(db: Database, branch_id: int, tmp_path: Path) -> None:
+    rows: list[Row] = [COLUMNS, ["张三", "1", "", "", "", "2015年6月1日", ""], ["李四", "2", "", "", "", "2015.6.1", ""]]
+    await import_file(db, branch_id, write(tmp_path / "名册", rows, "utf-8-sig"))
+    assert [m.joined for m in await members(db, branch_id)] == [date(2015, 6, 1), date(2015, 6, 1)]
+
+
+async def test_a_category_error_lists_the_allowed_values_and_that_empty_is_the_default(
+    db: Database, branch_id: int, tmp_path: Path
+) -> None:
+    with pytest.raises(RosterErrors) as caught:
+        await import_file(db, branch_id, write(tmp_path / "名册", [COLUMNS, ["张三", "", "农民", "", "", "", ""]], "utf-8-sig"))
+    assert caught.value.problems == ["第 2 行: 类别 “农民” 不对, 可填: 农村 (rural)、社区 (community) (不填即为默认: 不区分类别)"]

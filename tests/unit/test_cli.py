@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from bot.cli import main
 from bot.i18n import set_locale
 
@@ -184,3 +186,28 @@ def test_an_unknown_time_zone_stops_every_command(tmp_path, capsys):
     captured = capsys.readouterr()
     assert captured.out == ""
     assert "第 2 行 [bot.timezone]: 未知的时区 “Asia/Beijing”" in captured.err
+
+
+def test_argparse_speaks_chinese(capsys):
+    with pytest.raises(SystemExit):
+        main(["member", "add", "--branch", "x", "张三"])
+    err = capsys.readouterr().err
+    assert err.splitlines()[0].startswith("用法: partybot member add")
+    assert err.splitlines()[-1] == "partybot member add: 错误: 参数 --branch: “x” 不是有效的整数"
+    with pytest.raises(SystemExit):
+        main(["member", "role", "--branch", "1", "张三", "boss"])
+    assert "错误: 参数 role: “boss” 不是可选的值 (可选: 'secretary', 'recorder', 'committee')" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["member", "add", "张三"])
+    assert capsys.readouterr().err.splitlines()[-1] == "partybot member add: 错误: 缺少必填参数: --branch"
+    with pytest.raises(SystemExit):
+        main(["branch", "add", "-h"])
+    out = capsys.readouterr().out
+    assert "选项:" in out and "显示本帮助并退出" in out and "usage" not in out and "options" not in out
+
+
+def test_argparse_in_english_with_lang_en(capsys):
+    with pytest.raises(SystemExit):
+        main(["--lang", "en", "member", "add", "--branch", "x", "张三"])
+    assert capsys.readouterr().err.splitlines()[-1] == "partybot member add: error: argument --branch: invalid int value: 'x'"
+    set_locale("zh-CN")

@@ -114,7 +114,7 @@ def test_an_unknown_time_zone_from_the_environment_is_refused(tmp_path, monkeypa
     monkeypatch.chdir(tmp_path)
     with pytest.raises(TomlError) as exc:
         load_config(None, {"PARTYBOT_BOT__TIMEZONE": "Nowhere/City"})
-    assert "[bot.timezone]" in str(exc.value)
+    assert str(exc.value) == "环境变量 PARTYBOT_BOT__TIMEZONE: 未知的时区 “Nowhere/City”, 应为 IANA 时区名, 如 Asia/Shanghai"
 
 
 def test_the_example_config_is_valid():
@@ -123,3 +123,43 @@ def test_the_example_config_is_valid():
     example = Path(__file__).resolve().parents[2] / "config.example.toml"
     config = load_config(example, {})
     assert (config.bot.timezone, config.bot.default_scheme, config.bot.scheme_dirs) == ("Asia/Shanghai", "twelve-point", [])
+
+
+def test_a_wrong_environment_override_is_blamed_on_its_variable(tmp_path):
+    path = tmp_path / "config.toml"
+    path.write_text('[server]\nhost = "0.0.0.0"\nport = 8080\n', encoding="utf-8")
+    with pytest.raises(TomlError) as exc:
+        load_config(path, {"PARTYBOT_SERVER__PORT": "eighty", "PARTYBOT_TELEGRAM__MODE": "poll"})
+    assert sorted(str(p) for p in exc.value.problems) == [
+        "环境变量 PARTYBOT_SERVER__PORT: 应为整数",
+        "环境变量 PARTYBOT_TELEGRAM__MODE: 取值应为 'polling' / 'webhook' 之一",
+    ]
+    assert all(p.line is None for p in exc.value.problems)  # not line 3 of the file
+
+
+def test_chinese_quotes_get_a_hint_to_use_ascii_quotes(tmp_path):
+    path = tmp_path / "config.toml"
+    path.write_text("[database]\nurl = “sqlite+aiosqlite:///partybot.db”\n", encoding="utf-8")
+    with pytest.raises(TomlError) as exc:
+        load_config(path, {})
+    syntax, hint = exc.value.problems
+    assert syntax.line == 2 and syntax.message.startswith("TOML 格式错误 (第 7 列): 值写得不对")
+    assert "Invalid" not in str(exc.value)
+    assert (hint.line, hint.message) == (2, "这一行用了中文引号 “ ” 或 ‘ ’, 请改用英文双引号 \"...\"")
+
+
+def test_a_quoted_text_with_chinese_quotes_inside_is_fine(tmp_path):
+    path = tmp_path / "config.toml"
+    path.write_text('[bot]\ndefault_scheme = "“村”"\n', encoding="utf-8")
+    assert load_config(path, {}).bot.default_scheme == "“村”"
+
+
+@pytest.mark.parametrize("zone", ["localtime", "Factory", "Beijing", "UTC+8", "Asia/Beijing"])
+def test_the_time_zone_must_be_a_real_iana_zone(tmp_path, zone):
+    path = tmp_path / "config.toml"
+    path.write_text(f'[bot]\ntimezone = "{zone}"\n', encoding="utf-8")
+    with pytest.raises(TomlError) as exc:
+        load_config(path, {})
+    assert [str(p) for p in exc.value.problems] == [
+        f"{path} 第 2 行 [bot.timezone]: 未知的时区 “{zone}”, 应为 IANA 时区名, 如 Asia/Shanghai"
+    ]

@@ -48,8 +48,8 @@ def test_rural_item_is_refused_for_a_community_member():
     refusal = entry_refusal(PIONEER, item("lead_development"), member(category="community"), day(3, 5))
     assert refusal == Refusal("entry.wrong_category", {"name": "带头致富带富/壮大集体经济", "item": "lead_development",
                                                        "allowed": "农村党员", "category": "社区党员"})
-    assert refusal.text() == "积分项 “带头致富带富/壮大集体经济” (lead_development) 只适用于农村党员, 该党员为社区党员"
-    assert refusal.text("en").startswith("item \"带头致富带富/壮大集体经济\" (lead_development) applies only to 农村党员")
+    assert refusal.text() == "积分项 “带头致富带富/壮大集体经济” 只适用于农村党员, 该党员为社区党员"
+    assert refusal.text("en").startswith("item \"带头致富带富/壮大集体经济\" applies only to 农村党员")
 
 
 def test_community_item_is_refused_for_a_rural_member():
