@@ -33,6 +33,7 @@ async def me(inc: Incoming, deps: Deps, args: str) -> list[Reply]:
         lines.append(t("chat.me.grade", grade=mine.grade))
     for line in mine.explanation:
         lines.append(t("chat.me.line", text=line.text) + (t("chat.me.rule", rule=line.rule) if line.rule else ""))
+    lines.append(t("recording.me_foot"))  # where each entry's number is
     text = "\n".join(lines)
     told = [Send(ORIGIN, text)] if inc.private else [
         Send(ToMember(person.member_id), text), Send(ORIGIN, t("chat.me.sent", name=person.name))

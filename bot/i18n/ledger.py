@@ -5,6 +5,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "recording.help.record": "记分 积分项 姓名 日期 原因 — 私聊为一名或多名党员记分, 如 记分 党费 张三 3月",
         "recording.help.correct": "更正 编号 原因 — 私聊更正一条积分记录 (同时改正写 更正 编号 改为 2分 原因)",
         "recording.help.entries": "积分明细 — 本年每条积分记录及编号 (书记、积分员可写 积分明细 姓名)",
+        "recording.me_foot": "每条记录及编号: 发送 积分明细",
         "recording.private_only": "记分请私聊机器人发送, 以免在群里公开个人的加减分。",
         "recording.usage": (
             "记分的写法: 记分 积分项 姓名 日期 原因, 例如:\n"
@@ -94,6 +95,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "recording.help.record": "/record ITEM NAMES DATE REASON — record an item for members, privately, e.g. 记分 党费 张三 3月",
         "recording.help.correct": "/correct NUMBER REASON — correct an entry, privately (with the right one: /correct NUMBER 改为 2分 REASON)",
         "recording.help.entries": "/entries — this year's entries with their numbers (the secretary and recorder: /entries NAME)",
+        "recording.me_foot": "Each entry with its number: send 积分明细",
         "recording.private_only": "Please record points in a private chat with the bot, so nobody's points are posted in the group.",
         "recording.usage": (
             "To record: 记分 ITEM NAME(S) DATE REASON, e.g.\n"

@@ -146,6 +146,8 @@ async def test_entries_show_numbers_who_and_the_corrections(driver: Driver) -> N
     assert theirs.lines[1:4] == mine.lines[1:4]
     [other] = await driver.say(BOB, "积分明细 张三", private=True)
     assert other.text == "只有支部书记/积分员可以这样做。"
+    [points] = await driver.say(ALICE, "我的积分", private=True)
+    assert points.lines[-1] == "每条记录及编号: 发送 积分明细"
     [typo] = await driver.say(SECRETARY, "积分明细 张山", private=True)
     assert typo.text == "名册中没有 “张山”。是不是 “张三”?"
 
