@@ -378,7 +378,11 @@ class SheetService:
         _check_month(year, month)
         async with self.ctx.uow(read_only=True) as uow:
             branch, scheme, _ = await self._branch(uow, actor, branch_id, recorders)
-            members = [m for m in await uow.members.list(branch.id) if not m.exempt]
+            first, last = date(year, month, 1), _last_day(year, month)
+            members = [
+                m for m in await uow.members.list(branch.id)
+                if not m.exempt and _managed_in(m, first, last) is None  # under management that month
+            ]  # fmt: skip
         items = rating_items(scheme)
         period = f"{year}-{month:02d}"
         header = [NAME, CODE, *(i.name for i in items)]
@@ -648,7 +652,8 @@ def _members(
             continue
         why = _managed_in(member, first, last)
         if why is not None:
-            problems.append((number, name_at or 0, why))
+            if sum(1 for v in values if _text(v)) > 2:  # more than the name and 编号: a score for them
+                problems.append((number, name_at or 0, why))
             continue
         rows_of[member.id] = number
         found.append((number, member, values))
