@@ -21,7 +21,7 @@ from datetime import date
 
 from bot.handlers.cards import claim_card, number, short_name
 from bot.handlers.context import Deps, located
-from bot.handlers.parse import match_item, parse_date
+from bot.handlers.parse import arabic, match_item, parse_date, vague_date
 from bot.handlers.types import (
     ORIGIN,
     Action,
@@ -48,7 +48,7 @@ from bot.storage.schema import Branch
 ENTRIES_SHOWN = 40
 _SPLIT = re.compile(r"[\s,，、;；]+")
 _POINTS = re.compile(r"^(扣|减|加)?([+\-－]?\d+(?:\.\d+)?)分?$")
-_MONTH = re.compile(r"^(\d{1,2})月份?$")
+_MONTH = re.compile(r"^(?:(\d{4})年)?(\d{1,2})月份?$")
 _NAMEISH = re.compile(r"^[\u4e00-\u9fff·]{2,4}$")
 
 
@@ -69,11 +69,16 @@ class Reading:
 
 
 def _date_of(token: str, today: date) -> tuple[bool, date | None]:
-    """Whether ``token`` is a date, and which (None: a date that does not exist)."""
+    """Whether ``token`` is a date, and which (None: a date that does not exist, or no single
+    day). A month alone (``3月``, ``三月``, ``2026年3月份``) is its first day: a recorded item
+    of a month (dues) is dated so."""
+    token = arabic(token)
     month = _MONTH.match(token)
     if month:
-        m = int(month.group(1))
-        return True, date(today.year, m, 1) if 1 <= m <= 12 else None
+        year, m = int(month.group(1) or today.year), int(month.group(2))
+        return True, date(year, m, 1) if 1 <= m <= 12 else None
+    if vague_date(token) == token:
+        return True, None
     day, rest = parse_date(token, today)
     if rest == token and day == today:  # parse_date found no date in it
         return False, None
@@ -101,7 +106,7 @@ def read_record(text: str, roster: list[tuple[int, str]], today: date) -> Readin
             kinds.append(("name", token))
             continue
         is_date, day = _date_of(token, today)
-        if is_date or (day is None and re.search(r"\d+\s*月\s*\d+", token)):
+        if is_date:
             reading.day, reading.bad_date = (day, "") if day else (None, token)
             kinds.append(("date", token))
             continue

@@ -14,7 +14,7 @@ MESSAGES: dict[str, dict[str, str]] = {
             "分值有范围的积分项请写明分值, 如: 记分 酗酒 张三 扣4分 3月5日 酒后滋事\n"
             "不写姓名时, 会列出名册供你勾选。"
         ),
-        "recording.bad_date": "“{date}” 这个日期不存在, 请检查后重新发送, 如 3月12日。",
+        "recording.bad_date": "“{date}” 不是一个确切的日子, 请写明哪一天 (如 3月12日) 或哪个月 (如 3月) 再发送。",
         "recording.pick_item": "没有完全对上积分项, 请选择要记的积分项:",
         "recording.which_item": "请选择要记的积分项:",
         "recording.cancel": "取消",
@@ -104,7 +104,7 @@ MESSAGES: dict[str, dict[str, str]] = {
             "For an item with a range give the points, e.g. 记分 酗酒 张三 扣4分 3月5日 酒后滋事\n"
             "Without names, the roster is shown to tick."
         ),
-        "recording.bad_date": "“{date}” is not a date that exists; please check it and send again, e.g. 3月12日.",
+        "recording.bad_date": "“{date}” is not one day; write the day (e.g. 3月12日) or the month (e.g. 3月) and send again.",
         "recording.pick_item": "No item matched exactly; pick the item to record:",
         "recording.which_item": "Pick the item to record:",
         "recording.cancel": "Cancel",

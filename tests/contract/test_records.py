@@ -77,10 +77,15 @@ async def test_items_and_points_outside_the_scheme_are_refused(driver: Driver) -
     [future] = await driver.say(RECORDER, "记分 志愿服务 张三 3月20日", private=True)
     assert "2026-03-20" in future.text
     [bad_day] = await driver.say(RECORDER, "记分 志愿服务 张三 2月30日", private=True)
-    assert bad_day.text == "“2月30日” 这个日期不存在, 请检查后重新发送, 如 3月12日。"
+    assert bad_day.text == "“2月30日” 不是一个确切的日子, 请写明哪一天 (如 3月12日) 或哪个月 (如 3月) 再发送。"
+    [vague] = await driver.say(RECORDER, "记分 志愿服务 张三 3月初", private=True)
+    assert vague.text.startswith("“3月初” 不是一个确切的日子")
+    [chinese, _told] = await driver.say(RECORDER, "记分 党费 张三 二月", private=True)
+    assert chinese.lines[0].startswith("已记分: 不按时交纳党费 -3 分, 2026-02-01")
     [done, _told] = await driver.say(RECORDER, "记分 重点工作 张三 2分 3月5日 乡村振兴", private=True)
     assert done.lines[0].startswith("已记分: 重点工作 +2 分, 2026-03-05")
-    assert await driver.world.ledger() == [(driver.world.ids["200"], "key_work", 2.0)]
+    alice = driver.world.ids["200"]
+    assert await driver.world.ledger() == [(alice, "dues_late", -3.0), (alice, "key_work", 2.0)]
 
 
 async def test_no_names_offers_the_roster_to_tick_and_a_second_press_changes_nothing(driver: Driver) -> None:
