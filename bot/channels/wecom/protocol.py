@@ -48,7 +48,7 @@ PICK = "pick"
 QUESTION = "choice"
 #: How long after a card event its card may still be updated in place (WeCom allows 5 s).
 UPDATE_WINDOW = 4.5
-#: The largest image or file downloaded (WeCom's own limit for a file sent to the robot is 20 MB).
+#: The largest image or file the bot downloads (a larger one is taken as not received).
 MAX_DOWNLOAD = 20 * 1024 * 1024
 #: An ``alert`` answer is sent as a message beginning with this sign.
 ALERT = "⚠️ "
