@@ -27,9 +27,12 @@ from sqlalchemy import func, select
 
 from bot.channels.wecom import protocol as p
 from bot.channels.wecom.connection import AuthFailed, LongConnection
+from bot.channels.wecom.longconn import Downloader
 from bot.cli.wecom import serve
 from bot.config import Config
 from bot.delivery import Sender
+from bot.handlers.sheets import XLSX
+from bot.handlers.types import Media
 from bot.i18n import t
 from bot.media import MediaStore
 from bot.storage import Database
@@ -233,8 +236,11 @@ async def test_garbage_frames_and_bodies_do_not_stop_the_connection(
     await wecom.fake.live.send("this is not JSON")
     await wecom.fake.live.send("[1, 2, 3]")
     await wecom._deliver({"msgid": "m-odd", "msgtype": "text"})  # no sender: not acted on
+    await wecom._deliver({"msgid": "m-video", "from": {"userid": USERS[ALICE]}, "msgtype": "video", "video": {}})
+    # a file without its key: cannot be decrypted, and its sender is told so
     await wecom._deliver({"msgid": "m-file", "from": {"userid": USERS[ALICE]}, "msgtype": "file", "file": {"url": "x"}})
     assert "a frame that is not JSON was ignored" in caplog.text
+    assert [m.text for m in wecom._collect()] == [t("sheets.chat_file_failed")]
     [card] = await wecom.say(ALICE, "申报 志愿服务 3月5日")
     assert card.labels == ["通过", "驳回", "调整分值"] and wecom.connection.connections == 1
 
@@ -254,6 +260,44 @@ async def test_an_image_is_downloaded_decrypted_and_kept_by_its_hash(wecom: Long
     async with wecom.world.db.uow() as uow:
         [file_id] = (await uow.session.scalars(select(ClaimEvidence.file_id))).all()
     assert file_id == sha
+
+
+async def test_a_file_is_downloaded_decrypted_and_named_by_its_download(wecom: LongConnectionDriver, tmp_path: Path) -> None:
+    data = b"PK\x03\x04 the filled sheet"
+    body = message_body(USERS[SECRETARY], "", chat=None, file=wecom.fake.media(data, "三月 评分.xlsx"))
+    assert body["msgtype"] == "file" and set(body["file"]) == {"url", "aeskey"}
+    media = MediaStore(tmp_path / "files")
+    inc = await p.incoming(body, CORP, Downloader(media, wecom.http))
+    assert inc is not None and inc.private and inc.photo is None and not inc.photo_failed
+    sha = hashlib.sha256(data).hexdigest()
+    assert inc.document == Media(sha, len(data), XLSX, "三月 评分.xlsx") and media.read(sha) == data
+    # a picture sent as a file is a photo, as on Telegram
+    image = message_body(USERS[ALICE], "", chat=None, file=wecom.fake.media(b"\xff\xd8JPEG", "现场.jpg"))
+    shown = await p.incoming(image, CORP, Downloader(media, wecom.http))
+    assert shown is not None and shown.document is None and shown.photo is not None and shown.photo.mime == "image/jpeg"
+
+
+async def test_a_file_that_cannot_be_fetched_is_said_and_nothing_is_imported(wecom: LongConnectionDriver) -> None:
+    body = message_body(USERS[SECRETARY], "", chat=None, file=("http://127.0.0.1:1/gone", "a" * 43))
+    await wecom._deliver(body)
+    [told] = wecom.chat(SECRETARY)
+    assert told.text == t("sheets.chat_file_failed")
+
+
+def test_a_downloads_file_name_is_read_from_its_content_disposition() -> None:
+    assert p.file_name("attachment; filename*=UTF-8''%E4%B8%89%E6%9C%88.xlsx") == "三月.xlsx"
+    assert p.file_name('attachment; filename="%E6%B5%8B%E8%AF%84.xlsx"') == "测评.xlsx"  # percent-encoded, plain
+    assert p.file_name("attachment; filename=\"x.xlsx\"; filename*=UTF-8''%E4%B8%89.xlsx") == "三.xlsx"
+    assert p.file_name('attachment; filename="../../etc/评分.xlsx"') == "评分.xlsx"  # never a path
+    assert p.file_name("attachment") == p.file_name("") == ""
+    assert p.file_mime("评分.xlsx", "application/octet-stream") == XLSX
+    assert p.file_mime("", "application/octet-stream") == "application/octet-stream"
+
+
+async def test_a_file_in_callback_mode_is_decrypted_with_the_encoding_aes_key(callback: CallbackDriver) -> None:
+    [reply] = await callback.say(SECRETARY, "", private=True, file=("通知.pdf", b"%PDF-1.4 a notice"))
+    assert reply.where == SECRETARY and reply.text == t("sheets.chat_not_sheet")
+    assert callback.world.app.media.read(hashlib.sha256(b"%PDF-1.4 a notice").hexdigest()) == b"%PDF-1.4 a notice"
 
 
 async def test_a_transient_errcode_is_retried_and_a_permanent_one_refused(

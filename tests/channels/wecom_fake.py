@@ -5,7 +5,8 @@ client that posts callbacks encrypted with wechatpy's real WeCom crypto.
 secret, ``ping``, callbacks pushed to the bot, every frame the bot sends recorded (``frames``)
 and the accepted ones answered (``accepted``), errcodes on demand (``fail``), a connection dropped
 when a given command arrives (``drop_on``), replaced by a newer one (``replace``), and chunked
-image uploads. Over plain HTTP on the same port it serves encrypted images (``/media/<n>``).
+image uploads. Over plain HTTP on the same port it serves encrypted images and files
+(``/media/<n>``; a file with its name in ``Content-Disposition``, as WeCom's downloads carry it).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import itertools
 import json
 import os
 import time
+import urllib.parse
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -38,6 +40,11 @@ def encrypt_media(data: bytes, aeskey: str) -> bytes:
     return bytes(WeChatCipher(key).encrypt(PKCS7Encoder.encode(data)))
 
 
+def disposition(name: str) -> str:
+    """The ``Content-Disposition`` of a file download (RFC 5987, as WeCom names its files)."""
+    return f"attachment; filename*=UTF-8''{urllib.parse.quote(name)}"
+
+
 @dataclass
 class FakeWecom:
     bot_id: str = BOT_ID
@@ -55,7 +62,7 @@ class FakeWecom:
     uploads: dict[str, bytes] = field(default_factory=dict)
     subscribed: int = 0
     refused: int = 0
-    _media: dict[str, bytes] = field(default_factory=dict)
+    _media: dict[str, tuple[bytes, list[tuple[str, str]]]] = field(default_factory=dict)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _conns: list[ServerConnection] = field(default_factory=list)
     _server: Server | None = None
@@ -85,11 +92,14 @@ class FakeWecom:
 
     # -- what the tests do -----------------------------------------------------------------------
 
-    def media(self, data: bytes) -> tuple[str, str]:
-        """An image WeCom holds for download: (url, aeskey)."""
+    def media(self, data: bytes, name: str | None = None) -> tuple[str, str]:
+        """An image (or, with its ``name``, a file) WeCom holds for download: (url, aeskey)."""
         aeskey = base64.b64encode(os.urandom(32)).decode().rstrip("=")
         n = str(next(self._ids))
-        self._media[n] = encrypt_media(data, aeskey)
+        headers = [("Content-Type", "application/octet-stream")]
+        if name is not None:
+            headers.append(("Content-Disposition", disposition(name)))
+        self._media[n] = (encrypt_media(data, aeskey), headers)
         return f"{self.http_base}/media/{n}", aeskey
 
     @property
@@ -184,10 +194,11 @@ class FakeWecom:
 
     async def _http(self, connection: ServerConnection, request: Request) -> Response | None:
         if request.path.startswith("/media/"):
-            data = self._media.get(request.path.rsplit("/", 1)[1])
-            if data is None:
+            found = self._media.get(request.path.rsplit("/", 1)[1])
+            if found is None:
                 return connection.respond(404, "gone\n")
-            return Response(200, "OK", Headers([("Content-Type", "application/octet-stream"), ("Content-Length", str(len(data)))]), data)
+            data, headers = found
+            return Response(200, "OK", Headers([*headers, ("Content-Length", str(len(data)))]), data)
         return None
 
 

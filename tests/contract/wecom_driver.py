@@ -1,6 +1,8 @@
 """The WeCom drivers, one per API mode: people's messages and card presses are the callback bodies
 WeCom sends (a group message starts with ``@积分助手``; a photo comes as an encrypted image in a
-``mixed`` message), and what people see is read back from what WeCom was asked to show.
+``mixed`` message; a file as a ``file`` message of its own, encrypted too, its name given by the
+download), and what people see is read back from what WeCom was asked to show. WeCom delivers a
+file to the robot only from a private chat: one posted in a group never reaches the bot.
 
 ``long_connection``: the bot's real long connection to the fake WeCom on loopback (frames in,
 ``aibot_send_msg`` / ``aibot_respond_update_msg`` / uploads out). ``callback``: encrypted POSTs to
@@ -8,7 +10,8 @@ the bot's HTTP app with wechatpy's crypto; the passive replies (decrypted) and t
 callback's ``response_url`` are what WeCom shows.
 
 A WeCom card cannot be edited later: only the pressed one, in reply to its event. The answer to a
-press (WeCom has no toast) is a short message beginning with ``> `` in the chat pressed in; the
+press (WeCom has no toast) is a short message beginning with ``> `` in the chat pressed in (for a
+card in a private chat, the presser's own chat with the bot: a private event names no other); the
 driver reads it as the press's ``Toast`` (``⚠️`` marks an alert)."""
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ import time
 from typing import Any
 
 import httpx
-from channels.wecom_fake import BOT_ID, CORP, SECRET, FakeWecom, encrypt_media
+from channels.wecom_fake import BOT_ID, CORP, SECRET, FakeWecom, disposition, encrypt_media
 from handlers import chatworld
 from handlers.chatworld import ChatWorld
 
@@ -49,8 +52,11 @@ async def link_on_wecom(world: ChatWorld) -> None:
         await uow.commit()
 
 
-def message_body(user: str, text: str, *, chat: str | None, image: tuple[str, str] | None = None) -> dict[str, Any]:
-    """What WeCom sends for a message: in a group (``chat``) it starts with the @mention."""
+def message_body(
+    user: str, text: str, *, chat: str | None, image: tuple[str, str] | None = None, file: tuple[str, str] | None = None
+) -> dict[str, Any]:
+    """What WeCom sends for a message: in a group (``chat``) it starts with the @mention; an
+    ``image`` or a ``file`` is (url, aeskey), the key "" in callback mode (none is sent)."""
     n = next(_ids)
     body: dict[str, Any] = {
         "msgid": f"msg{n}", "aibotid": BOT_ID, "chattype": "group" if chat else "single", "from": {"userid": user},
@@ -59,7 +65,10 @@ def message_body(user: str, text: str, *, chat: str | None, image: tuple[str, st
     if chat:
         body["chatid"] = chat
         text = f"@积分助手 {text}"
-    if image is None:
+    if file is not None:
+        url, key = file
+        body |= {"msgtype": "file", "file": {"url": url} | ({"aeskey": key} if key else {})}
+    elif image is None:
         body |= {"msgtype": "text", "text": {"content": text}}
     else:
         url, key = image
@@ -154,11 +163,17 @@ class WecomDriver:
 
     async def say(
         self, who: str, text: str, *, private: bool = False, photo: bytes | None = None, where: str = GROUP,
-        hidden: bool = False,
+        hidden: bool = False, file: tuple[str, bytes] | None = None,
     ) -> list[Shown]:  # fmt: skip
         assert not hidden, "WeCom has no anonymous posting"
+        chat = self._chat_of(who, private, where)
+        if file is not None:
+            assert not text and photo is None, "on WeCom a file is a message of its own, without a caption"
+            if chat is None:  # WeCom passes the robot files sent in a private chat only
+                await self._deliver(message_body(USERS[who], "", chat=None, file=self._file(*file)))
+            return self._collect()
         image = self._image(photo) if photo is not None else None
-        await self._deliver(message_body(USERS[who], text, chat=self._chat_of(who, private, where), image=image))
+        await self._deliver(message_body(USERS[who], text, chat=chat, image=image))
         return self._collect()
 
     async def press(self, who: str, label_or_data: str, *, on: Shown) -> Toast:
@@ -169,7 +184,8 @@ class WecomDriver:
         body = event_body(USERS[who], p.PICK if picked else data, on.id, chat=chat, pick=data if picked else None)
         await self._deliver(body, event=True)
         self._collect()
-        answers = [toast for where, toast in self.toasts[before:] if where == on.where]
+        pressed_in = on.where if chat else who  # a private event comes from the presser's own chat
+        answers = [toast for where, toast in self.toasts[before:] if where == pressed_in]
         assert len(answers) <= 1, f"a press gets exactly one answer, got {answers}"
         return answers[0] if answers else Toast("")
 
@@ -183,6 +199,9 @@ class WecomDriver:
         return self._collect()
 
     def _image(self, photo: bytes) -> tuple[str, str]:
+        raise NotImplementedError
+
+    def _file(self, name: str, data: bytes) -> tuple[str, str]:
         raise NotImplementedError
 
     async def _deliver(self, body: dict[str, Any], event: bool = False) -> None:
@@ -225,6 +244,9 @@ class LongConnectionDriver(WecomDriver):
     def _image(self, photo: bytes) -> tuple[str, str]:
         return self.fake.media(photo)
 
+    def _file(self, name: str, data: bytes) -> tuple[str, str]:
+        return self.fake.media(data, name)
+
     def _collect(self) -> list[Shown]:
         for frame in self.fake.accepted[self._read :]:
             body = dict(frame.get("body") or {})
@@ -255,7 +277,7 @@ class CallbackDriver(WecomDriver):
     def __init__(self, world: ChatWorld) -> None:
         super().__init__(world)
         self.urls = ResponseUrls()
-        self.media: dict[str, bytes] = {}
+        self.media: dict[str, tuple[bytes, dict[str, str]]] = {}
         self.http = httpx.AsyncClient(transport=httpx.MockTransport(self._wecom_api))
         self.endpoint = CallbackEndpoint(
             world.deps, CORP, TOKEN, AES_KEY, Downloader(world.app.media, self.http), self.presses, self.urls
@@ -277,14 +299,18 @@ class CallbackDriver(WecomDriver):
         await self.client.http.aclose()
         await self.http.aclose()
 
-    def _image(self, photo: bytes) -> tuple[str, str]:
+    def _image(self, photo: bytes, headers: dict[str, str] | None = None) -> tuple[str, str]:
         n = str(next(_ids))
-        self.media[n] = encrypt_media(photo, AES_KEY)
+        self.media[n] = (encrypt_media(photo, AES_KEY), headers or {})
         return f"https://wecom.invalid/media/{n}", ""  # callback mode: encrypted with the EncodingAESKey
+
+    def _file(self, name: str, data: bytes) -> tuple[str, str]:
+        return self._image(data, {"Content-Disposition": disposition(name)})
 
     def _wecom_api(self, request: httpx.Request) -> httpx.Response:
         if request.url.path.startswith("/media/"):
-            return httpx.Response(200, content=self.media[request.url.path.rsplit("/", 1)[1]])
+            data, headers = self.media[request.url.path.rsplit("/", 1)[1]]
+            return httpx.Response(200, content=data, headers={"Content-Type": "application/octet-stream", **headers})
         msg = json.loads(request.content)
         self.shown.append(("send", self._targets[str(request.url)], msg))
         return httpx.Response(200, json={"errcode": 0, "errmsg": "ok"})
@@ -314,8 +340,13 @@ _CANNOT_EDIT = (
 _NO_NAME = "WeCom's callbacks name a person by userid only (letters and digits), never by display name"
 _NO_PUSH = (
     "in callback mode WeCom lets the bot only answer: one passive reply and one response_url per "
-    "callback; a further message, or one to a chat nobody wrote in (a private notice, the clock's "
-    "sheet), waits in the outbox until someone writes there"
+    "callback (each used once, within the hour); a further message, or one to a chat nobody wrote "
+    "in (a private notice, the clock's sheet), waits in the outbox until someone writes there. "
+    "Pushing to a chat (aibot_send_msg) is the long connection's alone"
+)
+_NO_GROUP_FILES = (
+    "WeCom passes the intelligent robot a file only from a private chat: a sheet posted in the "
+    "group never reaches the bot, so it cannot answer there that sheets go privately"
 )
 LIMITS: dict[str, dict[str, str]] = {
     "wecom": {
@@ -329,6 +360,7 @@ LIMITS: dict[str, dict[str, str]] = {
         "test_bind_by_the_secretary_then_claims_work_in_that_group": _CANNOT_EDIT,
         "test_pending_is_for_approvers_with_the_photo_before_each_card_in_private": _CANNOT_EDIT,
         "test_join_by_name_is_confirmed_by_the_secretary_only_once": _NO_NAME,
+        "test_only_the_schemes_roles_import_and_only_in_private": _NO_GROUP_FILES,
     },
 }
 LIMITS["wecom-callback"] = {
@@ -342,6 +374,17 @@ LIMITS["wecom-callback"] = {
     "test_reject_with_a_preset_reason": _NO_PUSH,
     "test_claim_and_approval_in_english": _NO_PUSH,
     "test_my_points_go_privately_and_the_group_only_hears_they_were_sent": _NO_PUSH,
+    # a notice to the member concerned, or the card to the secretary, in a chat nobody wrote in
+    "test_the_text_form_records_the_sheet_and_tells_the_absent_privately": _NO_PUSH,
+    "test_the_card_cycles_each_member_and_records_on_confirm": _NO_PUSH,
+    "test_a_month_is_marked_and_the_late_member_told_privately": _NO_PUSH,
+    "test_a_changed_mark_supersedes_the_old_one_and_reverses_its_points": _NO_PUSH,
+    "test_a_recorded_deduction_is_told_privately_with_its_rule_and_never_posted_in_the_group": _NO_PUSH,
+    "test_a_batch_records_one_entry_per_member_with_the_reason": _NO_PUSH,
+    "test_items_and_points_outside_the_scheme_are_refused": _NO_PUSH,
+    "test_the_secretary_corrects_an_entry_once_and_the_member_is_told": _NO_PUSH,
+    "test_entries_show_numbers_who_and_the_corrections": _NO_PUSH,
+    "test_with_the_branchs_confirmation_a_recorders_entry_waits_for_the_secretary": _NO_PUSH,
 }
 
 

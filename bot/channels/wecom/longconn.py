@@ -25,27 +25,33 @@ CHUNK = 512 * 1024
 
 
 class Downloader:
-    """Fetches an encrypted image (``url`` + ``aeskey``), decrypts it, keeps it by content."""
+    """Fetches an encrypted image or file (``url`` + ``aeskey``), decrypts it, keeps it by content.
+    A file is named by its download's ``Content-Disposition`` (the callback names none)."""
 
     def __init__(self, media: MediaStore, http: httpx.AsyncClient | None = None) -> None:
         self.media = media
         self.http = http or httpx.AsyncClient(timeout=15.0)
 
-    async def __call__(self, image: p.Image) -> Media | None:
-        if not image.url or not image.aeskey:
-            raise ValueError("the image came without its address or key")
+    async def __call__(self, item: p.Attachment) -> Media | None:
+        if not item.url or not item.aeskey:
+            raise ValueError("the attachment came without its address or key")
         data = b""
         try:
-            async with self.http.stream("GET", image.url) as response:
+            async with self.http.stream("GET", item.url) as response:
                 if response.status_code != 200:
-                    raise OSError(f"HTTP {response.status_code} for the image")
+                    raise OSError(f"HTTP {response.status_code} for the download")
+                headers = response.headers
                 async for chunk in response.aiter_bytes():
                     data += chunk
-                    if len(data) > p.MAX_IMAGE + 32:
+                    if len(data) > p.MAX_DOWNLOAD + 32:
                         return None
         except httpx.HTTPError as exc:  # the link expired (5 minutes), or WeCom is out of reach
             raise OSError(f"{type(exc).__name__}: {exc}") from exc
-        return self.media.put(p.decrypt_media(data, image.aeskey), "image/jpeg")
+        plain = p.decrypt_media(data, item.aeskey)
+        if not item.file:
+            return self.media.put(plain, "image/jpeg")
+        name = p.file_name(headers.get("content-disposition", ""))
+        return self.media.put(plain, p.file_mime(name, headers.get("content-type", "")), name)
 
 
 class LongConnectionTransport(WecomTransport):

@@ -14,10 +14,15 @@ from __future__ import annotations
 
 import base64
 import logging
+import mimetypes
 import re
+import urllib.parse
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from email.message import Message
+from email.utils import collapse_rfc2231_value
+from pathlib import PurePosixPath
 from typing import Any
 
 from wechatpy.crypto.base import WeChatCipher
@@ -43,8 +48,8 @@ PICK = "pick"
 QUESTION = "choice"
 #: How long after a card event its card may still be updated in place (WeCom allows 5 s).
 UPDATE_WINDOW = 4.5
-#: The largest image downloaded as evidence.
-MAX_IMAGE = 20 * 1024 * 1024
+#: The largest image or file the bot downloads (a larger one is taken as not received).
+MAX_DOWNLOAD = 20 * 1024 * 1024
 #: An ``alert`` answer is sent as a message beginning with this sign.
 ALERT = "⚠️ "
 #: An answer to a press (WeCom has no toast) is a short message quoting like this.
@@ -77,44 +82,78 @@ def strip_mention(text: str) -> str:
 
 
 def decrypt_media(data: bytes, aeskey: str) -> bytes:
-    """A downloaded image: AES-256-CBC (key: the base64 ``aeskey``, IV its first 16 bytes), PKCS#7
-    padded to 32 bytes, with wechatpy's cipher. Raises ValueError for a wrong key or torn data."""
+    """A downloaded image or file: AES-256-CBC (key: the base64 ``aeskey``, IV its first 16 bytes),
+    PKCS#7 padded to 32 bytes, with wechatpy's cipher. Raises ValueError for a wrong key or torn data."""
     key = base64.b64decode(aeskey + "=" * (-len(aeskey) % 4))
     if len(key) != 32 or not data or len(data) % 16:
-        raise ValueError("the image or its key is not what WeCom sends")
+        raise ValueError("the download or its key is not what WeCom sends")
     plain = WeChatCipher(key).decrypt(data)
     pad = plain[-1]
     if not 1 <= pad <= 32 or plain[-pad:] != bytes([pad]) * pad:
-        raise ValueError("the image does not decrypt with its key")
+        raise ValueError("the download does not decrypt with its key")
     return bytes(PKCS7Encoder.decode(plain))
 
 
+def file_name(disposition: str) -> str:
+    """The file name of a download, from its ``Content-Disposition`` (WeCom's file callback names
+    no file: the download does, as ``filename*=UTF-8''...`` or a percent-encoded ``filename``;
+    the first preferred); only its last path part, "" when there is none."""
+    header = Message()
+    header["content-disposition"] = disposition
+    params = header.get_params(header="content-disposition") or []
+    found = [value for key, value in params if key == "filename" and value]
+    encoded = [value for value in found if isinstance(value, tuple)]  # RFC 2231 / 5987
+    if encoded:
+        name = collapse_rfc2231_value(encoded[0])
+    elif found:
+        name = urllib.parse.unquote(str(found[0]))
+    else:
+        return ""
+    return PurePosixPath(name.replace("\\", "/")).name.strip()[:255]
+
+
+def file_mime(name: str, content_type: str = "") -> str:
+    """A file's type from its name (the download's own type says only that it is encrypted)."""
+    guessed = mimetypes.guess_type(name, strict=False)[0] if name else None
+    declared = content_type.partition(";")[0].strip().lower()
+    return guessed or (declared if declared and declared != "application/octet-stream" else "application/octet-stream")
+
+
 @dataclass(frozen=True, slots=True)
-class Image:
+class Attachment:
+    """An encrypted image or file WeCom holds for download (for five minutes): its ``url`` and
+    ``aeskey`` (in callback mode none is sent: the EncodingAESKey decrypts it)."""
+
     url: str
     aeskey: str
+    file: bool = False
 
 
-Fetch = Callable[[Image], Awaitable[Media | None]]
+#: Downloads, decrypts and keeps an attachment; a file's ``Media`` carries its name and type.
+Fetch = Callable[[Attachment], Awaitable[Media | None]]
 
 
-def _text_and_images(body: dict[str, Any]) -> tuple[str, list[Image]]:
+def _attachment(item: dict[str, Any], file: bool = False) -> Attachment:
+    return Attachment(str(item.get("url") or ""), str(item.get("aeskey") or ""), file)
+
+
+def _text_and_attachments(body: dict[str, Any]) -> tuple[str, list[Attachment]]:
     kind = body.get("msgtype")
     if kind == "text":
         return str((body.get("text") or {}).get("content") or ""), []
     if kind == "voice":  # WeCom sends the recognised text
         return str((body.get("voice") or {}).get("content") or ""), []
     if kind == "image":
-        image = body.get("image") or {}
-        return "", [Image(str(image.get("url") or ""), str(image.get("aeskey") or ""))]
+        return "", [_attachment(body.get("image") or {})]
+    if kind == "file":  # a file sent on its own (WeCom delivers files from private chats only)
+        return "", [_attachment(body.get("file") or {}, file=True)]
     if kind == "mixed":
         texts, images = [], []
         for item in (body.get("mixed") or {}).get("msg_item") or []:
             if item.get("msgtype") == "text":
                 texts.append(str((item.get("text") or {}).get("content") or ""))
             elif item.get("msgtype") == "image":
-                image = item.get("image") or {}
-                images.append(Image(str(image.get("url") or ""), str(image.get("aeskey") or "")))
+                images.append(_attachment(item.get("image") or {}))
         return " ".join(x.strip() for x in texts if x.strip()), images
     return "", []
 
@@ -123,7 +162,8 @@ async def incoming(
     body: dict[str, Any], corp: str, fetch: Fetch, *, press: str | None = None, aeskey: str = ""
 ) -> Incoming | None:
     """The neutral form of a callback body; None for what the bot does not act on (enter_chat,
-    feedback, files, the connection's own events). ``press`` names the event for its answer."""
+    feedback, video, the connection's own events). ``press`` names the event for its answer. An
+    image is the message's ``photo``; a file (other than a picture) its ``document``, with its name."""
     sender = body.get("from") or {}
     userid = str(sender.get("userid") or "")
     msgid = str(body.get("msgid") or "")
@@ -143,20 +183,26 @@ async def incoming(
         return Incoming(
             PLATFORM, user, chat, private, userid, data=key, message=task or None, update=msgid, press=press or msgid
         )
-    text, images = _text_and_images(body)
-    photo, failed = None, False
-    for image in images[:1]:
+    text, attachments = _text_and_attachments(body)
+    photo = document = None
+    failed = False
+    for item in attachments[:1]:
+        got = None
         try:
-            photo = await fetch(Image(image.url, image.aeskey or aeskey))
+            got = await fetch(replace(item, aeskey=item.aeskey or aeskey))
         except (OSError, ValueError) as exc:  # WeCom or the disk let the download down: say so
-            log.warning("wecom: the image of message %s could not be fetched: %s", msgid, exc)
-        failed = photo is None
-    if not text and not images:
+            log.warning("wecom: the attachment of message %s could not be fetched: %s", msgid, exc)
+        failed = got is None
+        if got is not None and item.file and not got.mime.startswith("image/"):
+            document = got
+        else:
+            photo = got
+    if not text and not attachments:
         return None
     return Incoming(
         # WeCom names the writer only by userid (no display name in a callback)
         PLATFORM, user, chat, private, userid, text=strip_mention(text) if not private else text.strip(), photo=photo,
-        message=msgid, update=msgid, photo_failed=failed,
+        message=msgid, update=msgid, photo_failed=failed, document=document,
     )  # fmt: skip
 
 
