@@ -34,7 +34,7 @@ async def test_claim_on_telegram_approved_on_wecom_then_my_points_on_telegram(db
     try:
         card = await claim(telegram)  # 申报 in the Telegram group
         [there] = wecom.chat(GROUP)
-        assert there.text == card.text and there.labels == ["通过", "驳回", "调整分值"]
+        assert there.text == card.text and there.labels == ["通过", "驳回"]
         assert await wecom.press(SECRETARY, "通过", on=there) == Toast(f"已通过申报 {claim_number(card)}")
         assert status(there) == "状态: ✅ 已通过 (审核人: 王书记, 计 1 分)" and there.buttons == []
         telegram.chat(GROUP)  # what Telegram was asked meanwhile
