@@ -263,7 +263,7 @@ async def test_the_same_words_as_slash_commands_in_english(driver: Driver) -> No
     [none] = await driver.say(ALICE, "/signin")
     assert none.text == "No sign-in is open now. The secretary opens one in the group."
     [card] = await driver.say(ALICE, "/claim volunteer 2026-03-05")
-    [done, _told] = await driver.say(SECRETARY, f"/approve {claim_number(card)}")
-    assert done.text == f"Claim {claim_number(card)} approved"
+    [done, told] = await driver.say(SECRETARY, f"/approve {claim_number(card)}")
+    assert done.text == f"Claim {claim_number(card)} approved" and told.where == ALICE
     [unknown] = await driver.say(ALICE, "what now", private=True)
     assert unknown.lines[0] == "I did not understand “what now”. Perhaps you meant:" and len(unknown.lines) == 5
