@@ -28,18 +28,28 @@ def synthesize(scheme: Scheme, members: int, entries: int, year: int, seed: int)
     rng = random.Random(seed)
     items = [i for i in scheme.items if i.enterable and i.kind != "veto" and not i.categories]
     data = ScoringInput(year=year)
-    data.members = [Member(f"m{n}", f"党员{n}", migrant=n % 20 == 0, exempt=n % 97 == 0) for n in range(members)]
+    data.members = [
+        Member(f"m{n}", f"党员{n}", migrant=n % 20 == 0, exempt=n % 97 == 0) for n in range(members)
+    ]
     start = date(year, 1, 1)
     days = [start + timedelta(days=d) for d in range(365)]
     picks = rng.choices(items, k=entries)
     who = rng.choices(range(members), k=entries)
     when = rng.choices(days, k=entries)
     data.entries = [
-        Entry(f"m{m}", item.code, d, None if item.points is not None else item.default_points, lead=(m + d.day) % 7 == 0)
+        Entry(
+            f"m{m}",
+            item.code,
+            d,
+            None if item.points is not None else item.default_points,
+            lead=(m + d.day) % 7 == 0,
+        )
         for item, m, d in zip(picks, who, when, strict=True)
     ]
     data.attendance = [
-        Attendance(f"m{m}", "theme_day", date(year, month, 5), rng.choice(("present", "present", "leave", "absent")))
+        Attendance(
+            f"m{m}", "theme_day", date(year, month, 5), rng.choice(("present", "present", "leave", "absent"))
+        )
         for m in range(0, members, 4)
         for month in range(1, 13)
     ]
@@ -51,7 +61,9 @@ def peak_mb() -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--quick", action="store_true", help="10,000 members and 500,000 entries")
     parser.add_argument("--scheme", default="base-incentive", help="preset id (default base-incentive)")
     parser.add_argument("--members", type=int)
@@ -71,7 +83,9 @@ def main() -> None:
     rate = entries / elapsed
     print(f"scheme {scheme.id}: {members:,} members, {entries:,} entries, {len(data.attendance):,} sign-ins")
     print(f"synthesized in {built:.1f} s (peak {before:.0f} MB)")
-    print(f"scored {scored:,} members in {elapsed:.2f} s: {rate:,.0f} entries/s, {elapsed / members * 1e6:.1f} us/member")
+    print(
+        f"scored {scored:,} members in {elapsed:.2f} s: {rate:,.0f} entries/s, {elapsed / members * 1e6:.1f} us/member"
+    )
     print(f"peak memory {peak_mb():.0f} MB")
     print(f"RESULT entries_per_s={rate:.0f} peak_mb={peak_mb():.0f}")
 

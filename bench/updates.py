@@ -238,14 +238,17 @@ async def floor(pairs: int, members: int, folder: Path) -> list[float]:
     return times
 
 
-def floor_write(conn: sqlite3.Connection, platform: str, update: str, account: str, approve: int | None) -> int:
+def floor_write(
+    conn: sqlite3.Connection, platform: str, update: str, account: str, approve: int | None
+) -> int:
     """The least a durable claim (``approve`` None) or approval writes, in one plain sqlite3
     transaction: the processed mark, the member looked up, the claim inserted or decided with its
     ledger entry. The new claim's id (0 for an approval)."""
     stamp = "2026-12-31 00:00:00.000000"
     conn.execute("BEGIN IMMEDIATE")
     conn.execute(
-        "INSERT INTO processed_updates (platform, update_id, created_at) VALUES (?, ?, ?)", (platform, update, stamp)
+        "INSERT INTO processed_updates (platform, update_id, created_at) VALUES (?, ?, ?)",
+        (platform, update, stamp),
     )
     member = conn.execute(
         "SELECT members.id, members.branch_id FROM members JOIN identities ON identities.member_id = members.id"
@@ -254,7 +257,9 @@ def floor_write(conn: sqlite3.Connection, platform: str, update: str, account: s
     ).fetchone()
     claim = 0
     if approve is not None:
-        conn.execute("UPDATE claims SET status = 'approved', decided_by = ? WHERE id = ?", (member[0], approve))
+        conn.execute(
+            "UPDATE claims SET status = 'approved', decided_by = ? WHERE id = ?", (member[0], approve)
+        )
         conn.execute(
             "INSERT INTO ledger_entries (branch_id, member_id, item, points, lead, effective_date, created_at,"
             " actor_id, actor, reason, claim_id) SELECT branch_id, member_id, item, points, lead,"
@@ -320,11 +325,15 @@ def wecom_card(fake: Any) -> tuple[str, str]:
     for frame in reversed(fake.accepted):
         card = (frame.get("body") or {}).get("template_card")
         if frame.get("cmd") == "aibot_send_msg" and card:
-            return next((b["key"] for b in card["button_list"] if b["key"].startswith("a:")), "a:0"), card["task_id"]
+            return next((b["key"] for b in card["button_list"] if b["key"].startswith("a:")), "a:0"), card[
+                "task_id"
+            ]
     return "a:0", "t0"
 
 
-async def wecom_pairs(fake: Any, channel: Any, connection: Any, pairs: int, members: int, first: int = 0) -> list[float]:
+async def wecom_pairs(
+    fake: Any, channel: Any, connection: Any, pairs: int, members: int, first: int = 0
+) -> list[float]:
     times: list[float] = []
     ids = itertools.count(1 + 2 * first)
 
@@ -368,7 +377,13 @@ async def wecom_run(
     stop = asyncio.Event()
     channel: Any
     if handler == "ours":
-        bot = build(db, ["wecom"], media=MediaStore(folder / "media"), instance="bench", today=lambda: date(2026, 12, 31))
+        bot = build(
+            db,
+            ["wecom"],
+            media=MediaStore(folder / "media"),
+            instance="bench",
+            today=lambda: date(2026, 12, 31),
+        )
         presses = Presses()
         channel = LongConnectionChannel(bot.deps, CORP, Downloader(bot.media), presses)
         connection = LongConnection(BOT_ID, SECRET, channel.on_frame, url=fake.url)
@@ -398,12 +413,22 @@ async def wecom_run(
             if body["msgtype"] == "event":
                 task = body["event"]["template_card_event"]["task_id"]
                 card = {"card_type": "text_notice", "main_title": {"title": "done"}, "task_id": task}
-                await connection.request("aibot_respond_update_msg", {"response_type": "update_template_card", "template_card": card}, rid=rid)
-                await connection.request("aibot_send_msg", {"chatid": body["chatid"], "msgtype": "markdown", "markdown": {"content": "ok"}})
+                await connection.request(
+                    "aibot_respond_update_msg",
+                    {"response_type": "update_template_card", "template_card": card},
+                    rid=rid,
+                )
+                await connection.request(
+                    "aibot_send_msg",
+                    {"chatid": body["chatid"], "msgtype": "markdown", "markdown": {"content": "ok"}},
+                )
             else:
                 card = {"card_type": "button_interaction", "main_title": {"title": "card"}, "task_id": f"t{next(tasks)}",
                         "button_list": [{"text": "通过", "key": f"a:{claim}"}]}  # fmt: skip
-                await connection.request("aibot_send_msg", {"chatid": body["chatid"], "msgtype": "template_card", "template_card": card})
+                await connection.request(
+                    "aibot_send_msg",
+                    {"chatid": body["chatid"], "msgtype": "template_card", "template_card": card},
+                )
 
         connection = LongConnection(BOT_ID, SECRET, bare_frame, url=fake.url)
     running = asyncio.create_task(connection.run(stop, await connection.open()))
@@ -427,7 +452,9 @@ async def wecom_run(
     if handler == "ours":
         async with db.uow() as uow:
             approved = len(await uow.ledger.of_member(2))
-            pending = (await uow.session.execute(text("SELECT count(*) FROM outbox WHERE state != 'sent'"))).scalar_one()
+            pending = (
+                await uow.session.execute(text("SELECT count(*) FROM outbox WHERE state != 'sent'"))
+            ).scalar_one()
         await db.close()
         assert approved > 0 and pending == 0, f"approvals {approved}, undelivered rows {pending}"
     elif handler == "floor":

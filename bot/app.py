@@ -65,9 +65,18 @@ class App:
         async with self.db.uow(read_only=True) as uow:
             depth = await OutboxQueries(uow.session).depth(utcnow())
         now = utcnow()
-        stuck = {p: n for p, (n, oldest) in depth.items() if oldest is not None and (now - oldest).total_seconds() > 600}
+        stuck = {
+            p: n
+            for p, (n, oldest) in depth.items()
+            if oldest is not None and (now - oldest).total_seconds() > 600
+        }
         ok = current == head and not stuck
-        body = {"database": "ok", "migrations": current == head, "outbox": {p: n for p, (n, _) in depth.items()}, "stuck": stuck}
+        body = {
+            "database": "ok",
+            "migrations": current == head,
+            "outbox": {p: n for p, (n, _) in depth.items()},
+            "stuck": stuck,
+        }
         return JSONResponse(body, status_code=200 if ok else 503)
 
     async def run(self, stop: asyncio.Event) -> None:

@@ -119,7 +119,7 @@ def _env_overrides(environ: dict[str, str]) -> dict[str, Any]:
     for name, value in environ.items():
         if not name.startswith(ENV_PREFIX) or "__" not in name:
             continue
-        section, _, key = name[len(ENV_PREFIX):].lower().partition("__")
+        section, _, key = name[len(ENV_PREFIX) :].lower().partition("__")
         out.setdefault(section, {})[key] = value
     return out
 
@@ -129,7 +129,7 @@ def _env_names(environ: dict[str, str]) -> dict[str, str]:
     names = {}
     for name in environ:
         if name.startswith(ENV_PREFIX) and "__" in name:
-            section, _, key = name[len(ENV_PREFIX):].lower().partition("__")
+            section, _, key = name[len(ENV_PREFIX) :].lower().partition("__")
             names[f"{section}.{key}"] = name
     return names
 
@@ -139,7 +139,9 @@ def _blame_env(problems: list[TomlProblem], names: dict[str, str]) -> list[TomlP
     blamed = []
     for problem in problems:
         var = next((v for k, v in names.items() if k == problem.key or k.startswith(problem.key + ".")), None)
-        blamed.append(problem if var is None else TomlProblem(t("newuser.env_var", var=var), "", None, problem.message))
+        blamed.append(
+            problem if var is None else TomlProblem(t("newuser.env_var", var=var), "", None, problem.message)
+        )
     return blamed
 
 

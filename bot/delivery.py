@@ -224,11 +224,17 @@ class Sender:
         async with self._lock:
             now = self.now()
             async with self.units(read_only=True) as uow:  # most passes find nothing: no write lock
-                due = [r for r in await OutboxQueries(uow.session).due(self.platform, self.owner, now) if r.id not in self._inflight]
+                due = [
+                    r
+                    for r in await OutboxQueries(uow.session).due(self.platform, self.owner, now)
+                    if r.id not in self._inflight
+                ]
             if not due:
                 return 0
             async with self.units() as uow:
-                taken = await OutboxQueries(uow.session).take_over([r.id for r in due], self.owner, now, now + LEASE)
+                taken = await OutboxQueries(uow.session).take_over(
+                    [r.id for r in due], self.owner, now, now + LEASE
+                )
                 await uow.commit()
             rows = [r for r in due if r.id in taken]
             if rows:

@@ -63,7 +63,9 @@ class Clock:
         log.info("pruned chat state: %s", counts)
         return []
 
-    async def _run(self, job: str, scope: str, period: str, work: Work, *, claim: bool = False) -> list[Outgoing]:
+    async def _run(
+        self, job: str, scope: str, period: str, work: Work, *, claim: bool = False
+    ) -> list[Outgoing]:
         """One run in one unit of work: its claim, its writes and its messages commit together."""
         try:
             async with self.deps.units() as uow:
@@ -74,7 +76,9 @@ class Clock:
                     if claim and not await uow.jobs.claim(job, scope, period, self.deps.now()):
                         return []
                     replies = await work()
-                    rows = await self.deps.outbox.write(uow, f"job:{job}:{scope}:{period}", replies, None, utcnow())
+                    rows = await self.deps.outbox.write(
+                        uow, f"job:{job}:{scope}:{period}", replies, None, utcnow()
+                    )
                     await uow.commit()
         except Exception as err:
             log.exception("job %s %s %s failed", job, scope, period)
@@ -94,6 +98,3 @@ class Clock:
                 log.exception("clock tick failed")
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), self.every)
-
-
-

@@ -47,7 +47,9 @@ class ConsoleTransport:
         payload = row.payload
         if row.kind == "answer":
             if payload.get("text"):
-                self.lines.append(t("console.alert" if payload.get("alert") else "console.notice", text=payload["text"]))
+                self.lines.append(
+                    t("console.alert" if payload.get("alert") else "console.notice", text=payload["text"])
+                )
             return []
         if row.kind == "refresh":
             for chat, message in payload.get("copies", ()):

@@ -76,7 +76,9 @@ def pages(body: Body, caps: Capabilities) -> list[Body]:
     options = body.choice.options if body.choice is not None else ()
     chunks = [options[i : i + room] for i in range(0, len(options), room)] or [()]
     prompt = body.choice.prompt if body.choice is not None else ""
-    first = Card(body.title, body.fields, body.note, body.status, body.actions, Choice(prompt, chunks[0]), body.key)
+    first = Card(
+        body.title, body.fields, body.note, body.status, body.actions, Choice(prompt, chunks[0]), body.key
+    )
     more = t("render.more")
     rest: list[Body] = [Card(more, choice=Choice(more, chunk)) for chunk in chunks[1:]]
     return [first, *rest]

@@ -104,7 +104,9 @@ def _document(msg: Message, stored: Media | None) -> Media | None:
 def keyboard(buttons: list[list[Action]]) -> InlineKeyboardMarkup | None:
     if not buttons:
         return None
-    return InlineKeyboardMarkup([[InlineKeyboardButton(b.label, callback_data=b.data) for b in row] for row in buttons])
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(b.label, callback_data=b.data) for b in row] for row in buttons]
+    )
 
 
 class TelegramTransport:
@@ -119,14 +121,20 @@ class TelegramTransport:
         if row.kind == "answer":
             return ()
         chats = [row.chat] if row.kind != "refresh" else [str(c) for c, _ in row.payload.get("copies", ())]
-        groups = [Bucket(f"telegram:group:{c}", *GROUP_LIMIT) for c in dict.fromkeys(chats) if c.startswith("-")]
+        groups = [
+            Bucket(f"telegram:group:{c}", *GROUP_LIMIT) for c in dict.fromkeys(chats) if c.startswith("-")
+        ]
         return [BOT_LIMIT, *groups]
 
     async def deliver(self, row: Outgoing) -> list[tuple[str, str]]:
         payload = row.payload
         if row.kind == "answer":
             text = str(payload.get("text") or "") or None
-            await _call(self.bot.answer_callback_query(str(payload["press"]), text, show_alert=bool(payload.get("alert"))))
+            await _call(
+                self.bot.answer_callback_query(
+                    str(payload["press"]), text, show_alert=bool(payload.get("alert"))
+                )
+            )
             return []
         if row.kind == "refresh":
             for chat, message in payload.get("copies", ()):
@@ -151,7 +159,9 @@ class TelegramTransport:
         posted = []
         quote = payload.get("quote")
         for n, part in enumerate(pages(body_of(payload), CAPABILITIES)):
-            reply = ReplyParameters(int(quote), allow_sending_without_reply=True) if quote and n == 0 else None
+            reply = (
+                ReplyParameters(int(quote), allow_sending_without_reply=True) if quote and n == 0 else None
+            )
             sent = await _call(
                 self.bot.send_message(
                     chat, text_of(part, CAPABILITIES.text_limit), reply_markup=keyboard(rows(part, CAPABILITIES)),
@@ -187,7 +197,10 @@ async def _call(call: Awaitable[T]) -> T:
         return await call
     except RetryAfter as exc:
         after = exc.retry_after
-        raise Retry("429 Too Many Requests", after.total_seconds() if hasattr(after, "total_seconds") else float(after)) from exc
+        raise Retry(
+            "429 Too Many Requests",
+            after.total_seconds() if hasattr(after, "total_seconds") else float(after),
+        ) from exc
     except BadRequest as exc:  # e.g. "Message is not modified", "Query is too old", "Chat not found"
         if "not modified" in exc.message.lower():
             return None  # type: ignore[return-value]

@@ -18,12 +18,15 @@ Sub: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
 
 def register(commands: Sub) -> None:
-    branch = commands.add_parser("branch", help="党支部: 添加、列出、设置、群绑定码", description="党支部管理。")
+    branch = commands.add_parser(
+        "branch", help="党支部: 添加、列出、设置、群绑定码", description="党支部管理。"
+    )
     bsub = branch.add_subparsers(dest="branch_command", metavar="ACTION", required=True)
     add = bsub.add_parser("add", help="添加党支部")
     add.add_argument("name", metavar="NAME", help="党支部名称")
     add.add_argument(
-        "--scheme", help="积分方案 id、方案文件或方案目录中的方案名 (见 scheme list; 默认取配置 [bot] default_scheme)"
+        "--scheme",
+        help="积分方案 id、方案文件或方案目录中的方案名 (见 scheme list; 默认取配置 [bot] default_scheme)",
     )
     add.add_argument("--committee", metavar="NAME", help="所属党委 (镇党委) 名称, 不存在则新建")
     add.set_defaults(handler=_branch_add)
@@ -31,9 +34,13 @@ def register(commands: Sub) -> None:
     settings = bsub.add_parser("set", help="支部设置: 审核卡片发到群里还是私信审核人; 是否开放排行")
     settings.add_argument("branch", type=int, metavar="BRANCH", help="党支部编号 (见 branch list)")
     settings.add_argument(
-        "--approvals", choices=["group", "private"], help="审核卡片发到群里 (group, 默认) 或私信审核人 (private)"
+        "--approvals",
+        choices=["group", "private"],
+        help="审核卡片发到群里 (group, 默认) 或私信审核人 (private)",
     )
-    settings.add_argument("--rank", choices=["on", "off"], help="是否允许党员用 /rank (排行) 查看排名 (默认 off)")
+    settings.add_argument(
+        "--rank", choices=["on", "off"], help="是否允许党员用 /rank (排行) 查看排名 (默认 off)"
+    )
     settings.add_argument(
         "--online", choices=["on", "off"], help="流动党员能否在签到时选择 “线上参加” (默认 on)"
     )
@@ -47,7 +54,9 @@ def register(commands: Sub) -> None:
 
 
 def _register_member(commands: Sub) -> None:
-    member = commands.add_parser("member", help="党员: 添加、列出、免于积分、角色、邀请码", description="党员管理。")
+    member = commands.add_parser(
+        "member", help="党员: 添加、列出、免于积分、角色、邀请码", description="党员管理。"
+    )
     msub = member.add_subparsers(dest="member_command", metavar="ACTION", required=True)
     add = msub.add_parser("add", help="添加一名党员")
     add.add_argument("--branch", type=int, required=True, help="党支部编号 (见 branch list)")
@@ -66,7 +75,9 @@ def _register_member(commands: Sub) -> None:
     exempt.add_argument("member", metavar="MEMBER", help="党员编号、名册编号或姓名")
     exempt.add_argument("--reason", default="", help="原因 (必填, 记入审计日志), 如 年老体弱、长期患病")
     exempt.set_defaults(handler=_member_exempt)
-    role = msub.add_parser("role", help="授予或收回角色: secretary 支部书记, recorder 积分员/组织委员, committee 镇党委")
+    role = msub.add_parser(
+        "role", help="授予或收回角色: secretary 支部书记, recorder 积分员/组织委员, committee 镇党委"
+    )
     role.add_argument("--branch", type=int, required=True, help="党支部编号")
     role.add_argument("member", metavar="MEMBER", help="党员编号、名册编号或姓名")
     role.add_argument("role", choices=["secretary", "recorder", "committee"], help="角色")
@@ -91,7 +102,10 @@ def _branch_add(args: argparse.Namespace) -> int:
 
 def _branch_list(args: argparse.Namespace) -> int:
     async def work(_db: Database, ctx: Context) -> int:
-        rows = [[str(b.id), b.name, b.scheme, str(b.members)] for b in await AdminService(ctx).branches(cli_actor())]
+        rows = [
+            [str(b.id), b.name, b.scheme, str(b.members)]
+            for b in await AdminService(ctx).branches(cli_actor())
+        ]
         print(table(["编号", "名称", "方案", "党员数"], rows) if rows else t("admin.no_branches"))
         return 0
 
@@ -109,8 +123,19 @@ def _branch_set(args: argparse.Namespace) -> int:
         view = await AdminService(ctx).settings(cli_actor(), args.branch, changes)
         s = view.settings
         shown = t(f"admin.approvals_{s.approvals}")
-        rank, online, confirm = (t("newuser.on" if on else "newuser.off") for on in (s.rank, s.online, s.confirm_records))
-        print(t("admin.branch_settings", name=view.name, approvals=shown, rank=rank, online=online, confirm=confirm))
+        rank, online, confirm = (
+            t("newuser.on" if on else "newuser.off") for on in (s.rank, s.online, s.confirm_records)
+        )
+        print(
+            t(
+                "admin.branch_settings",
+                name=view.name,
+                approvals=shown,
+                rank=rank,
+                online=online,
+                confirm=confirm,
+            )
+        )
         return 0
 
     return with_database(args, work)
@@ -166,7 +191,9 @@ def _member_exempt(args: argparse.Namespace) -> int:
 
 def _member_role(args: argparse.Namespace) -> int:
     async def work(_db: Database, ctx: Context) -> int:
-        change = await AdminService(ctx).set_role(cli_actor(), args.branch, args.member, args.role, revoke=args.revoke)
+        change = await AdminService(ctx).set_role(
+            cli_actor(), args.branch, args.member, args.role, revoke=args.revoke
+        )
         if change.changed:
             key = "admin.role_granted" if change.grant else "admin.role_revoked"
         else:

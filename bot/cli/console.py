@@ -46,7 +46,8 @@ def register(commands: Sub) -> None:
     parser.add_argument("--branch", type=int, help="党支部编号 (见 branch list)")
     parser.add_argument("--as", dest="member", help="以哪位党员发言: 编号、名册编号或姓名")
     parser.add_argument(
-        "--demo", action="store_true",
+        "--demo",
+        action="store_true",
         help="示范党支部 (书记、积分员和两名党员), 以党员张三发言; 上次建的示范党支部会接着用",
     )
     parser.add_argument("--fresh", action="store_true", help="和 --demo 一起用: 新建一个示范党支部, 从头开始")
@@ -142,7 +143,15 @@ class Console:
                 )
         message = self.transport.next_message()
         inc = Incoming(
-            CONSOLE, self.user, self.chat, self.private, self.name, line, photo, message=message, document=document
+            CONSOLE,
+            self.user,
+            self.chat,
+            self.private,
+            self.name,
+            line,
+            photo,
+            message=message,
+            document=document,
         )
         await handle(inc, self.deps)
         return self.transport.take()
@@ -183,7 +192,9 @@ async def run(console: Console, ask: Ask, say: Callable[[str], None], every: flo
             say(out)
         while True:
             try:
-                line = await ask(t("console.prompt_dm" if console.private else "console.prompt", name=console.name))
+                line = await ask(
+                    t("console.prompt_dm" if console.private else "console.prompt", name=console.name)
+                )
             except EOFError:
                 return
             if line.strip() in ("/quit", "/exit"):
@@ -215,10 +226,14 @@ def _console(args: argparse.Namespace) -> int:
                 print(t("newuser.console.demo_reused", branch=branch_id))
             else:
                 branch_id = await create_demo(db)
-                print(t("console.demo_created", branch=branch_id, people="、".join(n for n, _ in DEMO_PEOPLE)))
+                print(
+                    t("console.demo_created", branch=branch_id, people="、".join(n for n, _ in DEMO_PEOPLE))
+                )
             print(t("newuser.console.return", branch=branch_id))
         config = config_of(args)
-        app = build(db, [CONSOLE], context=ctx, media=MediaStore(config.media.dir), instance=config.server.instance)
+        app = build(
+            db, [CONSOLE], context=ctx, media=MediaStore(config.media.dir), instance=config.server.instance
+        )
         console = Console(app, branch_id)
         await console.deps.chat.branch(branch_id)  # an unknown branch stops here
         print(await console.become(args.member or DEMO_PEOPLE[2][0]))

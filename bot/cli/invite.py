@@ -17,13 +17,17 @@ Sub: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
 
 def register_branch(branch_commands: Sub) -> None:
-    branch = branch_commands.add_parser("invite", help="群绑定码 (一次有效, 7 天): 支部书记在群里发送 /bind 绑定码")
+    branch = branch_commands.add_parser(
+        "invite", help="群绑定码 (一次有效, 7 天): 支部书记在群里发送 /bind 绑定码"
+    )
     branch.add_argument("branch", type=int, metavar="BRANCH", help="党支部编号 (见 branch list)")
     branch.set_defaults(handler=_branch)
 
 
 def register_member(member_commands: Sub) -> None:
-    member = member_commands.add_parser("invite", help="党员邀请码 (一次有效, 7 天): 党员向机器人发送 /join 邀请码")
+    member = member_commands.add_parser(
+        "invite", help="党员邀请码 (一次有效, 7 天): 党员向机器人发送 /join 邀请码"
+    )
     member.add_argument("--branch", type=int, required=True, help="党支部编号")
     member.add_argument("member", metavar="MEMBER", help="党员编号、名册编号或姓名")
     member.set_defaults(handler=_member)

@@ -79,7 +79,11 @@ def _correct(args: argparse.Namespace) -> int:
         if args.item or args.points is not None or args.date:
             change = Replacement(args.item, args.points, args.date)
         done = await LedgerService(ctx).correct(args.entry, cli_actor(), args.reason, change, CLI_SOURCE)
-        new = f"#{done.replacement.id} {done.replacement.name} {number(done.replacement.points)}" if done.replacement else "-"
+        new = (
+            f"#{done.replacement.id} {done.replacement.name} {number(done.replacement.points)}"
+            if done.replacement
+            else "-"
+        )
         print(t("correct.cli_done", entry=args.entry, reversal=done.reversal_id, new=new))
         return 0
 
@@ -99,7 +103,11 @@ def _list(args: argparse.Namespace) -> int:
             ]
             for x in lines
         ]  # fmt: skip
-        print(table(t("entries.cli_header").split("|"), rows) if rows else t("entries.none", name=args.member, year=year))
+        print(
+            table(t("entries.cli_header").split("|"), rows)
+            if rows
+            else t("entries.none", name=args.member, year=year)
+        )
         return 0
 
     return with_database(args, work)

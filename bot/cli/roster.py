@@ -23,7 +23,8 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     template.add_argument("--format", choices=["csv", "xlsx"], default="xlsx", help="模板格式 (默认 xlsx)")
     template.add_argument("-o", "--output", metavar="FILE", help="输出文件 (默认 名册模板.xlsx / .csv)")
     template.add_argument(
-        "--scheme", help="列出哪个积分方案的人员类别 (默认取配置 [bot] default_scheme); xlsx 的第二页列出每列可填的值"
+        "--scheme",
+        help="列出哪个积分方案的人员类别 (默认取配置 [bot] default_scheme); xlsx 的第二页列出每列可填的值",
     )
     template.set_defaults(handler=_template)
     load = sub.add_parser("import", help="导入名册; 有任何一行出错则什么都不导入")

@@ -12,12 +12,16 @@ from bot.scoring.text import table
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = commands.add_parser("scheme", help="积分方案: 列出、查看、校验", description="积分方案: 列出、查看、校验。")
+    parser = commands.add_parser(
+        "scheme", help="积分方案: 列出、查看、校验", description="积分方案: 列出、查看、校验。"
+    )
     sub = parser.add_subparsers(dest="scheme_command", metavar="ACTION", required=True)
     sub.add_parser("list", help="列出内置方案").set_defaults(handler=_list)
     show = sub.add_parser("show", help="以表格查看一个方案的积分项、分值、上限与格次")
     show.add_argument(
-        "scheme", metavar="ID|FILE", help="方案 id (见 scheme list)、方案 TOML 文件或方案目录 ([bot] scheme_dirs) 中的方案名"
+        "scheme",
+        metavar="ID|FILE",
+        help="方案 id (见 scheme list)、方案 TOML 文件或方案目录 ([bot] scheme_dirs) 中的方案名",
     )
     show.set_defaults(handler=_show)
     check = sub.add_parser(
@@ -31,7 +35,14 @@ def _list(args: argparse.Namespace) -> int:
     rows = []
     for scheme_id in preset_ids():
         s = load_preset(scheme_id)
-        rows.append([s.id, s.name, t(f"subject.{s.subject}"), str(len(s.items) + len(s.rating.items if s.rating else []))])
+        rows.append(
+            [
+                s.id,
+                s.name,
+                t(f"subject.{s.subject}"),
+                str(len(s.items) + len(s.rating.items if s.rating else [])),
+            ]
+        )
     print(table(["id", "名称", "对象", "积分项"], rows))
     return 0
 
@@ -75,7 +86,9 @@ def render(s: Scheme) -> str:
         out.append(f"分组 {g.code} {g.name}{cap}")
     if s.rating:
         r = s.rating
-        out.append(f"\n测评项 (每月每项 0-满分; 月评 ×{r.monthly_weight:g} + 民主测评 ×{r.evaluation_weight:g}):")
+        out.append(
+            f"\n测评项 (每月每项 0-满分; 月评 ×{r.monthly_weight:g} + 民主测评 ×{r.evaluation_weight:g}):"
+        )
         out.append(table(["代码", "名称", "满分"], [[i.code, i.name, f"{i.max:g}"] for i in r.items]))
     if s.branch:
         b = s.branch
@@ -91,12 +104,20 @@ def render(s: Scheme) -> str:
     if s.bands:
         out.append("\n格次:")
         rows = [
-            [f">= {b.min:g}" if b.min is not None else "其余", b.grade or "", "" if b.stars is None else f"{b.stars}", b.follow_up or ""]
+            [
+                f">= {b.min:g}" if b.min is not None else "其余",
+                b.grade or "",
+                "" if b.stars is None else f"{b.stars}",
+                b.follow_up or "",
+            ]
             for b in s.bands
         ]
         out.append(table(["分数", "格次", "星级", "后续"], rows))
     if s.veto:
-        out.append(f"\n一票否决: 评定为{s.veto.grade}" + (f", 积分为 {s.veto.score:g}" if s.veto.score is not None else ""))
+        out.append(
+            f"\n一票否决: 评定为{s.veto.grade}"
+            + (f", 积分为 {s.veto.score:g}" if s.veto.score is not None else "")
+        )
     return "\n".join(out)
 
 

@@ -26,7 +26,9 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         " 输入格式见 README 的 “partybot score” 一节 (示例: examples/*.json)。输入有误时一次列出全部错误,"
         " 每条指明记录与字段, 不计算任何积分; 缺少数据的党员或支部标为 “数据不全”。",
     )
-    parser.add_argument("--scheme", required=True, metavar="ID|FILE", help="方案 id (见 scheme list) 或方案 TOML 文件")
+    parser.add_argument(
+        "--scheme", required=True, metavar="ID|FILE", help="方案 id (见 scheme list) 或方案 TOML 文件"
+    )
     parser.add_argument("--input", required=True, metavar="FILE.json", help="一年的记录 (JSON)")
     parser.add_argument("--format", choices=["json", "table"], default="json", help="输出格式 (默认 json)")
     parser.set_defaults(handler=_score)
@@ -96,7 +98,10 @@ def render_table(report: Report) -> str:
         if r.follow_up:
             out.append(f"  → {r.follow_up}")
     if report.quarter_stars:
-        out.append("\n季度之星: " + "; ".join(f"{q}: {', '.join(ids) or '无'}" for q, ids in report.quarter_stars.items()))
+        out.append(
+            "\n季度之星: "
+            + "; ".join(f"{q}: {', '.join(ids) or '无'}" for q, ids in report.quarter_stars.items())
+        )
     if report.year_stars:
         out.append("年度之星: " + ", ".join(report.year_stars))
     out += [f"注: {n}" for n in report.notes]

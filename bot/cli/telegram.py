@@ -90,7 +90,9 @@ async def serve(
             if tg.mode == "polling":
                 await asyncio.gather(_poll(app, stop), serve_http(bot.http(), config, stop))
             else:
-                bot.routes += webhook_routes(app, webhook_path(tg.webhook_url), tg.secret_token.get_secret_value())
+                bot.routes += webhook_routes(
+                    app, webhook_path(tg.webhook_url), tg.secret_token.get_secret_value()
+                )
                 await _webhook(app, bot, config, stop)
             await background
             await app.stop()

@@ -47,7 +47,9 @@ def problem(wecom: WecomSection) -> str | None:
     if wecom.mode == "long_connection" and not (wecom.bot_id and wecom.secret.get_secret_value()):
         return t("wecom.no_credentials")
     if wecom.mode == "callback" and not (
-        wecom.token.get_secret_value() and len(wecom.encoding_aes_key.get_secret_value()) == 43 and wecom.callback_path
+        wecom.token.get_secret_value()
+        and len(wecom.encoding_aes_key.get_secret_value()) == 43
+        and wecom.callback_path
     ):
         return t("wecom.callback_incomplete")
     return None
@@ -85,7 +87,11 @@ async def _long_connection(bot: App, config: Config, http: httpx.AsyncClient, st
     wecom, presses = config.wecom, Presses()
     channel = LongConnectionChannel(bot.deps, wecom.corp_id, Downloader(bot.media, http), presses)
     connection = LongConnection(
-        wecom.bot_id, wecom.secret.get_secret_value(), channel.on_frame, url=wecom.url, heartbeat=wecom.heartbeat
+        wecom.bot_id,
+        wecom.secret.get_secret_value(),
+        channel.on_frame,
+        url=wecom.url,
+        heartbeat=wecom.heartbeat,
     )
     try:
         first = await connection.open()
@@ -119,7 +125,13 @@ async def _callback(bot: App, config: Config, http: httpx.AsyncClient, stop: asy
     wecom, presses, urls = config.wecom, Presses(), ResponseUrls()
     aes = wecom.encoding_aes_key.get_secret_value()
     endpoint = CallbackEndpoint(
-        bot.deps, wecom.corp_id, wecom.token.get_secret_value(), aes, Downloader(bot.media, http), presses, urls
+        bot.deps,
+        wecom.corp_id,
+        wecom.token.get_secret_value(),
+        aes,
+        Downloader(bot.media, http),
+        presses,
+        urls,
     )
     bot.routes += endpoint.routes(wecom.callback_path)
     bot.add_transport(CallbackTransport(wecom.corp_id, bot.media, presses, urls, http))

@@ -111,7 +111,13 @@ async def approve_command(inc: Incoming, deps: Deps, args: str) -> list[Reply]:
     if len(views) == 1:
         return await approve_command(inc, deps, str(views[0].id))
     lines = "\n".join(
-        t("newuser.approve_line", id=v.id, member=v.member, item=v.item.name if v.item else v.item_code, date=v.day)
+        t(
+            "newuser.approve_line",
+            id=v.id,
+            member=v.member,
+            item=v.item.name if v.item else v.item_code,
+            date=v.day,
+        )
         for v in views
     )
     return [Send(ORIGIN, t("newuser.approve_which", count=len(views), first=views[0].id, lines=lines))]
@@ -146,6 +152,3 @@ async def pending(inc: Incoming, deps: Deps, args: str) -> list[Reply]:
         shown.append(Send(ORIGIN, t("leave.queue_head", count=len(leaves))))
         shown += [Send(ORIGIN, leave_card(v)) for v in leaves]
     return shown
-
-
-

@@ -41,7 +41,6 @@ SECTIONS = {"到会": Mark("present"), "出席": Mark("present"), "请假": Mark
 _SPLIT = re.compile(r"[\s、,，;；]+")
 
 
-
 def source_of(inc: Incoming) -> str:
     """Where a recording came from: the platform, the chat and the message."""
     return ":".join(p for p in (inc.platform, inc.chat, inc.message) if p)

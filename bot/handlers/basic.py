@@ -56,7 +56,11 @@ HELP: tuple[Usage, ...] = (
 )
 
 #: The heading of each role's lines in 帮助 (the member's names the person).
-HEADINGS = {"approver": "chat.help.approver", "recorder": "newuser.help.recorder", "opener": "newuser.help.opener"}
+HEADINGS = {
+    "approver": "chat.help.approver",
+    "recorder": "newuser.help.recorder",
+    "opener": "newuser.help.opener",
+}
 
 
 def roles_of(deps: Deps, where: Where) -> tuple[str, ...]:
@@ -89,13 +93,19 @@ async def help_(inc: Incoming, deps: Deps, args: str) -> list[Reply]:
     if where.branch is None:
         parts.append(t("chat.help.unbound") if not inc.private else t("chat.help.unlinked"))
     else:
-        parts.append(t("chat.help.branch", branch=where.branch.name, scheme=deps.chat.scheme(where.branch).name))
+        parts.append(
+            t("chat.help.branch", branch=where.branch.name, scheme=deps.chat.scheme(where.branch).name)
+        )
     if where.person is None and where.branch is not None:
         parts.append(t("chat.help.unlinked"))
     for role in roles_of(deps, where):
         if role == "unlinked" or not lines_for(role):
             continue
-        head = t("chat.help.member", name=where.person.name) if role == "member" and where.person else t(HEADINGS[role])
+        head = (
+            t("chat.help.member", name=where.person.name)
+            if role == "member" and where.person
+            else t(HEADINGS[role])
+        )
         parts.append("\n".join([head, *lines_for(role)]))
     scheme = deps.chat.scheme(where.branch) if where.branch is not None else None
     if where.person is not None and scheme is not None and sheets.may_import(where.person.roles, scheme):

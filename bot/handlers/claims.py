@@ -55,7 +55,8 @@ async def _offer_items(deps: Deps, draft: Draft, items: tuple[Item, ...]) -> Rep
     """Keep the message as an offer to its writer and show the candidate items to pick from."""
     offer = await deps.chat.offer_items(draft)
     options = (
-        *(Action(short_name(i), f"i:{offer}:{i.code}") for i in items), Action(t("newuser.pick_cancel"), f"i:{offer}:")
+        *(Action(short_name(i), f"i:{offer}:{i.code}") for i in items),
+        Action(t("newuser.pick_cancel"), f"i:{offer}:"),
     )
     prompt = t("chat.pick_item" if draft.text.strip() else "chat.claim_usage")
     return Send(ORIGIN, Card(prompt, choice=Choice(prompt, options)))
@@ -73,7 +74,9 @@ async def pick_item(inc: Incoming, deps: Deps, args: str) -> list[Reply]:
     item = next((i for i in deps.chat.claimable(branch, person) if i.code == code), None)
     if item is None:
         raise ValueError(code)  # not an item this member was offered
-    replies = await submit(inc, deps, person, branch, item, draft.day, draft.text, draft.evidence, draft.source)
+    replies = await submit(
+        inc, deps, person, branch, item, draft.day, draft.text, draft.evidence, draft.source
+    )
     # what would have answered the claim message now takes the place of the picker
     return [Show(r.body) if isinstance(r, Send) and isinstance(r.to, ToOrigin) else r for r in replies]
 
@@ -87,7 +90,9 @@ async def submit(
     it marks (带头/组织/主导) is claimed where the item doubles for one."""
     lead = item.lead_multiplier is not None and marks_lead(rest, item)
     note = note_of(rest, item)
-    cmd = SubmitClaim(branch.id, person.member_id, item.code, day, lead=lead, note=note, evidence=evidence, source=source)
+    cmd = SubmitClaim(
+        branch.id, person.member_id, item.code, day, lead=lead, note=note, evidence=evidence, source=source
+    )
     submitted = await deps.claims.submit(cmd)
     view = await deps.chat.claim(submitted.claim_id)
     card = claim_card(view)
@@ -121,7 +126,10 @@ async def withdraw(inc: Incoming, deps: Deps, args: str) -> list[Reply]:
     options = tuple(
         Action(
             t(
-                "chat.button.withdraw", id=v.id, item=short_name(v.item) if v.item else v.item_code, date=v.day,
+                "chat.button.withdraw",
+                id=v.id,
+                item=short_name(v.item) if v.item else v.item_code,
+                date=v.day,
                 note=v.note if len(v.note) <= 10 else v.note[:10] + "…",
             ).strip(),
             f"w:{v.id}",

@@ -23,7 +23,6 @@ _SPLIT = re.compile(r"[\s、,，;；]+")
 EVERYONE, BESIDES = ("全部", "所有人", "全体"), ("除", "除了")
 
 
-
 def month_of(text: str, today: date) -> tuple[int, int, str] | None:
     """(year, month, the rest) from ``3月 ...``, ``2026年3月 ...``, ``本月``/``上月``; None when none is given."""
     text = text.strip()

@@ -42,7 +42,10 @@ async def _request(inc: Incoming, deps: Deps, name: str) -> list[Reply]:
         return [Send(ORIGIN, t("invite.account_linked", name=where.person.name))]
     request, member = await deps.invites.request(where.branch.id, name, inc.platform, inc.user)
     text = t("invite.request", who=inc.user_name or inc.user, name=member)
-    actions = (Action(t("invite.button.confirm"), f"k:{request}"), Action(t("invite.button.decline"), f"x:{request}"))
+    actions = (
+        Action(t("invite.button.confirm"), f"k:{request}"),
+        Action(t("invite.button.decline"), f"x:{request}"),
+    )
     return [Send(ORIGIN, Card(text, actions=actions))]
 
 

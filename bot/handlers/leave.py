@@ -50,7 +50,10 @@ def leave_card(view: LeaveView, *, buttons: bool = True, note: str = "") -> Card
         Field(t("leave.card.reason"), view.reason),
     )
     actions = (
-        (Action(t("leave.button.approve"), f"y:{view.id}:1"), Action(t("leave.button.refuse"), f"y:{view.id}:0"))
+        (
+            Action(t("leave.button.approve"), f"y:{view.id}:1"),
+            Action(t("leave.button.refuse"), f"y:{view.id}:0"),
+        )
         if view.status == "pending" and buttons
         else ()
     )
@@ -77,7 +80,9 @@ async def ask(inc: Incoming, deps: Deps, args: str) -> list[Reply]:
     earlier = await deps.meetings.recorded(sheet.meeting_id, person.member_id)
     if earlier is not None:
         return [Answer(already(earlier), alert=True)]
-    offer = await deps.chat.offer("leave_reason", sheet.branch_id, person.member_id, {"meeting": sheet.meeting_id})
+    offer = await deps.chat.offer(
+        "leave_reason", sheet.branch_id, person.member_id, {"meeting": sheet.meeting_id}
+    )
     options = tuple(Action(t(key), f"v:{offer}:{n}") for n, key in enumerate(LEAVE_REASONS))
     prompt = t("meeting.leave_pick", name=person.name)
     return [Send(ORIGIN, Card(prompt, choice=Choice(prompt, options)))]
@@ -87,7 +92,9 @@ async def file(inc: Incoming, deps: Deps, args: str) -> list[Reply]:
     """``v:<offer>:<n>``: the member the reasons were offered to files the request with reason n."""
     offer_id, _, pick = args.partition(":")
     reason = t(LEAVE_REASONS[int(pick)])
-    person, payload = await deps.chat.take("leave_reason", int(offer_id), inc.platform, inc.user, "leave.not_yours")
+    person, payload = await deps.chat.take(
+        "leave_reason", int(offer_id), inc.platform, inc.user, "leave.not_yours"
+    )
     meeting_id = int(str(payload["meeting"]))
     view, earlier = await deps.meetings.request_leave(meeting_id, person.actor, reason, deps.now())
     if view is None or earlier is not None:
@@ -99,7 +106,11 @@ async def file(inc: Incoming, deps: Deps, args: str) -> list[Reply]:
         to: ToGroup | ToRoles = ToGroup(branch.id)
     else:
         to = ToRoles(branch.id, approvers(deps.chat.scheme(branch)), exclude=person.member_id)
-    return [Show(t("meeting.leave_sent", name=person.name, reason=reason)), Refresh(sheet_card(sheet)), Send(to, card)]
+    return [
+        Show(t("meeting.leave_sent", name=person.name, reason=reason)),
+        Refresh(sheet_card(sheet)),
+        Send(to, card),
+    ]
 
 
 async def decide(inc: Incoming, deps: Deps, args: str) -> list[Reply]:
@@ -112,7 +123,10 @@ async def decide(inc: Incoming, deps: Deps, args: str) -> list[Reply]:
     with as_approver():
         view, changed = await deps.meetings.decide_leave(view.id, person.actor, choice == "1", deps.now())
     if not changed:
-        return [Answer(t("leave.already", status=t(f"leave.word.{view.status}")), alert=True), Refresh(leave_card(view))]
+        return [
+            Answer(t("leave.already", status=t(f"leave.word.{view.status}")), alert=True),
+            Refresh(leave_card(view)),
+        ]
     sheet = await deps.meetings.sheet(view.meeting_id, deps.now())
     return [
         Answer(t(f"leave.done.{view.status}")),

@@ -65,7 +65,9 @@ def sheet_card(sheet: Sheet, *, keyed: bool = True) -> Card:
         title = t("meeting.card", name=name, date=sheet.held_on)
         note = t("meeting.closes", time=to_local(sheet.closes).strftime("%H:%M"))
         actions = sheet_actions(sheet)
-    return Card(title, tuple(fields), note, actions=actions, key=sheet_key(sheet.meeting_id) if keyed else None)
+    return Card(
+        title, tuple(fields), note, actions=actions, key=sheet_key(sheet.meeting_id) if keyed else None
+    )
 
 
 def sheet_actions(sheet: Sheet) -> tuple[Action, ...]:
@@ -113,7 +115,9 @@ async def open_meeting(inc: Incoming, deps: Deps, args: str) -> list[Reply]:
             Action(t("newuser.meeting_again_yes"), f"m:{kind}:{minutes}"), Action(t("newuser.meeting_again_no"), "m:-"),
         )  # fmt: skip
         return [Send(ORIGIN, Card(prompt, choice=Choice(prompt, options)))]
-    sheet = await deps.meetings.open(branch.id, person.actor, kind, minutes, deps.now(), inc.platform, inc.chat)
+    sheet = await deps.meetings.open(
+        branch.id, person.actor, kind, minutes, deps.now(), inc.platform, inc.chat
+    )
     return [Send(ORIGIN, sheet_card(sheet))]
 
 
@@ -124,8 +128,13 @@ async def open_again(inc: Incoming, deps: Deps, args: str) -> list[Reply]:
     if kind == "-":
         return [Show(t("newuser.meeting_cancelled"))]
     person, branch = await located(inc, deps)
-    sheet = await deps.meetings.open(branch.id, person.actor, kind, int(minutes), deps.now(), inc.platform, inc.chat)
-    return [Show(t("newuser.meeting_again_done", name=MEETING_TYPES.get(kind, kind))), Send(ORIGIN, sheet_card(sheet))]
+    sheet = await deps.meetings.open(
+        branch.id, person.actor, kind, int(minutes), deps.now(), inc.platform, inc.chat
+    )
+    return [
+        Show(t("newuser.meeting_again_done", name=MEETING_TYPES.get(kind, kind))),
+        Send(ORIGIN, sheet_card(sheet)),
+    ]
 
 
 async def close_meeting(inc: Incoming, deps: Deps, args: str) -> list[Reply]:
@@ -138,7 +147,9 @@ async def close_meeting(inc: Incoming, deps: Deps, args: str) -> list[Reply]:
 async def _attend(inc: Incoming, deps: Deps, args: str, status: str, *, online: bool = False) -> list[Reply]:
     sheet = await deps.meetings.sheet(int(args), deps.now())
     person = await deps.chat.person(inc.platform, inc.user, sheet.branch_id)
-    sheet, earlier = await deps.meetings.attend(sheet.meeting_id, person.member_id, status, deps.now(), online=online)
+    sheet, earlier = await deps.meetings.attend(
+        sheet.meeting_id, person.member_id, status, deps.now(), online=online
+    )
     if earlier is not None:
         return [Answer(already(earlier), alert=True)]
     done = "meeting.done.online" if online else f"meeting.done.{status}"
@@ -147,7 +158,10 @@ async def _attend(inc: Incoming, deps: Deps, args: str, status: str, *, online: 
 
 def as_said(replies: list[Reply], name: str) -> list[Reply]:
     """A button's replies for the same thing typed: its answer becomes a message naming the writer."""
-    return [Send(ORIGIN, t("newuser.said", name=name, text=r.text)) if isinstance(r, Answer) else r for r in replies]
+    return [
+        Send(ORIGIN, t("newuser.said", name=name, text=r.text)) if isinstance(r, Answer) else r
+        for r in replies
+    ]
 
 
 async def sign_in_typed(inc: Incoming, deps: Deps, args: str) -> list[Reply]:

@@ -32,12 +32,16 @@ async def me(inc: Incoming, deps: Deps, args: str) -> list[Reply]:
     if mine.grade:
         lines.append(t("chat.me.grade", grade=mine.grade))
     for line in mine.explanation:
-        lines.append(t("chat.me.line", text=line.text) + (t("chat.me.rule", rule=line.rule) if line.rule else ""))
+        lines.append(
+            t("chat.me.line", text=line.text) + (t("chat.me.rule", rule=line.rule) if line.rule else "")
+        )
     lines.append(t("recording.me_foot"))  # where each entry's number is
     text = "\n".join(lines)
-    told = [Send(ORIGIN, text)] if inc.private else [
-        Send(ToMember(person.member_id), text), Send(ORIGIN, t("chat.me.sent", name=person.name))
-    ]
+    told = (
+        [Send(ORIGIN, text)]
+        if inc.private
+        else [Send(ToMember(person.member_id), text), Send(ORIGIN, t("chat.me.sent", name=person.name))]
+    )
     return [*told, *bad_rows(branch.id, problems)]
 
 

@@ -123,7 +123,9 @@ def read_record(text: str, roster: list[tuple[int, str]], today: date) -> Readin
     reading.item_text = lead[0] if lead else (others.pop(0)[1] if others else "")
     if len(lead) > 1:  # a name written before the others but off the roster
         others = [(first - len(lead) + 1 + k, tok) for k, tok in enumerate(lead[1:])] + others
-    next_stop = next((i for i, (kind, _) in enumerate(kinds) if kind in ("date", "points") and i > last), len(kinds))
+    next_stop = next(
+        (i for i, (kind, _) in enumerate(kinds) if kind in ("date", "points") and i > last), len(kinds)
+    )
     reason: list[str] = []
     for i, token in others:
         close = difflib.get_close_matches(token, list(by_name), n=1, cutoff=0.5)
@@ -146,8 +148,11 @@ def read_record(text: str, roster: list[tuple[int, str]], today: date) -> Readin
 def _closest(text: str, items: tuple[Item, ...], top: int = 5) -> tuple[Item, ...]:
     """The items whose names share most characters with ``text`` (党费未按时交纳 → 不按时交纳党费),
     best first; all of them when none shares half of its name."""
+
     def share(item: Item) -> float:
-        return max(len(set(text) & set(label)) / len(set(label)) for label in (item.name, *item.aliases) if label)
+        return max(
+            len(set(text) & set(label)) / len(set(label)) for label in (item.name, *item.aliases) if label
+        )
 
     close = sorted((i for i in items if share(i) >= 0.5), key=share, reverse=True)
     return tuple(close[:top]) or items
@@ -189,24 +194,38 @@ async def record(inc: Incoming, deps: Deps, args: str) -> list[Reply]:
     return await _write(deps, person, branch, draft)
 
 
-async def _item_card(deps: Deps, person: Person, draft: dict[str, object], items: tuple[Item, ...], named: bool) -> Card:
+async def _item_card(
+    deps: Deps, person: Person, draft: dict[str, object], items: tuple[Item, ...], named: bool
+) -> Card:
     offer = await deps.chat.offer("record", person.branch_id, person.member_id, {**draft, "stage": "item"})
-    options = (*(Action(short_name(i), f"ri:{offer}:{i.code}") for i in items), Action(t("recording.cancel"), f"ri:{offer}:-"))
+    options = (
+        *(Action(short_name(i), f"ri:{offer}:{i.code}") for i in items),
+        Action(t("recording.cancel"), f"ri:{offer}:-"),
+    )
     prompt = t("recording.pick_item" if named else "recording.which_item")
     return Card(prompt, choice=Choice(prompt, options))
 
 
 async def _members_card(
-    deps: Deps, person: Person, roster: list[tuple[int, str]], draft: dict[str, object], ambiguous: dict[str, list[int]]
+    deps: Deps,
+    person: Person,
+    roster: list[tuple[int, str]],
+    draft: dict[str, object],
+    ambiguous: dict[str, list[int]],
 ) -> Card:
     """The roster to tick: each press shows the card again with the member ticked or unticked."""
     offer = await deps.chat.offer("record", person.branch_id, person.member_id, {**draft, "stage": "members"})
     chosen = {int(m) for m in draft["members"]}  # type: ignore[attr-defined]
     options = [
-        Action(("☑ " if member_id in chosen else "") + _label(member_id, name, roster), f"rm:{offer}:{member_id}")
+        Action(
+            ("☑ " if member_id in chosen else "") + _label(member_id, name, roster), f"rm:{offer}:{member_id}"
+        )
         for member_id, name in roster
     ]
-    options += [Action(t("recording.confirm", count=len(chosen)), f"rm:{offer}:ok"), Action(t("recording.cancel"), f"rm:{offer}:-")]
+    options += [
+        Action(t("recording.confirm", count=len(chosen)), f"rm:{offer}:ok"),
+        Action(t("recording.cancel"), f"rm:{offer}:-"),
+    ]
     names = "、".join(name for member_id, name in roster if member_id in chosen) or t("recording.nobody")
     prompt = t("recording.pick_members", names=names)
     if ambiguous:
@@ -223,7 +242,9 @@ def _label(member_id: int, name: str, roster: list[tuple[int, str]]) -> str:
 async def _pressed(inc: Incoming, deps: Deps, args: str) -> tuple[Person, Branch, dict[str, object], str]:
     """The presser, the branch, the draft of the card pressed (used up) and the choice made."""
     offer_id, _, choice = args.partition(":")
-    person, draft = await deps.chat.take("record", int(offer_id), inc.platform, inc.user, "recording.not_yours")
+    person, draft = await deps.chat.take(
+        "record", int(offer_id), inc.platform, inc.user, "recording.not_yours"
+    )
     return person, await deps.chat.branch(person.branch_id), draft, choice
 
 
@@ -261,7 +282,9 @@ def _shown(replies: list[Reply]) -> list[Reply]:
 
 
 async def _write(deps: Deps, person: Person, branch: Branch, draft: dict[str, object]) -> list[Reply]:
-    source = Source(*(None if draft.get(k) is None else str(draft[k]) for k in ("platform", "chat", "message")))
+    source = Source(
+        *(None if draft.get(k) is None else str(draft[k]) for k in ("platform", "chat", "message"))
+    )
     points, code = draft.get("points"), str(draft["item"])
     item = deps.chat.scheme(branch).item(code)
     reason = str(draft["reason"]) or (item.name if item else code)  # no reason written: the item's name
@@ -364,7 +387,9 @@ def _line(line: EntryLine) -> str:
 def _corrected(person: Person, done: Correction, reason: str) -> list[Reply]:
     was = done.original
     new = t("correct.new", line=_line(done.replacement)) if done.replacement else t("correct.no_new")
-    text = t("correct.done", member=was.member, line=_line(was), reversal=done.reversal_id, new=new, reason=reason)
+    text = t(
+        "correct.done", member=was.member, line=_line(was), reversal=done.reversal_id, new=new, reason=reason
+    )
     told = t("correct.told", by=person.name, line=_line(was), new=new, reason=reason)
     return [Send(ORIGIN, text), Send(ToMember(was.member_id), told)]
 
@@ -383,7 +408,16 @@ async def entries(inc: Incoming, deps: Deps, args: str) -> list[Reply]:
         found = [(m, n) for m, n in roster if n == wanted or str(m) == wanted.lstrip("#＃")]
         if not found:
             close = difflib.get_close_matches(wanted, [n for _, n in roster], n=1, cutoff=0.5)
-            return [Send(ORIGIN, t("entries.unknown", name=wanted, hint=t("entries.close", close=close[0]) if close else ""))]
+            return [
+                Send(
+                    ORIGIN,
+                    t(
+                        "entries.unknown",
+                        name=wanted,
+                        hint=t("entries.close", close=close[0]) if close else "",
+                    ),
+                )
+            ]
         if len(found) > 1:
             ids = "、".join(t("recording.twin", name=n, id=m) for m, n in found)
             return [Send(ORIGIN, t("entries.twins", name=wanted, ids=ids))]

@@ -187,7 +187,9 @@ async def _message(inc: Incoming, deps: Deps, bot_name: str) -> list[Reply]:
     if command is None or command.name not in COMMANDS:
         if not inc.private:
             return []
-        return await basic.suggest(inc, deps) if inc.text.strip() else [Send(ORIGIN, t("chat.unknown_command"))]
+        return (
+            await basic.suggest(inc, deps) if inc.text.strip() else [Send(ORIGIN, t("chat.unknown_command"))]
+        )
     if inc.anonymous:  # whoever it is cannot be told apart from the group itself
         return [Send(ORIGIN, t("chat.anonymous"))]
     return await COMMANDS[command.name](inc, deps, command.args)

@@ -27,7 +27,9 @@ def _merge() -> dict[str, dict[str, str]]:
             target = merged.setdefault(locale, {})
             for key, text in table.items():
                 if (locale, key) in owner:
-                    raise RuntimeError(f"message {key!r} ({locale}) is defined in {owner[locale, key]} and {info.name}")
+                    raise RuntimeError(
+                        f"message {key!r} ({locale}) is defined in {owner[locale, key]} and {info.name}"
+                    )
                 owner[locale, key] = info.name
                 target[key] = text
     return merged

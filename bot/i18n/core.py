@@ -344,34 +344,34 @@ MESSAGES: dict[str, dict[str, str]] = {
         "meeting.status.absent": "记为缺席",
     },
     "en": {
-        "input.unknown_member": "unknown member id \"{member}\"",
-        "input.unknown_item": "scheme {scheme} has no item \"{item}\"",
+        "input.unknown_member": 'unknown member id "{member}"',
+        "input.unknown_item": 'scheme {scheme} has no item "{item}"',
         "input.date_outside": "date {date} is outside {year}",
-        "input.bad_date": "date \"{date}\" is not YYYY-MM-DD",
-        "input.points_range": "points for \"{item}\" must be between {low} and {high}, got {points}",
-        "input.points_fixed": "points for \"{item}\" are fixed at {expected}, got {points}",
-        "input.unknown_meeting": "unknown meeting type \"{meeting}\"",
-        "input.bad_status": "status must be present / leave / absent, got \"{status}\"",
-        "input.unknown_rating_item": "scheme {scheme} has no rating item \"{item}\"",
-        "input.rating_range": "score for \"{item}\" must be between 0 and {high}, got {score}",
+        "input.bad_date": 'date "{date}" is not YYYY-MM-DD',
+        "input.points_range": 'points for "{item}" must be between {low} and {high}, got {points}',
+        "input.points_fixed": 'points for "{item}" are fixed at {expected}, got {points}',
+        "input.unknown_meeting": 'unknown meeting type "{meeting}"',
+        "input.bad_status": 'status must be present / leave / absent, got "{status}"',
+        "input.unknown_rating_item": 'scheme {scheme} has no rating item "{item}"',
+        "input.rating_range": 'score for "{item}" must be between 0 and {high}, got {score}',
         "input.bad_month": "month must be 1 to 12, got {month}",
         "input.bad_scores": "scores must be a list of numbers",
-        "input.unknown_area": "scheme {scheme} has no area \"{area}\"",
-        "input.area_range": "score for area \"{area}\" must be between 0 and {high}, got {score}",
+        "input.unknown_area": 'scheme {scheme} has no area "{area}"',
+        "input.area_range": 'score for area "{area}" must be between 0 and {high}, got {score}',
         "input.evaluation_range": "evaluation score must be between 0 and 100, got {score}",
-        "input.duplicate_id": "duplicate id \"{id}\"",
-        "input.wrong_subject": "scheme {scheme} scores {subject}; the input lacks \"{field}\"",
+        "input.duplicate_id": 'duplicate id "{id}"',
+        "input.wrong_subject": 'scheme {scheme} scores {subject}; the input lacks "{field}"',
         "input.problem": "{record}: {reason}",
         "input.skipped": "{count} record(s) are wrong and were left out of the scores (the rest is scored); please check and correct them:",
-        "entry.not_enterable": "item \"{name}\" comes from {source} and cannot be entered directly",
-        "entry.wrong_category": "item \"{name}\" applies only to {allowed}; this member is {category}",
-        "entry.no_category": "item \"{name}\" applies only to {allowed}; this member has no category on the roster",
+        "entry.not_enterable": 'item "{name}" comes from {source} and cannot be entered directly',
+        "entry.wrong_category": 'item "{name}" applies only to {allowed}; this member is {category}',
+        "entry.no_category": 'item "{name}" applies only to {allowed}; this member has no category on the roster',
         "entry.exempt": "the member is exempt from scoring; no entry can be recorded",
         "entry.before_joined": "{date} is before the member joined the party or this branch ({joined})",
         "entry.after_left": "the member left this branch on {left}; an entry dated {date} cannot be recorded",
         "input.errors": "the input has {count} error(s); nothing was scored:",
-        "scheme.unknown": "no scheme named \"{id}\". Available: {known}",
-        "scheme.unknown_in_dirs": "no scheme named \"{id}\" (looked for {id}.toml in the scheme folders {dirs}). Available: {known}",
+        "scheme.unknown": 'no scheme named "{id}". Available: {known}',
+        "scheme.unknown_in_dirs": 'no scheme named "{id}" (looked for {id}.toml in the scheme folders {dirs}). Available: {known}',
         "scheme.extends_loop": "scheme inheritance loops: {chain}",
         "scheme.locked": "{key} is a limit set by the source document; a branch scheme may not change it",
         "scheme.ok": "scheme file is valid: {id} {name} ({items} items)",
@@ -456,17 +456,14 @@ MESSAGES: dict[str, dict[str, str]] = {
         "ledger.reason_required": "a reason is required",
         "ledger.unknown_entry": "the ledger has no entry {entry}",
         "ledger.already_reversed": (
-            "entry {entry} is already reversed (by entry {earlier}); it"
-            " cannot be reversed twice"
+            "entry {entry} is already reversed (by entry {earlier}); it cannot be reversed twice"
         ),
         "ledger.reversal_not_reversible": (
-            "entry {entry} reverses entry {original} and cannot be"
-            " reversed; record the entry again instead"
+            "entry {entry} reverses entry {original} and cannot be reversed; record the entry again instead"
         ),
         "claim.unknown": "no claim {claim}",
         "claim.duplicate": (
-            "duplicate claim: claim {earlier} ({status}) has the same"
-            " item and date or the same evidence"
+            "duplicate claim: claim {earlier} ({status}) has the same item and date or the same evidence"
         ),
         "claim.member_exempt": "{name} is exempt from scoring and cannot claim",
         "claim.self_approval": "you cannot approve your own claim",
@@ -475,7 +472,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "admin.branch_settings": "{name}: approval cards {approvals}; ranking {rank}; migrant members online {online}; branch confirms recorded entries {confirm}",
         "admin.approvals_group": "go to the group",
         "admin.approvals_private": "go privately to the approvers",
-        "admin.no_committee": "branch \"{branch}\" belongs to no committee, so there is no committee role to grant. Name one with --committee when adding the branch",
+        "admin.no_committee": 'branch "{branch}" belongs to no committee, so there is no committee role to grant. Name one with --committee when adding the branch',
         "admin.role_granted": "{name} is now {role}",
         "admin.role_revoked": "{name} is no longer {role}",
         "admin.role_already": "{name} is already {role}; nothing changed",
@@ -485,8 +482,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "admin.member_exempted": "{name} ({id}) is now exempt from scoring; reason: {reason}",
         "admin.no_branches": "no branches yet. Add one with partybot branch add",
         "admin.no_members": (
-            "branch {branch} has no members yet. Add them with partybot"
-            " member add or roster import"
+            "branch {branch} has no members yet. Add them with partybot member add or roster import"
         ),
         "admin.bad_date": "date “{value}” must be YYYY-MM-DD",
         "admin.unknown_setting": "no branch setting named “{setting}”. Settings: {known}",
@@ -505,13 +501,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "roster.duplicate_in_file": "duplicates row {other} ({key})",
         "roster.namesake_without_code": "same name as row {other} ({name}) but no number: if it is the same person delete one row, if two people give both a number",
         "roster.exists": (
-            "member “{name}” (number {code}) is already in the branch"
-            " (member {id}); skipped, nothing changed"
+            "member “{name}” (number {code}) is already in the branch (member {id}); skipped, nothing changed"
         ),
         "roster.failed": "the roster has {count} errors; no member was imported:",
         "roster.imported": (
-            "imported {added} members into branch {branch}; skipped"
-            " {skipped} existing members"
+            "imported {added} members into branch {branch}; skipped {skipped} existing members"
         ),
         "roster.template_written": "roster template written: {path}",
         # chat: commands, claims, approval cards (bot/handlers)

@@ -40,7 +40,9 @@ class AdditiveScorer:
     def __init__(self, scheme: Scheme) -> None:
         self.scheme = scheme
         self.order = {item.code: index for index, item in enumerate(scheme.items)}
-        self.defaults = {item.code: exact(item.default_points) for item in scheme.items if item.kind != "veto"}
+        self.defaults = {
+            item.code: exact(item.default_points) for item in scheme.items if item.kind != "veto"
+        }
         self.by_attendance: dict[tuple[str, str], list[Item]] = defaultdict(list)
         for item in scheme.items:
             if item.source == "attendance" and item.status is not None:
@@ -49,7 +51,9 @@ class AdditiveScorer:
         self.migrant_returns = [i for i in scheme.items if i.computed == "migrant_returns"]
         self.groups = {g.code: g for g in scheme.groups}
 
-    def derived(self, member: Member, attendance: list[Attendance], window: tuple[date, date], final: bool) -> list[Entry]:
+    def derived(
+        self, member: Member, attendance: list[Attendance], window: tuple[date, date], final: bool
+    ) -> list[Entry]:
         """Entries that come from sign-in records and from the year-end computations."""
         out = []
         start, end = window
@@ -61,15 +65,23 @@ class AdditiveScorer:
             for item in self.migrant_returns:
                 missing = max(0, (item.required or 0) - returns_home(attendance))
                 if missing:
-                    out.append(Entry(member.id, item.code, end, count=missing, ref="computed:migrant_returns"))
+                    out.append(
+                        Entry(member.id, item.code, end, count=missing, ref="computed:migrant_returns")
+                    )
         return out
 
     def explain_returns(self, attendance: list[Attendance], result: Result) -> None:
         """The year's count of a migrant member's returns, beside the requirement."""
         for item in self.migrant_returns:
             returns = returns_home(attendance)
-            result.explanation.append(Line(item.code, t("explain.migrant_returns", returns=returns, required=item.required),
-                                           count=returns, rule=item.clause))
+            result.explanation.append(
+                Line(
+                    item.code,
+                    t("explain.migrant_returns", returns=returns, required=item.required),
+                    count=returns,
+                    rule=item.clause,
+                )
+            )
 
     def score(self, member: Member, entries: Iterable[Entry]) -> Result:
         scheme = self.scheme
@@ -95,7 +107,12 @@ class AdditiveScorer:
         return result
 
     def _veto(self, by_item: dict[str, list[Entry]]) -> Entry | None:
-        vetoes = [e for code, es in by_item.items() if self.scheme.items[self.order[code]].kind == "veto" for e in es]
+        vetoes = [
+            e
+            for code, es in by_item.items()
+            if self.scheme.items[self.order[code]].kind == "veto"
+            for e in es
+        ]
         return min(vetoes, key=lambda e: e.date) if vetoes else None
 
     @staticmethod
@@ -106,7 +123,9 @@ class AdditiveScorer:
             dropped += sum(e.count for e in es) - sum(e.count for e in kept)
             by_item[code] = kept
         if dropped:
-            result.explanation.append(Line("stopped", t("explain.stopped", date=day, count=dropped), count=dropped))
+            result.explanation.append(
+                Line("stopped", t("explain.stopped", date=day, count=dropped), count=dropped)
+            )
 
     def _item(self, item: Item, entries: list[Entry], lines: list[Line]) -> Exact:
         raw: Exact = 0
@@ -131,17 +150,46 @@ class AdditiveScorer:
         value = raw
         if item.cap is not None and magnitude(raw) > item.cap:
             value = exact(item.cap) if raw > 0 else -exact(item.cap)
-            text = t("explain.item_capped", name=item.name, code=item.code, count=counted, raw=raw, cap=item.cap, points=value)
+            text = t(
+                "explain.item_capped",
+                name=item.name,
+                code=item.code,
+                count=counted,
+                raw=raw,
+                cap=item.cap,
+                points=value,
+            )
         else:
             text = t("explain.item", name=item.name, code=item.code, count=counted, points=value)
-        line = Line(item.code, text, value, counted, raw, exact(item.cap) if value != raw and item.cap else None, item.clause)
+        line = Line(
+            item.code,
+            text,
+            value,
+            counted,
+            raw,
+            exact(item.cap) if value != raw and item.cap else None,
+            item.clause,
+        )
         lines.append(line)
         if leads:
             line.text += "; " + t("explain.lead", count=leads)
         if dropped:
             assert item.per is not None
-            lines.append(Line(item.code, t("explain.limit_per", name=item.name, code=item.code, period=t(f"period.{item.per}"),
-                                          limit=item.per_limit, dropped=dropped), count=dropped, rule=item.clause))
+            lines.append(
+                Line(
+                    item.code,
+                    t(
+                        "explain.limit_per",
+                        name=item.name,
+                        code=item.code,
+                        period=t(f"period.{item.per}"),
+                        limit=item.per_limit,
+                        dropped=dropped,
+                    ),
+                    count=dropped,
+                    rule=item.clause,
+                )
+            )
         return value
 
     def _group(self, code: str, raw: Exact, lines: list[Line]) -> Exact:
@@ -150,19 +198,43 @@ class AdditiveScorer:
             return raw
         value = exact(group.cap) if raw > 0 else -exact(group.cap)
         bound = t("bound.cap") if raw > 0 else t("bound.floor")
-        lines.append(Line(code, t("explain.group_capped", name=group.name, raw=raw, bound=bound, cap=value), value,
-                          raw=raw, bound=value, rule=group.clause))
+        lines.append(
+            Line(
+                code,
+                t("explain.group_capped", name=group.name, raw=raw, bound=bound, cap=value),
+                value,
+                raw=raw,
+                bound=value,
+                rule=group.clause,
+            )
+        )
         return value
 
     def _bounded(self, total: Exact, lines: list[Line]) -> Exact:
         floor, ceiling = self.scheme.floor, self.scheme.ceiling
         if floor is not None and total < floor:
-            lines.append(Line("floor", t("explain.floor", raw=total, floor=floor), exact(floor), raw=total, bound=exact(floor),
-                              rule=self.scheme.floor_clause))
+            lines.append(
+                Line(
+                    "floor",
+                    t("explain.floor", raw=total, floor=floor),
+                    exact(floor),
+                    raw=total,
+                    bound=exact(floor),
+                    rule=self.scheme.floor_clause,
+                )
+            )
             return exact(floor)
         if ceiling is not None and total > ceiling:
-            lines.append(Line("ceiling", t("explain.ceiling", raw=total, ceiling=ceiling), exact(ceiling), raw=total,
-                              bound=exact(ceiling), rule=self.scheme.ceiling_clause))
+            lines.append(
+                Line(
+                    "ceiling",
+                    t("explain.ceiling", raw=total, ceiling=ceiling),
+                    exact(ceiling),
+                    raw=total,
+                    bound=exact(ceiling),
+                    rule=self.scheme.ceiling_clause,
+                )
+            )
             return exact(ceiling)
         return total
 
@@ -174,8 +246,19 @@ class AdditiveScorer:
             if veto.score is not None:
                 result.score = exact(veto.score)
                 effects.append(t("explain.veto_score", score=veto.score))
-            result.explanation.append(Line(item.code, t("explain.veto", name=item.name, code=item.code, date=veto_entry.date,
-                                                        effect=", ".join(effects)), rule=item.clause or veto.clause))
+            result.explanation.append(
+                Line(
+                    item.code,
+                    t(
+                        "explain.veto",
+                        name=item.name,
+                        code=item.code,
+                        date=veto_entry.date,
+                        effect=", ".join(effects),
+                    ),
+                    rule=item.clause or veto.clause,
+                )
+            )
             result.vetoed = True
         assert result.score is not None
         band = self.scheme.band_for(result.score)
@@ -198,8 +281,15 @@ def score_members(scheme: Scheme, data: ScoringInput, window: tuple[date, date],
     results = []
     for member in data.members:
         if member.exempt:
-            results.append(Result(member.id, member.name, None, exempt=True,
-                                  explanation=[Line("exempt", t("explain.exempt"))]))
+            results.append(
+                Result(
+                    member.id,
+                    member.name,
+                    None,
+                    exempt=True,
+                    explanation=[Line("exempt", t("explain.exempt"))],
+                )
+            )
             continue
         own = attendance.get(member.id, [])
         result = scorer.score(member, [*buckets[member.id], *scorer.derived(member, own, window, final)])
@@ -207,4 +297,3 @@ def score_members(scheme: Scheme, data: ScoringInput, window: tuple[date, date],
             scorer.explain_returns(own, result)
         results.append(result)
     return results
-

@@ -23,12 +23,26 @@ def _group_total(scheme: Scheme, b: BranchRecord, kind: str, lines: list[Line]) 
         points = exact(item.default_points if e.points is None else e.points)
         group_code = item.group
         raw += magnitude(points)
-        lines.append(Line(item.code, t("explain.item", name=item.name, code=item.code, count=1, points=points), points,
-                          rule=item.clause))
+        lines.append(
+            Line(
+                item.code,
+                t("explain.item", name=item.name, code=item.code, count=1, points=points),
+                points,
+                rule=item.clause,
+            )
+        )
     group = next((g for g in scheme.groups if g.code == group_code), None)
     if group is not None and group.cap is not None and raw > group.cap:
-        lines.append(Line(group.code, t("explain.group_capped", name=group.name, raw=raw, bound=t("bound.cap"), cap=group.cap),
-                          exact(group.cap), raw=raw, bound=exact(group.cap), rule=group.clause))
+        lines.append(
+            Line(
+                group.code,
+                t("explain.group_capped", name=group.name, raw=raw, bound=t("bound.cap"), cap=group.cap),
+                exact(group.cap),
+                raw=raw,
+                bound=exact(group.cap),
+                rule=group.clause,
+            )
+        )
         return exact(group.cap), raw > 0
     return raw, raw > 0
 
@@ -45,8 +59,15 @@ def score_branch(scheme: Scheme, b: BranchRecord) -> Result:
             continue
         value = exact(b.areas[area.code])
         base += value
-        lines.append(Line(area.code, t("explain.area", name=area.name, code=area.code, points=value, max=area.max), value,
-                          bound=exact(area.max), rule=rules.clause))
+        lines.append(
+            Line(
+                area.code,
+                t("explain.area", name=area.name, code=area.code, points=value, max=area.max),
+                value,
+                bound=exact(area.max),
+                rule=rules.clause,
+            )
+        )
     bonus, _ = _group_total(scheme, b, "bonus", lines)
     deduction, any_deduction = _group_total(scheme, b, "deduction", lines)
     gaps = [t("rules.missing_areas", areas="、".join(missing))] if missing else []
@@ -61,11 +82,31 @@ def score_branch(scheme: Scheme, b: BranchRecord) -> Result:
     sw, ew = exact(rules.self_weight), exact(rules.evaluation_weight)
     evaluation = exact(b.evaluation or 0)
     total = (base + bonus - deduction) * sw + evaluation * ew
-    lines.append(Line("total", t("explain.branch_total", base=base, bonus=bonus, deduction=deduction, sw=rules.self_weight,
-                                 evaluation=evaluation, ew=rules.evaluation_weight, total=round(float(total), 2)), total))
+    lines.append(
+        Line(
+            "total",
+            t(
+                "explain.branch_total",
+                base=base,
+                bonus=bonus,
+                deduction=deduction,
+                sw=rules.self_weight,
+                evaluation=evaluation,
+                ew=rules.evaluation_weight,
+                total=round(float(total), 2),
+            ),
+            total,
+        )
+    )
     if scheme.floor is not None and total < scheme.floor:
-        lines.append(Line("floor", t("explain.floor", raw=round(float(total), 2), floor=scheme.floor), exact(scheme.floor),
-                          rule=scheme.floor_clause))
+        lines.append(
+            Line(
+                "floor",
+                t("explain.floor", raw=round(float(total), 2), floor=scheme.floor),
+                exact(scheme.floor),
+                rule=scheme.floor_clause,
+            )
+        )
         total = exact(scheme.floor)
     result.score = total
     band = scheme.band_for(total)
@@ -77,7 +118,11 @@ def score_branch(scheme: Scheme, b: BranchRecord) -> Result:
         )
         if applies and result.stars is not None and result.stars > cap.max_stars:
             reason = t(f"explain.cap_{cap.when}", value=cap.value)
-            lines.append(Line("star_cap", t("explain.star_capped", reason=reason, stars=cap.max_stars), rule=cap.clause))
+            lines.append(
+                Line(
+                    "star_cap", t("explain.star_capped", reason=reason, stars=cap.max_stars), rule=cap.clause
+                )
+            )
             _set_stars(scheme, result, cap.max_stars)
     return result
 

@@ -66,7 +66,9 @@ def source_refusal(item: Item) -> Refusal | None:
     person even where it is detected); sign-in and year-end items come from their records only."""
     if item.enterable or item.kind == "veto":
         return None
-    return Refusal("entry.not_enterable", {"name": item.name, "item": item.code, "source": t(f"source.{item.source}")})
+    return Refusal(
+        "entry.not_enterable", {"name": item.name, "item": item.code, "source": t(f"source.{item.source}")}
+    )
 
 
 def category_refusal(scheme: Scheme, item: Item, category: str) -> Refusal | None:
@@ -77,8 +79,15 @@ def category_refusal(scheme: Scheme, item: Item, category: str) -> Refusal | Non
     allowed = "/".join(category_label(scheme, c) for c in item.categories)
     if not category:
         return Refusal("entry.no_category", {"name": item.name, "item": item.code, "allowed": allowed})
-    return Refusal("entry.wrong_category", {"name": item.name, "item": item.code, "allowed": allowed,
-                                            "category": category_label(scheme, category)})
+    return Refusal(
+        "entry.wrong_category",
+        {
+            "name": item.name,
+            "item": item.code,
+            "allowed": allowed,
+            "category": category_label(scheme, category),
+        },
+    )
 
 
 def item_refusal(scheme: Scheme, item: Item, category: str) -> Refusal | None:

@@ -55,7 +55,9 @@ def score_tolerant(
     return _scored(scheme, cleaned, since, until, final), problems
 
 
-def _scored(scheme: Scheme, data: ScoringInput, since: date | None, until: date | None, final: bool) -> Report:
+def _scored(
+    scheme: Scheme, data: ScoringInput, since: date | None, until: date | None, final: bool
+) -> Report:
     """Score records that passed validation."""
     window = (since or date(data.year, 1, 1), until or date(data.year, 12, 31))
     report = Report(scheme=scheme.id, year=data.year)
@@ -124,8 +126,11 @@ def _year_stars(scheme: Scheme, report: Report) -> None:
     rule = scheme.quotas.year_star
     if rule is None:
         return
-    eligible = [(r.id, r.score) for r in report.members
-                if r.stars == rule.among_stars and r.score is not None and _candidate(r)]
+    eligible = [
+        (r.id, r.score)
+        for r in report.members
+        if r.stars == rule.among_stars and r.score is not None and _candidate(r)
+    ]
     chosen, tied = top(eligible, quota(rule.share, len(eligible)))
     report.year_stars = chosen
     if tied:
@@ -136,13 +141,21 @@ def _top_stars(scheme: Scheme, report: Report) -> None:
     rule = scheme.quotas.top_stars
     if rule is None:
         return
-    holders = [(r.id, r.score) for r in report.branches if r.stars == rule.stars and r.score is not None and _candidate(r)]
+    holders = [
+        (r.id, r.score)
+        for r in report.branches
+        if r.stars == rule.stars and r.score is not None and _candidate(r)
+    ]
     chosen, tied = top(holders, quota(rule.share, len(report.branches)))
     keep = set(chosen)
     for result in report.branches:
         if result.stars == rule.stars and result.id not in keep:
             result.explanation.append(
-                Line("quota", t("explain.quota_capped", share=f"{rule.share:.0%}", stars=rule.fallback), rule=rule.clause)
+                Line(
+                    "quota",
+                    t("explain.quota_capped", share=f"{rule.share:.0%}", stars=rule.fallback),
+                    rule=rule.clause,
+                )
             )
             branch._set_stars(scheme, result, rule.fallback)
     if tied:
@@ -166,7 +179,9 @@ def _alerts(scheme: Scheme, data: ScoringInput, window: tuple[date, date], resul
         if result.id in absent:
             streaks["absent_streak"] = _absent_streak(absent[result.id])
         if result.id in unpaid:
-            streaks["dues_streak"] = _streak(unpaid[result.id] & set(managed_months(member, data.year, window)))
+            streaks["dues_streak"] = _streak(
+                unpaid[result.id] & set(managed_months(member, data.year, window))
+            )
         for alert in scheme.alerts:
             streak = streaks.get(alert.kind)
             if streak is None or streak[1] - streak[0] + 1 < alert.months:

@@ -34,7 +34,11 @@ def preset_ids() -> list[str]:
 def _preset_text(scheme_id: str) -> str:
     if scheme_id not in preset_ids():
         raise TomlError(
-            [TomlProblem(scheme_id, "", None, t("scheme.unknown", id=scheme_id, known=", ".join(preset_ids())))]
+            [
+                TomlProblem(
+                    scheme_id, "", None, t("scheme.unknown", id=scheme_id, known=", ".join(preset_ids()))
+                )
+            ]
         )
     return (resources.files("bot.scoring") / "presets" / f"{scheme_id}.toml").read_text(encoding="utf-8")
 
@@ -61,7 +65,13 @@ def _resolve(data: dict[str, Any], source: str, chain: tuple[str, ...]) -> tuple
     if parent_id is None:
         return data, []
     if parent_id in chain:
-        raise TomlError([TomlProblem(source, "extends", None, t("scheme.extends_loop", chain=" -> ".join((*chain, parent_id))))])
+        raise TomlError(
+            [
+                TomlProblem(
+                    source, "extends", None, t("scheme.extends_loop", chain=" -> ".join((*chain, parent_id)))
+                )
+            ]
+        )
     parent, _ = _resolve(parse(_preset_text(parent_id), f"{parent_id}.toml"), parent_id, (*chain, parent_id))
     locked = [*parent.get("locked", []), "locked"]
     changed = [key for key in locked if _has(data, key.split("."))]
@@ -95,8 +105,12 @@ def _misplaced(own: dict[str, Any], text: str, source: str) -> list[TomlProblem]
             for key, inner in value.items():
                 if path and key in _TOP_KEYS and not _allowed(path, key):
                     loc = (*path, key)
-                    name = ".".join(str(p) if isinstance(p, str) else f"[{p}]" for p in loc).replace(".[", "[")
-                    found.append(TomlProblem(source, name, line_of(positions, loc), t("rules.key_at_top", key=key)))
+                    name = ".".join(str(p) if isinstance(p, str) else f"[{p}]" for p in loc).replace(
+                        ".[", "["
+                    )
+                    found.append(
+                        TomlProblem(source, name, line_of(positions, loc), t("rules.key_at_top", key=key))
+                    )
                 else:
                     walk(inner, (*path, key))
         elif isinstance(value, list):
@@ -109,10 +123,18 @@ def _misplaced(own: dict[str, Any], text: str, source: str) -> list[TomlProblem]
 
 #: The tables of a scheme file and the model that says which keys each has (array entries by index).
 _TABLES: dict[tuple[str, ...], type[BaseModel]] = {
-    ("items",): model.Item, ("groups",): model.Group, ("bands",): model.Band, ("alerts",): model.Alert,
-    ("veto",): model.Veto, ("publicity",): model.Publicity, ("redemption",): model.Redemption,
-    ("rating",): model.Rating, ("branch",): model.BranchRules, ("quotas", "quarter_star"): model.QuarterStar,
-    ("quotas", "year_star"): model.YearStar, ("quotas", "top_stars"): model.TopStars,
+    ("items",): model.Item,
+    ("groups",): model.Group,
+    ("bands",): model.Band,
+    ("alerts",): model.Alert,
+    ("veto",): model.Veto,
+    ("publicity",): model.Publicity,
+    ("redemption",): model.Redemption,
+    ("rating",): model.Rating,
+    ("branch",): model.BranchRules,
+    ("quotas", "quarter_star"): model.QuarterStar,
+    ("quotas", "year_star"): model.YearStar,
+    ("quotas", "top_stars"): model.TopStars,
 }
 
 
@@ -138,10 +160,14 @@ def _load(text: str, source: str, preset: bool) -> Scheme:
     data, changed = _resolve(dict(own), source, (str(own.get("id", source)),))
     if changed:
         positions = locate(text)
-        raise TomlError([
-            TomlProblem(source, key, line_of(positions, tuple(key.split("."))), t("scheme.locked", key=key))
-            for key in changed
-        ])
+        raise TomlError(
+            [
+                TomlProblem(
+                    source, key, line_of(positions, tuple(key.split("."))), t("scheme.locked", key=key)
+                )
+                for key in changed
+            ]
+        )
     try:
         scheme = Scheme.model_validate(data)
     except ValidationError as exc:
@@ -176,9 +202,22 @@ def _kind_limits(scheme: Scheme, text: str, source: str) -> None:
             limit, value = _value(binding, key), _value(scheme, key)
             if isinstance(limit, int | float) and isinstance(value, int | float) and value > limit:
                 clause = binding.branch.clause if binding.branch is not None else binding.name
-                problems.append(TomlProblem(source, key, line_of(locate(text), tuple(key.split("."))),
-                                            t("rules.kind_limit", key=key, value=value, limit=limit, kind=scheme.kind,
-                                              preset=preset_id, clause=clause)))
+                problems.append(
+                    TomlProblem(
+                        source,
+                        key,
+                        line_of(locate(text), tuple(key.split("."))),
+                        t(
+                            "rules.kind_limit",
+                            key=key,
+                            value=value,
+                            limit=limit,
+                            kind=scheme.kind,
+                            preset=preset_id,
+                            clause=clause,
+                        ),
+                    )
+                )
     if problems:
         raise TomlError(problems)
 

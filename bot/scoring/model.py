@@ -266,7 +266,9 @@ class BranchRules(_Strict):
     def _evaluation_at_most_max(cls, value: float, info: ValidationInfo) -> float:
         limit = info.data.get("evaluation_weight_max")
         if limit is not None and value > limit:
-            raise ValueError(f"述职评议权重 evaluation_weight = {value} 超过上限 evaluation_weight_max = {limit}")
+            raise ValueError(
+                f"述职评议权重 evaluation_weight = {value} 超过上限 evaluation_weight_max = {limit}"
+            )
         return value
 
     @model_validator(mode="after")

@@ -23,8 +23,13 @@ from bot.scoring.records import DirectGrade, Entry, Member, ScoringInput
 from bot.scoring.result import Exact, Line, Result, exact
 
 
-def managed_months(member: Member, year: int, window: tuple[date, date], rated: set[int] | None = None,
-                   joining: str = "always") -> list[int]:
+def managed_months(
+    member: Member,
+    year: int,
+    window: tuple[date, date],
+    rated: set[int] | None = None,
+    joining: str = "always",
+) -> list[int]:
     """Months of the window in which the member was under the branch's management.
 
     With ``joining = "whole_or_rated"`` the month of joining counts only when the member joined on
@@ -60,8 +65,14 @@ def _adjustment(scheme: Scheme, entries: list[Entry], lines: list[Line]) -> Exac
         valued.append((exact(item.default_points if e.points is None else e.points), item))
     if scheme.rating.adjustment == "sum":
         for points, item in valued:
-            lines.append(Line(item.code, t("explain.item", name=item.name, code=item.code, count=1, points=points), points,
-                              rule=item.clause))
+            lines.append(
+                Line(
+                    item.code,
+                    t("explain.item", name=item.name, code=item.code, count=1, points=points),
+                    points,
+                    rule=item.clause,
+                )
+            )
         return sum((p for p, _ in valued), start=0)
     rewards = sorted((v for v in valued if v[0] > 0), key=lambda v: -v[0])
     penalties = sorted((v for v in valued if v[0] < 0), key=lambda v: v[0])
@@ -71,10 +82,19 @@ def _adjustment(scheme: Scheme, entries: list[Entry], lines: list[Line]) -> Exac
             continue
         points, item = chosen[0]
         total += points
-        lines.append(Line(item.code, t(key, name=item.name, code=item.code, points=points), points, rule=item.clause))
+        lines.append(
+            Line(item.code, t(key, name=item.name, code=item.code, points=points), points, rule=item.clause)
+        )
         for other_points, other in chosen[1:]:
-            lines.append(Line(other.code, t("explain.adjust_ignored", name=other.name, code=other.code, points=other_points),
-                              0, raw=other_points, rule=other.clause))
+            lines.append(
+                Line(
+                    other.code,
+                    t("explain.adjust_ignored", name=other.name, code=other.code, points=other_points),
+                    0,
+                    raw=other_points,
+                    rule=other.clause,
+                )
+            )
     return total
 
 
@@ -107,11 +127,18 @@ def _veto(scheme: Scheme, entries: list[Entry], result: Result) -> None:
     if veto.max_stars is not None and result.stars is not None and result.stars > veto.max_stars:
         result.stars = veto.max_stars
         effects.append(t("rules.veto_stars", stars=veto.max_stars))
-    result.explanation.append(Line(item.code, t("explain.veto", name=item.name, code=item.code, date=first.date,
-                                                effect=", ".join(effects)), rule=item.clause or veto.clause))
+    result.explanation.append(
+        Line(
+            item.code,
+            t("explain.veto", name=item.name, code=item.code, date=first.date, effect=", ".join(effects)),
+            rule=item.clause or veto.clause,
+        )
+    )
 
 
-def score_members(scheme: Scheme, data: ScoringInput, window: tuple[date, date], final: bool = True) -> list[Result]:
+def score_members(
+    scheme: Scheme, data: ScoringInput, window: tuple[date, date], final: bool = True
+) -> list[Result]:
     rules = scheme.rating
     assert rules is not None
     monthly: dict[tuple[str, str], dict[int, Exact]] = defaultdict(dict)
@@ -135,23 +162,40 @@ def score_members(scheme: Scheme, data: ScoringInput, window: tuple[date, date],
             if grade is not None and rules.direct_grade:
                 results.append(_direct(scheme, member, grade))
             else:
-                results.append(Result(member.id, member.name, None, exempt=True,
-                                      explanation=[Line("exempt", t("explain.exempt"))]))
+                results.append(
+                    Result(
+                        member.id,
+                        member.name,
+                        None,
+                        exempt=True,
+                        explanation=[Line("exempt", t("explain.exempt"))],
+                    )
+                )
             continue
         months = managed_months(member, data.year, window, rated[member.id], rules.joining_month)
         if not months:
-            text = t("rules.not_managed", year=data.year, joined=member.joined or "-", left=member.left or "-")
+            text = t(
+                "rules.not_managed", year=data.year, joined=member.joined or "-", left=member.left or "-"
+            )
             results.append(Result(member.id, member.name, None, explanation=[Line("not_managed", text)]))
             continue
-        results.append(_member(scheme, rules, member, months, monthly, evaluation, adjustments.get(member.id, []),
-                               final))
+        results.append(
+            _member(scheme, rules, member, months, monthly, evaluation, adjustments.get(member.id, []), final)
+        )
         results[-1].quarters = _quarters(rules.items, monthly, member.id, months, scheme)
     return results
 
 
-def _member(scheme: Scheme, rules: RatingRules, member: Member, months: list[int],
-            monthly: dict[tuple[str, str], dict[int, Exact]], evaluation: dict[tuple[str, str], Fraction],
-            adjustments: list[Entry], final: bool) -> Result:
+def _member(
+    scheme: Scheme,
+    rules: RatingRules,
+    member: Member,
+    months: list[int],
+    monthly: dict[tuple[str, str], dict[int, Exact]],
+    evaluation: dict[tuple[str, str], Fraction],
+    adjustments: list[Entry],
+    final: bool,
+) -> Result:
     mw, ew = exact(rules.monthly_weight), exact(rules.evaluation_weight)
     result = Result(member.id, member.name, 0)
     unrated_items: list[str] = []
@@ -169,8 +213,17 @@ def _member(scheme: Scheme, rules: RatingRules, member: Member, months: list[int
         average = found or Fraction(0)
         points = Fraction(month_sum) / len(months) * mw + average * ew
         total += points
-        text = t("explain.rating_item", name=item.name, code=item.code, monthly_sum=month_sum, months=len(months),
-                 mw=rules.monthly_weight, evaluation=_short(average), ew=rules.evaluation_weight, points=_short(points))
+        text = t(
+            "explain.rating_item",
+            name=item.name,
+            code=item.code,
+            monthly_sum=month_sum,
+            months=len(months),
+            mw=rules.monthly_weight,
+            evaluation=_short(average),
+            ew=rules.evaluation_weight,
+            points=_short(points),
+        )
         if unrated and len(unrated) < len(months):
             text += "; " + t("rules.unrated_months", months=_month_list(unrated))
         if found is None and ew and not final:
@@ -185,8 +238,9 @@ def _member(scheme: Scheme, rules: RatingRules, member: Member, months: list[int
     if missing:
         result.score = None
         result.missing = tuple(missing)
-        result.explanation.insert(0, Line("incomplete", t("rules.incomplete", missing="; ".join(missing)),
-                                          rule=rules.clause))
+        result.explanation.insert(
+            0, Line("incomplete", t("rules.incomplete", missing="; ".join(missing)), rule=rules.clause)
+        )
         return result
     result.score = total
     band = scheme.band_for(total)
@@ -200,8 +254,13 @@ def _short(value: Exact) -> str:
     return f"{float(value):.2f}".rstrip("0").rstrip(".")
 
 
-def _quarters(items: list[RatingItem], monthly: dict[tuple[str, str], dict[int, Exact]], member_id: str,
-              months: list[int], scheme: Scheme) -> dict[str, Exact]:
+def _quarters(
+    items: list[RatingItem],
+    monthly: dict[tuple[str, str], dict[int, Exact]],
+    member_id: str,
+    months: list[int],
+    scheme: Scheme,
+) -> dict[str, Exact]:
     """Each quarter's score over its months under management: the total of the monthly totals (or
     their average, as the scheme's ``quotas.quarter_star.by`` says)."""
     rule = scheme.quotas.quarter_star
@@ -212,6 +271,8 @@ def _quarters(items: list[RatingItem], monthly: dict[tuple[str, str], dict[int, 
         quarter = [m for m in range(3 * q + 1, 3 * q + 4) if m in managed]
         rated = [m for m in quarter if any(m in monthly.get((member_id, i.code), {}) for i in items)]
         if rated:
-            total = sum((monthly.get((member_id, i.code), {}).get(m, 0) for i in items for m in quarter), start=0)
+            total = sum(
+                (monthly.get((member_id, i.code), {}).get(m, 0) for i in items for m in quarter), start=0
+            )
             out[f"Q{q + 1}"] = Fraction(total) / len(quarter) if average else total
     return out

@@ -52,7 +52,9 @@ _set_member, _set_item, _set_date, _set_points, _set_lead, _set_ref, _set_count 
 )
 
 
-def aggregate_entry(member: str, item: str, day: date, points: Number | None, lead: bool, count: int) -> Entry:
+def aggregate_entry(
+    member: str, item: str, day: date, points: Number | None, lead: bool, count: int
+) -> Entry:
     """``Entry(member, item, day, points, lead, count=count)``, the same frozen object, built by
     setting its slots directly: a read path builds millions of them, and the frozen dataclass's
     ``__init__`` costs about twice as much per field."""
@@ -186,7 +188,9 @@ class _Reader:
     def fail(self, key: str, reason: str) -> None:
         self.bad = True
         if not self.quiet:
-            self.problems.append(t("input.problem", record=self.record, reason=t("rules.field", field=key, reason=reason)))
+            self.problems.append(
+                t("input.problem", record=self.record, reason=t("rules.field", field=key, reason=reason))
+            )
 
     def _get(self, raw: dict[str, Any], key: str, required: bool) -> Any:
         value = raw.get(key, _MISSING)
@@ -252,8 +256,13 @@ class _Reader:
         self.skipped = []
         value = data.get(kind, [])
         if not isinstance(value, list):
-            self.problems.append(t("input.problem", record=kind,
-                                   reason=t("rules.json_not_list", value=json.dumps(value, ensure_ascii=False)[:60])))
+            self.problems.append(
+                t(
+                    "input.problem",
+                    record=kind,
+                    reason=t("rules.json_not_list", value=json.dumps(value, ensure_ascii=False)[:60]),
+                )
+            )
             return []
         out = []
         for i, raw in enumerate(value):
@@ -261,7 +270,9 @@ class _Reader:
                 out.append((i, raw))
             else:
                 shown = json.dumps(raw, ensure_ascii=False)[:60]
-                self.problems.append(t("input.problem", record=f"{kind}[{i}]", reason=t("rules.json_not_object", value=shown)))
+                self.problems.append(
+                    t("input.problem", record=f"{kind}[{i}]", reason=t("rules.json_not_object", value=shown))
+                )
                 self.skipped.append(i)
                 out.append((i, {}))
         return out
@@ -289,29 +300,63 @@ def read_json(data: Any) -> tuple[ScoringInput, list[str], set[tuple[str, int]]]
             r.problems.append(t("rules.json_unknown_key", key=key, hint=suggest(key, ("year", *KINDS))))
     year = data.get("year")
     if year is None or isinstance(year, bool) or not isinstance(year, int):
-        reason = t("rules.json_missing") if year is None else t(
-            "rules.json_type", expected=t("rules.type.int"), value=json.dumps(year, ensure_ascii=False))
+        reason = (
+            t("rules.json_missing")
+            if year is None
+            else t(
+                "rules.json_type", expected=t("rules.type.int"), value=json.dumps(year, ensure_ascii=False)
+            )
+        )
         r.problems.append(t("rules.field", field="year", reason=reason))
         year = 0
     out = ScoringInput(year=year)
 
-
     readers: dict[str, Callable[[dict[str, Any], int], None]] = {
-        "members": lambda raw, i: out.members.append(Member(
-            (mid := r.text(raw, "id")), r.text(raw, "name", mid), r.text(raw, "category", ""), r.flag(raw, "migrant"),
-            r.flag(raw, "exempt"), r.day(raw, "joined", False), r.day(raw, "left", False))),
-        "entries": lambda raw, i: out.entries.append(Entry(
-            r.text(raw, "member"), r.text(raw, "item"), r.day(raw, "date") or date.min, r.number(raw, "points", False),
-            r.flag(raw, "lead"), r.text(raw, "ref", f"entries[{i}]"))),
-        "attendance": lambda raw, i: out.attendance.append(Attendance(
-            r.text(raw, "member"), r.text(raw, "meeting"), r.day(raw, "date") or date.min, r.text(raw, "status"),
-            r.flag(raw, "online"))),
-        "ratings": lambda raw, i: out.ratings.append(Rating(
-            r.text(raw, "member"), r.integer(raw, "month"), r.text(raw, "item"), r.number(raw, "score") or 0)),
+        "members": lambda raw, i: out.members.append(
+            Member(
+                (mid := r.text(raw, "id")),
+                r.text(raw, "name", mid),
+                r.text(raw, "category", ""),
+                r.flag(raw, "migrant"),
+                r.flag(raw, "exempt"),
+                r.day(raw, "joined", False),
+                r.day(raw, "left", False),
+            )
+        ),
+        "entries": lambda raw, i: out.entries.append(
+            Entry(
+                r.text(raw, "member"),
+                r.text(raw, "item"),
+                r.day(raw, "date") or date.min,
+                r.number(raw, "points", False),
+                r.flag(raw, "lead"),
+                r.text(raw, "ref", f"entries[{i}]"),
+            )
+        ),
+        "attendance": lambda raw, i: out.attendance.append(
+            Attendance(
+                r.text(raw, "member"),
+                r.text(raw, "meeting"),
+                r.day(raw, "date") or date.min,
+                r.text(raw, "status"),
+                r.flag(raw, "online"),
+            )
+        ),
+        "ratings": lambda raw, i: out.ratings.append(
+            Rating(
+                r.text(raw, "member"),
+                r.integer(raw, "month"),
+                r.text(raw, "item"),
+                r.number(raw, "score") or 0,
+            )
+        ),
         "evaluations": lambda raw, i: out.evaluations.append(_evaluation(r, raw)),
-        "dues": lambda raw, i: out.dues.append(Dues(r.text(raw, "member"), r.integer(raw, "month"), r.text(raw, "status"))),
-        "direct_grades": lambda raw, i: out.direct_grades.append(DirectGrade(
-            r.text(raw, "member"), r.integer(raw, "stars"), r.text(raw, "reason", ""))),
+        "dues": lambda raw, i: out.dues.append(
+            Dues(r.text(raw, "member"), r.integer(raw, "month"), r.text(raw, "status"))
+        ),
+        "direct_grades": lambda raw, i: out.direct_grades.append(
+            DirectGrade(r.text(raw, "member"), r.integer(raw, "stars"), r.text(raw, "reason", ""))
+        ),
         "branches": lambda raw, i: out.branches.append(_branch(r, raw)),
     }
     for kind, read in readers.items():
@@ -328,7 +373,9 @@ def read_json(data: Any) -> tuple[ScoringInput, list[str], set[tuple[str, int]]]
 def _evaluation(r: _Reader, raw: dict[str, Any]) -> Evaluation:
     member, item = r.text(raw, "member"), r.text(raw, "item")
     scores = raw.get("scores")
-    if not isinstance(scores, list) or not all(isinstance(v, int | float) and not isinstance(v, bool) for v in scores):
+    if not isinstance(scores, list) or not all(
+        isinstance(v, int | float) and not isinstance(v, bool) for v in scores
+    ):
         r.fail("scores", t("input.bad_scores"))
         return Evaluation(member, item, 0, 0)
     return Evaluation(member, item, sum(scores), len(scores), (min(scores), max(scores)) if scores else None)
@@ -338,16 +385,36 @@ def _branch(r: _Reader, raw: dict[str, Any]) -> BranchRecord:
     bid = r.text(raw, "id")
     areas = raw.get("areas", {})
     if not isinstance(areas, dict):
-        r.fail("areas", t("rules.json_type", expected=t("rules.type.object"), value=json.dumps(areas, ensure_ascii=False)))
+        r.fail(
+            "areas",
+            t(
+                "rules.json_type",
+                expected=t("rules.type.object"),
+                value=json.dumps(areas, ensure_ascii=False),
+            ),
+        )
         areas = {}
     for code, value in areas.items():
         if isinstance(value, bool) or not isinstance(value, int | float):
-            r.fail(f"areas.{code}", t("rules.json_type", expected=t("rules.type.number"),
-                                      value=json.dumps(value, ensure_ascii=False)))
+            r.fail(
+                f"areas.{code}",
+                t(
+                    "rules.json_type",
+                    expected=t("rules.type.number"),
+                    value=json.dumps(value, ensure_ascii=False),
+                ),
+            )
     entries = []
     raw_entries = raw.get("entries", [])
     if not isinstance(raw_entries, list):
-        r.fail("entries", t("rules.json_type", expected=t("rules.type.list"), value=json.dumps(raw_entries, ensure_ascii=False)))
+        r.fail(
+            "entries",
+            t(
+                "rules.json_type",
+                expected=t("rules.type.list"),
+                value=json.dumps(raw_entries, ensure_ascii=False),
+            ),
+        )
         raw_entries = []
     record = r.record
     for j, e in enumerate(raw_entries):

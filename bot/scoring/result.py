@@ -148,8 +148,10 @@ def places(results: Sequence[Standing]) -> Iterator[tuple[Standing, int]]:
     """Competition places (1, 2, 2, 4) by score, highest first; exempt members and those without a
     score (数据不全, not under management) get none. A vetoed or zeroed member comes after every
     other member, however high the score."""
-    scored = sorted((r for r in results if r.score is not None and not r.exempt),
-                    key=lambda r: (r.vetoed, -r.score))  # type: ignore[operator]
+    scored = sorted(
+        (r for r in results if r.score is not None and not r.exempt),
+        key=lambda r: (r.vetoed, -r.score),  # type: ignore[operator]
+    )
     previous: tuple[bool, Exact | None] | None = None
     position = 0
     for index, result in enumerate(scored, start=1):

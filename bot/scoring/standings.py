@@ -29,7 +29,9 @@ from bot.scoring.validate import NUMBERS, Problem, accepted_points, split_valid,
 Window = tuple[date | None, date | None]
 
 
-def standings(scheme: Scheme, data: ScoringInput, windows: Sequence[Window], *, final: bool = False) -> list[list[Standing]]:
+def standings(
+    scheme: Scheme, data: ScoringInput, windows: Sequence[Window], *, final: bool = False
+) -> list[list[Standing]]:
     """For each window, the standings of every member in ``data.members`` order (branches for branch schemes)."""
     return _standings(scheme, data, windows, final, score)
 
@@ -50,15 +52,31 @@ def _score_cleaned(scheme: Scheme, data: ScoringInput, *, since: date, until: da
     return score_tolerant(scheme, data, since=since, until=until, final=final)[0]
 
 
-def _standings(scheme: Scheme, data: ScoringInput, windows: Sequence[Window], final: bool,
-               scorer: Callable[..., Report]) -> list[list[Standing]]:
+def _standings(
+    scheme: Scheme, data: ScoringInput, windows: Sequence[Window], final: bool, scorer: Callable[..., Report]
+) -> list[list[Standing]]:
     spans = [(since or date(data.year, 1, 1), until or date(data.year, 12, 31)) for since, until in windows]
     if scheme.kind != "additive":
         out = []
         for start, end in spans:
             report = scorer(scheme, data, since=start, until=end, final=final)
-            out.append([Standing(r.id, r.name, r.score, r.grade, r.stars, r.rank, r.exempt, r.vetoed, r.missing, r.direct)
-                        for r in report.branches or report.members])
+            out.append(
+                [
+                    Standing(
+                        r.id,
+                        r.name,
+                        r.score,
+                        r.grade,
+                        r.stars,
+                        r.rank,
+                        r.exempt,
+                        r.vetoed,
+                        r.missing,
+                        r.direct,
+                    )
+                    for r in report.branches or report.members
+                ]
+            )
         return out
     enabled = gc.isenabled()
     gc.disable()  # the results hold no cycles; a collection would walk every entry again and again

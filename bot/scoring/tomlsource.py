@@ -121,7 +121,9 @@ def _syntax(message: str) -> str:
     return t("toml.syntax", what=t(key), column=column.group(1) if column else "?")
 
 
-def problems_from_validation(errors: Sequence[Mapping[str, Any]], text: str, source: str) -> list[TomlProblem]:
+def problems_from_validation(
+    errors: Sequence[Mapping[str, Any]], text: str, source: str
+) -> list[TomlProblem]:
     """Turn pydantic ``ValidationError.errors()`` into problems with key paths and lines."""
     positions = locate(text)
     found: dict[str, TomlProblem] = {}

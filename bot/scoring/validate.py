@@ -82,7 +82,10 @@ def _unknown_member(member: str, members: dict[str, Member]) -> str:
 
 
 def _unknown_item(scheme: Scheme, code: str) -> str:
-    return field("item", t("input.unknown_item", scheme=scheme.id, item=code) + suggest(code, (i.code for i in scheme.items)))
+    return field(
+        "item",
+        t("input.unknown_item", scheme=scheme.id, item=code) + suggest(code, (i.code for i in scheme.items)),
+    )
 
 
 def _needs_points(item: Item) -> bool:
@@ -153,11 +156,16 @@ def _bounds(item: Item) -> tuple[Number, Number]:
 def accepted_points(scheme: Scheme) -> dict[str, tuple[Number, Number]]:
     """Items whose entries any member may have, with the points an entry may carry: what a fast
     path can take without a closer look (an item for some categories only always gets one)."""
-    return {i.code: _bounds(i) for i in scheme.items
-            if (i.enterable or i.kind == "veto") and not i.categories and not _needs_points(i)}
+    return {
+        i.code: _bounds(i)
+        for i in scheme.items
+        if (i.enterable or i.kind == "veto") and not i.categories and not _needs_points(i)
+    }
 
 
-def _entries_problems(scheme: Scheme, data: ScoringInput, members: dict[str, Member], limit: int | None) -> list[Problem]:
+def _entries_problems(
+    scheme: Scheme, data: ScoringInput, members: dict[str, Member], limit: int | None
+) -> list[Problem]:
     """Check every entry; the common case (a good entry) takes a few dictionary look-ups."""
     accepted = accepted_points(scheme)
     first, last = date(data.year, 1, 1), date(data.year, 12, 31)
@@ -171,14 +179,19 @@ def _entries_problems(scheme: Scheme, data: ScoringInput, members: dict[str, Mem
             known
             and e.member in members
             and first <= e.date <= last
-            and (points is None or (bounds is not None and type(points) in NUMBERS and bounds[0] <= points <= bounds[1]))
+            and (
+                points is None
+                or (bounds is not None and type(points) in NUMBERS and bounds[0] <= points <= bounds[1])
+            )
         ):
             continue
         found = _entry_reasons(scheme, e, members, data.year)
         if not found:
             continue
         record = f"{e.ref or f'entries[{i}]'} (member={e.member}, item={e.item}, date={e.date})"
-        problems.append(Problem(record, tuple(found), "entries", i, e.member, e.item, e.date, e.points, e.count, e.ref))
+        problems.append(
+            Problem(record, tuple(found), "entries", i, e.member, e.item, e.date, e.points, e.count, e.ref)
+        )
         reasons += len(found)
         if limit is not None and reasons >= limit:
             break
@@ -190,7 +203,11 @@ def _attendance_reasons(a: Attendance, members: dict[str, Member], year: int) ->
     if a.member not in members:
         out.append(_unknown_member(a.member, members))
     if a.meeting not in MEETING_TYPES:
-        out.append(field("meeting", t("input.unknown_meeting", meeting=a.meeting) + suggest(a.meeting, MEETING_TYPES)))
+        out.append(
+            field(
+                "meeting", t("input.unknown_meeting", meeting=a.meeting) + suggest(a.meeting, MEETING_TYPES)
+            )
+        )
     if a.status not in STATUSES:
         out.append(field("status", t("input.bad_status", status=a.status) + suggest(a.status, STATUSES)))
     if _outside(a.date, year):
@@ -202,7 +219,12 @@ def _attendance_problems(data: ScoringInput, members: dict[str, Member], limit: 
     problems: list[Problem] = []
     reasons = 0
     for i, a in enumerate(data.attendance):
-        if a.member in members and a.meeting in MEETING_TYPES and a.status in STATUSES and a.date.year == data.year:
+        if (
+            a.member in members
+            and a.meeting in MEETING_TYPES
+            and a.status in STATUSES
+            and a.date.year == data.year
+        ):
             continue
         found = _attendance_reasons(a, members, data.year)
         if not found:
@@ -215,15 +237,24 @@ def _attendance_problems(data: ScoringInput, members: dict[str, Member], limit: 
     return problems
 
 
-def _rated(scheme: Scheme, member: str, members: dict[str, Member], item: str, value: Number,
-           high: Number | None, value_field: str = "score") -> list[str]:
+def _rated(
+    scheme: Scheme,
+    member: str,
+    members: dict[str, Member],
+    item: str,
+    value: Number,
+    high: Number | None,
+    value_field: str = "score",
+) -> list[str]:
     """Problems of one rating-like record: its member, its item, and ``value`` within 0..``high``."""
     out = []
     if member not in members:
         out.append(_unknown_member(member, members))
     if high is None:
         codes = [i.code for i in scheme.rating.items] if scheme.rating else []
-        out.append(field("item", t("input.unknown_rating_item", scheme=scheme.id, item=item) + suggest(item, codes)))
+        out.append(
+            field("item", t("input.unknown_rating_item", scheme=scheme.id, item=item) + suggest(item, codes))
+        )
     elif type(value) not in NUMBERS or not 0 <= value <= high:
         out.append(field(value_field, t("input.rating_range", item=item, high=high, score=value)))
     return out
@@ -250,11 +281,16 @@ def _rating_problems(scheme: Scheme, data: ScoringInput, members: dict[str, Memb
     for i, ev in enumerate(data.evaluations):
         high = maxima.get(ev.item)
         low, peak = ev.extremes or (0, 0)
-        found = _rated(scheme, ev.member, members, ev.item, ev.total, None if high is None else high * ev.count,
-                       "scores")
+        found = _rated(
+            scheme, ev.member, members, ev.item, ev.total, None if high is None else high * ev.count, "scores"
+        )
         if high is not None and not 0 <= low <= peak <= high:
-            found.append(field("scores", t("input.rating_range", item=ev.item, high=high,
-                                           score=peak if peak > high else low)))
+            found.append(
+                field(
+                    "scores",
+                    t("input.rating_range", item=ev.item, high=high, score=peak if peak > high else low),
+                )
+            )
         if ev.count < max(minimum, 1):
             found.append(field("scores", t("rules.too_few_raters", count=ev.count, minimum=max(minimum, 1))))
         first = evaluated.setdefault((ev.member, ev.item), i)
@@ -262,8 +298,18 @@ def _rating_problems(scheme: Scheme, data: ScoringInput, members: dict[str, Memb
             found.append(t("rules.duplicate_evaluation", other=f"evaluations[{first}]"))
         if found:
             record = f"evaluations[{i}] (member={ev.member}, item={ev.item})"
-            out.append(Problem(record, tuple(found), "evaluations", i, ev.member, ev.item, points=ev.total,
-                               count=ev.count))
+            out.append(
+                Problem(
+                    record,
+                    tuple(found),
+                    "evaluations",
+                    i,
+                    ev.member,
+                    ev.item,
+                    points=ev.total,
+                    count=ev.count,
+                )
+            )
     return out
 
 
@@ -277,12 +323,18 @@ def _dues_problems(data: ScoringInput, members: dict[str, Member]) -> list[Probl
         if type(d.month) is not int or not 1 <= d.month <= 12:
             found.append(field("month", t("input.bad_month", month=d.month)))
         if d.status not in DUES_STATUSES:
-            found.append(field("status", t("rules.bad_dues_status", status=d.status) + suggest(d.status, DUES_STATUSES)))
+            found.append(
+                field(
+                    "status", t("rules.bad_dues_status", status=d.status) + suggest(d.status, DUES_STATUSES)
+                )
+            )
         first = seen.setdefault((d.member, d.month), i)
         if first != i:
             found.append(t("rules.duplicate_dues", other=f"dues[{first}]"))
         if found:
-            out.append(Problem(f"dues[{i}] (member={d.member}, month={d.month})", tuple(found), "dues", i, d.member))
+            out.append(
+                Problem(f"dues[{i}] (member={d.member}, month={d.month})", tuple(found), "dues", i, d.member)
+            )
     return out
 
 
@@ -301,13 +353,24 @@ def _direct_grade_problems(scheme: Scheme, data: ScoringInput, members: dict[str
         elif not member.exempt:
             found.append(field("member", t("rules.direct_not_exempt", member=g.member)))
         if allowed and (type(g.stars) is not int or g.stars not in stars):
-            found.append(field("stars", t("rules.direct_bad_stars", stars=g.stars, low=stars[0] if stars else 0,
-                                          high=stars[-1] if stars else 0)))
+            found.append(
+                field(
+                    "stars",
+                    t(
+                        "rules.direct_bad_stars",
+                        stars=g.stars,
+                        low=stars[0] if stars else 0,
+                        high=stars[-1] if stars else 0,
+                    ),
+                )
+            )
         first = seen.setdefault(g.member, i)
         if first != i:
             found.append(t("rules.duplicate_direct", other=f"direct_grades[{first}]"))
         if found:
-            out.append(Problem(f"direct_grades[{i}] (member={g.member})", tuple(found), "direct_grades", i, g.member))
+            out.append(
+                Problem(f"direct_grades[{i}] (member={g.member})", tuple(found), "direct_grades", i, g.member)
+            )
     return out
 
 
@@ -324,10 +387,18 @@ def _checked_branch(scheme: Scheme, b: BranchRecord, index: int) -> tuple[Branch
     for code, value in b.areas.items():
         if code not in maxima:
             reason = t("input.unknown_area", scheme=scheme.id, area=code) + suggest(code, maxima)
-            out.append(Problem(record, (field(f"areas.{code}", reason),), "branches", index, b.id, code, points=value))
+            out.append(
+                Problem(
+                    record, (field(f"areas.{code}", reason),), "branches", index, b.id, code, points=value
+                )
+            )
         elif type(value) not in NUMBERS or not 0 <= value <= maxima[code]:
             reason = t("input.area_range", area=code, high=maxima[code], score=value)
-            out.append(Problem(record, (field(f"areas.{code}", reason),), "branches", index, b.id, code, points=value))
+            out.append(
+                Problem(
+                    record, (field(f"areas.{code}", reason),), "branches", index, b.id, code, points=value
+                )
+            )
     whole = bool(out)
     entries: list[BranchEntry] = []
     for j, e in enumerate(b.entries):
@@ -336,11 +407,28 @@ def _checked_branch(scheme: Scheme, b: BranchRecord, index: int) -> tuple[Branch
         if wrong is None:
             entries.append(e)
         else:
-            out.append(Problem(f"{record}.entries[{j}] (item={e.item})", (wrong,), "branches", index, b.id, e.item,
-                               points=e.points))
+            out.append(
+                Problem(
+                    f"{record}.entries[{j}] (item={e.item})",
+                    (wrong,),
+                    "branches",
+                    index,
+                    b.id,
+                    e.item,
+                    points=e.points,
+                )
+            )
     if b.evaluation is not None and (type(b.evaluation) not in NUMBERS or not 0 <= b.evaluation <= 100):
-        out.append(Problem(record, (field("evaluation", t("input.evaluation_range", score=b.evaluation)),), "branches",
-                           index, b.id, points=b.evaluation))
+        out.append(
+            Problem(
+                record,
+                (field("evaluation", t("input.evaluation_range", score=b.evaluation)),),
+                "branches",
+                index,
+                b.id,
+                points=b.evaluation,
+            )
+        )
         whole = True
     if not out:
         return b, out
@@ -353,7 +441,9 @@ def _duplicates(ids: list[str], kind: str) -> list[Problem]:
     out = []
     for i, value in enumerate(ids):
         if value in seen:
-            out.append(Problem(f"{kind}[{i}]", (field("id", t("input.duplicate_id", id=value)),), kind, i, value))
+            out.append(
+                Problem(f"{kind}[{i}]", (field("id", t("input.duplicate_id", id=value)),), kind, i, value)
+            )
         seen.add(value)
     return out
 
@@ -372,8 +462,19 @@ def _check(scheme: Scheme, data: ScoringInput, limit: int | None) -> tuple[list[
     branches: list[BranchRecord] = []
     if scheme.subject == "branch":
         if not data.branches:
-            problems.append(Problem("", (t("input.wrong_subject", scheme=scheme.id, subject=t("subject.branch"),
-                                             field="branches"),)))
+            problems.append(
+                Problem(
+                    "",
+                    (
+                        t(
+                            "input.wrong_subject",
+                            scheme=scheme.id,
+                            subject=t("subject.branch"),
+                            field="branches",
+                        ),
+                    ),
+                )
+            )
         twins = _duplicates([b.id for b in data.branches], "branches")
         problems += twins
         dropped = {p.index for p in twins}
@@ -387,7 +488,9 @@ def _check(scheme: Scheme, data: ScoringInput, limit: int | None) -> tuple[list[
     members = _roster(data)
     problems += _duplicates([m.id for m in data.members], "members")
     problems += _entries_problems(scheme, data, members, limit)
-    problems += _attendance_problems(data, members, None if limit is None else max(1, limit - _count(problems)))
+    problems += _attendance_problems(
+        data, members, None if limit is None else max(1, limit - _count(problems))
+    )
     problems += _rating_problems(scheme, data, members)
     problems += _dues_problems(data, members)
     problems += _direct_grade_problems(scheme, data, members)

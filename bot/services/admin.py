@@ -78,7 +78,9 @@ class MemberInfo:
 
     @classmethod
     def of(cls, row: MemberRow) -> MemberInfo:
-        return cls(row.id, row.branch_id, row.name, row.code, row.category, row.migrant, row.exempt, row.joined)
+        return cls(
+            row.id, row.branch_id, row.name, row.code, row.category, row.migrant, row.exempt, row.joined
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,7 +112,9 @@ def checked_settings(current: Mapping[str, Any] | None, changes: Mapping[str, ob
         return BranchSettings.model_validate({**stored_settings(parse_settings(current)), **changes})
     except ValidationError as exc:
         key = next((str(e["loc"][0]) for e in exc.errors() if e.get("loc")), "")
-        raise Invalid("admin.bad_setting", setting=key, value=changes.get(key), choices=_choices(key)) from None
+        raise Invalid(
+            "admin.bad_setting", setting=key, value=changes.get(key), choices=_choices(key)
+        ) from None
 
 
 def _choices(setting: str) -> str:
@@ -169,10 +173,13 @@ class AdminService:
         _operator_only(actor)
         async with self.ctx.uow() as uow:
             return [
-                BranchInfo(b.id, b.name, b.scheme, await uow.members.count(b.id)) for b in await uow.branches.list()
+                BranchInfo(b.id, b.name, b.scheme, await uow.members.count(b.id))
+                for b in await uow.branches.list()
             ]
 
-    async def settings(self, actor: Actor, branch_id: int, changes: Mapping[str, object]) -> BranchSettingsView:
+    async def settings(
+        self, actor: Actor, branch_id: int, changes: Mapping[str, object]
+    ) -> BranchSettingsView:
         """Change the branch's settings (``approvals``, ``rank``, ``online``; values are validated)
         and return them; with no ``changes`` only shows them."""
         _operator_only(actor)
@@ -217,7 +224,9 @@ class AdminService:
             )
             details: dict[str, Any] = {"name": name, "code": new.code, "category": new.category}
             details.update(migrant=new.migrant, joined=new.joined.isoformat() if new.joined else None)
-            await uow.audit.record(actor.label, "member.add", branch_id=branch.id, subject=str(row.id), details=details)
+            await uow.audit.record(
+                actor.label, "member.add", branch_id=branch.id, subject=str(row.id), details=details
+            )
             await uow.commit()
             return MemberInfo.of(row)
 
@@ -238,12 +247,20 @@ class AdminService:
             row = await _member_by_key(uow, branch, member)
             await uow.members.set_exempt(row.id, True)
             await uow.audit.record(
-                actor.label, "member.exempt", branch_id=branch.id, subject=str(row.id), details={"reason": reason}
+                actor.label,
+                "member.exempt",
+                branch_id=branch.id,
+                subject=str(row.id),
+                details={"reason": reason},
             )
             await uow.commit()
-            return MemberInfo(row.id, row.branch_id, row.name, row.code, row.category, row.migrant, True, row.joined)
+            return MemberInfo(
+                row.id, row.branch_id, row.name, row.code, row.category, row.migrant, True, row.joined
+            )
 
-    async def set_role(self, actor: Actor, branch_id: int, member: str, role: str, *, revoke: bool = False) -> RoleChange:
+    async def set_role(
+        self, actor: Actor, branch_id: int, member: str, role: str, *, revoke: bool = False
+    ) -> RoleChange:
         """Grant (or revoke) ``role`` to a member; ``committee`` is held over the branch's committee."""
         _operator_only(actor)
         if role not in ROLES:

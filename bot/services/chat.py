@@ -236,7 +236,9 @@ class ChatService:
             await uow.commit()
             return offer_id
 
-    async def take(self, kind: str, offer_id: int, platform: str, user: str, not_yours: str) -> tuple[Person, dict[str, object]]:
+    async def take(
+        self, kind: str, offer_id: int, platform: str, user: str, not_yours: str
+    ) -> tuple[Person, dict[str, object]]:
         """The presser and the offer's payload, using the offer up (see ``take_offer``)."""
         async with self.ctx.uow() as uow:
             offer = await take_offer(uow, offer_id, kind, platform, user, not_yours)
@@ -261,10 +263,14 @@ class ChatService:
         source = Source(*(None if p.get(k) is None else str(p[k]) for k in ("platform", "chat", "message")))
         evidence = tuple(str(e) for e in p.get("evidence") or ())  # type: ignore[attr-defined]
         day = date.fromisoformat(str(p["date"]))
-        return person, Draft(offer_id, person.member_id, person.branch_id, str(p["text"]), day, evidence, source)
+        return person, Draft(
+            offer_id, person.member_id, person.branch_id, str(p["text"]), day, evidence, source
+        )
 
 
-async def take_offer(uow: UnitOfWork, offer_id: int, kind: str, platform: str, user: str, not_yours: str) -> Offer:
+async def take_offer(
+    uow: UnitOfWork, offer_id: int, kind: str, platform: str, user: str, not_yours: str
+) -> Offer:
     """Use up an offer made to the presser: refused (with ``not_yours``) for anyone else, and
     when it was used already (a second press) or has expired."""
     queries = ChatQueries(uow.session)

@@ -117,7 +117,9 @@ class ClaimService:
             item = item_of(scheme, claim.item, ("claim",) if claim.recorded_by is None else RECORDABLE)
             value = checked_points(item, claim.points if points is None else points)
             if claim.status == "pending":
-                _refuse_ineligible(scheme, item, await member_of(uow, claim.branch_id, claim.member_id), claim.effective_date)
+                _refuse_ineligible(
+                    scheme, item, await member_of(uow, claim.branch_id, claim.member_id), claim.effective_date
+                )
             declined = lead is False and claim.lead and claim.status == "pending"
             if declined:
                 claim.lead = False

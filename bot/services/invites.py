@@ -64,7 +64,11 @@ class InviteService:
             await ChatQueries(uow.session).add_invite(invite)
             details = {"member": member_id, "expires": invite.expires_at.isoformat()}
             await uow.audit.record(
-                actor.label, f"invite.{kind}", branch_id=branch.id, subject=f"invite:{invite.id}", details=details
+                actor.label,
+                f"invite.{kind}",
+                branch_id=branch.id,
+                subject=f"invite:{invite.id}",
+                details=details,
             )
             await uow.commit()
         return code
@@ -140,7 +144,10 @@ class InviteService:
         async with self.ctx.uow() as uow:
             offer = await self._request(uow, actor, request_id)
             await uow.audit.record(
-                actor.label, "chat.join_declined", branch_id=offer.branch_id, subject=f"member:{offer.member_id}"
+                actor.label,
+                "chat.join_declined",
+                branch_id=offer.branch_id,
+                subject=f"member:{offer.member_id}",
             )
             await uow.commit()
 

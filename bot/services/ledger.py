@@ -287,7 +287,9 @@ class LedgerService:
         return Recorded(corrected.reversal_id, -corrected.original.points)
 
     @staticmethod
-    async def _reverse(uow: UnitOfWork, entry: LedgerEntry, actor: Actor, reason: str, source: Source) -> LedgerEntry:
+    async def _reverse(
+        uow: UnitOfWork, entry: LedgerEntry, actor: Actor, reason: str, source: Source
+    ) -> LedgerEntry:
         reversal = new_entry(
             branch_id=entry.branch_id,
             member_id=entry.member_id,
@@ -326,8 +328,15 @@ def _points(item: Item, points: float | None) -> float:
         points = -points
     if item.kind != "veto" and item.points is None:
         if points is None and item.default is None:
-            raise Invalid("recording.points_needed", name=item.name, low=number(item.min), high=number(item.max))
-        if points is not None and item.min is not None and item.max is not None and not item.min <= points <= item.max:
+            raise Invalid(
+                "recording.points_needed", name=item.name, low=number(item.min), high=number(item.max)
+            )
+        if (
+            points is not None
+            and item.min is not None
+            and item.max is not None
+            and not item.min <= points <= item.max
+        ):
             raise Invalid("recording.points_range", name=item.name, low=number(item.min), high=number(item.max),
                           points=number(points))  # fmt: skip
     if item.points is not None and points is not None and points != item.points:
@@ -346,7 +355,9 @@ async def _refuse_twice(uow: UnitOfWork, member: MemberRow, item: Item, day: dat
     claim, is refused: a message sent twice must not record twice."""
     standing = await uow.ledger.standing(member.id, item.code, day)
     if standing is not None:
-        raise Duplicate("recording.twice", earlier=standing, name=member.name, item=item.name, date=day, entry=standing)
+        raise Duplicate(
+            "recording.twice", earlier=standing, name=member.name, item=item.name, date=day, entry=standing
+        )
     claim = await uow.claims.active_duplicate(dedupe_key(member.id, item.code, day), ())
     if claim is not None and claim.status == "pending":
         raise Duplicate("recording.twice_pending", earlier=claim.id, name=member.name, item=item.name, date=day,
@@ -354,7 +365,13 @@ async def _refuse_twice(uow: UnitOfWork, member: MemberRow, item: Item, day: dat
 
 
 async def _claim_for(
-    uow: UnitOfWork, branch: Branch, member: MemberRow, item: Item, points: float, cmd: RecordBatch, actor: Actor
+    uow: UnitOfWork,
+    branch: Branch,
+    member: MemberRow,
+    item: Item,
+    points: float,
+    cmd: RecordBatch,
+    actor: Actor,
 ) -> int:
     """A recorder's entry waiting for the secretary (支部核定): a claim made for the member."""
     key = dedupe_key(member.id, item.code, cmd.date)
@@ -424,13 +441,9 @@ async def _line(uow: UnitOfWork, scheme: Scheme, entry_id: int) -> EntryLine:
 
 
 async def _lines(uow: UnitOfWork, scheme: Scheme, member_id: int, year: int) -> list[EntryLine]:
-    query = (
-        _LINES.where(
-            LedgerEntry.member_id == member_id,
-            LedgerEntry.effective_date >= date(year, 1, 1),
-            LedgerEntry.effective_date <= date(year, 12, 31),
-        )
-        .order_by(LedgerEntry.effective_date, LedgerEntry.id)
-    )
+    query = _LINES.where(
+        LedgerEntry.member_id == member_id,
+        LedgerEntry.effective_date >= date(year, 1, 1),
+        LedgerEntry.effective_date <= date(year, 12, 31),
+    ).order_by(LedgerEntry.effective_date, LedgerEntry.id)
     return [_as_line(scheme, row) for row in (await uow.session.execute(query)).tuples().all()]
-

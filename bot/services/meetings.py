@@ -259,7 +259,9 @@ class MeetingService:
             # an undecided leave request waits for its decision (refused: absent, approved: leave)
             recorded |= {m for m, _ in await queries.pending_leave(meeting.id)}
             for member in await uow.members.list(meeting.branch_id):
-                if member.id not in recorded and _expected(member.exempt, member.joined, member.left, meeting):
+                if member.id not in recorded and _expected(
+                    member.exempt, member.joined, member.left, meeting
+                ):
                     await queries.attend(meeting.id, member.id, "absent")
             await uow.commit()
         return await self.sheet(meeting_id, now)
@@ -273,7 +275,9 @@ class MeetingService:
             if meeting is None:
                 raise Invalid("meeting.none_open")
             await ChatQueries(uow.session).end_window(meeting.id, now)
-            await uow.audit.record(actor.label, "meeting.close", branch_id=branch.id, subject=f"meeting:{meeting.id}")
+            await uow.audit.record(
+                actor.label, "meeting.close", branch_id=branch.id, subject=f"meeting:{meeting.id}"
+            )
             await uow.commit()
         sheet = await self.close(meeting.id, now)
         if sheet is None:

@@ -82,15 +82,26 @@ class Outbox:
             versions[card.key] = await queries.save_card(card.key, card.to_json(), now)
             return versions[card.key]
 
-        def row(platform: str, chat: str, kind: str, payload: dict[str, Any], card: Card | None = None) -> None:
+        def row(
+            platform: str, chat: str, kind: str, payload: dict[str, Any], card: Card | None = None
+        ) -> None:
             rows.append(
                 {
-                    "key": f"{cause}:{len(rows)}", "platform": platform, "chat": chat, "kind": kind,
-                    "payload": payload, "card_key": card.key if card is not None else None,
+                    "key": f"{cause}:{len(rows)}",
+                    "platform": platform,
+                    "chat": chat,
+                    "kind": kind,
+                    "payload": payload,
+                    "card_key": card.key if card is not None else None,
                     "version": versions.get(card.key) if card is not None and card.key else None,
-                    "last_error": None, "sent_at": None,
-                    "state": "pending", "attempts": 0, "next_at": now + GRACE, "owner": self.owner,
-                    "lease_until": now + LEASE, "created_at": now,
+                    "last_error": None,
+                    "sent_at": None,
+                    "state": "pending",
+                    "attempts": 0,
+                    "next_at": now + GRACE,
+                    "owner": self.owner,
+                    "lease_until": now + LEASE,
+                    "created_at": now,
                 }
             )
 
@@ -117,7 +128,12 @@ class Outbox:
                 payload = {**body_json(reply.body), "message": origin.message, "press": origin.press}
                 row(origin.platform, origin.chat, "show", payload, shown)
             elif origin is not None and isinstance(reply, Answer):
-                payload = {"text": reply.text, "alert": reply.alert, "press": origin.press, "message": origin.message}
+                payload = {
+                    "text": reply.text,
+                    "alert": reply.alert,
+                    "press": origin.press,
+                    "message": origin.message,
+                }
                 row(origin.platform, origin.chat, "answer", payload)
         ids = await queries.add(rows)
         return [Outgoing.written(i, r) for i, r in zip(ids, rows, strict=True)]

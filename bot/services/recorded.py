@@ -114,7 +114,6 @@ async def take_import(
     await RecordedQueries(uow.session).add_import(run)
 
 
-
 _DAY = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*[日号]?$")
 
 

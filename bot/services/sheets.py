@@ -773,7 +773,9 @@ async def _import_evaluation(
             else:
                 raters = int(count)
                 if raters < minimum:  # the engine would refuse the evaluation: refused here, with its cell
-                    problems.append((number, raters_at, t("sheets.too_few_raters", raters=raters, minimum=minimum)))
+                    problems.append(
+                        (number, raters_at, t("sheets.too_few_raters", raters=raters, minimum=minimum))
+                    )
         for index, item in items.items():
             average, why = _score(values[index] if index < len(values) else None, item)
             if why is not None:

@@ -73,7 +73,9 @@ class ChatQueries:
         self.session = session
 
     async def member_of_identity(self, platform: str, external_id: str) -> MemberRow | None:
-        return (await self.session.scalars(MEMBER_OF_IDENTITY, {"platform": platform, "account": external_id})).first()
+        return (
+            await self.session.scalars(MEMBER_OF_IDENTITY, {"platform": platform, "account": external_id})
+        ).first()
 
     async def claim_with_names(
         self, claim_id: int
@@ -110,7 +112,9 @@ class ChatQueries:
             query = delete(model).where(model.created_at < before)
             result = await self.session.execute(query if extra is None else query.where(extra))
             counts[name] = result.rowcount if isinstance(result, CursorResult) else 0
-        result = await self.session.execute(delete(RateWindow).where(RateWindow.window < int(sent.timestamp())))
+        result = await self.session.execute(
+            delete(RateWindow).where(RateWindow.window < int(sent.timestamp()))
+        )
         counts["rate_windows"] = result.rowcount if isinstance(result, CursorResult) else 0
         return counts
 

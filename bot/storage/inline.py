@@ -77,9 +77,7 @@ class InlineConnection:
     def __init__(self, path: str, *, busy_timeout: float, uri: bool = False) -> None:
         # No driver-side transactions (SQLAlchemy's begin hook sends BEGIN IMMEDIATE) and no
         # driver-side waiting: a busy database is retried in ``call`` without blocking the loop.
-        self._conn = sqlite3.connect(
-            path, timeout=0, isolation_level=None, check_same_thread=False, uri=uri
-        )
+        self._conn = sqlite3.connect(path, timeout=0, isolation_level=None, check_same_thread=False, uri=uri)
         self.busy_timeout = busy_timeout
 
     async def call(self, fn: Callable[..., T], *args: Any) -> T:

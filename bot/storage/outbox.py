@@ -32,7 +32,16 @@ class Outgoing:
     @classmethod
     def written(cls, row_id: int, row: dict[str, Any]) -> Outgoing:
         """The row just inserted from ``row`` (the values given to ``OutboxQueries.add``)."""
-        return cls(row_id, row["key"], row["platform"], row["chat"], row["kind"], row["payload"], row["card_key"], row["version"])
+        return cls(
+            row_id,
+            row["key"],
+            row["platform"],
+            row["chat"],
+            row["kind"],
+            row["payload"],
+            row["card_key"],
+            row["version"],
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +75,10 @@ _HOLDERS = select(RoleRow.member_id).where(
 )
 _GROUPS = (
     select(BoundChat.platform, BoundChat.chat_id)
-    .where(BoundChat.branch_id == bindparam("branch"), BoundChat.platform.in_(bindparam("platforms", expanding=True)))
+    .where(
+        BoundChat.branch_id == bindparam("branch"),
+        BoundChat.platform.in_(bindparam("platforms", expanding=True)),
+    )
     .order_by(BoundChat.id)
 )
 _COPIES = (
@@ -97,7 +109,9 @@ class OutboxQueries:
 
     # -- resolving whom ----------------------------------------------------------------------
 
-    async def accounts(self, member_ids: Sequence[int], platforms: Sequence[str]) -> list[tuple[int, str, str]]:
+    async def accounts(
+        self, member_ids: Sequence[int], platforms: Sequence[str]
+    ) -> list[tuple[int, str, str]]:
         """(member, platform, account) of each member's accounts on the platforms."""
         if not member_ids or not platforms:
             return []
@@ -116,7 +130,10 @@ class OutboxQueries:
 
     async def copies(self, platform: str, key: str) -> list[tuple[str, str]]:
         """(chat, message) of every copy of the card posted on the platform, oldest first, once each."""
-        found = [(c, m) for c, m in (await self.session.execute(_COPIES, {"platform": platform, "key": key})).tuples()]
+        found = [
+            (c, m)
+            for c, m in (await self.session.execute(_COPIES, {"platform": platform, "key": key})).tuples()
+        ]
         return list(dict.fromkeys(found))
 
     # -- writing -----------------------------------------------------------------------------
@@ -133,10 +150,16 @@ class OutboxQueries:
             return []
         table = cast(Table, OutboxRow.__table__)  # Core: one statement for rows of any shape
         if len(rows) == 1:
-            return [int((await self.session.execute(insert(table).returning(table.c.id), rows[0])).scalar_one())]
+            return [
+                int((await self.session.execute(insert(table).returning(table.c.id), rows[0])).scalar_one())
+            ]
         await self.session.execute(insert(table), rows)
         keys = [r["key"] for r in rows]
-        found = dict((await self.session.execute(select(OutboxRow.key, OutboxRow.id).where(OutboxRow.key.in_(keys)))).tuples().all())
+        found = dict(
+            (await self.session.execute(select(OutboxRow.key, OutboxRow.id).where(OutboxRow.key.in_(keys))))
+            .tuples()
+            .all()
+        )
         return [int(found[k]) for k in keys]
 
     # -- sending -----------------------------------------------------------------------------
@@ -164,8 +187,15 @@ class OutboxQueries:
                 payload["card"] = body  # the latest state, not the one when the row was written
             out.append(
                 Outgoing(
-                    row.id, row.key, row.platform, row.chat, row.kind, payload, row.card_key,
-                    version if body is not None else row.version, row.attempts,
+                    row.id,
+                    row.key,
+                    row.platform,
+                    row.chat,
+                    row.kind,
+                    payload,
+                    row.card_key,
+                    version if body is not None else row.version,
+                    row.attempts,
                 )
             )
         return out
@@ -200,7 +230,13 @@ class OutboxQueries:
             await self.session.execute(
                 insert(ChatMessage),
                 [
-                    {"platform": row.platform, "key": row.card_key, "chat_id": c, "message_id": m, "created_at": now}
+                    {
+                        "platform": row.platform,
+                        "key": row.card_key,
+                        "chat_id": c,
+                        "message_id": m,
+                        "created_at": now,
+                    }
                     for row, c, m in posted
                 ],
             )
@@ -209,7 +245,9 @@ class OutboxQueries:
                 k: (v, b)
                 for k, v, b in (
                     await self.session.execute(
-                        select(CardState.key, CardState.version, CardState.body).where(CardState.key.in_(keys))
+                        select(CardState.key, CardState.version, CardState.body).where(
+                            CardState.key.in_(keys)
+                        )
                     )
                 ).tuples()
             }
@@ -218,11 +256,19 @@ class OutboxQueries:
                 if version is not None and row.version is not None and version > row.version:
                     again.append(
                         {
-                            "key": f"{row.key}:v{version}:{chat}:{message}", "platform": row.platform,
-                            "chat": "", "kind": "refresh", "card_key": row.card_key, "version": version,
-                            "payload": {"card": body, "copies": [[chat, message]]}, "state": "pending",
-                            "attempts": 0, "next_at": now, "owner": owner,
-                            "lease_until": lease, "created_at": now,
+                            "key": f"{row.key}:v{version}:{chat}:{message}",
+                            "platform": row.platform,
+                            "chat": "",
+                            "kind": "refresh",
+                            "card_key": row.card_key,
+                            "version": version,
+                            "payload": {"card": body, "copies": [[chat, message]]},
+                            "state": "pending",
+                            "attempts": 0,
+                            "next_at": now,
+                            "owner": owner,
+                            "lease_until": lease,
+                            "created_at": now,
                         }
                     )
         groups: dict[tuple[Any, ...], list[int]] = {}
@@ -267,6 +313,10 @@ class OutboxQueries:
     async def failed(self, platform: str | None = None) -> list[tuple[str, str, str, str | None]]:
         """(key, platform, chat, reason) of rows refused for good."""
         query = select(OutboxRow.key, OutboxRow.platform, OutboxRow.chat, OutboxRow.last_error).where(
-            and_(OutboxRow.state == "failed", *(() if platform is None else (OutboxRow.platform == platform,)))
+            and_(
+                OutboxRow.state == "failed", *(() if platform is None else (OutboxRow.platform == platform,))
+            )
         )
-        return [(k, p, c, e) for k, p, c, e in (await self.session.execute(query.order_by(OutboxRow.id))).tuples()]
+        return [
+            (k, p, c, e) for k, p, c, e in (await self.session.execute(query.order_by(OutboxRow.id))).tuples()
+        ]

@@ -55,7 +55,9 @@ _ACTIVE_BY_FILE = (
     select(ClaimRow)
     .where(
         ClaimRow.id.in_(
-            select(ClaimEvidence.claim_id).where(ClaimEvidence.file_id.in_(bindparam("files", expanding=True)))
+            select(ClaimEvidence.claim_id).where(
+                ClaimEvidence.file_id.in_(bindparam("files", expanding=True))
+            )
         ),
         _ACTIVE,
     )
@@ -159,7 +161,9 @@ class Members(_Repo):
 
     async def identity(self, member_id: int, platform: str) -> str | None:
         """The member's account on the platform, if linked."""
-        query = select(Identity.external_id).where(Identity.member_id == member_id, Identity.platform == platform)
+        query = select(Identity.external_id).where(
+            Identity.member_id == member_id, Identity.platform == platform
+        )
         return (await self.session.scalars(query)).first()
 
     async def grant(
@@ -180,7 +184,9 @@ class Members(_Repo):
                 RoleRow.member_id == member_id,
                 RoleRow.role == role,
                 RoleRow.branch_id.is_(None) if branch_id is None else RoleRow.branch_id == branch_id,
-                RoleRow.committee_id.is_(None) if committee_id is None else RoleRow.committee_id == committee_id,
+                RoleRow.committee_id.is_(None)
+                if committee_id is None
+                else RoleRow.committee_id == committee_id,
             )
         )
         self.session.info.pop(_ROLES, None)
@@ -294,7 +300,12 @@ class Jobs(_Repo):
         )  # fmt: skip
         stmt = stmt.on_conflict_do_update(
             index_elements=[JobRun.job, JobRun.scope, JobRun.period],
-            set_={"state": "done", "attempts": JobRun.attempts + 1, "finished_at": moment, "last_error": None},
+            set_={
+                "state": "done",
+                "attempts": JobRun.attempts + 1,
+                "finished_at": moment,
+                "last_error": None,
+            },
             where=JobRun.state == "failed",
         )
         result = await self.session.execute(stmt)
@@ -329,7 +340,9 @@ class Updates(_Repo):
 
         Every update comes through here, so it is one ``INSERT ... ON CONFLICT DO NOTHING`` (both
         databases have it, in the same words), written as text so that it is compiled once."""
-        result = await self.session.execute(_FIRST_TIME, {"platform": platform, "update_id": update_id, "at": utcnow()})
+        result = await self.session.execute(
+            _FIRST_TIME, {"platform": platform, "update_id": update_id, "at": utcnow()}
+        )
         return getattr(result, "rowcount", 0) == 1
 
 

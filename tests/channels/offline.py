@@ -91,7 +91,12 @@ class OfflineRequest(BaseRequest):
             return handed
         if name == "getFile":
             file_id = str(params["file_id"])
-            return {"file_id": file_id, "file_unique_id": f"u-{file_id}", "file_size": 10, "file_path": f"photos/{file_id}.jpg"}
+            return {
+                "file_id": file_id,
+                "file_unique_id": f"u-{file_id}",
+                "file_size": 10,
+                "file_path": f"photos/{file_id}.jpg",
+            }
         if name == "sendPhoto":
             chat = int(params["chat_id"])
             return {

@@ -76,7 +76,9 @@ async def test_the_clock_closes_a_due_sign_in_while_serving(tmp_path: Path) -> N
     world = await _world_on_a_preset(url)
     secretary = Actor(world.ids[SECRETARY], f"member:{world.ids[SECRETARY]}")
     ten_minutes_ago = utcnow() - timedelta(minutes=10)
-    await world.deps.meetings.open(world.branch_id, secretary, "theme_day", 5, ten_minutes_ago, "telegram", GROUP)
+    await world.deps.meetings.open(
+        world.branch_id, secretary, "theme_day", 5, ten_minutes_ago, "telegram", GROUP
+    )
     await world.db.close()
     api = OfflineRequest()
     await _serve_until_sent(tmp_path, url, api)
@@ -120,4 +122,7 @@ async def test_a_token_telegram_refuses_ends_the_run_with_one_line(tmp_path: Pat
     api = OfflineRequest()
     api.fail["getMe"] = [(401, "Unauthorized")]
     assert await serve(config, api, asyncio.Event()) is False
-    assert capsys.readouterr().err.strip() == "Telegram 不认这个机器人 token ([telegram] token), 请在 @BotFather 处核对后改正"
+    assert (
+        capsys.readouterr().err.strip()
+        == "Telegram 不认这个机器人 token ([telegram] token), 请在 @BotFather 处核对后改正"
+    )

@@ -60,7 +60,9 @@ async def test_a_member_who_never_opened_a_private_chat_does_not_break_the_appro
     assert await world.status(claim_id) == "approved"
 
 
-async def test_a_group_upgraded_to_a_supergroup_keeps_its_branch(app: TelegramApp, api: OfflineRequest) -> None:
+async def test_a_group_upgraded_to_a_supergroup_keeps_its_branch(
+    app: TelegramApp, api: OfflineRequest
+) -> None:
     upgraded = "-100777"
     body = {
         "message_id": 9, "date": DATE, "migrate_to_chat_id": int(upgraded),

@@ -49,8 +49,12 @@ async def fake() -> AsyncIterator[FakeWecom]:
         await server.close()
 
 
-async def _driven(kind: type[LongConnectionDriver] | type[CallbackDriver], db: Database, tmp_path: Path) -> AsyncIterator[Any]:
-    driver = await kind.start(await make_chat_world(db, platforms=("wecom",), media=MediaStore(tmp_path / "media")))
+async def _driven(
+    kind: type[LongConnectionDriver] | type[CallbackDriver], db: Database, tmp_path: Path
+) -> AsyncIterator[Any]:
+    driver = await kind.start(
+        await make_chat_world(db, platforms=("wecom",), media=MediaStore(tmp_path / "media"))
+    )
     try:
         yield driver
     finally:
@@ -86,7 +90,10 @@ async def test_a_wrong_secret_is_refused_at_subscription(fake: FakeWecom) -> Non
     with pytest.raises(AuthFailed) as refused:
         await connection.open()
     assert refused.value.errcode == 40001 and fake.refused == 1 and fake.subscribed == 0
-    assert fake.frames[0]["cmd"] == "aibot_subscribe" and fake.frames[0]["body"] == {"bot_id": BOT_ID, "secret": "guessed"}
+    assert fake.frames[0]["cmd"] == "aibot_subscribe" and fake.frames[0]["body"] == {
+        "bot_id": BOT_ID,
+        "secret": "guessed",
+    }
 
 
 async def test_partybot_wecom_stops_with_a_chinese_message_on_a_wrong_secret(
@@ -108,7 +115,13 @@ async def test_partybot_wecom_runs_on_the_right_secret_until_stopped(fake: FakeW
     config = Config.model_validate(
         {
             "database": {"url": f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"},
-            "wecom": {"corp_id": CORP, "bot_id": BOT_ID, "secret": SECRET, "url": fake.url, "heartbeat": 0.05},
+            "wecom": {
+                "corp_id": CORP,
+                "bot_id": BOT_ID,
+                "secret": SECRET,
+                "url": fake.url,
+                "heartbeat": 0.05,
+            },
             "server": {"port": 18931},
             "media": {"dir": str(tmp_path / "media")},
         }
@@ -122,7 +135,9 @@ async def test_partybot_wecom_runs_on_the_right_secret_until_stopped(fake: FakeW
     assert await running == 0
 
 
-def test_partybot_wecom_without_credentials_says_what_to_set(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_partybot_wecom_without_credentials_says_what_to_set(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     from bot.cli import main
 
     config = tmp_path / "config.toml"
@@ -193,15 +208,22 @@ async def test_a_replacing_connection_stops_this_one_for_good(fake: FakeWecom) -
     assert connection.replaced and fake.subscribed == 1
 
 
-async def test_a_claim_over_the_long_connection_is_one_send_msg_with_a_template_card(wecom: LongConnectionDriver) -> None:
+async def test_a_claim_over_the_long_connection_is_one_send_msg_with_a_template_card(
+    wecom: LongConnectionDriver,
+) -> None:
     [card] = await wecom.say(ALICE, "申报 志愿服务 3月5日")
     [frame] = wecom.fake.sent("aibot_send_msg")
     body = frame["body"]
     assert body["chatid"] == "wrGROUPchat1" and body["msgtype"] == "template_card"
     template = body["template_card"]
     assert template["card_type"] == "button_interaction" and template["task_id"] == card.id
-    assert [b["text"] for b in template["button_list"]] == ["通过", "驳回"]  # a fixed-point item has nothing to adjust
-    assert len(template["horizontal_content_list"]) <= 6 and template["main_title"]["title"].startswith("📝 积分申报 #")
+    assert [b["text"] for b in template["button_list"]] == [
+        "通过",
+        "驳回",
+    ]  # a fixed-point item has nothing to adjust
+    assert len(template["horizontal_content_list"]) <= 6 and template["main_title"]["title"].startswith(
+        "📝 积分申报 #"
+    )
 
 
 async def test_the_pressed_card_is_updated_in_reply_to_its_event(wecom: LongConnectionDriver) -> None:
@@ -219,7 +241,11 @@ async def test_a_late_update_becomes_a_new_message(wecom: LongConnectionDriver) 
     await wecom.press(SECRETARY, "通过", on=card)
     assert wecom.fake.sent("aibot_respond_update_msg") == []
     state = wecom.chat(GROUP)[-1]
-    assert state is not card and "状态: ✅ 已通过 (审核人: 王书记, 计 1 分)" in state.lines and state.buttons == []
+    assert (
+        state is not card
+        and "状态: ✅ 已通过 (审核人: 王书记, 计 1 分)" in state.lines
+        and state.buttons == []
+    )
 
 
 async def test_the_same_msgid_twice_is_handled_once(wecom: LongConnectionDriver) -> None:
@@ -237,17 +263,25 @@ async def test_garbage_frames_and_bodies_do_not_stop_the_connection(
     await wecom.fake.live.send("this is not JSON")
     await wecom.fake.live.send("[1, 2, 3]")
     await wecom._deliver({"msgid": "m-odd", "msgtype": "text"})  # no sender: not acted on
-    await wecom._deliver({"msgid": "m-video", "from": {"userid": USERS[ALICE]}, "msgtype": "video", "video": {}})
+    await wecom._deliver(
+        {"msgid": "m-video", "from": {"userid": USERS[ALICE]}, "msgtype": "video", "video": {}}
+    )
     # a file without its key: cannot be decrypted, and its sender is told so
-    await wecom._deliver({"msgid": "m-file", "from": {"userid": USERS[ALICE]}, "msgtype": "file", "file": {"url": "x"}})
+    await wecom._deliver(
+        {"msgid": "m-file", "from": {"userid": USERS[ALICE]}, "msgtype": "file", "file": {"url": "x"}}
+    )
     assert "a frame that is not JSON was ignored" in caplog.text
     assert [m.text for m in wecom._collect()] == [t("sheets.chat_file_failed")]
     [card] = await wecom.say(ALICE, "申报 志愿服务 3月5日")
     assert card.labels == ["通过", "驳回"] and wecom.connection.connections == 1
 
 
-async def test_an_image_that_cannot_be_fetched_is_said_and_nothing_is_lost(wecom: LongConnectionDriver) -> None:
-    body = message_body(USERS[ALICE], "申报 志愿服务 3月5日", chat="wrGROUPchat1", image=("http://127.0.0.1:1/gone", "a" * 43))
+async def test_an_image_that_cannot_be_fetched_is_said_and_nothing_is_lost(
+    wecom: LongConnectionDriver,
+) -> None:
+    body = message_body(
+        USERS[ALICE], "申报 志愿服务 3月5日", chat="wrGROUPchat1", image=("http://127.0.0.1:1/gone", "a" * 43)
+    )
     await wecom._deliver(body)
     [told] = wecom.chat(GROUP)
     assert told.text == t("chat.photo_failed") and await claims(wecom.world.db) == 0
@@ -263,7 +297,9 @@ async def test_an_image_is_downloaded_decrypted_and_kept_by_its_hash(wecom: Long
     assert file_id == sha
 
 
-async def test_a_file_is_downloaded_decrypted_and_named_by_its_download(wecom: LongConnectionDriver, tmp_path: Path) -> None:
+async def test_a_file_is_downloaded_decrypted_and_named_by_its_download(
+    wecom: LongConnectionDriver, tmp_path: Path
+) -> None:
     data = b"PK\x03\x04 the filled sheet"
     body = message_body(USERS[SECRETARY], "", chat=None, file=wecom.fake.media(data, "三月 评分.xlsx"))
     assert body["msgtype"] == "file" and set(body["file"]) == {"url", "aeskey"}
@@ -275,10 +311,17 @@ async def test_a_file_is_downloaded_decrypted_and_named_by_its_download(wecom: L
     # a picture sent as a file is a photo, as on Telegram
     image = message_body(USERS[ALICE], "", chat=None, file=wecom.fake.media(b"\xff\xd8JPEG", "现场.jpg"))
     shown = await p.incoming(image, CORP, Downloader(media, wecom.http))
-    assert shown is not None and shown.document is None and shown.photo is not None and shown.photo.mime == "image/jpeg"
+    assert (
+        shown is not None
+        and shown.document is None
+        and shown.photo is not None
+        and shown.photo.mime == "image/jpeg"
+    )
 
 
-async def test_a_file_that_cannot_be_fetched_is_said_and_nothing_is_imported(wecom: LongConnectionDriver) -> None:
+async def test_a_file_that_cannot_be_fetched_is_said_and_nothing_is_imported(
+    wecom: LongConnectionDriver,
+) -> None:
     body = message_body(USERS[SECRETARY], "", chat=None, file=("http://127.0.0.1:1/gone", "a" * 43))
     await wecom._deliver(body)
     [told] = wecom.chat(SECRETARY)
@@ -287,7 +330,9 @@ async def test_a_file_that_cannot_be_fetched_is_said_and_nothing_is_imported(wec
 
 def test_a_downloads_file_name_is_read_from_its_content_disposition() -> None:
     assert p.file_name("attachment; filename*=UTF-8''%E4%B8%89%E6%9C%88.xlsx") == "三月.xlsx"
-    assert p.file_name('attachment; filename="%E6%B5%8B%E8%AF%84.xlsx"') == "测评.xlsx"  # percent-encoded, plain
+    assert (
+        p.file_name('attachment; filename="%E6%B5%8B%E8%AF%84.xlsx"') == "测评.xlsx"
+    )  # percent-encoded, plain
     assert p.file_name("attachment; filename=\"x.xlsx\"; filename*=UTF-8''%E4%B8%89.xlsx") == "三.xlsx"
     assert p.file_name('attachment; filename="../../etc/评分.xlsx"') == "评分.xlsx"  # never a path
     assert p.file_name("attachment") == p.file_name("") == ""
@@ -295,10 +340,15 @@ def test_a_downloads_file_name_is_read_from_its_content_disposition() -> None:
     assert p.file_mime("", "application/octet-stream") == "application/octet-stream"
 
 
-async def test_a_file_in_callback_mode_is_decrypted_with_the_encoding_aes_key(callback: CallbackDriver) -> None:
+async def test_a_file_in_callback_mode_is_decrypted_with_the_encoding_aes_key(
+    callback: CallbackDriver,
+) -> None:
     [reply] = await callback.say(SECRETARY, "", private=True, file=("通知.pdf", b"%PDF-1.4 a notice"))
     assert reply.where == SECRETARY and reply.text == t("sheets.chat_not_sheet")
-    assert callback.world.app.media.read(hashlib.sha256(b"%PDF-1.4 a notice").hexdigest()) == b"%PDF-1.4 a notice"
+    assert (
+        callback.world.app.media.read(hashlib.sha256(b"%PDF-1.4 a notice").hexdigest())
+        == b"%PDF-1.4 a notice"
+    )
 
 
 async def test_a_transient_errcode_is_retried_and_a_permanent_one_refused(
@@ -325,7 +375,9 @@ def select_outbox():  # type: ignore[no-untyped-def]
     return text("SELECT state, last_error FROM outbox WHERE kind = 'send' ORDER BY id")
 
 
-async def test_a_connection_dropped_mid_update_loses_nothing_and_doubles_nothing(wecom: LongConnectionDriver) -> None:
+async def test_a_connection_dropped_mid_update_loses_nothing_and_doubles_nothing(
+    wecom: LongConnectionDriver,
+) -> None:
     wecom.connection.backoff = 0.01
     wecom.fake.drop_on.append("aibot_send_msg")  # the card's frame arrives as the connection breaks
     await wecom.say(ALICE, "申报 志愿服务 3月5日")
@@ -349,7 +401,9 @@ async def test_url_verification_answers_the_decrypted_echostr(callback: Callback
     assert wrong.status_code == 403
 
 
-async def test_a_wrong_signature_or_receive_id_is_403_and_nothing_is_processed(callback: CallbackDriver) -> None:
+async def test_a_wrong_signature_or_receive_id_is_403_and_nothing_is_processed(
+    callback: CallbackDriver,
+) -> None:
     body = message_body(USERS[ALICE], "申报 志愿服务 3月5日", chat="wrGROUPchat1")
     wrong = await callback.client.post(body, signature="f" * 40)
     other = CallbackClient(callback.client.http, PATH, TOKEN, AES_KEY, receive_id="wwSOMEONEELSE")
@@ -368,7 +422,9 @@ async def test_a_replayed_callback_is_processed_once(callback: CallbackDriver) -
     assert await claims(callback.world.db) == 1
 
 
-async def test_malformed_callbacks_are_400_and_logged(callback: CallbackDriver, caplog: pytest.LogCaptureFixture) -> None:
+async def test_malformed_callbacks_are_400_and_logged(
+    callback: CallbackDriver, caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.WARNING)
     http = callback.client.http
     params = {"msg_signature": "x", "timestamp": "1", "nonce": "n"}
@@ -378,7 +434,9 @@ async def test_malformed_callbacks_are_400_and_logged(callback: CallbackDriver, 
     assert (bad_json.status_code, xml.status_code, no_field.status_code) == (400, 400, 400)
     assert caplog.text.count("not WeCom's encrypted JSON") == 3
     encrypted = callback.client.encrypt("<xml>not json</xml>")
-    signed = await callback.client.http.post(PATH, params=callback.client._sign(encrypted), json={"encrypt": encrypted})
+    signed = await callback.client.http.post(
+        PATH, params=callback.client._sign(encrypted), json={"encrypt": encrypted}
+    )
     assert signed.status_code == 400 and "a decrypted callback is not JSON" in caplog.text
     assert await claims(callback.world.db) == 0
 

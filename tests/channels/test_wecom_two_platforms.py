@@ -21,7 +21,9 @@ from bot.storage.schema import Identity
 from channels.wecom_fake import CORP
 
 
-async def test_claim_on_telegram_approved_on_wecom_then_my_points_on_telegram(db: Database, tmp_path: Path) -> None:
+async def test_claim_on_telegram_approved_on_wecom_then_my_points_on_telegram(
+    db: Database, tmp_path: Path
+) -> None:
     world = await make_chat_world(db, platforms=("telegram", "wecom"), media=MediaStore(tmp_path / "media"))
     secretary = world.ids[chatworld.SECRETARY]
     async with db.uow() as uow:  # the secretary is on WeCom only; the branch has a WeCom group too

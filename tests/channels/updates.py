@@ -27,7 +27,13 @@ def _chat(chat: str) -> dict[str, Any]:
 
 
 def message(
-    bot: Bot, user: str, text: str, *, chat: str = GROUP, photo: str | None = None, anonymous: bool = False,
+    bot: Bot,
+    user: str,
+    text: str,
+    *,
+    chat: str = GROUP,
+    photo: str | None = None,
+    anonymous: bool = False,
     document: tuple[str, str] | None = None,
 ) -> Update:
     """A message; ``anonymous``: an anonymous admin, posting as the group (``sender_chat``);
@@ -36,12 +42,22 @@ def message(
         "message_id": next(_message_ids), "date": DATE, "chat": _chat(chat), "from": _user(user),
     }  # fmt: skip
     if anonymous:
-        body["from"] = {"id": 1087968824, "is_bot": True, "first_name": "Group", "username": "GroupAnonymousBot"}
+        body["from"] = {
+            "id": 1087968824,
+            "is_bot": True,
+            "first_name": "Group",
+            "username": "GroupAnonymousBot",
+        }
         body["sender_chat"] = _chat(chat)
     if document is not None:
         file_id, name = document
         mime = mimetypes.guess_type(name)[0] or "application/octet-stream"
-        body["document"] = {"file_id": file_id, "file_unique_id": f"{file_id}-u", "file_name": name, "mime_type": mime}
+        body["document"] = {
+            "file_id": file_id,
+            "file_unique_id": f"{file_id}-u",
+            "file_name": name,
+            "mime_type": mime,
+        }
         if text:
             body["caption"] = text
     elif photo is None:

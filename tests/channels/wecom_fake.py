@@ -69,7 +69,9 @@ class FakeWecom:
     _parts: dict[str, list[bytes]] = field(default_factory=dict)
 
     async def start(self) -> FakeWecom:
-        self._server = await serve(self._handler, "127.0.0.1", 0, process_request=self._http, ping_interval=None)
+        self._server = await serve(
+            self._handler, "127.0.0.1", 0, process_request=self._http, ping_interval=None
+        )
         return self
 
     @property
@@ -111,7 +113,9 @@ class FakeWecom:
         rid = f"{cmd}_{next(self._ids)}"
         await self.wait_connected()
         assert self.live is not None
-        await self.live.send(json.dumps({"cmd": cmd, "headers": {"req_id": rid}, "body": body}, ensure_ascii=False))
+        await self.live.send(
+            json.dumps({"cmd": cmd, "headers": {"req_id": rid}, "body": body}, ensure_ascii=False)
+        )
         return rid
 
     async def wait_connected(self, count: int = 1, timeout: float = 10.0) -> None:
@@ -157,7 +161,9 @@ class FakeWecom:
         body = frame.get("body") or {}
 
         async def reply(errcode: int = 0, errmsg: str = "ok", **extra: Any) -> None:
-            await ws.send(json.dumps({"headers": {"req_id": rid}, "errcode": errcode, "errmsg": errmsg, **extra}))
+            await ws.send(
+                json.dumps({"headers": {"req_id": rid}, "errcode": errcode, "errmsg": errmsg, **extra})
+            )
 
         if cmd in self.drop_on:
             self.drop_on.remove(str(cmd))
@@ -215,7 +221,11 @@ class CallbackClient:
 
     def _sign(self, encrypt: str) -> dict[str, str]:
         timestamp, nonce = str(int(time.time())), f"n{next(self._nonces)}"
-        return {"msg_signature": _get_signature(self.token, timestamp, nonce, encrypt), "timestamp": timestamp, "nonce": nonce}
+        return {
+            "msg_signature": _get_signature(self.token, timestamp, nonce, encrypt),
+            "timestamp": timestamp,
+            "nonce": nonce,
+        }
 
     def encrypt(self, plain: str) -> str:
         key = base64.b64decode(self.aes_key + "=")
@@ -237,7 +247,9 @@ class CallbackClient:
 
     def decrypt(self, reply: dict[str, Any]) -> dict[str, Any]:
         """A passive reply's plain JSON (its signature checked)."""
-        assert reply["msgsignature"] == _get_signature(self.token, reply["timestamp"], reply["nonce"], reply["encrypt"])
+        assert reply["msgsignature"] == _get_signature(
+            self.token, reply["timestamp"], reply["nonce"], reply["encrypt"]
+        )
         key = base64.b64decode(self.aes_key + "=")
         return dict(json.loads(PrpCrypto(key).decrypt(reply["encrypt"], self.receive_id)))
 

@@ -57,7 +57,9 @@ async def driver(request: pytest.FixtureRequest, db: Database, tmp_path: Path) -
         request.applymarker(pytest.mark.xfail(reason=reason, strict=True))
     made: Driver
     if request.param == "console":
-        made = await ConsoleDriver.start(await make_chat_world(db, platforms=("console",), media=media), tmp_path)
+        made = await ConsoleDriver.start(
+            await make_chat_world(db, platforms=("console",), media=media), tmp_path
+        )
     elif request.param == "telegram":
         made = await TelegramDriver.start(await make_chat_world(db, media=media))
     elif request.param == "wecom":

@@ -27,7 +27,12 @@ def _pattern(key: str) -> re.Pattern[str]:
     """The catalog line ``key`` as a regex with its ``{id}``, ``{name}``, ``{text}``, ``{sha}`` as groups."""
     text = t(key, id="\x01", name="\x02", text="\x03", sha="\x04")
     escaped = re.escape(text)
-    for mark, group in (("\x01", r"(?P<id>\d+)"), ("\x02", r"(?P<name>.*)"), ("\x03", r"(?P<text>.*)"), ("\x04", r"(?P<sha>\w+)")):
+    for mark, group in (
+        ("\x01", r"(?P<id>\d+)"),
+        ("\x02", r"(?P<name>.*)"),
+        ("\x03", r"(?P<text>.*)"),
+        ("\x04", r"(?P<sha>\w+)"),
+    ):
         escaped = escaped.replace(re.escape(mark), group)
     return re.compile(f"^{escaped}$")
 
@@ -40,7 +45,12 @@ class ConsoleDriver:
     def __init__(self, world: ChatWorld, folder: Path) -> None:
         self.world, self.folder = world, folder
         self.console = Console(world.app, world.branch_id)
-        ids = {key: world.ids[account] for key, account in zip(PEOPLE, (chatworld.SECRETARY, chatworld.RECORDER, chatworld.ALICE, chatworld.BOB), strict=True)}
+        ids = {
+            key: world.ids[account]
+            for key, account in zip(
+                PEOPLE, (chatworld.SECRETARY, chatworld.RECORDER, chatworld.ALICE, chatworld.BOB), strict=True
+            )
+        }
         self.accounts_of = {key: str(i) for key, i in ids.items()} | {STRANGER: NOBODY}
         self.names = {
             key: name for key, name in zip(PEOPLE, ("王书记", "赵积分员", "张三", "李四"), strict=True)

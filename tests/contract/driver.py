@@ -65,8 +65,15 @@ class Driver(Protocol):
     anonymous: bool
 
     async def say(
-        self, who: str, text: str, *, private: bool = False, photo: bytes | None = None, where: str = GROUP,
-        hidden: bool = False, file: tuple[str, bytes] | None = None,
+        self,
+        who: str,
+        text: str,
+        *,
+        private: bool = False,
+        photo: bytes | None = None,
+        where: str = GROUP,
+        hidden: bool = False,
+        file: tuple[str, bytes] | None = None,
     ) -> list[Shown]:
         """``who`` writes ``text`` (in the group, or privately), maybe with a ``file`` (its name and
         bytes, sent as a document, e.g. a filled sheet); the messages the bot posted anywhere."""

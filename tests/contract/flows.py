@@ -13,11 +13,15 @@ def claim_number(card: Shown) -> int:
     return int(found.group(1))
 
 
-async def claim(d: Driver, text: str = "申报 志愿服务 3月5日 社区清扫", who: str = ALICE, **kw: object) -> Shown:
+async def claim(
+    d: Driver, text: str = "申报 志愿服务 3月5日 社区清扫", who: str = ALICE, **kw: object
+) -> Shown:
     """``who`` claims in the group; the approval card the group sees."""
     [card] = await d.say(who, text, **kw)  # type: ignore[arg-type]
     assert card.where == GROUP and card.text.startswith("📝 积分申报 #"), card.text
-    assert card.labels[0] == "通过" and card.labels[-2:] in (["通过", "驳回"], ["驳回", "调整分值"]), card.labels
+    assert card.labels[0] == "通过" and card.labels[-2:] in (["通过", "驳回"], ["驳回", "调整分值"]), (
+        card.labels
+    )
     return card
 
 

@@ -40,7 +40,9 @@ class TelegramDriver:
     @classmethod
     async def start(cls, world: ChatWorld) -> TelegramDriver:
         api = OfflineRequest()
-        tg = build_application("123456:TEST", world.deps, world.app.media, request=api, updates_request=OfflineRequest())
+        tg = build_application(
+            "123456:TEST", world.deps, world.app.media, request=api, updates_request=OfflineRequest()
+        )
         world.app.add_transport(TelegramTransport(tg.bot, world.app.media))
         driver = cls(world, api, tg)
 
@@ -73,7 +75,12 @@ class TelegramDriver:
         for call in self.api.calls[self._seen :]:
             params = call.params
             if call.method == "sendMessage":
-                shown = Shown(self._where(params["chat_id"]), str(call.result["message_id"]), params["text"], _buttons(params))
+                shown = Shown(
+                    self._where(params["chat_id"]),
+                    str(call.result["message_id"]),
+                    params["text"],
+                    _buttons(params),
+                )
                 self.messages[(str(params["chat_id"]), shown.id)] = shown
             elif call.method == "sendPhoto":
                 sha = hashlib.sha256(next(iter(params["files"].values()))).hexdigest()
@@ -105,7 +112,9 @@ class TelegramDriver:
             document = (f"d{next(self._files)}", file[0])
             self.api.files[document[0]] = file[1]
         chat = account if private else self._chat_id(where)
-        update = message(self.tg.bot, account, text, chat=chat, photo=file_id, anonymous=hidden, document=document)
+        update = message(
+            self.tg.bot, account, text, chat=chat, photo=file_id, anonymous=hidden, document=document
+        )
         await self.tg.process_update(update)
         return self._collect()[0]
 

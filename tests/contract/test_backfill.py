@@ -22,7 +22,10 @@ async def sheet_rows(d: Driver) -> list[tuple[str, str, str, str, bool, int | No
             .join(MemberRow, MemberRow.id == AttendanceRow.member_id)
             .order_by(AttendanceRow.id)
         )  # fmt: skip
-        return [(k, str(h), n, s, bool(o), r, src) for k, h, n, s, o, r, src in (await uow.session.execute(query)).tuples()]
+        return [
+            (k, str(h), n, s, bool(o), r, src)
+            for k, h, n, s, o, r, src in (await uow.session.execute(query)).tuples()
+        ]
 
 
 async def private(d: Driver, who: str, text: str) -> list[Shown]:
@@ -96,7 +99,9 @@ async def test_refusals_record_nothing(driver: Driver) -> None:
 async def test_a_namesake_is_named_by_roster_number(driver: Driver) -> None:
     await add_members(driver, "李四", code="007")
     [ambiguous] = await private(driver, SECRETARY, "补录 主题党日 3月5日 缺席 李四")
-    assert ambiguous.lines[1].startswith("“李四” 有 2 人 (编号 #") and ambiguous.lines[1].endswith("、007), 请写编号代替姓名")
+    assert ambiguous.lines[1].startswith("“李四” 有 2 人 (编号 #") and ambiguous.lines[1].endswith(
+        "、007), 请写编号代替姓名"
+    )
     assert await sheet_rows(driver) == []
     [done] = await private(driver, SECRETARY, "补录 主题党日 3月5日 缺席 007")
     assert "缺席 (1): 李四" in done.lines and "出席 (4): 王书记、赵积分员、张三、李四" in done.lines
@@ -127,7 +132,9 @@ async def test_the_card_cycles_each_member_and_records_on_confirm(driver: Driver
     assert "李四: 请假" in sheet.labels and "请假 (1): 李四" in sheet.lines
     await driver.press(SECRETARY, "李四: 请假", on=sheet)
     await driver.press(SECRETARY, "李四: 缺席", on=sheet)
-    assert "李四: 线上" in sheet.labels and "线上 (1): 李四" in sheet.lines  # a migrant member may join online
+    assert (
+        "李四: 线上" in sheet.labels and "线上 (1): 李四" in sheet.lines
+    )  # a migrant member may join online
     await driver.press(SECRETARY, "李四: 线上", on=sheet)
     await driver.press(SECRETARY, "李四: 到会", on=sheet)
     await driver.press(SECRETARY, "张三: 到会", on=sheet)
@@ -135,7 +142,12 @@ async def test_the_card_cycles_each_member_and_records_on_confirm(driver: Driver
     assert "缺席 (1): 张三" in sheet.lines and await sheet_rows(driver) == []  # nothing before 确认
     confirm = sheet.data("确认")
     assert await driver.press(SECRETARY, "确认", on=sheet) == Toast("已补录")
-    assert sheet.lines[:4] == ["✅ 已补录 主题党日 (2026-03-05), 会议 #1", "出席 (2): 王书记、赵积分员", "请假 (1): 李四", "缺席 (1): 张三"]
+    assert sheet.lines[:4] == [
+        "✅ 已补录 主题党日 (2026-03-05), 会议 #1",
+        "出席 (2): 王书记、赵积分员",
+        "请假 (1): 李四",
+        "缺席 (1): 张三",
+    ]
     assert sheet.buttons == []
     assert [r[2:4] for r in await sheet_rows(driver)] == [
         ("王书记", "present"), ("赵积分员", "present"), ("张三", "absent"), ("李四", "leave"),
@@ -187,11 +199,17 @@ async def test_an_exempt_member_is_not_on_the_sheet(driver: Driver) -> None:
     [refused] = await private(driver, SECRETARY, "补录 主题党日 3月5日 缺席 张三")
     assert refused.lines[1] == "张三 不在 2026-03-05 的应到名单中 (免于积分、尚未转入或已转出)"
     [done] = await private(driver, SECRETARY, "补录 主题党日 3月5日 缺席 李四")
-    assert done.lines[1] == "出席 (2): 王书记、赵积分员" and [r[2] for r in await sheet_rows(driver)] == ["王书记", "赵积分员", "李四"]
+    assert done.lines[1] == "出席 (2): 王书记、赵积分员" and [r[2] for r in await sheet_rows(driver)] == [
+        "王书记",
+        "赵积分员",
+        "李四",
+    ]
 
 
 async def test_help_tells_the_recorder_how_to_record(driver: Driver) -> None:
     [recorder] = await private(driver, RECORDER, "帮助")
-    assert "积分员还可以:" in recorder.lines and any(line.startswith("· 补录 会议类型 日期") for line in recorder.lines)
+    assert "积分员还可以:" in recorder.lines and any(
+        line.startswith("· 补录 会议类型 日期") for line in recorder.lines
+    )
     [member] = await private(driver, ALICE, "帮助")
     assert "积分员还可以:" not in member.lines

@@ -93,7 +93,9 @@ async def test_a_member_cannot_approve_nor_an_unlinked_account(driver: Driver) -
     card = await claim(driver)
     assert await driver.press(BOB, "通过", on=card) == Toast("只有支部书记/积分员可以审核。", alert=True)
     assert await driver.press(BOB, "驳回", on=card) == Toast("只有支部书记/积分员可以审核。", alert=True)
-    assert await driver.press(STRANGER, "通过", on=card) == Toast("你的账号尚未关联党员名册, 不能审核。", alert=True)
+    assert await driver.press(STRANGER, "通过", on=card) == Toast(
+        "你的账号尚未关联党员名册, 不能审核。", alert=True
+    )
     assert status(card) == "状态: 待审核" and card.edits == 0
     assert await driver.world.status(claim_number(card)) == "pending" and await driver.world.ledger() == []
 
@@ -111,7 +113,10 @@ async def test_a_photo_claim_and_the_same_photo_again_is_refused(driver: Driver)
     assert "凭证: 1 张图片" in card.lines
     [refused] = await driver.say(ALICE, "申报 受乡级表彰 3月6日", photo=b"JPEG: the clean-up")
     assert refused.where == GROUP and refused.buttons == []
-    assert refused.text == f"重复申报: 已有申报 {claim_number(card)} (状态: 待审核) 为同一事项、同一日期或同一凭证"
+    assert (
+        refused.text
+        == f"重复申报: 已有申报 {claim_number(card)} (状态: 待审核) 为同一事项、同一日期或同一凭证"
+    )
     [other] = await driver.say(ALICE, "申报 受乡级表彰 3月6日", photo=b"JPEG: the award")
     assert claim_number(other) == claim_number(card) + 1
 
@@ -178,7 +183,9 @@ async def test_withdraw_by_button_only_the_claimant(driver: Driver) -> None:
     [picker] = await driver.say(ALICE, "撤回")
     assert picker.text == "请点选要撤回的申报 (只能撤回还没审核的):"
     assert picker.labels == [f"撤回 #{number} 志愿服务 2026-03-05 社区清扫"]
-    assert await driver.press(BOB, picker.labels[0], on=picker) == Toast(f"只能撤回自己的申报 ({number})", alert=True)
+    assert await driver.press(BOB, picker.labels[0], on=picker) == Toast(
+        f"只能撤回自己的申报 ({number})", alert=True
+    )
     assert status(card) == "状态: 待审核"
     assert await driver.press(ALICE, picker.labels[0], on=picker) == Toast("")
     assert picker.text == f"已撤回申报 #{number}。" and picker.buttons == []
@@ -199,14 +206,19 @@ async def test_stale_or_forged_button_data_is_refused(driver: Driver) -> None:
     card = await claim(driver)
     for data in ("zz:1", "a:", "a:notanumber", "r:1:99", f"a:{claim_number(card) + 50}"):
         toast = await driver.press(SECRETARY, data, on=card)
-        assert toast.alert and toast.text in ("这个按钮已失效。", f"没有编号为 {claim_number(card) + 50} 的申报"), data
+        assert toast.alert and toast.text in (
+            "这个按钮已失效。",
+            f"没有编号为 {claim_number(card) + 50} 的申报",
+        ), data
     assert status(card) == "状态: 待审核" and await driver.world.ledger() == []
 
 
 async def test_private_approvals_send_the_card_to_each_approver(driver: Driver) -> None:
     await driver.world.set_branch(approvals="private")
     sent, *_ = await driver.say(ALICE, "申报 志愿服务 3月5日", photo=b"JPEG: evidence")
-    assert sent.where == GROUP and sent.text.startswith("已收到申报 ") and sent.text.endswith("已发给审核人。")
+    assert (
+        sent.where == GROUP and sent.text.startswith("已收到申报 ") and sent.text.endswith("已发给审核人。")
+    )
     photo, card = driver.chat(SECRETARY)
     assert photo.photo and sha256(b"JPEG: evidence").hexdigest().startswith(photo.sha) and photo.sha
     assert card.labels == ["通过", "驳回"]

@@ -13,7 +13,9 @@ from bot.storage.schema import DuesPayment, LedgerEntry, MemberRow
 from contract.driver import ALICE, BOB, GROUP, RECORDER, SECRETARY, Driver
 from contract.test_backfill import add_members, private
 
-OBJECT = "如有异议, 请私信支部书记或积分员说明; 记错的会被更正 (冲销原记录, 不会改写), 公示期内也可以提出异议。"
+OBJECT = (
+    "如有异议, 请私信支部书记或积分员说明; 记错的会被更正 (冲销原记录, 不会改写), 公示期内也可以提出异议。"
+)
 
 
 async def marks(d: Driver) -> list[tuple[str, int, str, bool]]:
@@ -31,11 +33,19 @@ async def entries(d: Driver) -> list[tuple[str, str, float, bool, str]]:
     """(member name, item, points, a reversal, reason) of every ledger entry, in order."""
     async with d.world.db.uow() as uow:
         query = (
-            select(MemberRow.name, LedgerEntry.item, LedgerEntry.points, LedgerEntry.reverses_id, LedgerEntry.reason)
+            select(
+                MemberRow.name,
+                LedgerEntry.item,
+                LedgerEntry.points,
+                LedgerEntry.reverses_id,
+                LedgerEntry.reason,
+            )
             .join(MemberRow, MemberRow.id == LedgerEntry.member_id)
             .order_by(LedgerEntry.id)
         )
-        return [(n, i, p, r is not None, why) for n, i, p, r, why in (await uow.session.execute(query)).tuples()]
+        return [
+            (n, i, p, r is not None, why) for n, i, p, r, why in (await uow.session.execute(query)).tuples()
+        ]
 
 
 async def test_a_month_is_marked_and_the_late_member_told_privately(driver: Driver) -> None:
@@ -67,7 +77,10 @@ async def test_a_changed_mark_supersedes_the_old_one_and_reverses_its_points(dri
     await private(driver, RECORDER, "党费 2月 迟交 李四 张三")
     [card] = await private(driver, SECRETARY, "党费 2月 已交 李四 未交 张三")
     assert card.lines[1:3] == ["已交 (1): 李四", "未交 (1): 张三"]
-    assert driver.chat(BOB)[-1].text == "你 2026年2月 的党费登记已更正为 已交 (登记人: 王书记), 原来的扣分已冲销。"
+    assert (
+        driver.chat(BOB)[-1].text
+        == "你 2026年2月 的党费登记已更正为 已交 (登记人: 王书记), 原来的扣分已冲销。"
+    )
     assert driver.chat(ALICE)[-1].lines[0] == "你 2026年2月 的党费被记为 未交 (登记人: 王书记)。"
     [same] = await private(driver, RECORDER, "党费 2月 已交 李四")
     assert same.lines[1:] == ["与原登记相同, 未改动 (1): 李四"]

@@ -91,7 +91,9 @@ async def test_leave_is_asked_by_the_member_and_approved_by_an_approver(driver: 
     assert await driver.press(BOB, "请假", on=sheet) == Toast("")
     picker = driver.chat(GROUP)[-1]
     assert picker.text == "李四, 请选择请假原因 (审核人批准后才算请假):"
-    assert await driver.press(ALICE, "因病", on=picker) == Toast("这是别人的请假, 只有本人可以选择原因。", alert=True)
+    assert await driver.press(ALICE, "因病", on=picker) == Toast(
+        "这是别人的请假, 只有本人可以选择原因。", alert=True
+    )
     assert picker.labels == ["因病", "因公外出", "家中有事", "其他原因"]
     reason = picker.data("因公外出")
     assert await driver.press(BOB, "因公外出", on=picker) == Toast("")
@@ -137,7 +139,9 @@ async def test_the_clock_closes_the_sign_in_and_the_absent_are_scored(driver: Dr
     ]  # fmt: skip
     assert sheet.text == report.text and sheet.buttons == []
     assert await driver.tick() == []
-    assert await driver.press(BOB, present, on=sheet) == Toast("主题党日签到已结束, 不能再签到或请假", alert=True)
+    assert await driver.press(BOB, present, on=sheet) == Toast(
+        "主题党日签到已结束, 不能再签到或请假", alert=True
+    )
     [mine] = await driver.say(RECORDER, "我的积分", private=True)
     assert "· 无故缺席主题党日 1 次, 计 -2 分 (依据: 缺席一次减2分)" in mine.lines
     assert mine.lines[0] == "赵积分员 2026 年积分 (截至 2026-03-10): 10 分"

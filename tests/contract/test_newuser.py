@@ -42,7 +42,9 @@ async def test_a_private_acknowledgement_repeats_item_date_and_points(driver: Dr
     await driver.world.set_branch(approvals="private")
     [sent, *_] = await driver.say(ALICE, "申报 志愿服务 三月八日 帮老人收麦子")
     number = claim_number(sent)
-    assert sent.where == GROUP and sent.text == f"已收到申报 #{number}: 志愿服务 2026-03-08 1 分, 已发给审核人。"
+    assert (
+        sent.where == GROUP and sent.text == f"已收到申报 #{number}: 志愿服务 2026-03-08 1 分, 已发给审核人。"
+    )
 
 
 # -- the words people type -----------------------------------------------------------------------
@@ -59,7 +61,9 @@ async def test_words_for_my_points_answer_privately_with_one_line_in_the_group(d
 async def test_how_to_claim_and_the_items_with_their_points(driver: Driver) -> None:
     for words in ("我想申报", "申报积分"):
         [how] = await driver.say(ALICE, words)
-        assert how.lines[0].startswith("申报方法: 发送 申报 事项 日期 说明, 例如: 申报 志愿服务 3月5日"), words
+        assert how.lines[0].startswith("申报方法: 发送 申报 事项 日期 说明, 例如: 申报 志愿服务 3月5日"), (
+            words
+        )
         assert "· 志愿服务 1 分" in how.lines
     assert await driver.world.deps.chat.pending(driver.world.branch_id) == []
     for words in ("积分项目", "/items"):
@@ -114,7 +118,9 @@ async def test_a_leading_role_is_marked_seen_and_confirmed(driver: Driver) -> No
     assert card.labels == ["通过", "通过(不算带头)", "驳回", "调整分值"]
     await driver.press(SECRETARY, "通过", on=card)
     declined = await claim(driver, "申报 乡村振兴 3月7日 主导村里的产业项目", who=BOB)
-    assert await driver.press(SECRETARY, "通过(不算带头)", on=declined) == Toast(f"已通过申报 {claim_number(declined)}")
+    assert await driver.press(SECRETARY, "通过(不算带头)", on=declined) == Toast(
+        f"已通过申报 {claim_number(declined)}"
+    )
     assert not any(line.startswith("角色:") for line in declined.lines)  # approved as a plain claim
     async with driver.world.db.uow() as uow:
         [entry] = await uow.ledger.of_member(driver.world.ids["200"])
@@ -207,7 +213,9 @@ async def test_a_second_sign_in_of_the_same_type_on_one_day_asks_first(driver: D
     assert await driver.press(SECRETARY, "取消", on=ask) == Toast("")
     assert ask.text == "已取消, 没有发起签到。"
     [ask] = await driver.say(SECRETARY, "发起签到 主题党日 30")
-    assert await driver.press(ALICE, "再发起一次", on=ask) == Toast("只有支部书记/党委可以这样做。", alert=True)
+    assert await driver.press(ALICE, "再发起一次", on=ask) == Toast(
+        "只有支部书记/党委可以这样做。", alert=True
+    )
     assert await driver.press(SECRETARY, "再发起一次", on=ask) == Toast("")
     second = driver.chat(GROUP)[-1]
     assert second.labels[:2] == ["签到", "请假"] and second.id != first.id
@@ -217,7 +225,10 @@ async def test_a_second_sign_in_of_the_same_type_on_one_day_asks_first(driver: D
 
 async def test_a_duration_that_is_no_number_is_refused_with_the_range(driver: Driver) -> None:
     [bad] = await driver.say(SECRETARY, "发起签到 主题党日 半小时")
-    assert bad.text == "签到时长 “半小时” 不是分钟数, 没有发起签到。请写 1 到 1440 之间的数字, 例如: 发起签到 主题党日 30"
+    assert (
+        bad.text
+        == "签到时长 “半小时” 不是分钟数, 没有发起签到。请写 1 到 1440 之间的数字, 例如: 发起签到 主题党日 30"
+    )
     [card] = await driver.say(SECRETARY, "发起签到 主题党日 45分钟")
     assert "截止时间: 10:45" in card.lines
 
@@ -250,7 +261,15 @@ async def test_no_item_code_reaches_a_member_or_the_secretary(driver: Driver) ->
         await driver.say(who, "积分项目", private=True)
         await driver.say(who, "帮助", private=True)
     await driver.say(ALICE, "撤回", private=True)
-    codes = {"volunteer", "key_work", "award_township", "award_county", "absent_theme_day", "dues_late", "theme_day"}
+    codes = {
+        "volunteer",
+        "key_work",
+        "award_township",
+        "award_county",
+        "absent_theme_day",
+        "dues_late",
+        "theme_day",
+    }
     seen = [s.text for where in (GROUP, ALICE, RECORDER, SECRETARY) for s in driver.chat(where)]
     assert any("重点工作" in text for text in seen) and sheet.text
     assert [text for text in seen if any(code in text for code in codes)] == []
@@ -266,4 +285,6 @@ async def test_the_same_words_as_slash_commands_in_english(driver: Driver) -> No
     [done, told] = await driver.say(SECRETARY, f"/approve {claim_number(card)}")
     assert done.text == f"Claim {claim_number(card)} approved" and told.where == ALICE
     [unknown] = await driver.say(ALICE, "what now", private=True)
-    assert unknown.lines[0] == "I did not understand “what now”. Perhaps you meant:" and len(unknown.lines) == 5
+    assert (
+        unknown.lines[0] == "I did not understand “what now”. Perhaps you meant:" and len(unknown.lines) == 5
+    )

@@ -60,12 +60,17 @@ async def test_join_with_a_code_links_the_account_once(driver: Driver) -> None:
     [bad] = await driver.say(STRANGER, "/join ABCD2345", private=True)
     assert bad.text.startswith("邀请码不对")
     [joined] = await driver.say(STRANGER, f"/join {code.lower()}", private=True)
-    assert joined.where == STRANGER and joined.text == "已关联: 你是 第一党支部 的 孙五。发送 帮助 查看可以做什么。"
+    assert (
+        joined.where == STRANGER
+        and joined.text == "已关联: 你是 第一党支部 的 孙五。发送 帮助 查看可以做什么。"
+    )
     [me] = await driver.say(STRANGER, "我的积分", private=True)
     assert me.text.startswith("孙五 2026 年积分")
     [again] = await driver.say(ALICE, f"/join {code}", private=True)
     assert again.text == "邀请码已经用过, 每个邀请码只能用一次"
-    [mine] = await driver.say(ALICE, f"/join {await code_for(driver, await new_member(driver, '周六'))}", private=True)
+    [mine] = await driver.say(
+        ALICE, f"/join {await code_for(driver, await new_member(driver, '周六'))}", private=True
+    )
     assert mine.text == "你的账号已关联到党员 张三, 不能再关联"
 
 
@@ -77,10 +82,14 @@ async def test_join_by_name_is_confirmed_by_the_secretary_only_once(driver: Driv
     assert request.labels == ["确认", "拒绝"]
     assert await driver.press(BOB, "确认", on=request) == Toast("只有支部书记/党委可以这样做。", alert=True)
     assert await driver.press(BOB, "拒绝", on=request) == Toast("只有支部书记/党委可以这样做。", alert=True)
-    assert await driver.press(STRANGER, "确认", on=request) == Toast("你的账号尚未关联党员名册, 不能审核。", alert=True)
+    assert await driver.press(STRANGER, "确认", on=request) == Toast(
+        "你的账号尚未关联党员名册, 不能审核。", alert=True
+    )
     assert request.labels == ["确认", "拒绝"]
     confirm = request.data("确认")
-    assert await driver.press(SECRETARY, "确认", on=request) == Toast("已确认: 孙五 的账号已关联 (确认人: 王书记)")
+    assert await driver.press(SECRETARY, "确认", on=request) == Toast(
+        "已确认: 孙五 的账号已关联 (确认人: 王书记)"
+    )
     assert request.text == "已确认: 孙五 的账号已关联 (确认人: 王书记)" and request.buttons == []
     [told] = driver.chat(STRANGER)
     assert told.text == "已关联: 你是 第一党支部 的 孙五。发送 帮助 查看可以做什么。"
@@ -116,7 +125,10 @@ async def test_help_says_what_this_person_may_do_here(driver: Driver) -> None:
     [member] = await driver.say(ALICE, "帮助")
     assert "本群属于 第一党支部, 积分方案: 测试方案。" in member.text and "张三, 你可以:" in member.text
     assert "审核人还可以:" not in member.text and "发起签到的人还可以:" not in member.text
-    for line in ("· 签到 / 请假 — 有进行中的签到时, 和签到卡片上的按钮一样", "· 积分项目 — 可以申报的事项和分值"):
+    for line in (
+        "· 签到 / 请假 — 有进行中的签到时, 和签到卡片上的按钮一样",
+        "· 积分项目 — 可以申报的事项和分值",
+    ):
         assert line in member.lines
     assert "· 排行 — 本支部的积分排行 (支部开启后才有)" in member.lines
     [approver] = await driver.say(SECRETARY, "/help", private=True)

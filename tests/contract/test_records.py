@@ -24,10 +24,15 @@ async def entries(driver: Driver) -> list[LedgerEntry]:
         return list((await uow.session.scalars(select(LedgerEntry).order_by(LedgerEntry.id))).all())
 
 
-async def test_a_recorded_deduction_is_told_privately_with_its_rule_and_never_posted_in_the_group(driver: Driver) -> None:
+async def test_a_recorded_deduction_is_told_privately_with_its_rule_and_never_posted_in_the_group(
+    driver: Driver,
+) -> None:
     ack, told = await driver.say(RECORDER, "记分 党费未按时交纳 张三 3月", private=True)
     assert ack.where == RECORDER and told.where == ALICE
-    assert ack.lines[0] == f"已记分: 不按时交纳党费 -3 分, 2026-03-01, 共 1 人: 张三 (#{entry_numbers(ack)[0]})。"
+    assert (
+        ack.lines[0]
+        == f"已记分: 不按时交纳党费 -3 分, 2026-03-01, 共 1 人: 张三 (#{entry_numbers(ack)[0]})。"
+    )
     assert told.lines[0] == "赵积分员 为你记录了一条积分: 不按时交纳党费 -3 分 (2026-03-01)。"
     assert "如有异议, 请联系支部书记申请更正" in told.text
     assert driver.chat(GROUP) == []
@@ -52,7 +57,10 @@ async def test_a_batch_records_one_entry_per_member_with_the_reason(driver: Driv
 
 async def test_a_batch_with_one_unknown_name_records_nothing_and_points_at_it(driver: Driver) -> None:
     [refused] = await driver.say(RECORDER, "记分 志愿服务 张三 李武 3月5日 清理河道", private=True)
-    assert refused.lines == ["名册中没有 “李武”, 是不是 “李四”?", "这次什么也没有记, 请改正姓名后重新发送 (姓名须与名册一致)。"]
+    assert refused.lines == [
+        "名册中没有 “李武”, 是不是 “李四”?",
+        "这次什么也没有记, 请改正姓名后重新发送 (姓名须与名册一致)。",
+    ]
     assert await driver.world.ledger() == []
 
 
@@ -77,7 +85,9 @@ async def test_items_and_points_outside_the_scheme_are_refused(driver: Driver) -
     [future] = await driver.say(RECORDER, "记分 志愿服务 张三 3月20日", private=True)
     assert "2026-03-20" in future.text
     [bad_day] = await driver.say(RECORDER, "记分 志愿服务 张三 2月30日", private=True)
-    assert bad_day.text == "“2月30日” 不是一个确切的日子, 请写明哪一天 (如 3月12日) 或哪个月 (如 3月) 再发送。"
+    assert (
+        bad_day.text == "“2月30日” 不是一个确切的日子, 请写明哪一天 (如 3月12日) 或哪个月 (如 3月) 再发送。"
+    )
     [vague] = await driver.say(RECORDER, "记分 志愿服务 张三 3月初", private=True)
     assert vague.text.startswith("“3月初” 不是一个确切的日子")
     [chinese, _told] = await driver.say(RECORDER, "记分 党费 张三 二月", private=True)
@@ -144,7 +154,9 @@ async def test_entries_show_numbers_who_and_the_corrections(driver: Driver) -> N
     [mine, line] = await driver.say(ALICE, "积分明细", where=GROUP)
     assert mine.where == ALICE and line.where == GROUP and line.text == "张三, 积分明细已私信发给你。"
     assert mine.lines[0] == "张三 2026 年积分明细 (共 3 条):"
-    assert mine.lines[1] == f"#{number} 2026-03-01 不按时交纳党费 -3 (赵积分员 记录) — 已更正, 见 #{number + 1}"
+    assert (
+        mine.lines[1] == f"#{number} 2026-03-01 不按时交纳党费 -3 (赵积分员 记录) — 已更正, 见 #{number + 1}"
+    )
     assert mine.lines[2] == f"#{number + 1} 2026-03-01 冲正 #{number} +3 (王书记: 已补交)"
     assert mine.lines[3].endswith("2026-03-05 志愿服务 +1 (王书记 审核)")
     [theirs] = await driver.say(SECRETARY, "积分明细 张三", private=True)
@@ -157,16 +169,23 @@ async def test_entries_show_numbers_who_and_the_corrections(driver: Driver) -> N
     assert typo.text == "名册中没有 “张山”。是不是 “张三”?"
 
 
-async def test_with_the_branchs_confirmation_a_recorders_entry_waits_for_the_secretary(driver: Driver) -> None:
+async def test_with_the_branchs_confirmation_a_recorders_entry_waits_for_the_secretary(
+    driver: Driver,
+) -> None:
     await driver.world.set_branch(confirm_records=True)
     ack, card = await driver.say(RECORDER, "记分 党费 李四 3月", private=True)
     assert ack.lines[0].startswith("已提交支部核定: 不按时交纳党费 -3 分, 2026-03-01, 共 1 人: 李四")
     assert card.where == SECRETARY and "代记人: 赵积分员" in card.lines and driver.chat(GROUP) == []
     assert await driver.world.ledger() == []
     toast = await driver.press(RECORDER, "a:" + card.data("通过").partition(":")[2], on=card)
-    assert toast == Toast("这条是你本人记录的, 须由支部书记核定。", alert=True) and await driver.world.ledger() == []
+    assert (
+        toast == Toast("这条是你本人记录的, 须由支部书记核定。", alert=True)
+        and await driver.world.ledger() == []
+    )
     await driver.press(SECRETARY, "通过", on=card)
     assert status(card).startswith("状态: ✅ 已通过 (审核人: 王书记")
     assert await driver.world.ledger() == [(driver.world.ids["201"], "dues_late", -3.0)]
-    [direct, _told] = await driver.say(SECRETARY, "记分 党费 张三 3月", private=True)  # the secretary: no wait
+    [direct, _told] = await driver.say(
+        SECRETARY, "记分 党费 张三 3月", private=True
+    )  # the secretary: no wait
     assert direct.lines[0].startswith("已记分:")

@@ -95,7 +95,9 @@ async def test_the_secretary_sends_the_filled_sheet_privately_and_it_is_imported
     assert (run.kind, run.filename, run.actor) == ("ratings", "三月评分.xlsx", f"member:{secretary}")
 
 
-async def test_a_sheet_with_a_bad_cell_is_answered_with_every_error_and_nothing_is_imported(rated: Driver) -> None:
+async def test_a_sheet_with_a_bad_cell_is_answered_with_every_error_and_nothing_is_imported(
+    rated: Driver,
+) -> None:
     d = rated
     data = await ratings_sheet(d, {"张三": [9, 9, 11, 9, 9, 9, 9, 9, 9, None], "李四": ["优", *[8] * 9]})
     [reply] = await d.say(SECRETARY, "", private=True, file=("三月评分.xlsx", data))
@@ -115,9 +117,13 @@ async def test_a_sheet_with_a_bad_cell_is_answered_with_every_error_and_nothing_
 async def test_a_rating_already_recorded_is_refused_naming_both(rated: Driver) -> None:
     d = rated
     await d.say(RECORDER, "", private=True, file=("a.xlsx", await ratings_sheet(d, {"张三": [9] * 10})))
-    [reply] = await d.say(RECORDER, "", private=True, file=("b.xlsx", await ratings_sheet(d, {"张三": [7] * 10})))
+    [reply] = await d.say(
+        RECORDER, "", private=True, file=("b.xlsx", await ratings_sheet(d, {"张三": [7] * 10}))
+    )
     assert reply.lines[0] == "b.xlsx 有 10 处错误, 什么都没有导入。请改正后重新导入:"
-    assert reply.lines[1].startswith("C4 格 (“政治坚定” 列): 张三 2026-03 “政治坚定” 已有评分 (第 1 号评分记录: 9 分, 来自 a.xlsx sha256:")
+    assert reply.lines[1].startswith(
+        "C4 格 (“政治坚定” 列): 张三 2026-03 “政治坚定” 已有评分 (第 1 号评分记录: 9 分, 来自 a.xlsx sha256:"
+    )
     assert [r.score for r in await _ratings(d)] == [9] * 10
 
 
@@ -132,7 +138,9 @@ async def test_only_the_schemes_roles_import_and_only_in_private(rated: Driver) 
     assert refused.where == ALICE and refused.text.startswith("只有") and "可以这样做" in refused.text
     [in_group] = await d.say(SECRETARY, "", file=("三月评分.xlsx", data))
     assert in_group.where == GROUP and in_group.text == "评分表请在私聊中发给我, 不要发在群里"
-    assert await d.say(ALICE, "", file=("通知.pdf", b"%PDF-1.4 not a sheet")) == []  # other files: not the bot's
+    assert (
+        await d.say(ALICE, "", file=("通知.pdf", b"%PDF-1.4 not a sheet")) == []
+    )  # other files: not the bot's
     [not_sheet] = await d.say(SECRETARY, "", private=True, file=("通知.pdf", b"%PDF-1.4"))
     assert not_sheet.text.startswith("这个文件不是 Excel 表格 (.xlsx)")
     [broken] = await d.say(SECRETARY, "", private=True, file=("坏.xlsx", b"not a zip"))
@@ -143,7 +151,9 @@ async def test_only_the_schemes_roles_import_and_only_in_private(rated: Driver) 
 async def test_evaluation_results_from_paper_ballots_sent_privately(rated: Driver) -> None:
     d = rated
     data = await evaluation_sheet(d, {"张三": [15, *[8.5] * 10], "李四": [8, *[9] * 10]})
-    [refused] = await d.say(RECORDER, "", private=True, file=("测评.xlsx", data))  # evaluation: approvers only
+    [refused] = await d.say(
+        RECORDER, "", private=True, file=("测评.xlsx", data)
+    )  # evaluation: approvers only
     assert refused.text.startswith("只有")
     [few] = await d.say(SECRETARY, "", private=True, file=("测评.xlsx", data))
     assert few.lines[0] == "测评.xlsx 有 1 处错误, 什么都没有导入。请改正后重新导入:"

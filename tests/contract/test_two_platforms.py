@@ -84,7 +84,15 @@ _updates = itertools.count(1)
 async def press_there(app: App, chat: str, data: str, message: str) -> None:
     n = next(_updates)
     inc = Incoming(
-        OTHER, ACCOUNT, chat, chat == ACCOUNT, "王书记", data=data, message=message, update=f"u{n}", press=f"p{n}"
+        OTHER,
+        ACCOUNT,
+        chat,
+        chat == ACCOUNT,
+        "王书记",
+        data=data,
+        message=message,
+        update=f"u{n}",
+        press=f"p{n}",
     )
     await handle(inc, app.deps)
 

@@ -36,7 +36,12 @@ from bot.channels.wecom.transport import Presses
 from contract.driver import ALICE, BOB, ELSEWHERE, GROUP, RECORDER, SECRETARY, STRANGER, Shown, Toast
 
 USERS = {SECRETARY: "wangshuji", RECORDER: "zhaojifen", ALICE: "zhangsan", BOB: "lisi", STRANGER: "luren"}
-TELEGRAM = {SECRETARY: chatworld.SECRETARY, RECORDER: chatworld.RECORDER, ALICE: chatworld.ALICE, BOB: chatworld.BOB}
+TELEGRAM = {
+    SECRETARY: chatworld.SECRETARY,
+    RECORDER: chatworld.RECORDER,
+    ALICE: chatworld.ALICE,
+    BOB: chatworld.BOB,
+}
 CHATS = {GROUP: "wrGROUPchat1", ELSEWHERE: "wrOTHERchat2"}
 AES_KEY, TOKEN, PATH = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG", "tok3n", "/wecom"
 
@@ -53,7 +58,12 @@ async def link_on_wecom(world: ChatWorld) -> None:
 
 
 def message_body(
-    user: str, text: str, *, chat: str | None, image: tuple[str, str] | None = None, file: tuple[str, str] | None = None
+    user: str,
+    text: str,
+    *,
+    chat: str | None,
+    image: tuple[str, str] | None = None,
+    file: tuple[str, str] | None = None,
 ) -> dict[str, Any]:
     """What WeCom sends for a message: in a group (``chat``) it starts with the @mention; an
     ``image`` or a ``file`` is (url, aeskey), the key "" in callback mode (none is sent)."""
@@ -72,16 +82,23 @@ def message_body(
         body |= {"msgtype": "text", "text": {"content": text}}
     else:
         url, key = image
-        items = [{"msgtype": "text", "text": {"content": text}}, {"msgtype": "image", "image": {"url": url, "aeskey": key}}]
+        items = [
+            {"msgtype": "text", "text": {"content": text}},
+            {"msgtype": "image", "image": {"url": url, "aeskey": key}},
+        ]
         body |= {"msgtype": "mixed", "mixed": {"msg_item": items}}
     return body
 
 
-def event_body(user: str, key: str, task: str, *, chat: str | None, pick: str | None = None) -> dict[str, Any]:
+def event_body(
+    user: str, key: str, task: str, *, chat: str | None, pick: str | None = None
+) -> dict[str, Any]:
     n = next(_ids)
     card: dict[str, Any] = {"card_type": "button_interaction", "event_key": key, "task_id": task}
     if pick is not None:
-        card["selected_items"] = {"selected_item": [{"question_key": p.QUESTION, "option_ids": {"option_id": [pick]}}]}
+        card["selected_items"] = {
+            "selected_item": [{"question_key": p.QUESTION, "option_ids": {"option_id": [pick]}}]
+        }
     body: dict[str, Any] = {
         "msgid": f"evt{n}", "aibotid": BOT_ID, "chattype": "group" if chat else "single", "from": {"userid": user},
         "create_time": int(time.time()), "msgtype": "event", "response_url": f"https://wecom.invalid/response/{n}",
@@ -131,7 +148,12 @@ class WecomDriver:
         new: list[Shown] = []
         for kind, target, payload in self.shown[self._seen :]:
             if kind == "image":
-                shown = Shown(self._where(target), f"img{next(_ids)}", photo=True, sha=hashlib.sha256(payload).hexdigest())
+                shown = Shown(
+                    self._where(target),
+                    f"img{next(_ids)}",
+                    photo=True,
+                    sha=hashlib.sha256(payload).hexdigest(),
+                )
             elif kind == "update":
                 card = payload["template_card"]
                 edited = self.messages[card["task_id"]]
@@ -181,7 +203,9 @@ class WecomDriver:
         chat = CHATS.get(on.where)
         picked = data in self.options.get(on.id, set())
         before = len(self.toasts)
-        body = event_body(USERS[who], p.PICK if picked else data, on.id, chat=chat, pick=data if picked else None)
+        body = event_body(
+            USERS[who], p.PICK if picked else data, on.id, chat=chat, pick=data if picked else None
+        )
         await self._deliver(body, event=True)
         self._collect()
         pressed_in = on.where if chat else who  # a private event comes from the presser's own chat
@@ -217,7 +241,9 @@ class LongConnectionDriver(WecomDriver):
     def __init__(self, world: ChatWorld, fake: FakeWecom, http: httpx.AsyncClient) -> None:
         super().__init__(world)
         self.fake, self.http = fake, http
-        self.channel = LongConnectionChannel(world.deps, CORP, Downloader(world.app.media, http), self.presses)
+        self.channel = LongConnectionChannel(
+            world.deps, CORP, Downloader(world.app.media, http), self.presses
+        )
         self.connection = LongConnection(BOT_ID, SECRET, self.channel.on_frame, url=fake.url, timeout=5.0)
         self.stop = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -229,7 +255,9 @@ class LongConnectionDriver(WecomDriver):
             await link_on_wecom(world)
         fake = await FakeWecom().start()
         driver = cls(world, fake, httpx.AsyncClient())
-        world.app.add_transport(LongConnectionTransport(driver.connection, CORP, world.app.media, driver.presses))
+        world.app.add_transport(
+            LongConnectionTransport(driver.connection, CORP, world.app.media, driver.presses)
+        )
         first = await driver.connection.open()
         driver._task = asyncio.create_task(driver.connection.run(driver.stop, first))
         return driver
@@ -286,7 +314,9 @@ class CallbackDriver(WecomDriver):
         world.app.add_transport(CallbackTransport(CORP, world.app.media, self.presses, self.urls, self.http))
         from channels.wecom_fake import CallbackClient
 
-        asgi = httpx.AsyncClient(transport=httpx.ASGITransport(app=world.app.http()), base_url="http://bot.test")
+        asgi = httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=world.app.http()), base_url="http://bot.test"
+        )
         self.client = CallbackClient(asgi, PATH, TOKEN, AES_KEY)
         self._targets: dict[str, str] = {}  # response_url -> the chat it answers in
 
@@ -310,7 +340,9 @@ class CallbackDriver(WecomDriver):
     def _wecom_api(self, request: httpx.Request) -> httpx.Response:
         if request.url.path.startswith("/media/"):
             data, headers = self.media[request.url.path.rsplit("/", 1)[1]]
-            return httpx.Response(200, content=data, headers={"Content-Type": "application/octet-stream", **headers})
+            return httpx.Response(
+                200, content=data, headers={"Content-Type": "application/octet-stream", **headers}
+            )
         msg = json.loads(request.content)
         self.shown.append(("send", self._targets[str(request.url)], msg))
         return httpx.Response(200, json={"errcode": 0, "errmsg": "ok"})
@@ -325,7 +357,13 @@ class CallbackDriver(WecomDriver):
             if reply.get("response_type") == "update_template_card":
                 self.shown.append(("update", "", reply))
             elif reply["msgtype"] == "stream":
-                self.shown.append(("send", target, {"msgtype": "markdown", "markdown": {"content": reply["stream"]["content"]}}))
+                self.shown.append(
+                    (
+                        "send",
+                        target,
+                        {"msgtype": "markdown", "markdown": {"content": reply["stream"]["content"]}},
+                    )
+                )
             else:
                 self.shown.append(("send", target, reply))
 

@@ -104,7 +104,9 @@ def test_demo_is_reused_and_says_how_to_return_and_to_start_over(
     assert "已新建示范党支部 2" in capsys.readouterr().out
 
 
-async def test_a_photo_that_is_not_there_is_refused_and_nothing_is_claimed(db: Database, tmp_path: Path) -> None:
+async def test_a_photo_that_is_not_there_is_refused_and_nothing_is_claimed(
+    db: Database, tmp_path: Path
+) -> None:
     world = await make_chat_world(db, platforms=("console",))
     console = Console(world.app, world.branch_id)
     await console.become("张三")

@@ -32,13 +32,17 @@ async def test_a_redelivered_update_changes_nothing(world: ChatWorld) -> None:
     assert texts([card])[0].startswith("📝 积分申报 #")
     assert await handle(claim, world.deps) == []
     claim_id = int(texts([card])[0].split("#")[1])
-    press = Incoming("telegram", SECRETARY, GROUP, False, data=f"a:{claim_id}", message="500", update="p1", press="q1")
+    press = Incoming(
+        "telegram", SECRETARY, GROUP, False, data=f"a:{claim_id}", message="500", update="p1", press="q1"
+    )
     assert await handle(press, world.deps) != []
     assert await handle(press, world.deps) == []
     assert len(await world.ledger()) == 1
 
 
-async def test_a_failed_update_is_handled_when_redelivered(world: ChatWorld, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_a_failed_update_is_handled_when_redelivered(
+    world: ChatWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
     submit = world.deps.claims.submit
     calls: list[SubmitClaim] = []
 

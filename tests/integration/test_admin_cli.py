@@ -138,7 +138,9 @@ def test_member_exempt_is_audited_with_who_and_why(cli: Cli) -> None:
     ]
 
     # by roster number too; the listing shows who is exempt
-    code, _, _ = cli("member", "exempt", "--branch", str(branch_id), str(members["李四"].id), "--reason", "长期患病")
+    code, _, _ = cli(
+        "member", "exempt", "--branch", str(branch_id), str(members["李四"].id), "--reason", "长期患病"
+    )
     assert code == 0
     code, out, _ = cli("member", "list", "--branch", str(branch_id))
     assert sum("免于积分" in line for line in out.splitlines() if "张三" in line or "李四" in line) == 2
@@ -204,7 +206,9 @@ def test_member_exempt_needs_a_reason(cli: Cli) -> None:
 def _roles(cli: Cli) -> list[tuple[int, str, int | None, int | None]]:
     from bot.storage.schema import RoleRow
 
-    return [(r.member_id, r.role, r.branch_id, r.committee_id) for r in cli.query(lambda uow: _all(uow, RoleRow))]
+    return [
+        (r.member_id, r.role, r.branch_id, r.committee_id) for r in cli.query(lambda uow: _all(uow, RoleRow))
+    ]
 
 
 def test_member_role_grants_and_revokes_with_an_audit_row(cli: Cli) -> None:
@@ -226,7 +230,11 @@ def test_member_role_grants_and_revokes_with_an_audit_row(cli: Cli) -> None:
     code, out, _ = cli("member", "role", "--branch", str(branch_id), "王书记", "secretary", "--revoke")
     assert (code, out.strip()) == (0, "王书记 并非支部书记, 未做改动")
 
-    audit = [(a.action, a.subject, a.details) for a in cli.query(lambda uow: _all(uow, AuditRow)) if "role" in a.action]
+    audit = [
+        (a.action, a.subject, a.details)
+        for a in cli.query(lambda uow: _all(uow, AuditRow))
+        if "role" in a.action
+    ]
     assert audit == [
         ("member.role_granted", str(member_id), {"role": "secretary"}),
         ("member.role_revoked", str(member_id), {"role": "secretary"}),
@@ -246,7 +254,9 @@ def test_member_role_committee_needs_a_committee(cli: Cli) -> None:
     code, out, _ = cli("member", "role", "--branch", str(second), "钱委员", "committee")
     committee_id = cli.query(lambda uow: _all(uow, Branch))[-1].committee_id
     assert code == 0 and "党委" in out
-    assert [(role, branch, committee) for _, role, branch, committee in _roles(cli)] == [("committee", None, committee_id)]
+    assert [(role, branch, committee) for _, role, branch, committee in _roles(cli)] == [
+        ("committee", None, committee_id)
+    ]
 
 
 def test_member_role_of_an_unknown_member_is_refused(cli: Cli) -> None:
@@ -259,14 +269,30 @@ def test_member_role_of_an_unknown_member_is_refused(cli: Cli) -> None:
 def test_branch_set_changes_settings_and_shows_them(cli: Cli) -> None:
     branch_id = _branch(cli)
     code, out, _ = cli("branch", "set", str(branch_id))
-    assert (code, out.strip()) == (0, "第一党支部: 审核卡片发到群里; 排行 关; 流动党员线上参加 开; 支部核定 关")
+    assert (code, out.strip()) == (
+        0,
+        "第一党支部: 审核卡片发到群里; 排行 关; 流动党员线上参加 开; 支部核定 关",
+    )
 
-    code, out, _ = cli("branch", "set", str(branch_id), "--approvals", "private", "--rank", "on", "--online", "off")
-    assert (code, out.strip()) == (0, "第一党支部: 审核卡片私信审核人; 排行 开; 流动党员线上参加 关; 支部核定 关")
+    code, out, _ = cli(
+        "branch", "set", str(branch_id), "--approvals", "private", "--rank", "on", "--online", "off"
+    )
+    assert (code, out.strip()) == (
+        0,
+        "第一党支部: 审核卡片私信审核人; 排行 开; 流动党员线上参加 关; 支部核定 关",
+    )
     [branch] = cli.query(lambda uow: _all(uow, Branch))
-    assert branch.settings == {"approvals": "private", "rank": True, "online": False, "confirm_records": False}
+    assert branch.settings == {
+        "approvals": "private",
+        "rank": True,
+        "online": False,
+        "confirm_records": False,
+    }
     code, out, _ = cli("branch", "set", str(branch_id), "--confirm-records", "on")
-    assert (code, out.strip()) == (0, "第一党支部: 审核卡片私信审核人; 排行 开; 流动党员线上参加 关; 支部核定 开")
+    assert (code, out.strip()) == (
+        0,
+        "第一党支部: 审核卡片私信审核人; 排行 开; 流动党员线上参加 关; 支部核定 开",
+    )
     changes = [a.details for a in cli.query(lambda uow: _all(uow, AuditRow)) if a.action == "branch.settings"]
     assert changes == [{"approvals": "private", "rank": True, "online": False}, {"confirm_records": True}]
 
@@ -301,8 +327,21 @@ def test_every_admin_change_is_audited_with_the_operator(cli: Cli, monkeypatch: 
     assert (code, err) == (0, "")
     [branch] = cli.query(lambda uow: _all(uow, Branch))
     assert cli("branch", "set", str(branch.id), "--rank", "on")[0] == 0
-    code, _, err = cli("member", "add", "--branch", str(branch.id), "张三", "--code", "001", "--category", "rural",
-                       "--joined", "2020-07-01", "--phone", "13800138000")
+    code, _, err = cli(
+        "member",
+        "add",
+        "--branch",
+        str(branch.id),
+        "张三",
+        "--code",
+        "001",
+        "--category",
+        "rural",
+        "--joined",
+        "2020-07-01",
+        "--phone",
+        "13800138000",
+    )
     assert (code, err) == (0, "")
     [member] = cli.query(lambda uow: _all(uow, MemberRow))
     assert cli("member", "role", "--branch", str(branch.id), "张三", "recorder")[0] == 0
@@ -310,10 +349,21 @@ def test_every_admin_change_is_audited_with_the_operator(cli: Cli, monkeypatch: 
 
     rows = [(a.actor, a.action, a.branch_id, a.subject, a.details) for a in _audit(cli)]
     assert rows == [
-        ("cli:王书记", "branch.add", branch.id, "第一党支部", {"scheme": "pioneer-index", "committee": "某镇党委"}),
+        (
+            "cli:王书记",
+            "branch.add",
+            branch.id,
+            "第一党支部",
+            {"scheme": "pioneer-index", "committee": "某镇党委"},
+        ),
         ("cli:王书记", "branch.settings", branch.id, "", {"rank": True}),
-        ("cli:王书记", "member.add", branch.id, str(member.id),
-         {"name": "张三", "code": "001", "category": "rural", "migrant": False, "joined": "2020-07-01"}),
+        (
+            "cli:王书记",
+            "member.add",
+            branch.id,
+            str(member.id),
+            {"name": "张三", "code": "001", "category": "rural", "migrant": False, "joined": "2020-07-01"},
+        ),
         ("cli:王书记", "member.role_granted", branch.id, str(member.id), {"role": "recorder"}),
         ("cli:王书记", "member.exempt", branch.id, str(member.id), {"reason": "年老体弱"}),
     ]
@@ -330,11 +380,20 @@ def test_branch_set_keeps_what_it_does_not_change(cli: Cli) -> None:
     branch_id = _branch(cli)
     cli("branch", "set", str(branch_id), "--approvals", "private")
     code, out, _ = cli("branch", "set", str(branch_id), "--online", "off")
-    assert (code, out.strip()) == (0, "第一党支部: 审核卡片私信审核人; 排行 关; 流动党员线上参加 关; 支部核定 关")
+    assert (code, out.strip()) == (
+        0,
+        "第一党支部: 审核卡片私信审核人; 排行 关; 流动党员线上参加 关; 支部核定 关",
+    )
     [branch] = cli.query(lambda uow: _all(uow, Branch))
-    assert branch.settings == {"approvals": "private", "rank": False, "online": False, "confirm_records": False}
+    assert branch.settings == {
+        "approvals": "private",
+        "rank": False,
+        "online": False,
+        "confirm_records": False,
+    }
     assert [a.details for a in _audit(cli) if a.action == "branch.settings"] == [
-        {"approvals": "private"}, {"online": False}
+        {"approvals": "private"},
+        {"online": False},
     ]
 
 

@@ -29,7 +29,9 @@ async def _audit(db: Database) -> list[str]:
         return [a.action for a in (await uow.session.scalars(select(AuditRow).order_by(AuditRow.id))).all()]
 
 
-async def test_an_unknown_setting_value_is_refused_naming_the_setting(admin: AdminService, db: Database) -> None:
+async def test_an_unknown_setting_value_is_refused_naming_the_setting(
+    admin: AdminService, db: Database
+) -> None:
     branch = await admin.add_branch(OPERATOR, "第一党支部", "tiny")
     with pytest.raises(Invalid) as exc:
         await admin.settings(OPERATOR, branch.id, {"approvals": "everyone"})
@@ -39,7 +41,9 @@ async def test_an_unknown_setting_value_is_refused_naming_the_setting(admin: Adm
     assert exc.value.message == "支部设置 rank 的值 “maybe” 无效, 应为 on/off"
     with pytest.raises(Invalid) as exc:
         await admin.settings(OPERATOR, branch.id, {"colour": "red"})
-    assert exc.value.message == "没有名为 “colour” 的支部设置。可用设置: approvals/rank/online/confirm_records"
+    assert (
+        exc.value.message == "没有名为 “colour” 的支部设置。可用设置: approvals/rank/online/confirm_records"
+    )
     assert await _audit(db) == ["branch.add"]
 
     view = await admin.settings(OPERATOR, branch.id, {"rank": "on", "approvals": "private"})

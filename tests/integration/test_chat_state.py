@@ -75,7 +75,9 @@ def _person(world: World) -> Person:
 async def test_a_draft_is_kept_whole_until_its_item_is_picked_once_by_its_writer(world: World) -> None:
     chat, _, _ = _services(world)
     source = Source("telegram", "-100", "77")
-    draft = Draft(0, world.alice.member_id or 0, world.branch_id, "志愿 3月5日", date(2026, 3, 5), ("p1",), source)
+    draft = Draft(
+        0, world.alice.member_id or 0, world.branch_id, "志愿 3月5日", date(2026, 3, 5), ("p1",), source
+    )
     first = await chat.offer_items(draft)
     async with world.db.uow() as uow:
         await uow.members.link(world.bob.member_id or 0, "telegram", "bob-account")
@@ -87,7 +89,10 @@ async def test_a_draft_is_kept_whole_until_its_item_is_picked_once_by_its_writer
     person, taken = await chat.take_items_offer(first, "telegram", "alice-account")
     assert person.member_id == world.alice.member_id
     assert (taken.member_id, taken.branch_id, taken.text, taken.day) == (
-        world.alice.member_id, world.branch_id, "志愿 3月5日", date(2026, 3, 5)
+        world.alice.member_id,
+        world.branch_id,
+        "志愿 3月5日",
+        date(2026, 3, 5),
     )
     assert (taken.evidence, taken.source) == (("p1",), source)
     with pytest.raises(Invalid) as again:
@@ -199,7 +204,12 @@ async def test_the_chat_state_is_not_read_from_the_audit_log(world: World) -> No
     assert await meetings.due(NOW + timedelta(minutes=30)) == [sheet.meeting_id]
     closed = await meetings.close(sheet.meeting_id, NOW + timedelta(minutes=30))
     assert closed is not None
-    assert (closed.meeting_id, closed.closed, closed.platform, closed.chat) == (sheet.meeting_id, True, "telegram", "-100")
+    assert (closed.meeting_id, closed.closed, closed.platform, closed.chat) == (
+        sheet.meeting_id,
+        True,
+        "telegram",
+        "-100",
+    )
     assert closed.present == ("张三",) and "李四" in closed.absent
     assert await meetings.due(NOW + timedelta(minutes=31)) == []  # closed once
     assert await meetings.close(sheet.meeting_id, NOW + timedelta(minutes=31)) is None
@@ -212,7 +222,9 @@ async def test_a_meeting_without_a_sign_in_window_is_not_a_sign_in(world: World)
     _, _, meetings = _services(world)
     async with world.db.uow() as uow:
         await uow.session.execute(
-            text("INSERT INTO meetings (branch_id, kind, held_on, title, created_at) VALUES (:b, 'x', :d, '', :t)"),
+            text(
+                "INSERT INTO meetings (branch_id, kind, held_on, title, created_at) VALUES (:b, 'x', :d, '', :t)"
+            ),
             {"b": world.branch_id, "d": date(2026, 3, 1), "t": NOW.replace(tzinfo=None)},
         )
         await uow.commit()
@@ -230,7 +242,9 @@ AUDIT = sa.table(
     sa.column("at", UTCDateTime()),
 )
 JOBS = sa.table(
-    "job_runs", *(sa.column(c, sa.String()) for c in ("job", "scope", "period")), sa.column("started_at", UTCDateTime())
+    "job_runs",
+    *(sa.column(c, sa.String()) for c in ("job", "scope", "period")),
+    sa.column("started_at", UTCDateTime()),
 )
 
 
@@ -283,7 +297,9 @@ async def test_0002_moves_the_state_of_a_database_at_0001(target: Target) -> Non
                     actor=actor, action=action, subject=subject, details=details, at=opened,
                     branch_id=None if action in ("branch.add", "chat.posted") else branch,
                 ))  # fmt: skip
-            await conn.execute(JOBS.insert().values(job="invite", scope=digest("USEDCODE"), period="used", started_at=opened))
+            await conn.execute(
+                JOBS.insert().values(job="invite", scope=digest("USEDCODE"), period="used", started_at=opened)
+            )
             draft_id = (await conn.execute(
                 text("SELECT id FROM audit_log WHERE action = 'claim.unmatched'")
             )).scalar_one()  # fmt: skip
@@ -300,7 +316,9 @@ async def test_0002_moves_the_state_of_a_database_at_0001(target: Target) -> Non
         assert (draft.member_id, draft.branch_id, draft.text, draft.day, draft.evidence, draft.source) == (
             ids[0], branch, "志愿 3月5日", date(2026, 3, 5), ("photo-1",), Source(None, "-100", "77")
         )  # fmt: skip
-        newer = await chat.offer_items(Draft(0, ids[0], branch, "x", date(2026, 3, 6), (), Source("telegram", "-100")))
+        newer = await chat.offer_items(
+            Draft(0, ids[0], branch, "x", date(2026, 3, 6), (), Source("telegram", "-100"))
+        )
         assert newer > draft_id
 
         with pytest.raises(Invalid) as used:
@@ -309,7 +327,12 @@ async def test_0002_moves_the_state_of_a_database_at_0001(target: Target) -> Non
         assert (await invites.join("opencode", "telegram", "1002")).name == "王五"
         async with db.uow() as uow:
             bind = await ChatQueries(uow.session).invite(digest("BINDCODE"))
-        assert bind is not None and (bind.kind, bind.branch_id, bind.member_id, bind.used_at) == ("branch", branch, None, None)
+        assert bind is not None and (bind.kind, bind.branch_id, bind.member_id, bind.used_at) == (
+            "branch",
+            branch,
+            None,
+            None,
+        )
         assert bind.expires_at == datetime.fromisoformat(expires)
 
         sheet = await meetings.sheet(meeting, opened)
@@ -337,7 +360,9 @@ async def test_0002_upgrades_and_downgrades_an_empty_database(target: Target) ->
         async with db.engine.begin() as conn:
             await conn.run_sync(lambda c: command.downgrade(alembic_config(c), "0001"))
             tables = await conn.run_sync(lambda c: set(inspect(c).get_table_names()))
-            columns = await conn.run_sync(lambda c: {col["name"] for col in inspect(c).get_columns("meetings")})
+            columns = await conn.run_sync(
+                lambda c: {col["name"] for col in inspect(c).get_columns("meetings")}
+            )
         assert not {"claim_drafts", "offers", "invites", "chat_messages", "outbox"} & tables
         assert "closes_at" not in columns
         await db.upgrade()

@@ -39,7 +39,9 @@ async def test_the_engine_uses_the_inline_connection(sqlite_db: tuple[Database, 
     async with db.engine.connect() as conn:
         raw = await conn.get_raw_connection()
         assert isinstance(raw.driver_connection, InlineConnection)
-        pragmas = [(await conn.exec_driver_sql(f"PRAGMA {p}")).scalar() for p in ("journal_mode", "foreign_keys")]
+        pragmas = [
+            (await conn.exec_driver_sql(f"PRAGMA {p}")).scalar() for p in ("journal_mode", "foreign_keys")
+        ]
     assert pragmas == ["wal", 1]
 
 

@@ -39,7 +39,10 @@ def test_a_batch_is_recorded_for_every_member_or_for_none(cli: Cli) -> None:
     code, _, err = cli("ledger", "add", "--branch", "1", "--item", "absent_org_life", "--member", "李四",
                        "--date", "2026-03-02", "--reason", "缺席")  # fmt: skip
     assert code == 1 and "不能以这种方式录入" in err
-    assert [(m, i, p) for _, m, i, p, _, _ in cli.query(_entries)] == [(1, "dues_late", -3.0), (2, "dues_late", -3.0)]
+    assert [(m, i, p) for _, m, i, p, _, _ in cli.query(_entries)] == [
+        (1, "dues_late", -3.0),
+        (2, "dues_late", -3.0),
+    ]
 
 
 def test_correct_reverses_and_records_the_right_entry_and_list_shows_both(cli: Cli) -> None:
@@ -47,7 +50,11 @@ def test_correct_reverses_and_records_the_right_entry_and_list_shows_both(cli: C
     cli("ledger", "add", "--branch", "1", "--item", "improper_conduct", "--member", "李四", "--points", "4",
         "--date", "2026-03-02", "--reason", "酗酒")  # fmt: skip
     code, out, err = cli("ledger", "correct", "1", "--points", "-6", "--reason", "情节较重")
-    assert (code, err) == (0, "") and out.strip() == "已更正记录 #1: 冲正记录 #2; 新记录 #3 封建迷信、宗教活动、酗酒、赌博、打架斗殴、大操大办、非法上访、拉票贿选 -6"
+    assert (
+        (code, err) == (0, "")
+        and out.strip()
+        == "已更正记录 #1: 冲正记录 #2; 新记录 #3 封建迷信、宗教活动、酗酒、赌博、打架斗殴、大操大办、非法上访、拉票贿选 -6"
+    )
     code, _, err = cli("ledger", "correct", "1", "--reason", "再改")
     assert code == 1 and "已被冲销 (冲销记录 2)" in err
     code, _, err = cli("ledger", "correct", "2", "--reason", "恢复")
@@ -60,5 +67,10 @@ def test_correct_reverses_and_records_the_right_entry_and_list_shows_both(cli: C
     code, out, _ = cli("ledger", "list", "--branch", "1", "--member", "李四", "--year", "2026")
     lines = out.splitlines()
     assert code == 0 and lines[0].split() == ["编号", "日期", "积分项", "分值", "记录/审核", "原因", "更正"]
-    assert lines[2].split()[:4] == ["1", "2026-03-02", "封建迷信、宗教活动、酗酒、赌博、打架斗殴、大操大办、非法上访、拉票贿选", "-4"]
+    assert lines[2].split()[:4] == [
+        "1",
+        "2026-03-02",
+        "封建迷信、宗教活动、酗酒、赌博、打架斗殴、大操大办、非法上访、拉票贿选",
+        "-4",
+    ]
     assert lines[2].split()[-1] == "#2" and lines[3].split()[:4] == ["2", "2026-03-02", "冲正", "#1"]

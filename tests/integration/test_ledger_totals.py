@@ -92,9 +92,9 @@ async def _projection(db: Database) -> dict[Key, tuple[int, date]]:
                     getattr(t, f"entries_{month:02d}"),
                     first,
                 )
-    assert {(t.branch_id, t.year, t.member_id, t.item, t.lead, t.points): round(t.total, 2) for t in totals} == _year_totals(
-        list(ledger)
-    )
+    assert {
+        (t.branch_id, t.year, t.member_id, t.item, t.lead, t.points): round(t.total, 2) for t in totals
+    } == _year_totals(list(ledger))
     assert got == _expected(list(ledger))
     return got
 
@@ -117,10 +117,17 @@ WINDOWS = [
     (date(YEAR, 1, 15), date(YEAR, 10, 31)),
 ]
 SPLITS = [None, date(YEAR, 6, 1), date(YEAR, 6, 15), date(YEAR, 8, 1), date(YEAR, 12, 1), date(YEAR, 1, 1)]
-MONTHLY: list[frozenset[str] | None] = [None, frozenset({"volunteer"}), frozenset(), frozenset({"key_work", "dues_late"})]
+MONTHLY: list[frozenset[str] | None] = [
+    None,
+    frozenset({"volunteer"}),
+    frozenset(),
+    frozenset({"key_work", "dues_late"}),
+]
 
 
-async def test_the_read_path_gives_the_same_entries_from_the_projection_as_from_the_ledger(world: World) -> None:
+async def test_the_read_path_gives_the_same_entries_from_the_projection_as_from_the_ledger(
+    world: World,
+) -> None:
     await fill(world)
     other = await add_member(world.db, world.branch_id, "赵六")
     async with world.db.uow() as uow:  # a member whose entries are under two branches
@@ -128,10 +135,21 @@ async def test_the_read_path_gives_the_same_entries_from_the_projection_as_from_
         assert branch is not None
         second = await uow.branches.add("第二党支部", "tiny", branch.committee_id)
         await uow.commit()
-    moves = [(world.branch_id, date(YEAR, 3, 3)), (second.id, date(YEAR, 3, 9)), (second.id, date(YEAR, 5, 1))]
+    moves = [
+        (world.branch_id, date(YEAR, 3, 3)),
+        (second.id, date(YEAR, 3, 9)),
+        (second.id, date(YEAR, 5, 1)),
+    ]
     async with world.db.uow() as uow:
         rows = [
-            {"branch_id": b, "member_id": other.member_id, "item": "key_work", "points": 2, "effective_date": day, "actor": "调动"}
+            {
+                "branch_id": b,
+                "member_id": other.member_id,
+                "item": "key_work",
+                "points": 2,
+                "effective_date": day,
+                "actor": "调动",
+            }
             for b, day in moves
         ]
         await uow.session.execute(insert(LedgerEntry), rows)
@@ -154,7 +172,9 @@ def _key(e: Entry) -> tuple[Any, ...]:
 
 
 @pytest.mark.parametrize("until", [date(YEAR, 6, 30), date(YEAR, 12, 31), date(YEAR, 11, 20)])
-async def test_a_month_and_its_year_to_date_score_the_same_from_either_source(world: World, until: date) -> None:
+async def test_a_month_and_its_year_to_date_score_the_same_from_either_source(
+    world: World, until: date
+) -> None:
     await fill(world, seed=11)
     scheme, month = tiny_scheme(), until.replace(day=1)
     async with world.db.uow() as uow:
@@ -162,9 +182,15 @@ async def test_a_month_and_its_year_to_date_score_the_same_from_either_source(wo
         coarse = await load_year(uow, world.branch_id, YEAR, until=until, scheme=scheme, split=month)
         conn = await uow.session.connection()
         ledger = entry_aggregate(
-            [LedgerEntry.branch_id == world.branch_id, LedgerEntry.effective_date.between(date(YEAR, 1, 1), until)]
+            [
+                LedgerEntry.branch_id == world.branch_id,
+                LedgerEntry.effective_date.between(date(YEAR, 1, 1), until),
+            ]
         )
-        raw = [Entry(str(m), i, d, p, bool(lead), count=n) for m, i, lead, p, n, d in (await conn.execute(ledger)).tuples()]
+        raw = [
+            Entry(str(m), i, d, p, bool(lead), count=n)
+            for m, i, lead, p, n, d in (await conn.execute(ledger)).tuples()
+        ]
 
     assert sorted(fine.entries, key=_key) == sorted(raw, key=_key)
     for since in (None, month):

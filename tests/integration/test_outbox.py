@@ -94,7 +94,11 @@ async def test_a_claim_approved_on_another_replica_updates_the_card_posted_by_th
         [(kind, chat, card)] = one.sent
         assert (kind, chat) == ("send", GROUP) and "待审核" in card
         await handle(pressed("sec", "a:1", message="100"), second.deps)
-        assert [(k, c) for k, c, _ in two.sent] == [("answer", GROUP), ("edit", f"{GROUP}/100"), ("send", "alice")]
+        assert [(k, c) for k, c, _ in two.sent] == [
+            ("answer", GROUP),
+            ("edit", f"{GROUP}/100"),
+            ("send", "alice"),
+        ]
         assert "已通过" in two.sent[1][2] and "已通过" in two.sent[2][2]
         again = await handle(pressed("sec", "a:1", message="100"), second.deps)  # a second press
         assert [r.kind for r in again] == ["answer", "refresh"] and "已处理" in two.sent[-2][2]
@@ -105,7 +109,9 @@ async def test_a_claim_approved_on_another_replica_updates_the_card_posted_by_th
         await other.close()
 
 
-async def test_rows_a_crashed_writer_left_are_sent_once_by_another_process(world: World, target: Target) -> None:
+async def test_rows_a_crashed_writer_left_are_sent_once_by_another_process(
+    world: World, target: Target
+) -> None:
     await _linked(world)
     dead, alive = Recorder(), Recorder()
     crashed = _app(world.db, "replica-1", dead)
@@ -134,7 +140,9 @@ async def test_a_refused_chat_is_recorded_and_holds_nobody_up(world: World) -> N
     await handle(said("alice", "申报 志愿服务 3月5日"), app.deps)
     assert [(k, c) for k, c, _ in recorder.sent] == [("send", GROUP)]  # the member's acknowledgement went
     async with world.db.uow() as uow:
-        rows = (await uow.session.execute(select(OutboxRow.chat, OutboxRow.state, OutboxRow.last_error))).all()
+        rows = (
+            await uow.session.execute(select(OutboxRow.chat, OutboxRow.state, OutboxRow.last_error))
+        ).all()
         assert await OutboxQueries(uow.session).failed("fake") == [
             (r.key, "fake", "sec", "403 Forbidden: bot was blocked by the user")
             for r in (await uow.session.scalars(select(OutboxRow).where(OutboxRow.chat == "sec"))).all()

@@ -15,10 +15,16 @@ async def test_two_processes_share_one_groups_limit(target: Target) -> None:
     moment = 1_800_000_000.0  # a fixed clock: 10 s into a 60 s window
     try:
         a, b = SharedLimiter(first.uow, clock=lambda: moment), SharedLimiter(second.uow, clock=lambda: moment)
-        assert [await a.acquire([GROUP]), await b.acquire([GROUP]), await a.acquire([GROUP])] == [0.0, 0.0, 0.0]
+        assert [await a.acquire([GROUP]), await b.acquire([GROUP]), await a.acquire([GROUP])] == [
+            0.0,
+            0.0,
+            0.0,
+        ]
         wait = await b.acquire([GROUP])  # the fourth message in the minute, from the other process
         assert wait == 60.0 - moment % 60.0
-        assert await a.acquire([Bucket("telegram:group:-200", 3, 60.0)]) == 0.0  # another group is not held up
+        assert (
+            await a.acquire([Bucket("telegram:group:-200", 3, 60.0)]) == 0.0
+        )  # another group is not held up
         later = SharedLimiter(second.uow, clock=lambda: moment + wait)
         assert await later.acquire([GROUP]) == 0.0  # the next window
     finally:

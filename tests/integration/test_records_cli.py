@@ -25,7 +25,9 @@ from bot.storage.uow import UnitOfWork
 from integration.conftest import Cli
 
 
-def _branch(cli: Cli, scheme: str = "twelve-point", names: tuple[str, ...] = ("张三", "李四", "王五")) -> None:
+def _branch(
+    cli: Cli, scheme: str = "twelve-point", names: tuple[str, ...] = ("张三", "李四", "王五")
+) -> None:
     assert cli("branch", "add", "第一党支部", "--scheme", scheme)[0] == 0
     for name in names:
         assert cli("member", "add", "--branch", "1", name)[0] == 0
@@ -44,7 +46,9 @@ async def _attendance(uow: UnitOfWork) -> list[tuple[str, str, int, str, bool, s
         .join(Meeting, Meeting.id == AttendanceRow.meeting_id)
         .order_by(AttendanceRow.id)
     )  # fmt: skip
-    return [(k, str(d), m, s, bool(o), src) for k, d, m, s, o, src in (await uow.session.execute(query)).tuples()]
+    return [
+        (k, str(d), m, s, bool(o), src) for k, d, m, s, o, src in (await uow.session.execute(query)).tuples()
+    ]
 
 
 async def _entries(uow: UnitOfWork) -> list[tuple[int, str, float, bool, str | None, str | None]]:
@@ -62,7 +66,18 @@ async def _count(uow: UnitOfWork, model: type[DuesPayment] | type[ImportRun] | t
 def test_an_attendance_template_filled_in_and_imported_once(cli: Cli, tmp_path: Path) -> None:
     _branch(cli)
     path = tmp_path / "签到表.xlsx"
-    code, out, _ = cli("attendance", "template", "--branch", "1", "--meeting", "主题党日", "--date", "2026-03-05", "-o", str(path))
+    code, out, _ = cli(
+        "attendance",
+        "template",
+        "--branch",
+        "1",
+        "--meeting",
+        "主题党日",
+        "--date",
+        "2026-03-05",
+        "-o",
+        str(path),
+    )
     assert code == 0 and out.startswith(f"已生成签到表 {path}")
     book = load_workbook(path)
     sheet = book.active
@@ -81,12 +96,18 @@ def test_an_attendance_template_filled_in_and_imported_once(cli: Cli, tmp_path: 
     ]
     recorded = cli.query(_attendance)
     assert [(r[2], r[3]) for r in recorded] == [(1, "present"), (2, "absent"), (3, "leave")]
-    assert all(r[:2] == ("theme_day", "2026-03-05") and r[5] and "签到表.xlsx" in r[5] and "sha256:" in r[5] for r in recorded)
+    assert all(
+        r[:2] == ("theme_day", "2026-03-05") and r[5] and "签到表.xlsx" in r[5] and "sha256:" in r[5]
+        for r in recorded
+    )
     again = tmp_path / "另存.xlsx"
     again.write_bytes(path.read_bytes())
     code, out, err = cli("attendance", "import", str(again), "--branch", "1")
     assert code == 1 and out == ""
-    assert err.startswith("文件 另存.xlsx 的内容已在 ") and "(导入 #1, 当时的文件名 签到表.xlsx), 这次没有任何改动" in err
+    assert (
+        err.startswith("文件 另存.xlsx 的内容已在 ")
+        and "(导入 #1, 当时的文件名 签到表.xlsx), 这次没有任何改动" in err
+    )
     assert len(cli.query(_attendance)) == 3 and cli.query(lambda uow: _count(uow, ImportRun)) == 1
 
 
@@ -146,8 +167,16 @@ def test_a_month_of_dues_from_a_sheet_feeds_the_scheme_and_supersedes(cli: Cli, 
 
 def test_a_dues_sheet_with_bad_cells_marks_nothing(cli: Cli, tmp_path: Path) -> None:
     _branch(cli)
-    rows = [["姓名", "编号", "状态"], ["张三", "", "迟交"], ["李四", "", "交了"], ["", "", "已交"], ["赵六", "", "未交"]]
-    code, _, err = cli("dues", "import", str(_csv(tmp_path / "d.csv", rows)), "--branch", "1", "--month", "2026-03")
+    rows = [
+        ["姓名", "编号", "状态"],
+        ["张三", "", "迟交"],
+        ["李四", "", "交了"],
+        ["", "", "已交"],
+        ["赵六", "", "未交"],
+    ]
+    code, _, err = cli(
+        "dues", "import", str(_csv(tmp_path / "d.csv", rows)), "--branch", "1", "--month", "2026-03"
+    )
     assert code == 1
     assert err.splitlines() == [
         "有 3 处问题, 什么都没有记录:",
@@ -162,7 +191,9 @@ def test_a_dues_sheet_with_bad_cells_marks_nothing(cli: Cli, tmp_path: Path) -> 
 
 def test_members_with_a_deduction_are_told_through_the_bot(cli: Cli, tmp_path: Path) -> None:
     _branch(cli)
-    cli.config.write_text(cli.config.read_text(encoding="utf-8") + '[telegram]\ntoken = "1:T"\n', encoding="utf-8")
+    cli.config.write_text(
+        cli.config.read_text(encoding="utf-8") + '[telegram]\ntoken = "1:T"\n', encoding="utf-8"
+    )
 
     async def link(uow: UnitOfWork) -> None:
         uow.session.add(Identity(member_id=2, platform="telegram", external_id="201"))
@@ -180,5 +211,3 @@ def test_members_with_a_deduction_are_told_through_the_bot(cli: Cli, tmp_path: P
     [(platform, chat, text)] = cli.query(outbox)
     assert (platform, chat) == ("telegram", "201")
     assert text.startswith("你 2026年3月 的党费被记为 迟交 (登记人: ") and "不按时足额交纳党费 -3 分" in text
-
-

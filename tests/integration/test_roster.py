@@ -74,7 +74,15 @@ async def import_file(db: Database, branch_id: int, path: Path) -> Imported:
 
 
 def fields(member: MemberRow) -> tuple[Any, ...]:
-    return (member.name, member.code, member.category, member.migrant, member.exempt, member.joined, member.phone)
+    return (
+        member.name,
+        member.code,
+        member.category,
+        member.migrant,
+        member.exempt,
+        member.joined,
+        member.phone,
+    )
 
 
 async def members(db: Database, branch_id: int) -> list[MemberRow]:
@@ -250,6 +258,7 @@ async def test_namesakes_with_their_own_codes_are_two_members(
 
 # ---------------------------------------------------------------- re-import
 
+
 async def test_reimport_skips_existing_members_and_changes_nothing_about_them(
     db: Database, branch_id: int, tmp_path: Path
 ) -> None:
@@ -275,7 +284,15 @@ async def test_reimport_skips_existing_members_and_changes_nothing_about_them(
     )
     after = {m.id: (fields(m), m.created_at) for m in await members(db, branch_id)}
     assert {k: after[k] for k in before} == before
-    assert [fields(m) for m in await members(db, branch_id)][-1] == ("王五", "003", "", False, False, None, None)
+    assert [fields(m) for m in await members(db, branch_id)][-1] == (
+        "王五",
+        "003",
+        "",
+        False,
+        False,
+        None,
+        None,
+    )
     assert [a.details for a in await imports(db)] == [
         {"added": 2, "skipped": 0, "exempt": []},
         {"added": 1, "skipped": 2, "exempt": []},  # 张三丰 and 李四 say 是, but were not touched
@@ -283,6 +300,7 @@ async def test_reimport_skips_existing_members_and_changes_nothing_about_them(
 
 
 # ---------------------------------------------------------------- empty files
+
 
 @pytest.mark.parametrize("kind", ["utf-8", "xlsx"])
 async def test_empty_file_is_refused(db: Database, branch_id: int, tmp_path: Path, kind: str) -> None:
@@ -312,6 +330,7 @@ async def test_header_only_imports_nobody(db: Database, branch_id: int, tmp_path
 
 
 # ---------------------------------------------------------------- partybot roster ...
+
 
 def _branch(cli: Cli) -> int:
     code, out, _ = cli("branch", "add", "第一党支部", "--scheme", "pioneer-index")  # 农村党员 / 社区党员
@@ -352,7 +371,10 @@ def test_template_round_trip(cli: Cli, tmp_path: Path, fmt: str) -> None:
         assert [book.active.column_dimensions[c].number_format for c in "BG"] == ["@", "@"]
         allowed = [list(r) for r in book["可填的值"].iter_rows(values_only=True)]
         assert ["类别", "农村党员 (rural)、社区党员 (community); 不填即为默认 (不区分类别)"] in allowed
-        assert ["流动党员", "是 / 否; 不填即为 否"] in allowed and ["免于积分", "是 / 否; 不填即为 否"] in allowed
+        assert ["流动党员", "是 / 否; 不填即为 否"] in allowed and [
+            "免于积分",
+            "是 / 否; 不填即为 否",
+        ] in allowed
         book.active.delete_rows(2)  # the example row
         for row in filled:
             book.active.append(row)
@@ -387,7 +409,9 @@ def test_import_with_bad_rows_exits_1_and_lists_them(cli: Cli, tmp_path: Path) -
     code, out, err = cli("roster", "import", str(path), "--branch", str(branch))
     assert code == 1
     assert out == ""
-    known = "第 5 行: 类别 “工人” 不对, 可填: 农村党员 (rural)、社区党员 (community) (不填即为默认: 不区分类别)"
+    known = (
+        "第 5 行: 类别 “工人” 不对, 可填: 农村党员 (rural)、社区党员 (community) (不填即为默认: 不区分类别)"
+    )
     problems = [known if p.startswith("第 5 行") else p for p in BAD_PROBLEMS]
     assert err.splitlines() == ["名册有 7 处错误, 未导入任何党员:", *problems]
     assert _members(cli) == []
@@ -447,12 +471,20 @@ async def test_a_join_date_that_does_not_exist_or_is_to_come(
     db: Database, branch_id: int, tmp_path: Path, written: str, problem: str
 ) -> None:
     with pytest.raises(RosterErrors) as caught:
-        await import_file(db, branch_id, write(tmp_path / "名册", [COLUMNS, ["张三", "", "", "", "", written, ""]], "utf-8-sig"))
+        await import_file(
+            db,
+            branch_id,
+            write(tmp_path / "名册", [COLUMNS, ["张三", "", "", "", "", written, ""]], "utf-8-sig"),
+        )
     assert caught.value.problems == [f"第 2 行: {problem}"]
 
 
 async def test_join_dates_as_people_write_them(db: Database, branch_id: int, tmp_path: Path) -> None:
-    rows: list[Row] = [COLUMNS, ["张三", "1", "", "", "", "2015年6月1日", ""], ["李四", "2", "", "", "", "2015.6.1", ""]]
+    rows: list[Row] = [
+        COLUMNS,
+        ["张三", "1", "", "", "", "2015年6月1日", ""],
+        ["李四", "2", "", "", "", "2015.6.1", ""],
+    ]
     await import_file(db, branch_id, write(tmp_path / "名册", rows, "utf-8-sig"))
     assert [m.joined for m in await members(db, branch_id)] == [date(2015, 6, 1), date(2015, 6, 1)]
 
@@ -461,5 +493,11 @@ async def test_a_category_error_lists_the_allowed_values_and_that_empty_is_the_d
     db: Database, branch_id: int, tmp_path: Path
 ) -> None:
     with pytest.raises(RosterErrors) as caught:
-        await import_file(db, branch_id, write(tmp_path / "名册", [COLUMNS, ["张三", "", "农民", "", "", "", ""]], "utf-8-sig"))
-    assert caught.value.problems == ["第 2 行: 类别 “农民” 不对, 可填: 农村 (rural)、社区 (community) (不填即为默认: 不区分类别)"]
+        await import_file(
+            db,
+            branch_id,
+            write(tmp_path / "名册", [COLUMNS, ["张三", "", "农民", "", "", "", ""]], "utf-8-sig"),
+        )
+    assert caught.value.problems == [
+        "第 2 行: 类别 “农民” 不对, 可填: 农村 (rural)、社区 (community) (不填即为默认: 不区分类别)"
+    ]

@@ -30,9 +30,13 @@ def _app(db: Database, clock: list[datetime]) -> tuple[App, ConsoleTransport]:
     return app, transport
 
 
-async def test_two_processes_close_a_sign_in_once_and_post_its_sheet_once(world: World, target: Target) -> None:
+async def test_two_processes_close_a_sign_in_once_and_post_its_sheet_once(
+    world: World, target: Target
+) -> None:
     clock = [OPENED]
-    sheet = await world_meetings(world).open(world.branch_id, world.secretary, "theme_day", 30, OPENED, "console", "-1")
+    sheet = await world_meetings(world).open(
+        world.branch_id, world.secretary, "theme_day", 30, OPENED, "console", "-1"
+    )
     other = await open_database(target.url, connect_args=target.connect_args, upgrade=False)
     try:
         (first, out1), (second, out2) = _app(world.db, clock), _app(other, clock)
@@ -45,9 +49,13 @@ async def test_two_processes_close_a_sign_in_once_and_post_its_sheet_once(world:
         assert sum("签到结束" in line for line in printed) == 1
         async with world.db.uow() as uow:
             absent = await uow.session.scalar(
-                select(func.count()).select_from(AttendanceRow).where(AttendanceRow.meeting_id == sheet.meeting_id)
+                select(func.count())
+                .select_from(AttendanceRow)
+                .where(AttendanceRow.meeting_id == sheet.meeting_id)
             )
-            runs = (await uow.session.scalars(select(JobRun.state).where(JobRun.job == "meeting.close"))).all()
+            runs = (
+                await uow.session.scalars(select(JobRun.state).where(JobRun.job == "meeting.close"))
+            ).all()
         assert absent == 4 and runs == ["done"]  # everyone expected, recorded absent once
         clock[0] += timedelta(minutes=1)
         assert [r for r in await first.clock.tick() if r.kind == "send"] == []  # never twice
@@ -70,14 +78,19 @@ async def test_a_run_that_fails_is_recorded_and_tried_again(world: World) -> Non
     assert await app.clock.tick() == []
     async with world.db.uow() as uow:
         closing = JobRun.job == "meeting.close"
-        run = (await uow.session.execute(select(JobRun.state, JobRun.attempts, JobRun.last_error).where(closing))).one()
+        run = (
+            await uow.session.execute(select(JobRun.state, JobRun.attempts, JobRun.last_error).where(closing))
+        ).one()
         pending = await uow.session.scalar(select(func.count()).select_from(OutboxRow))
     assert run == ("failed", 1, "RuntimeError: disk full") and pending == 0  # nothing half done
     app.deps.meetings.close = real  # type: ignore[method-assign]
     rows = await app.clock.tick()
     assert any("签到结束" in line for line in transport.take()) and rows
     async with world.db.uow() as uow:
-        assert (await uow.session.execute(select(JobRun.state, JobRun.attempts).where(closing))).one() == ("done", 2)
+        assert (await uow.session.execute(select(JobRun.state, JobRun.attempts).where(closing))).one() == (
+            "done",
+            2,
+        )
 
 
 def world_meetings(world: World) -> MeetingService:

@@ -31,7 +31,18 @@ from bot.storage.schema import (
 from bot.storage.uow import UnitOfWork
 from integration.conftest import Cli
 
-ITEMS = ["政治坚定", "学习进步", "遵规守纪", "参加组织生活", "按时交纳党费", "履职尽责", "服务群众", "承诺践诺", "廉洁自律", "品德修养"]
+ITEMS = [
+    "政治坚定",
+    "学习进步",
+    "遵规守纪",
+    "参加组织生活",
+    "按时交纳党费",
+    "履职尽责",
+    "服务群众",
+    "承诺践诺",
+    "廉洁自律",
+    "品德修养",
+]
 
 
 def _setup(cli: Cli) -> None:
@@ -106,7 +117,10 @@ def test_a_filled_sheet_is_imported_once_with_its_source(cli: Cli, template: Pat
     assert len(ratings) == 20
     assert {r.source for r in ratings} == {f"filled.xlsx sha256:{sha}"}
     assert {(r.year, r.month) for r in ratings} == {(2026, 3)}
-    assert sorted((r.item, r.score) for r in ratings if r.member_id == 2)[:2] == [("discipline", 8.5), ("dues", 8.5)]
+    assert sorted((r.item, r.score) for r in ratings if r.member_id == 2)[:2] == [
+        ("discipline", 8.5),
+        ("dues", 8.5),
+    ]
     assert next(r.score for r in ratings if r.member_id == 2 and r.item == "political") == 10
 
     code, again, err = cli("ratings", "import", str(filled), "--branch", "1")
@@ -125,7 +139,9 @@ def test_a_filled_sheet_is_imported_once_with_its_source(cli: Cli, template: Pat
     assert len(read) == 20 and Rating("1", 3, "political", 9) in read and Rating("2", 3, "study", 8.5) in read
 
 
-def test_a_bad_cell_names_row_and_column_and_imports_nothing(cli: Cli, template: Path, tmp_path: Path) -> None:
+def test_a_bad_cell_names_row_and_column_and_imports_nothing(
+    cli: Cli, template: Path, tmp_path: Path
+) -> None:
     rows = {"王书记": _all(lambda i: 9), "张三": _all(lambda i: 8), "路人甲": {"政治坚定": 5}}
     rows["王书记"]["遵规守纪"] = 12
     rows["张三"]["学习进步"] = "好"
@@ -171,7 +187,9 @@ def test_a_rating_already_recorded_or_twice_in_the_file_is_refused_naming_both(
     assert code == 1 and "A4 格 (“姓名” 列): 李四 已在第 2 行" in err.splitlines()
 
 
-def test_an_exempt_member_a_wrong_sheet_or_branch_is_refused(cli: Cli, template: Path, tmp_path: Path) -> None:
+def test_an_exempt_member_a_wrong_sheet_or_branch_is_refused(
+    cli: Cli, template: Path, tmp_path: Path
+) -> None:
     exempt = _fill(template, tmp_path / "exempt.xlsx", {"老王": _all(lambda i: 9)})
     code, _out, err = cli("ratings", "import", str(exempt))
     assert code == 1 and "A5 格 (“姓名” 列): 老王 免于积分, 不参加评分" in err
@@ -200,15 +218,24 @@ def test_evaluation_results_from_a_sheet_feed_the_twenty_percent(cli: Cli, tmp_p
     })  # fmt: skip
     code, out, err = cli("evaluation", "import", str(filled))
     assert (code, err) == (0, "")
-    assert out.splitlines() == ["已导入 2026 年民主测评结果: 2 名党员, 20 项 (文件 ev.xlsx)", "本次未评分 (整行留空): 王书记"]
+    assert out.splitlines() == [
+        "已导入 2026 年民主测评结果: 2 名党员, 20 项 (文件 ev.xlsx)",
+        "本次未评分 (整行留空): 王书记",
+    ]
     [evaluation] = cli.query(lambda uow: _rows(uow, EvaluationRow))
-    assert evaluation.year == 2026 and evaluation.source is not None and evaluation.source.startswith("ev.xlsx sha256:")
+    assert (
+        evaluation.year == 2026
+        and evaluation.source is not None
+        and evaluation.source.startswith("ev.xlsx sha256:")
+    )
     results = cli.query(lambda uow: _rows(uow, EvaluationResult))
     assert {(r.member_id, r.total, r.count) for r in results} == {(2, 127.5, 15), (3, 108, 12)}
 
     code, _out, err = cli("evaluation", "set", "--branch", "1", "--year", "2026", "--member", "张三",
                           "--item", "political", "--average", "9", "--raters", "15")  # fmt: skip
-    assert code == 1 and "张三 2026 年 “政治坚定” 已有民主测评结果 (第 1 次测评: 平均 8.5 分, 15 人测评" in err
+    assert (
+        code == 1 and "张三 2026 年 “政治坚定” 已有民主测评结果 (第 1 次测评: 平均 8.5 分, 15 人测评" in err
+    )
     code, out, err = cli("evaluation", "set", "--branch", "1", "--year", "2026", "--member", "王书记",
                          "--item", "政治坚定", "--average", "9.25", "--raters", "12")  # fmt: skip
     assert (code, err) == (0, "")
@@ -225,9 +252,14 @@ def test_evaluation_results_from_a_sheet_feed_the_twenty_percent(cli: Cli, tmp_p
 
     march = tmp_path / "三月.xlsx"
     assert cli("ratings", "template", "--branch", "1", "--month", "2026-03", "--out", str(march))[0] == 0
-    assert cli("ratings", "import", str(_fill(march, tmp_path / "r.xlsx", {"张三": _all(lambda i: 10)})))[0] == 0
+    assert (
+        cli("ratings", "import", str(_fill(march, tmp_path / "r.xlsx", {"张三": _all(lambda i: 10)})))[0] == 0
+    )
     evaluations, zhang = cli.query(scored)
-    assert Evaluation("2", "political", 127.5, 15) in evaluations and Evaluation("1", "political", 111, 12) in evaluations
+    assert (
+        Evaluation("2", "political", 127.5, 15) in evaluations
+        and Evaluation("1", "political", 111, 12) in evaluations
+    )
     # each item: one month of 10 over 12 months under management x 80%, plus the evaluation's 8.5 x 20%
     assert zhang == pytest.approx(10 * (10 / 12 * 0.8 + 8.5 * 0.2), abs=0.01)
 
@@ -243,7 +275,10 @@ def test_stars_given_directly_only_to_exempt_members_superseded_not_edited(cli: 
     assert (code, err, out.strip()) == (0, "", "已记录 老王 2026 年直接评星定级: 8 星 (第 1 号记录)")
     code, out, err = cli(*base, "--member", "老王", "--stars", "9", "--reason", "复议")
     assert (code, err) == (0, "")
-    assert out.splitlines() == ["已记录 老王 2026 年直接评星定级: 9 星 (第 2 号记录)", "取代第 1 号记录 (原记录保留, 不修改)"]
+    assert out.splitlines() == [
+        "已记录 老王 2026 年直接评星定级: 9 星 (第 2 号记录)",
+        "取代第 1 号记录 (原记录保留, 不修改)",
+    ]
     rows = cli.query(lambda uow: _rows(uow, DirectGradeRow))
     assert [(g.stars, g.reason, g.supersedes_id) for g in rows] == [(8, "支部评议", None), (9, "复议", 1)]
     assert all(g.actor.startswith("cli") for g in rows)

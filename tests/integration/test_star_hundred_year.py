@@ -64,7 +64,16 @@ def _build(cli: Cli, data: dict[str, Any], tmp: Path) -> None:
     names = {m["id"]: m["name"] for m in data["members"]}
     _ok(cli("branch", "add", "示范党支部", "--scheme", "star-hundred"))
     for m in data["members"]:
-        _ok(cli("member", "add", "--branch", "1", m["name"], *(["--joined", m["joined"]] if m.get("joined") else [])))
+        _ok(
+            cli(
+                "member",
+                "add",
+                "--branch",
+                "1",
+                m["name"],
+                *(["--joined", m["joined"]] if m.get("joined") else []),
+            )
+        )
         if m.get("exempt"):
             _ok(cli("member", "exempt", "--branch", "1", m["name"], "--reason", "年老体弱"))
     for month in range(1, 13):  # 支委会逐月逐项评分: one sheet a month
@@ -73,7 +82,11 @@ def _build(cli: Cli, data: dict[str, Any], tmp: Path) -> None:
             if r["month"] == month:
                 rows.setdefault(names[r["member"]], {})[item_name[r["item"]]] = r["score"]
         template = tmp / f"评分{month}.xlsx"
-        _ok(cli("ratings", "template", "--branch", "1", "--month", f"2026-{month:02d}", "--out", str(template)))
+        _ok(
+            cli(
+                "ratings", "template", "--branch", "1", "--month", f"2026-{month:02d}", "--out", str(template)
+            )
+        )
         _ok(cli("ratings", "import", str(_fill(template, tmp / f"评分{month}-填.xlsx", rows))))
     evaluation: dict[str, dict[str, Any]] = {}
     for e in data["evaluations"]:  # paper ballots: per item the average and the number of raters
@@ -118,7 +131,9 @@ def _by_name(report: dict[str, Any], names: dict[str, str]) -> dict[str, Any]:
     return shown
 
 
-def test_a_year_recorded_through_sheets_records_and_sign_ins_scores_as_the_json(cli: Cli, tmp_path: Path) -> None:
+def test_a_year_recorded_through_sheets_records_and_sign_ins_scores_as_the_json(
+    cli: Cli, tmp_path: Path
+) -> None:
     data = _year()
     path = tmp_path / "year.json"
     path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")

@@ -35,19 +35,40 @@ def members(n: int, prefix: str = "m") -> list[Member]:
     return [member(f"{prefix}{i:02d}") for i in range(1, n + 1)]
 
 
-def entry(item: str, month: int = 1, dom: int = 1, *, who: str = "m1", points: Number | None = None,
-          lead: bool = False, count: int = 1) -> Entry:
+def entry(
+    item: str,
+    month: int = 1,
+    dom: int = 1,
+    *,
+    who: str = "m1",
+    points: Number | None = None,
+    lead: bool = False,
+    count: int = 1,
+) -> Entry:
     return Entry(who, item, day(month, dom), points=points, lead=lead, count=count)
 
 
-def att(meeting: str, status: str = "present", month: int = 1, dom: int = 1, *, who: str = "m1",
-        online: bool = False) -> Attendance:
+def att(
+    meeting: str,
+    status: str = "present",
+    month: int = 1,
+    dom: int = 1,
+    *,
+    who: str = "m1",
+    online: bool = False,
+) -> Attendance:
     return Attendance(who, meeting, day(month, dom), status, online)
 
 
-def run(scheme_id: str, people: Iterable[Member] | None = None, entries: Iterable[Entry] = (),
-        attendance: Iterable[Attendance] = (), ratings: Iterable[Rating] = (),
-        evaluations: Iterable[Evaluation] = (), **kw: object) -> Report:
+def run(
+    scheme_id: str,
+    people: Iterable[Member] | None = None,
+    entries: Iterable[Entry] = (),
+    attendance: Iterable[Attendance] = (),
+    ratings: Iterable[Rating] = (),
+    evaluations: Iterable[Evaluation] = (),
+    **kw: object,
+) -> Report:
     data = ScoringInput(
         year=YEAR,
         members=list(people) if people is not None else [member()],
@@ -75,16 +96,29 @@ def line(result: Result, code: str) -> Line:
 
 # star-hundred: ten items rated monthly by the committee and by democratic evaluation
 
-RATING_ITEMS = ["political", "study", "discipline", "org_life", "dues", "duty", "service", "pledge",
-                "integrity", "morality"]
+RATING_ITEMS = [
+    "political",
+    "study",
+    "discipline",
+    "org_life",
+    "dues",
+    "duty",
+    "service",
+    "pledge",
+    "integrity",
+    "morality",
+]
 
 
-def monthly(who: str, value: Number, months: Iterable[int] = range(1, 13),
-            items: Iterable[str] = RATING_ITEMS) -> list[Rating]:
+def monthly(
+    who: str, value: Number, months: Iterable[int] = range(1, 13), items: Iterable[str] = RATING_ITEMS
+) -> list[Rating]:
     return [Rating(who, m, item, value) for m in months for item in items]
 
 
-def evaluated(who: str, value: Number, raters: int = 10, items: Iterable[str] = RATING_ITEMS) -> list[Evaluation]:
+def evaluated(
+    who: str, value: Number, raters: int = 10, items: Iterable[str] = RATING_ITEMS
+) -> list[Evaluation]:
     return [Evaluation(who, item, round(value * raters, 9), raters) for item in items]
 
 
@@ -95,8 +129,14 @@ def uniform(who: str, value: Number) -> tuple[list[Rating], list[Evaluation]]:
 
 # branch-star
 
-FULL_AREAS: dict[str, Number] = {"leadership": 15, "operation": 15, "member_management": 20, "org_life": 20,
-                                 "support": 10, "role": 20}
+FULL_AREAS: dict[str, Number] = {
+    "leadership": 15,
+    "operation": 15,
+    "member_management": 20,
+    "org_life": 20,
+    "support": 10,
+    "role": 20,
+}
 
 
 def areas(total: Number) -> dict[str, Number]:
@@ -110,8 +150,12 @@ def areas(total: Number) -> dict[str, Number]:
     return out
 
 
-def branch(bid: str, base: Number, evaluation: Number | None, *items: tuple[str, Number | None]) -> BranchRecord:
-    return BranchRecord(bid, bid, areas(base), tuple(BranchEntry(code, points) for code, points in items), evaluation)
+def branch(
+    bid: str, base: Number, evaluation: Number | None, *items: tuple[str, Number | None]
+) -> BranchRecord:
+    return BranchRecord(
+        bid, bid, areas(base), tuple(BranchEntry(code, points) for code, points in items), evaluation
+    )
 
 
 def run_branches(*records: BranchRecord, scheme_id: str = "branch-star") -> Report:

@@ -14,10 +14,27 @@ from .builders import att, day, entry, line, lines, member, one, run
 
 SCHEME = "base-incentive"
 
-INCENTIVES = ["red_education", "study_essay", "council", "home_visit", "volunteer", "history_quiz", "pairing_aid",
-              "governance_project", "key_task", "commendation"]
+INCENTIVES = [
+    "red_education",
+    "study_essay",
+    "council",
+    "home_visit",
+    "volunteer",
+    "history_quiz",
+    "pairing_aid",
+    "governance_project",
+    "key_task",
+    "commendation",
+]
 NEGATIVES = ["gambling", "religion", "rumor", "improper_speech", "disobey_rules"]
-VETOES = ["veto_absent_6m", "veto_dues_refused", "veto_religion", "veto_cult", "veto_misconduct", "veto_other"]
+VETOES = [
+    "veto_absent_6m",
+    "veto_dues_refused",
+    "veto_religion",
+    "veto_cult",
+    "veto_misconduct",
+    "veto_other",
+]
 
 
 def full_base(who="m1"):
@@ -45,8 +62,15 @@ def test_full_base_is_60():
     """二(三)1 基础分值(60分): 党费12 + 主题党日12 + 党课12 + 党员大会12 + 组织生活会6 + 民主评议3 + 承诺践诺3."""
     r = score_of(base=True)
     assert r.score == 60
-    expected = {"dues": 12, "theme_day": 12, "party_class": 12, "general_meeting": 12, "org_life_meeting": 6,
-                "democratic_review": 3, "pledge": 3}
+    expected = {
+        "dues": 12,
+        "theme_day": 12,
+        "party_class": 12,
+        "general_meeting": 12,
+        "org_life_meeting": 6,
+        "democratic_review": 3,
+        "pledge": 3,
+    }
     assert {code: line(r, code).points for code in expected} == expected
     assert not lines(r, "base")  # the base group (cap 60) is reached, not exceeded
 
@@ -61,7 +85,11 @@ def test_dues_1_a_month():
 
 def test_theme_day_1_a_month_from_sign_in():
     """二(三)1: 每月参加一次党员活动日, 每次1分 — two sign-ins in March count once."""
-    attendance = [att("theme_day", "present", 3, 1), att("theme_day", "present", 3, 20), att("theme_day", "present", 4)]
+    attendance = [
+        att("theme_day", "present", 3, 1),
+        att("theme_day", "present", 3, 20),
+        att("theme_day", "present", 4),
+    ]
     r = score_of(attendance=attendance)
     assert r.score == 2
     assert "每月最多计 1 次, 另有 1 次未计" in lines(r, "theme_day")[1].text
@@ -82,7 +110,11 @@ def test_a_meeting_earns_only_its_own_item():
 
 def test_party_class_3_once_a_quarter():
     """二(三)1: 每季度参加一次党课, 每次3分 — two in Q1 count once; one in Q2 counts again: 6."""
-    attendance = [att("party_class", "present", 1), att("party_class", "present", 3), att("party_class", "present", 4)]
+    attendance = [
+        att("party_class", "present", 1),
+        att("party_class", "present", 3),
+        att("party_class", "present", 4),
+    ]
     r = score_of(attendance=attendance)
     assert r.score == 6
     assert "每季度最多计 1 次, 另有 1 次未计" in lines(r, "party_class")[1].text
@@ -238,7 +270,9 @@ def test_six_absent_months_ask_the_secretary_to_confirm_the_veto():
 
 def test_a_present_month_breaks_the_absent_streak():
     """二(三)4(1) 连续6个月: a month with a sign-in breaks the run (3 + 3 months absent is no alert)."""
-    attendance = [att("theme_day", "absent", m) for m in (1, 2, 3, 5, 6, 7)] + [att("theme_day", "present", 4)]
+    attendance = [att("theme_day", "absent", m) for m in (1, 2, 3, 5, 6, 7)] + [
+        att("theme_day", "present", 4)
+    ]
     assert score_of(attendance=attendance).alerts == []
 
 
@@ -256,13 +290,16 @@ def incentives_worth(total):
     return out
 
 
-@pytest.mark.parametrize(("extra", "score", "grade", "follow_up"), [
-    (30, 90, "优秀", "优秀"),
-    (29, 89, "合格", None),
-    (20, 80, "合格", None),
-    (19, 79, "合格", "未达80分"),
-    (0, 60, "合格", "未达80分"),
-])
+@pytest.mark.parametrize(
+    ("extra", "score", "grade", "follow_up"),
+    [
+        (30, 90, "优秀", "优秀"),
+        (29, 89, "合格", None),
+        (20, 80, "合格", None),
+        (19, 79, "合格", "未达80分"),
+        (0, 60, "合格", "未达80分"),
+    ],
+)
 def test_results_at_each_threshold_and_just_below(extra, score, grade, follow_up):
     """四 结果运用: >=90 优秀; <80 不得参加评先评优; >=60 合格, <60 不合格."""
     r = score_of(*incentives_worth(extra), base=True)

@@ -42,7 +42,14 @@ def test_total_is_70_percent_self_plus_30_percent_evaluation():
 def test_each_area_is_explained_against_its_maximum():
     """三 基础项 100分, six areas [decision: default split 15/15/20/20/10/20]."""
     r = one_branch(100, 100)
-    expected = {"leadership": 15, "operation": 15, "member_management": 20, "org_life": 20, "support": 10, "role": 20}
+    expected = {
+        "leadership": 15,
+        "operation": 15,
+        "member_management": 20,
+        "org_life": 20,
+        "support": 10,
+        "role": 20,
+    }
     for code, top in expected.items():
         assert (line(r, code).points, line(r, code).bound) == (top, top)
     assert r.score == 100 and r.stars == 5
@@ -53,15 +60,24 @@ def test_area_above_its_maximum_is_refused():
     record = BranchRecord("b1", "b1", {**areas(100), "leadership": 16})
     with pytest.raises(InputError) as exc:
         run_branches(record)
-    assert "branches[0] (id=b1)" in str(exc.value) and "leadership" in str(exc.value) and "16" in str(exc.value)
+    assert (
+        "branches[0] (id=b1)" in str(exc.value) and "leadership" in str(exc.value) and "16" in str(exc.value)
+    )
 
 
-@pytest.mark.parametrize(("base", "evaluation", "total", "stars"), [
-    (90, 90, 90, 5), (90, 89, Fraction(897, 10), 4),
-    (80, 80, 80, 4), (80, 79, Fraction(797, 10), 3),
-    (70, 70, 70, 3), (70, 69, Fraction(697, 10), 2),
-    (60, 60, 60, 2), (60, 59, Fraction(597, 10), 1),
-])
+@pytest.mark.parametrize(
+    ("base", "evaluation", "total", "stars"),
+    [
+        (90, 90, 90, 5),
+        (90, 89, Fraction(897, 10), 4),
+        (80, 80, 80, 4),
+        (80, 79, Fraction(797, 10), 3),
+        (70, 70, 70, 3),
+        (70, 69, Fraction(697, 10), 2),
+        (60, 60, 60, 2),
+        (60, 59, Fraction(597, 10), 1),
+    ],
+)
 def test_stars_at_each_threshold_and_just_below(base, evaluation, total, stars):
     """四 评定等次: 90分以上五星, 80-89 四星, 70-79 三星, 60-69 二星, 60分以下一星."""
     r = one_branch(base, evaluation)
@@ -130,7 +146,11 @@ def test_deduction_of_10_is_refused():
     with pytest.raises(InputError) as exc:
         one_branch(100, 100, ("major_failure", -10))
     text = str(exc.value)
-    assert "branches[0] (id=b1).entries[0] (item=major_failure)" in text and "-10" in text and "-100 到 -20" in text
+    assert (
+        "branches[0] (id=b1).entries[0] (item=major_failure)" in text
+        and "-10" in text
+        and "-100 到 -20" in text
+    )
 
 
 def test_deductions_add_up():
@@ -210,8 +230,10 @@ def test_tie_at_the_five_star_line_lists_none_of_the_tied():
 
 def test_five_star_share_configurable_upward():
     """报经县委组织部同意可适当提高: a branch file raising the share to 50% keeps 5 of 10."""
-    scheme = load_scheme_text('extends = "branch-star"\nid = "county"\nname = "x"\n\n[quotas.top_stars]\nshare = 0.5\n',
-                              "county.toml")
+    scheme = load_scheme_text(
+        'extends = "branch-star"\nid = "county"\nname = "x"\n\n[quotas.top_stars]\nshare = 0.5\n',
+        "county.toml",
+    )
     records = [branch(f"b{i:02d}", 100, 100 - i) for i in range(1, 11)]
     report = score(scheme, ScoringInput(year=YEAR, branches=records))
     assert sum(1 for r in report.branches if r.stars == 5) == 5

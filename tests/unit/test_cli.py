@@ -11,7 +11,14 @@ from bot.cli import main
 from bot.i18n import set_locale
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "twelve-point.json"
-PRESETS = ["base-incentive", "branch-star", "pioneer-index", "star-hundred", "star-hundred-90", "twelve-point"]
+PRESETS = [
+    "base-incentive",
+    "branch-star",
+    "pioneer-index",
+    "star-hundred",
+    "star-hundred-90",
+    "twelve-point",
+]
 
 
 def write(tmp_path, name, text):
@@ -43,14 +50,20 @@ def test_scheme_show_base_incentive_shows_limits(capsys):
 
 
 def test_scheme_check_good_file(tmp_path, capsys):
-    path = write(tmp_path, "village.toml", 'extends = "twelve-point"\nid = "village"\nname = "某村十二分制"\n')
+    path = write(
+        tmp_path, "village.toml", 'extends = "twelve-point"\nid = "village"\nname = "某村十二分制"\n'
+    )
     assert main(["scheme", "check", path]) == 0
     assert "方案文件有效: village 某村十二分制 (16 个积分项)" in capsys.readouterr().out
 
 
 def test_scheme_check_bad_file(tmp_path, capsys):
-    path = write(tmp_path, "bad.toml", 'extends = "branch-star"\nid = "b"\nname = "x"\n\n[branch]\n'
-                                       'evaluation_weight = 0.35\nself_weight = 0.65\n')
+    path = write(
+        tmp_path,
+        "bad.toml",
+        'extends = "branch-star"\nid = "b"\nname = "x"\n\n[branch]\n'
+        "evaluation_weight = 0.35\nself_weight = 0.65\n",
+    )
     assert main(["scheme", "check", path]) == 1
     captured = capsys.readouterr()
     assert captured.out == ""
@@ -85,10 +98,25 @@ def test_score_example_as_table(capsys):
 
 
 def test_score_branch_star_from_a_tmp_file(tmp_path, capsys):
-    data = {"year": 2026, "branches": [
-        {"id": "b1", "name": "一支部", "areas": {"leadership": 15, "operation": 15, "member_management": 20,
-                                              "org_life": 20, "support": 10, "role": 10},
-         "entries": [{"item": "county_award", "points": 10}], "evaluation": 80}]}
+    data = {
+        "year": 2026,
+        "branches": [
+            {
+                "id": "b1",
+                "name": "一支部",
+                "areas": {
+                    "leadership": 15,
+                    "operation": 15,
+                    "member_management": 20,
+                    "org_life": 20,
+                    "support": 10,
+                    "role": 10,
+                },
+                "entries": [{"item": "county_award", "points": 10}],
+                "evaluation": 80,
+            }
+        ],
+    }
     path = write(tmp_path, "branches.json", json.dumps(data, ensure_ascii=False))
     assert main(["score", "--scheme", "branch-star", "--input", path]) == 0
     [b1] = json.loads(capsys.readouterr().out)["branches"]
@@ -97,10 +125,22 @@ def test_score_branch_star_from_a_tmp_file(tmp_path, capsys):
 
 
 def test_score_with_a_scheme_file(tmp_path, capsys):
-    scheme = write(tmp_path, "village.toml",
-                   'extends = "twelve-point"\nid = "village"\nname = "x"\n\n[[items]]\ncode = "volunteer"\npoints = 2\n')
-    data = write(tmp_path, "in.json", json.dumps({"year": 2026, "members": [{"id": "a"}], "entries": [
-        {"member": "a", "item": "volunteer", "date": "2026-03-01"}]}))
+    scheme = write(
+        tmp_path,
+        "village.toml",
+        'extends = "twelve-point"\nid = "village"\nname = "x"\n\n[[items]]\ncode = "volunteer"\npoints = 2\n',
+    )
+    data = write(
+        tmp_path,
+        "in.json",
+        json.dumps(
+            {
+                "year": 2026,
+                "members": [{"id": "a"}],
+                "entries": [{"member": "a", "item": "volunteer", "date": "2026-03-01"}],
+            }
+        ),
+    )
     assert main(["score", "--scheme", scheme, "--input", data]) == 0
     assert json.loads(capsys.readouterr().out)["members"][0]["score"] == 14
 
@@ -114,9 +154,14 @@ def test_score_bad_json_names_the_line(tmp_path, capsys):
 
 
 def test_score_unknown_item_names_the_record(tmp_path, capsys):
-    data = {"year": 2026, "members": [{"id": "a"}], "entries": [
-        {"member": "a", "item": "volunteer", "date": "2026-03-01"},
-        {"member": "a", "item": "karaoke", "date": "2026-03-02"}]}
+    data = {
+        "year": 2026,
+        "members": [{"id": "a"}],
+        "entries": [
+            {"member": "a", "item": "volunteer", "date": "2026-03-01"},
+            {"member": "a", "item": "karaoke", "date": "2026-03-02"},
+        ],
+    }
     path = write(tmp_path, "in.json", json.dumps(data))
     assert main(["score", "--scheme", "twelve-point", "--input", path]) == 1
     captured = capsys.readouterr()
@@ -138,8 +183,22 @@ def test_score_unknown_scheme_lists_the_presets(capsys):
 
 def test_score_in_english(capsys):
     try:
-        assert main(["--lang", "en", "score", "--scheme", "twelve-point", "--input", str(EXAMPLE),
-                     "--format", "table"]) == 0
+        assert (
+            main(
+                [
+                    "--lang",
+                    "en",
+                    "score",
+                    "--scheme",
+                    "twelve-point",
+                    "--input",
+                    str(EXAMPLE),
+                    "--format",
+                    "table",
+                ]
+            )
+            == 0
+        )
         assert "exempt from scoring" in capsys.readouterr().out
     finally:
         set_locale("zh-CN")
@@ -174,7 +233,10 @@ def test_the_configured_time_zone_is_set_at_start(tmp_path, capsys):
     from bot.storage.timeutil import DEFAULT_ZONE, local_zone, set_timezone
 
     try:
-        assert main(["--config", config_with(tmp_path, '[bot]\ntimezone = "Europe/Berlin"\n'), "scheme", "list"]) == 0
+        assert (
+            main(["--config", config_with(tmp_path, '[bot]\ntimezone = "Europe/Berlin"\n'), "scheme", "list"])
+            == 0
+        )
         assert str(local_zone()) == "Europe/Berlin"
     finally:
         set_timezone(DEFAULT_ZONE)
@@ -196,7 +258,10 @@ def test_argparse_speaks_chinese(capsys):
     assert err.splitlines()[-1] == "partybot member add: 错误: 参数 --branch: “x” 不是有效的整数"
     with pytest.raises(SystemExit):
         main(["member", "role", "--branch", "1", "张三", "boss"])
-    assert "错误: 参数 role: “boss” 不是可选的值 (可选: 'secretary', 'recorder', 'committee')" in capsys.readouterr().err
+    assert (
+        "错误: 参数 role: “boss” 不是可选的值 (可选: 'secretary', 'recorder', 'committee')"
+        in capsys.readouterr().err
+    )
     with pytest.raises(SystemExit):
         main(["member", "add", "张三"])
     assert capsys.readouterr().err.splitlines()[-1] == "partybot member add: 错误: 缺少必填参数: --branch"
@@ -209,5 +274,8 @@ def test_argparse_speaks_chinese(capsys):
 def test_argparse_in_english_with_lang_en(capsys):
     with pytest.raises(SystemExit):
         main(["--lang", "en", "member", "add", "--branch", "x", "张三"])
-    assert capsys.readouterr().err.splitlines()[-1] == "partybot member add: error: argument --branch: invalid int value: 'x'"
+    assert (
+        capsys.readouterr().err.splitlines()[-1]
+        == "partybot member add: error: argument --branch: invalid int value: 'x'"
+    )
     set_locale("zh-CN")

@@ -52,7 +52,7 @@ def test_wrong_type_names_the_key_and_line(tmp_path):
 
 def test_out_of_range_value_names_the_key_and_line(tmp_path):
     path = tmp_path / "config.toml"
-    path.write_text('[server]\nport = 70000\n', encoding="utf-8")
+    path.write_text("[server]\nport = 70000\n", encoding="utf-8")
     with pytest.raises(TomlError) as exc:
         load_config(path, {})
     assert [(p.key, p.line) for p in exc.value.problems] == [("server.port", 2)]
@@ -68,7 +68,9 @@ def test_environment_overrides_the_file(tmp_path):
 
 def test_environment_overrides_without_a_file(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    config = load_config(None, {"PARTYBOT_DATABASE__URL": "postgresql+asyncpg://db/x", "PARTYBOT_TELEGRAM__TOKEN": "123:abc"})
+    config = load_config(
+        None, {"PARTYBOT_DATABASE__URL": "postgresql+asyncpg://db/x", "PARTYBOT_TELEGRAM__TOKEN": "123:abc"}
+    )
     assert config.database.url == "postgresql+asyncpg://db/x"
     assert config.telegram.token.get_secret_value() == "123:abc"
 
@@ -88,7 +90,10 @@ def test_missing_file_named_by_the_environment_is_an_error(tmp_path):
 
 def test_scheme_settings_from_the_file(tmp_path):
     path = tmp_path / "config.toml"
-    path.write_text('[bot]\ndefault_scheme = "pioneer-index"\nscheme_dirs = ["schemes", "/srv/partybot"]\n', encoding="utf-8")
+    path.write_text(
+        '[bot]\ndefault_scheme = "pioneer-index"\nscheme_dirs = ["schemes", "/srv/partybot"]\n',
+        encoding="utf-8",
+    )
     config = load_config(path, {})
     assert config.bot.default_scheme == "pioneer-index"
     assert [str(d) for d in config.bot.scheme_dirs] == ["schemes", "/srv/partybot"]
@@ -107,14 +112,20 @@ def test_an_unknown_time_zone_names_the_key_and_line(tmp_path):
         load_config(path, {})
     [problem] = exc.value.problems
     assert (problem.key, problem.line) == ("bot.timezone", 3)
-    assert str(problem) == f"{path} 第 3 行 [bot.timezone]: 未知的时区 “Asia/Beijing”, 应为 IANA 时区名, 如 Asia/Shanghai"
+    assert (
+        str(problem)
+        == f"{path} 第 3 行 [bot.timezone]: 未知的时区 “Asia/Beijing”, 应为 IANA 时区名, 如 Asia/Shanghai"
+    )
 
 
 def test_an_unknown_time_zone_from_the_environment_is_refused(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     with pytest.raises(TomlError) as exc:
         load_config(None, {"PARTYBOT_BOT__TIMEZONE": "Nowhere/City"})
-    assert str(exc.value) == "环境变量 PARTYBOT_BOT__TIMEZONE: 未知的时区 “Nowhere/City”, 应为 IANA 时区名, 如 Asia/Shanghai"
+    assert (
+        str(exc.value)
+        == "环境变量 PARTYBOT_BOT__TIMEZONE: 未知的时区 “Nowhere/City”, 应为 IANA 时区名, 如 Asia/Shanghai"
+    )
 
 
 def test_the_example_config_is_valid():
@@ -122,7 +133,11 @@ def test_the_example_config_is_valid():
 
     example = Path(__file__).resolve().parents[2] / "config.example.toml"
     config = load_config(example, {})
-    assert (config.bot.timezone, config.bot.default_scheme, config.bot.scheme_dirs) == ("Asia/Shanghai", "twelve-point", [])
+    assert (config.bot.timezone, config.bot.default_scheme, config.bot.scheme_dirs) == (
+        "Asia/Shanghai",
+        "twelve-point",
+        [],
+    )
 
 
 def test_a_wrong_environment_override_is_blamed_on_its_variable(tmp_path):
@@ -145,7 +160,7 @@ def test_chinese_quotes_get_a_hint_to_use_ascii_quotes(tmp_path):
     syntax, hint = exc.value.problems
     assert syntax.line == 2 and syntax.message.startswith("TOML 格式错误 (第 7 列): 值写得不对")
     assert "Invalid" not in str(exc.value)
-    assert (hint.line, hint.message) == (2, "这一行用了中文引号 “ ” 或 ‘ ’, 请改用英文双引号 \"...\"")
+    assert (hint.line, hint.message) == (2, '这一行用了中文引号 “ ” 或 ‘ ’, 请改用英文双引号 "..."')
 
 
 def test_a_quoted_text_with_chinese_quotes_inside_is_fine(tmp_path):

@@ -38,18 +38,29 @@ def item(code: str, scheme_id: str = "pioneer-index") -> Item:
 
 
 def test_the_preset_carries_the_clauses_tested_here():
-    assert item("lead_development").clause == RURAL_CLAUSE and item("lead_development").categories == ["rural"]
-    assert item("grid_governance").clause == COMMUNITY_CLAUSE and item("grid_governance").categories == ["community"]
+    assert item("lead_development").clause == RURAL_CLAUSE and item("lead_development").categories == [
+        "rural"
+    ]
+    assert item("grid_governance").clause == COMMUNITY_CLAUSE and item("grid_governance").categories == [
+        "community"
+    ]
 
 
 def test_rural_item_is_refused_for_a_community_member():
     """正向指數: 農村黨員突出致富帶富 — lead_development is for rural members; a community member's
     claim of it is refused, in the scheme's words for both categories."""
     refusal = entry_refusal(PIONEER, item("lead_development"), member(category="community"), day(3, 5))
-    assert refusal == Refusal("entry.wrong_category", {"name": "带头致富带富/壮大集体经济", "item": "lead_development",
-                                                       "allowed": "农村党员", "category": "社区党员"})
+    assert refusal == Refusal(
+        "entry.wrong_category",
+        {
+            "name": "带头致富带富/壮大集体经济",
+            "item": "lead_development",
+            "allowed": "农村党员",
+            "category": "社区党员",
+        },
+    )
     assert refusal.text() == "积分项 “带头致富带富/壮大集体经济” 只适用于农村党员, 该党员为社区党员"
-    assert refusal.text("en").startswith("item \"带头致富带富/壮大集体经济\" applies only to 农村党员")
+    assert refusal.text("en").startswith('item "带头致富带富/壮大集体经济" applies only to 农村党员')
 
 
 def test_community_item_is_refused_for_a_rural_member():
@@ -59,7 +70,9 @@ def test_community_item_is_refused_for_a_rural_member():
     assert refusal.params["allowed"] == "社区党员" and refusal.params["category"] == "农村党员"
 
 
-@pytest.mark.parametrize(("code", "category"), [("lead_development", "rural"), ("grid_governance", "community")])
+@pytest.mark.parametrize(
+    ("code", "category"), [("lead_development", "rural"), ("grid_governance", "community")]
+)
 def test_category_item_is_accepted_for_its_own_category(code, category):
     """Each clause's item stands for a member of the category it names."""
     assert entry_refusal(PIONEER, item(code), member(category=category), day(3, 5)) is None
@@ -141,12 +154,15 @@ def test_validate_refuses_a_recorded_entry_exactly_when_the_category_rule_does(c
         return
     with pytest.raises(InputError) as exc:
         validate(PIONEER, data)
-    assert exc.value.problems[1] == (f"entries[0] (member=m1, item={code}, date={date(YEAR, 3, 1)}): "
-                                     f"{field('item', refusal.text())}")
+    assert exc.value.problems[1] == (
+        f"entries[0] (member=m1, item={code}, date={date(YEAR, 3, 1)}): {field('item', refusal.text())}"
+    )
 
 
 def test_validate_keeps_a_recorded_entry_of_a_member_exempted_or_gone_later():
     """A recorded entry stays valid when the member is exempted or leaves afterwards (the member is
     then simply not scored, or scored for the time under the branch): only new entries are refused."""
-    data = ScoringInput(YEAR, [member(category="rural", exempt=True, left=day(2, 1))], [entry("lead_duty", 3)])
+    data = ScoringInput(
+        YEAR, [member(category="rural", exempt=True, left=day(2, 1))], [entry("lead_duty", 3)]
+    )
     validate(PIONEER, data)

@@ -21,11 +21,16 @@ def test_same_keys_in_both_locales():
 
 @pytest.mark.parametrize("key", sorted(MESSAGES["zh-CN"]))
 def test_same_placeholders_per_key(key):
-    assert placeholders(MESSAGES["zh-CN"][key]) == placeholders(MESSAGES["en"].get(key, MESSAGES["zh-CN"][key]))
+    assert placeholders(MESSAGES["zh-CN"][key]) == placeholders(
+        MESSAGES["en"].get(key, MESSAGES["zh-CN"][key])
+    )
 
 
 def test_t_formats_in_the_asked_locale():
     assert t("quota.year_star", "en") == "star of the year"
     reason = t("input.bad_month", "zh-CN", month=13)
     assert reason == "月份应为 1 到 12, 收到 13"
-    assert t("input.problem", "zh-CN", record="ratings[0]", reason=reason) == "ratings[0]: 月份应为 1 到 12, 收到 13"
+    assert (
+        t("input.problem", "zh-CN", record="ratings[0]", reason=reason)
+        == "ratings[0]: 月份应为 1 到 12, 收到 13"
+    )

@@ -7,42 +7,137 @@ import pytest
 from bot.scoring.loader import load_preset, load_scheme, load_scheme_text, preset_ids
 from bot.scoring.tomlsource import TomlError
 
-PRESETS = ["base-incentive", "branch-star", "pioneer-index", "star-hundred", "star-hundred-90", "twelve-point"]
+PRESETS = [
+    "base-incentive",
+    "branch-star",
+    "pioneer-index",
+    "star-hundred",
+    "star-hundred-90",
+    "twelve-point",
+]
 
 #: The item codes of schemes.md, a public contract, written out here on purpose.
 CODES = {
     "twelve-point": [
-        "absent_org_life", "leave_org_life", "migrant_return_missing", "dues_late", "evaluated_basic",
-        "disobey_decision", "improper_conduct", "key_work", "volunteer", "emergency", "praise_masses",
-        "award_township", "award_county", "award_city", "award_province", "veto",
+        "absent_org_life",
+        "leave_org_life",
+        "migrant_return_missing",
+        "dues_late",
+        "evaluated_basic",
+        "disobey_decision",
+        "improper_conduct",
+        "key_work",
+        "volunteer",
+        "emergency",
+        "praise_masses",
+        "award_township",
+        "award_county",
+        "award_city",
+        "award_province",
+        "veto",
     ],
     "star-hundred": [
-        "award_national", "award_province", "award_city", "award_county", "award_unit",
-        "sanction_region", "sanction_city", "sanction_county", "sanction_unit",
-        "criticism_region", "criticism_city", "criticism_county", "criticism_unit",
+        "award_national",
+        "award_province",
+        "award_city",
+        "award_county",
+        "award_unit",
+        "sanction_region",
+        "sanction_city",
+        "sanction_county",
+        "sanction_unit",
+        "criticism_region",
+        "criticism_city",
+        "criticism_county",
+        "criticism_unit",
     ],
     "pioneer-index": [
-        "lead_duty", "lead_service", "lead_development", "grid_governance",
-        "bad_speech", "unrepentant", "absent_org_life", "disobey_branch", "dues_late", "gambling", "superstition",
-        "crime", "detention", "party_sanction",
+        "lead_duty",
+        "lead_service",
+        "lead_development",
+        "grid_governance",
+        "bad_speech",
+        "unrepentant",
+        "absent_org_life",
+        "disobey_branch",
+        "dues_late",
+        "gambling",
+        "superstition",
+        "crime",
+        "detention",
+        "party_sanction",
     ],
     "base-incentive": [
-        "dues", "theme_day", "party_class", "general_meeting", "org_life_meeting", "democratic_review", "pledge",
-        "red_education", "study_essay", "council", "home_visit", "volunteer", "history_quiz", "pairing_aid",
-        "governance_project", "key_task", "commendation",
-        "gambling", "religion", "rumor", "improper_speech", "disobey_rules",
-        "veto_absent_6m", "veto_dues_refused", "veto_religion", "veto_cult", "veto_misconduct", "veto_other",
+        "dues",
+        "theme_day",
+        "party_class",
+        "general_meeting",
+        "org_life_meeting",
+        "democratic_review",
+        "pledge",
+        "red_education",
+        "study_essay",
+        "council",
+        "home_visit",
+        "volunteer",
+        "history_quiz",
+        "pairing_aid",
+        "governance_project",
+        "key_task",
+        "commendation",
+        "gambling",
+        "religion",
+        "rumor",
+        "improper_speech",
+        "disobey_rules",
+        "veto_absent_6m",
+        "veto_dues_refused",
+        "veto_religion",
+        "veto_cult",
+        "veto_misconduct",
+        "veto_other",
     ],
     "branch-star": [
-        "county_award", "urgent_contribution", "practice_promoted", "pilot_success", "bonus_other",
-        "major_failure", "inspection_issue", "member_violation", "infiltration", "deduction_other",
+        "county_award",
+        "urgent_contribution",
+        "practice_promoted",
+        "pilot_success",
+        "bonus_other",
+        "major_failure",
+        "inspection_issue",
+        "member_violation",
+        "infiltration",
+        "deduction_other",
     ],
 }
-CODES["star-hundred-90"] = [*CODES["star-hundred"], "misappropriation", "serious_warning", "probation_sanction",
-                            "other_violation", "media_failure"]
-RATING_CODES = ["political", "study", "discipline", "org_life", "dues", "duty", "service", "pledge", "integrity",
-                "morality"]
-AREAS = {"leadership": 15, "operation": 15, "member_management": 20, "org_life": 20, "support": 10, "role": 20}
+CODES["star-hundred-90"] = [
+    *CODES["star-hundred"],
+    "misappropriation",
+    "serious_warning",
+    "probation_sanction",
+    "other_violation",
+    "media_failure",
+]
+RATING_CODES = [
+    "political",
+    "study",
+    "discipline",
+    "org_life",
+    "dues",
+    "duty",
+    "service",
+    "pledge",
+    "integrity",
+    "morality",
+]
+AREAS = {
+    "leadership": 15,
+    "operation": 15,
+    "member_management": 20,
+    "org_life": 20,
+    "support": 10,
+    "role": 20,
+}
 
 
 def test_six_presets_ship():
@@ -89,7 +184,7 @@ def test_every_preset_names_its_seed():
 
 
 def test_extends_merges_items_by_code_and_adds_new_ones():
-    text = '''extends = "twelve-point"
+    text = """extends = "twelve-point"
 id = "village"
 name = "某村十二分制"
 
@@ -105,17 +200,21 @@ group = "bonuses"
 points = 1
 clause = "村规"
 aliases = ["植树"]
-'''
+"""
     scheme = load_scheme_text(text, "village.toml")
     volunteer = scheme.item("volunteer")
     assert volunteer.points == 2
-    assert volunteer.name.startswith("志愿服务") and volunteer.clause.startswith("二(二)2(2)")  # kept from the preset
+    assert volunteer.name.startswith("志愿服务") and volunteer.clause.startswith(
+        "二(二)2(2)"
+    )  # kept from the preset
     assert [i.code for i in scheme.items] == [*CODES["twelve-point"], "tree_planting"]
     assert scheme.base == 12 and scheme.groups[0].cap == 12
 
 
 def test_remove_items_drops_items():
-    text = 'extends = "twelve-point"\nid = "town"\nname = "x"\nremove_items = ["praise_masses", "award_city"]\n'
+    text = (
+        'extends = "twelve-point"\nid = "town"\nname = "x"\nremove_items = ["praise_masses", "award_city"]\n'
+    )
     codes = [i.code for i in load_scheme_text(text, "town.toml").items]
     assert "praise_masses" not in codes and "award_city" not in codes
     assert len(codes) == len(CODES["twelve-point"]) - 2
@@ -198,7 +297,9 @@ def test_unknown_preset_id_lists_the_known_ones():
 
 def test_load_scheme_reads_a_file(tmp_path):
     path = tmp_path / "mine.toml"
-    path.write_text('extends = "pioneer-index"\nid = "mine"\nname = "我的先锋指数"\nbase = 70\n', encoding="utf-8")
+    path.write_text(
+        'extends = "pioneer-index"\nid = "mine"\nname = "我的先锋指数"\nbase = 70\n', encoding="utf-8"
+    )
     scheme = load_scheme(str(path))
     assert (scheme.id, scheme.base) == ("mine", 70)
 

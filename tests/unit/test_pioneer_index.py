@@ -83,8 +83,9 @@ def test_positive_items_have_no_cap():
 # 反向指數 ------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("item", ["bad_speech", "unrepentant", "disobey_branch", "dues_late", "gambling",
-                                  "superstition"])
+@pytest.mark.parametrize(
+    "item", ["bad_speech", "unrepentant", "disobey_branch", "dues_late", "gambling", "superstition"]
+)
 @pytest.mark.parametrize(("points", "expected"), [(None, 78), (-2, 78), (-5, 75)])
 def test_negative_item_deducts_2_to_5(item, points, expected):
     """反向指數 (扣分項): 發佈不良言論, 經教育仍不改正, 不服從支部安排, 不按時足額繳納黨費, 參與賭博, 參與封建迷信 [decision: -2..-5]."""
@@ -103,7 +104,11 @@ def test_negative_item_outside_2_to_5_is_refused(points):
 
 def test_absent_from_organizational_life_comes_from_sign_in():
     """反向指數: 無故不參加組織生活 — from sign-in records, -2 each [decision]; a leave costs nothing."""
-    attendance = [att("theme_day", "absent", 3), att("party_class", "absent", 5), att("theme_day", "leave", 6)]
+    attendance = [
+        att("theme_day", "absent", 3),
+        att("party_class", "absent", 5),
+        att("theme_day", "leave", 6),
+    ]
     r = score_of(attendance=attendance)
     assert r.score == 76
     assert line(r, "absent_org_life").count == 2
@@ -119,26 +124,32 @@ def test_absent_org_life_cannot_be_entered_by_hand():
 # tiers -------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("entries", "score", "tier"), [
-    ([("lead_duty", 3), ("lead_duty", 3), ("lead_duty", 3), ("lead_duty", 1)], 90, "表扬"),
-    ([("lead_duty", 3), ("lead_duty", 3), ("lead_duty", 3)], 89, "鼓励"),
-    ([], 80, "鼓励"),
-    ([("lead_duty", 2), ("gambling", -3)], 79, "警示"),
-    ([("gambling", -5)] * 4, 60, "警示"),
-    ([("gambling", -5)] * 4 + [("lead_duty", 2), ("bad_speech", -3)], 59, "不合格"),
-])
+@pytest.mark.parametrize(
+    ("entries", "score", "tier"),
+    [
+        ([("lead_duty", 3), ("lead_duty", 3), ("lead_duty", 3), ("lead_duty", 1)], 90, "表扬"),
+        ([("lead_duty", 3), ("lead_duty", 3), ("lead_duty", 3)], 89, "鼓励"),
+        ([], 80, "鼓励"),
+        ([("lead_duty", 2), ("gambling", -3)], 79, "警示"),
+        ([("gambling", -5)] * 4, 60, "警示"),
+        ([("gambling", -5)] * 4 + [("lead_duty", 2), ("bad_speech", -3)], 59, "不合格"),
+    ],
+)
 def test_tier_at_each_threshold_and_just_below(entries, score, tier):
     """以分定檔: 90分及以上 表扬; 80至89分 鼓励; 60至79分 警示; 60分以下 不合格."""
     r = score_of(*[entry(code, m + 1, points=p) for m, (code, p) in enumerate(entries)])
     assert (r.score, r.grade) == (score, tier)
 
 
-@pytest.mark.parametrize(("entries", "follow_up"), [
-    ([("lead_duty", 3)] * 4, "优秀党员"),
-    ([], "鼓励"),
-    ([("gambling", -5)] * 3, "结对帮教"),
-    ([("gambling", -5)] * 5, "劝其退党"),
-])
+@pytest.mark.parametrize(
+    ("entries", "follow_up"),
+    [
+        ([("lead_duty", 3)] * 4, "优秀党员"),
+        ([], "鼓励"),
+        ([("gambling", -5)] * 3, "结对帮教"),
+        ([("gambling", -5)] * 5, "劝其退党"),
+    ],
+)
 def test_follow_up_of_each_tier(entries, follow_up):
     """積分結果咋運用: 表扬 -> 推荐优秀党员; 鼓励 -> 提出希望和要求; 警示 -> 警示談話、結對幫教; 60以下 -> 不合格, 連續兩個周期 勸退."""
     r = score_of(*[entry(code, m + 1, points=p) for m, (code, p) in enumerate(entries)])
@@ -160,8 +171,13 @@ def test_zeroing_sets_0_and_unqualified(item):
 
 def test_zeroing_stops_scoring_for_the_rest_of_the_cycle():
     """清零指數: 終止本周期積分管理 — entries and sign-ins after the zeroing date are not counted, and it says so."""
-    es = [entry("lead_duty", 2, points=3), entry("crime", 6, 10), entry("lead_service", 6, 10),
-          entry("lead_service", 7), entry("gambling", 9)]
+    es = [
+        entry("lead_duty", 2, points=3),
+        entry("crime", 6, 10),
+        entry("lead_service", 6, 10),
+        entry("lead_service", 7),
+        entry("gambling", 9),
+    ]
     attendance = [att("theme_day", "absent", 5), att("theme_day", "absent", 8)]
     r = score_of(*es, attendance=attendance)
     assert r.score == 0

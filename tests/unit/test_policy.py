@@ -25,7 +25,12 @@ def test_no_settings_means_the_defaults():
 def test_old_rows_load_and_unknown_keys_are_ignored():
     settings = parse_settings({"approvals": "private", "rank": True, "theme": "red"})
     assert (settings.approvals, settings.rank, settings.online) == ("private", True, True)
-    assert stored_settings(settings) == {"approvals": "private", "rank": True, "online": True, "confirm_records": False}
+    assert stored_settings(settings) == {
+        "approvals": "private",
+        "rank": True,
+        "online": True,
+        "confirm_records": False,
+    }
 
 
 def test_a_stored_value_no_longer_valid_falls_back_to_its_default():

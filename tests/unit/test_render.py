@@ -8,7 +8,9 @@ from bot.handlers.types import Action, Card, Choice, Field
 
 def _card(options: int) -> Card:
     choice = Choice("请选择:", tuple(Action(f"项目{n}", f"i:1:{n}") for n in range(options)))
-    return Card("📝 积分申报", (Field("申报人", "张三"),), status="状态: 待审核", choice=choice, key="claim:1")
+    return Card(
+        "📝 积分申报", (Field("申报人", "张三"),), status="状态: 待审核", choice=choice, key="claim:1"
+    )
 
 
 def test_the_text_is_title_fields_status_and_prompt() -> None:
@@ -27,8 +29,14 @@ def test_a_choice_too_long_for_one_message_continues_on_further_messages() -> No
 
 
 def test_buttons_are_laid_out_in_rows_and_not_shown_where_groups_have_none() -> None:
-    card = Card("t", actions=(Action("通过", "a:1"), Action("驳回", "r:1"), Action("调整分值", "j:1"), Action("x", "x:1")))
-    assert [[a.data for a in r] for r in rows(card, Capabilities(per_row=3))] == [["a:1", "r:1", "j:1"], ["x:1"]]
+    card = Card(
+        "t",
+        actions=(Action("通过", "a:1"), Action("驳回", "r:1"), Action("调整分值", "j:1"), Action("x", "x:1")),
+    )
+    assert [[a.data for a in r] for r in rows(card, Capabilities(per_row=3))] == [
+        ["a:1", "r:1", "j:1"],
+        ["x:1"],
+    ]
     assert rows(card, Capabilities(buttons_in_groups=False), group=True) == []
     assert [len(r) for r in rows(_card(3), Capabilities())] == [2, 1]
 

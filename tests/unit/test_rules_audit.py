@@ -48,14 +48,32 @@ from .builders import (
 )
 
 README = Path(__file__).resolve().parents[2] / "README.md"
-BRANCH_STAR = (Path(__file__).resolve().parents[2] / "bot" / "scoring" / "presets" / "branch-star.toml").read_text(
-    encoding="utf-8")
+BRANCH_STAR = (
+    Path(__file__).resolve().parents[2] / "bot" / "scoring" / "presets" / "branch-star.toml"
+).read_text(encoding="utf-8")
 
 
-def star(people, ratings=(), evaluations=(), entries=(), attendance=(), dues=(), direct=(), scheme="star-hundred",
-         **kw):
-    data = ScoringInput(YEAR, list(people), list(entries), list(attendance), list(ratings), list(evaluations),
-                        dues=list(dues), direct_grades=list(direct))
+def star(
+    people,
+    ratings=(),
+    evaluations=(),
+    entries=(),
+    attendance=(),
+    dues=(),
+    direct=(),
+    scheme="star-hundred",
+    **kw,
+):
+    data = ScoringInput(
+        YEAR,
+        list(people),
+        list(entries),
+        list(attendance),
+        list(ratings),
+        list(evaluations),
+        dues=list(dues),
+        direct_grades=list(direct),
+    )
     return score(load_preset(scheme), data, **kw)
 
 
@@ -88,7 +106,9 @@ def test_a_branch_scheme_written_from_scratch_may_not_raise_the_evaluation_weigh
         load_scheme_text(scratch(0.4, 0.5), "mine.toml")
     problem = exc.value.problems[0]
     assert problem.key == "branch.evaluation_weight_max" and problem.line is not None
-    assert "0.3" in problem.message and "branch-star" in problem.message and "kind = branch" in problem.message
+    assert (
+        "0.3" in problem.message and "branch-star" in problem.message and "kind = branch" in problem.message
+    )
 
 
 def test_a_branch_scheme_written_from_scratch_may_lower_the_evaluation_weight():
@@ -111,8 +131,10 @@ def test_the_readme_example_of_a_branch_scheme_passes_scheme_check(tmp_path, cap
 
 def test_remove_items_after_an_item_says_it_belongs_at_the_top():
     """In TOML a key after ``[[items]]`` belongs to that item: the error says where it goes instead."""
-    text = 'extends = "branch-star"\nid = "x"\nname = "x"\n\n[[items]]\ncode = "bonus_other"\nmax = 10\n\n' \
-           'remove_items = ["infiltration"]\n'
+    text = (
+        'extends = "branch-star"\nid = "x"\nname = "x"\n\n[[items]]\ncode = "bonus_other"\nmax = 10\n\n'
+        'remove_items = ["infiltration"]\n'
+    )
     with pytest.raises(TomlError) as exc:
         load_scheme_text(text, "x.toml")
     problem = exc.value.problems[0]
@@ -180,11 +202,16 @@ def test_branch_without_an_evaluation_is_incomplete():
 
 
 def test_partybot_score_says_who_is_incomplete(tmp_path, capsys):
-    ratings = [{"member": "m1", "month": m, "item": i.code, "score": 9}
-               for m in range(1, 13) for i in load_preset("star-hundred").rating.items]
+    ratings = [
+        {"member": "m1", "month": m, "item": i.code, "score": 9}
+        for m in range(1, 13)
+        for i in load_preset("star-hundred").rating.items
+    ]
     path = tmp_path / "year.json"
-    path.write_text(json.dumps({"year": YEAR, "members": [{"id": "m1", "name": "张三"}], "ratings": ratings}),
-                    encoding="utf-8")
+    path.write_text(
+        json.dumps({"year": YEAR, "members": [{"id": "m1", "name": "张三"}], "ratings": ratings}),
+        encoding="utf-8",
+    )
     assert main(["score", "--scheme", "star-hundred", "--input", str(path), "--format", "table"]) == 0
     out = capsys.readouterr().out
     assert "数据不全" in out and "缺少民主测评" in out
@@ -193,11 +220,14 @@ def test_partybot_score_says_who_is_incomplete(tmp_path, capsys):
 # months under management ------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("joined", "rated", "months"), [
-    ((7, 15), range(8, 13), 5),   # joined mid-July, July not rated: July does not count
-    ((7, 15), range(7, 13), 6),   # joined mid-July and rated for July: it counts
-    ((7, 1), range(8, 13), 6),    # joined on 1 July: the whole month under management
-])
+@pytest.mark.parametrize(
+    ("joined", "rated", "months"),
+    [
+        ((7, 15), range(8, 13), 5),  # joined mid-July, July not rated: July does not count
+        ((7, 15), range(7, 13), 6),  # joined mid-July and rated for July: it counts
+        ((7, 1), range(8, 13), 6),  # joined on 1 July: the whole month under management
+    ],
+)
 def test_the_month_of_joining_counts_when_whole_or_rated(joined, rated, months):
     """[decision] the month of joining counts only when the member was under management for the
     whole month or has ratings for it."""
@@ -227,8 +257,12 @@ def test_the_floor_line_cites_its_rule():
 def test_a_vetoed_member_ranks_after_every_other_member():
     """twelve-point: a veto makes the member 不合格 whatever the score, and last in the ranking."""
     people = [member("a"), member("b"), member("c")]
-    es = [entry("key_work", 3, who="a"), entry("key_work", 3, who="a"), entry("veto", 4, who="a"),
-          entry("dues_late", 2, who="c")]
+    es = [
+        entry("key_work", 3, who="a"),
+        entry("key_work", 3, who="a"),
+        entry("veto", 4, who="a"),
+        entry("dues_late", 2, who="c"),
+    ]
     report = run("twelve-point", people, es)
     assert one(report, "a").score == 16 and one(report, "a").vetoed
     assert [one(report, x).rank for x in "bca"] == [1, 2, 3]
@@ -237,15 +271,19 @@ def test_a_vetoed_member_ranks_after_every_other_member():
 def test_a_zeroed_member_ranks_after_a_member_with_a_lower_score():
     """pioneer-index 清零: 0 and last, even after a member whose total went below 0."""
     people = [member("z"), member("n")]
-    es = [entry("crime", 2, who="z"), *(entry("gambling", m, points=-5, who="n") for m in range(1, 13)),
-          *(entry("bad_speech", m, points=-5, who="n") for m in range(1, 7))]
+    es = [
+        entry("crime", 2, who="z"),
+        *(entry("gambling", m, points=-5, who="n") for m in range(1, 13)),
+        *(entry("bad_speech", m, points=-5, who="n") for m in range(1, 7)),
+    ]
     report = run("pioneer-index", people, es)
     assert one(report, "n").score < one(report, "z").score == 0
     assert one(report, "z").vetoed and one(report, "z").rank == 2 and one(report, "n").rank == 1
 
 
-@pytest.mark.parametrize("code", ["misappropriation", "serious_warning", "probation_sanction", "other_violation",
-                                  "media_failure"])
+@pytest.mark.parametrize(
+    "code", ["misappropriation", "serious_warning", "probation_sanction", "other_violation", "media_failure"]
+)
 def test_star_hundred_90_cases_are_unqualified_regardless_of_score(code):
     """细则: 以下党员该年度一律定为不合格等次 — recorded by the recorder, graded 不合格 at any score."""
     ratings, evaluations = uniform("m1", 9.8)
@@ -258,7 +296,9 @@ def test_star_hundred_90_cases_are_unqualified_regardless_of_score(code):
 def test_a_vetoed_member_is_never_a_star():
     people = members(21)
     ratings, evaluations = rated(people, lambda who: 9.9 if who == "m01" else 9.5)
-    report = star(people, ratings, evaluations, [entry("serious_warning", 2, who="m01")], scheme="star-hundred-90")
+    report = star(
+        people, ratings, evaluations, [entry("serious_warning", 2, who="m01")], scheme="star-hundred-90"
+    )
     assert "m01" not in report.quarter_stars["Q1"] and "m01" not in report.year_stars
     assert one(report, "m01").rank == 21
 
@@ -285,8 +325,10 @@ def test_an_evaluation_with_fewer_raters_than_the_minimum_is_refused():
 
 
 def test_a_refused_evaluation_leaves_the_member_incomplete_on_the_read_path():
-    report, problems = score_tolerant(load_preset("star-hundred"), ScoringInput(
-        YEAR, [member()], ratings=monthly("m1", 9), evaluations=evaluated("m1", 9, raters=3)))
+    report, problems = score_tolerant(
+        load_preset("star-hundred"),
+        ScoringInput(YEAR, [member()], ratings=monthly("m1", 9), evaluations=evaluated("m1", 9, raters=3)),
+    )
     assert len(problems) == 10 and one(report).missing
 
 
@@ -295,7 +337,11 @@ def test_a_refused_evaluation_leaves_the_member_incomplete_on_the_read_path():
 
 def test_twelve_point_ranks_within_each_category_as_well_as_overall():
     """年底…汇总统计和分类排名: the overall rank and the rank among members of the same category."""
-    people = [member("r1", category="rural"), member("r2", category="rural"), member("c1", category="community")]
+    people = [
+        member("r1", category="rural"),
+        member("r2", category="rural"),
+        member("c1", category="community"),
+    ]
     es = [entry("volunteer", 1, who="r1"), entry("key_work", 1, who="c1")]
     report = run("twelve-point", people, es)
     ranks = {r.id: (r.rank, r.category_rank) for r in report.members}
@@ -317,8 +363,13 @@ def dues_alerts(dues, people=None, **kw):
 
 def test_six_months_unpaid_raise_the_self_lapse_review():
     """无正当理由连续6个月以上不交纳党费, 视为自行脱党: the bot raises it; the branch decides."""
-    report = dues_alerts([*paid_all("m2"), *paid_all("m1", (1, 2, 9, 10, 11, 12)),
-                          *(Dues("m1", m, "unpaid") for m in range(3, 9))])
+    report = dues_alerts(
+        [
+            *paid_all("m2"),
+            *paid_all("m1", (1, 2, 9, 10, 11, 12)),
+            *(Dues("m1", m, "unpaid") for m in range(3, 9)),
+        ]
+    )
     alerts = one(report).alerts
     assert len(alerts) == 1 and "连续 6 个月未交纳党费" in alerts[0] and "3月 至 8月" in alerts[0]
     assert "自行脱党" in alerts[0] and one(report, "m2").alerts == []
@@ -353,11 +404,14 @@ def test_no_organizational_life_still_raises_its_own_flag():
     assert "组织生活" in one(dues_alerts([], attendance=absent)).alerts[0]
 
 
-@pytest.mark.parametrize(("record", "needle"), [
-    (Dues("m9", 3, "paid"), "字段 member: 未知的党员编号 “m9”"),
-    (Dues("m1", 13, "paid"), "字段 month: 月份应为 1 到 12"),
-    (Dues("m1", 3, "payed"), "是否应为 “paid”"),
-])
+@pytest.mark.parametrize(
+    ("record", "needle"),
+    [
+        (Dues("m9", 3, "paid"), "字段 member: 未知的党员编号 “m9”"),
+        (Dues("m1", 13, "paid"), "字段 month: 月份应为 1 到 12"),
+        (Dues("m1", 3, "payed"), "是否应为 “paid”"),
+    ],
+)
 def test_a_bad_dues_record_is_refused_naming_it(record, needle):
     with pytest.raises(InputError) as exc:
         dues_alerts([record])
@@ -376,8 +430,12 @@ def test_two_dues_records_for_one_month_are_refused():
 def test_an_exempt_member_given_stars_directly_has_them_with_the_grade_of_the_stars_table():
     """对年老体弱…的党员…年底…直接进行评星定级: no monthly ratings, the stars given, the grade of the table."""
     ratings, evaluations = uniform("m2", 8)
-    report = star([member("old", exempt=True), member("m2")], ratings, evaluations,
-                  direct=[DirectGrade("old", 9, "支委会评定")])
+    report = star(
+        [member("old", exempt=True), member("m2")],
+        ratings,
+        evaluations,
+        direct=[DirectGrade("old", 9, "支委会评定")],
+    )
     r = one(report, "old")
     assert (r.stars, r.grade, r.score, r.rank, r.exempt, r.direct) == (9, "合格", None, None, False, True)
     assert "年底直接评星定级" in line(r, "direct_grade").text and "支委会评定" in line(r, "direct_grade").text
@@ -403,8 +461,10 @@ def test_a_direct_grade_outside_the_stars_table_or_scheme_is_refused():
         star([member("old", exempt=True)], direct=[DirectGrade("old", 11)])
     assert "字段 stars" in str(exc.value) and "0 到 10" in str(exc.value)
     with pytest.raises(InputError) as exc:
-        score(load_preset("twelve-point"), ScoringInput(YEAR, [member("old", exempt=True)],
-                                                        direct_grades=[DirectGrade("old", 9)]))
+        score(
+            load_preset("twelve-point"),
+            ScoringInput(YEAR, [member("old", exempt=True)], direct_grades=[DirectGrade("old", 9)]),
+        )
     assert "没有年底直接评星定级" in str(exc.value)
 
 
@@ -415,29 +475,60 @@ def problems_of(data):
     return read_json(data)[1]
 
 
-@pytest.mark.parametrize(("data", "needle"), [
-    ({"members": []}, "字段 year: 缺少必需的字段"),
-    ({"year": "2026"}, "字段 year: 应为 整数"),
-    ({"year": YEAR, "members": [{"name": "无编号"}]}, "members[0]: 字段 id: 缺少必需的字段"),
-    ({"year": YEAR, "members": ["m1"]}, "members[0]: 每条记录应为 JSON 对象"),
-    ({"year": YEAR, "members": [{"id": "m1", "exempt": "no"}]}, "members[0] (id=m1): 字段 exempt: 应为 true 或 false"),
-    ({"year": YEAR, "members": [{"id": "m1", "joined": "2026/03/01"}]}, "members[0] (id=m1): 字段 joined: 日期"),
-    ({"year": YEAR, "entries": [{"member": "m1", "date": "2026-03-01"}]}, "字段 item: 缺少必需的字段"),
-    ({"year": YEAR, "entries": [{"member": "m1", "item": "volunteer", "date": "2026-03-01", "points": "2"}]},
-     "字段 points: 应为 数字"),
-    ({"year": YEAR, "attendance": [{"member": "m1", "meeting": "theme_day", "date": "2026-03-01"}]},
-     "attendance[0] (member=m1, meeting=theme_day, date=2026-03-01): 字段 status: 缺少必需的字段"),
-    ({"year": YEAR, "ratings": [{"member": "m1", "month": 3, "item": "study", "score": "9"}]}, "字段 score: 应为 数字"),
-    ({"year": YEAR, "evaluations": [{"member": "m1", "item": "study", "scores": [9, "8"]}]}, "字段 scores"),
-    ({"year": YEAR, "dues": [{"member": "m1", "month": 3}]}, "dues[0] (member=m1, month=3): 字段 status"),
-    ({"year": YEAR, "direct_grades": [{"member": "m1", "stars": "9"}]}, "direct_grades[0] (member=m1): 字段 stars"),
-    ({"year": YEAR, "branches": [{"name": "一支部"}]}, "branches[0]: 字段 id: 缺少必需的字段"),
-    ({"year": YEAR, "branches": [{"id": "b1", "areas": {"leadership": "15"}}]}, "字段 areas.leadership: 应为 数字"),
-    ({"year": YEAR, "branches": [{"id": "b1", "entries": [{"points": 5}]}]}, "branches[0] (id=b1).entries[0]: 字段 item"),
-    ({"year": YEAR, "entires": []}, "未知的记录类型 “entires”, 是否应为 “entries”?"),
-    ({"year": YEAR, "members": {"id": "m1"}}, "members: 应为记录的列表"),
-    ([1, 2], "应为 JSON 对象"),
-])
+@pytest.mark.parametrize(
+    ("data", "needle"),
+    [
+        ({"members": []}, "字段 year: 缺少必需的字段"),
+        ({"year": "2026"}, "字段 year: 应为 整数"),
+        ({"year": YEAR, "members": [{"name": "无编号"}]}, "members[0]: 字段 id: 缺少必需的字段"),
+        ({"year": YEAR, "members": ["m1"]}, "members[0]: 每条记录应为 JSON 对象"),
+        (
+            {"year": YEAR, "members": [{"id": "m1", "exempt": "no"}]},
+            "members[0] (id=m1): 字段 exempt: 应为 true 或 false",
+        ),
+        (
+            {"year": YEAR, "members": [{"id": "m1", "joined": "2026/03/01"}]},
+            "members[0] (id=m1): 字段 joined: 日期",
+        ),
+        ({"year": YEAR, "entries": [{"member": "m1", "date": "2026-03-01"}]}, "字段 item: 缺少必需的字段"),
+        (
+            {
+                "year": YEAR,
+                "entries": [{"member": "m1", "item": "volunteer", "date": "2026-03-01", "points": "2"}],
+            },
+            "字段 points: 应为 数字",
+        ),
+        (
+            {"year": YEAR, "attendance": [{"member": "m1", "meeting": "theme_day", "date": "2026-03-01"}]},
+            "attendance[0] (member=m1, meeting=theme_day, date=2026-03-01): 字段 status: 缺少必需的字段",
+        ),
+        (
+            {"year": YEAR, "ratings": [{"member": "m1", "month": 3, "item": "study", "score": "9"}]},
+            "字段 score: 应为 数字",
+        ),
+        (
+            {"year": YEAR, "evaluations": [{"member": "m1", "item": "study", "scores": [9, "8"]}]},
+            "字段 scores",
+        ),
+        ({"year": YEAR, "dues": [{"member": "m1", "month": 3}]}, "dues[0] (member=m1, month=3): 字段 status"),
+        (
+            {"year": YEAR, "direct_grades": [{"member": "m1", "stars": "9"}]},
+            "direct_grades[0] (member=m1): 字段 stars",
+        ),
+        ({"year": YEAR, "branches": [{"name": "一支部"}]}, "branches[0]: 字段 id: 缺少必需的字段"),
+        (
+            {"year": YEAR, "branches": [{"id": "b1", "areas": {"leadership": "15"}}]},
+            "字段 areas.leadership: 应为 数字",
+        ),
+        (
+            {"year": YEAR, "branches": [{"id": "b1", "entries": [{"points": 5}]}]},
+            "branches[0] (id=b1).entries[0]: 字段 item",
+        ),
+        ({"year": YEAR, "entires": []}, "未知的记录类型 “entires”, 是否应为 “entries”?"),
+        ({"year": YEAR, "members": {"id": "m1"}}, "members: 应为记录的列表"),
+        ([1, 2], "应为 JSON 对象"),
+    ],
+)
 def test_every_kind_of_bad_shape_names_the_record_and_the_field(data, needle):
     found = problems_of(data)
     assert any(needle in p for p in found), found
@@ -450,8 +541,10 @@ def test_every_problem_is_reported_in_one_run(tmp_path, capsys):
     data = {
         "year": YEAR,
         "members": [{"id": "m01", "name": "王建国"}, {"name": "无编号"}],
-        "entries": [{"member": "m01", "item": "award_countyy", "date": "2026-03-01"},
-                    {"member": "m01", "item": "volunteer", "date": "2026-03-01", "points": "1"}],
+        "entries": [
+            {"member": "m01", "item": "award_countyy", "date": "2026-03-01"},
+            {"member": "m01", "item": "volunteer", "date": "2026-03-01", "points": "1"},
+        ],
         "attendance": [{"member": "m01", "meeting": "theme_dy", "date": "2026-01-05", "status": "present"}],
         "dues": [{"member": "m02", "month": 3, "status": "paid"}],
     }
@@ -460,17 +553,27 @@ def test_every_problem_is_reported_in_one_run(tmp_path, capsys):
     assert main(["score", "--scheme", "twelve-point", "--input", str(path)]) == 1
     err = capsys.readouterr().err
     assert "输入有 5 处错误" in err
-    for needle in ("members[1]: 字段 id", "entries[0] (member=m01, item=award_countyy, date=2026-03-01): 字段 item",
-                   "是否应为 “award_county”?", "entries[1] (member=m01, item=volunteer, date=2026-03-01): 字段 points",
-                   "是否应为 “theme_day”?", "dues[0] (member=m02, month=3): 字段 member"):
+    for needle in (
+        "members[1]: 字段 id",
+        "entries[0] (member=m01, item=award_countyy, date=2026-03-01): 字段 item",
+        "是否应为 “award_county”?",
+        "entries[1] (member=m01, item=volunteer, date=2026-03-01): 字段 points",
+        "是否应为 “theme_day”?",
+        "dues[0] (member=m02, month=3): 字段 member",
+    ):
         assert needle in err
     assert "Traceback" not in err
 
 
 def test_a_good_file_with_dues_and_direct_grades_is_read():
-    data = from_json({"year": YEAR, "members": [{"id": "old", "exempt": True}],
-                      "dues": [{"member": "old", "month": 1, "status": "paid"}],
-                      "direct_grades": [{"member": "old", "stars": 8, "reason": "年老体弱"}]})
+    data = from_json(
+        {
+            "year": YEAR,
+            "members": [{"id": "old", "exempt": True}],
+            "dues": [{"member": "old", "month": 1, "status": "paid"}],
+            "direct_grades": [{"member": "old", "stars": 8, "reason": "年老体弱"}],
+        }
+    )
     assert data.dues == [Dues("old", 1, "paid")] and data.direct_grades == [DirectGrade("old", 8, "年老体弱")]
 
 
@@ -497,7 +600,12 @@ def test_a_publicity_board_knows_who_is_incomplete_or_graded_directly():
     from bot.scoring.standings import standings
 
     ratings, evaluations = uniform("m1", 8)
-    data = ScoringInput(YEAR, [member("m1"), member("m2"), member("old", exempt=True)], ratings=ratings,
-                        evaluations=evaluations, direct_grades=[DirectGrade("old", 7)])
+    data = ScoringInput(
+        YEAR,
+        [member("m1"), member("m2"), member("old", exempt=True)],
+        ratings=ratings,
+        evaluations=evaluations,
+        direct_grades=[DirectGrade("old", 7)],
+    )
     board = {s.id: s for s in standings(load_preset("star-hundred"), data, [(None, None)], final=True)[0]}
     assert board["m1"].rank == 1 and board["m2"].missing and board["old"].direct and board["old"].stars == 7

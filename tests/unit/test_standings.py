@@ -34,7 +34,13 @@ def generate(scheme: Scheme, seed: int, n: int = 60) -> ScoringInput:
     rng = random.Random(seed)
     data = ScoringInput(year=YEAR)
     data.members = [
-        Member(f"m{i}", f"党员{i}", rng.choice(CATEGORIES), migrant=rng.random() < 0.2, exempt=rng.random() < 0.05)
+        Member(
+            f"m{i}",
+            f"党员{i}",
+            rng.choice(CATEGORIES),
+            migrant=rng.random() < 0.2,
+            exempt=rng.random() < 0.05,
+        )
         for i in range(n)
     ]
     items = [i for i in scheme.items if i.enterable or i.kind == "veto"]
@@ -47,14 +53,27 @@ def generate(scheme: Scheme, seed: int, n: int = 60) -> ScoringInput:
         if item.categories and who.category not in item.categories:
             continue
         data.entries.append(
-            Entry(who.id, item.code, rng.choice(days), _points(item, rng), lead=rng.random() < 0.2,
-                  count=rng.choice((1, 1, 1, 2, 3)))
+            Entry(
+                who.id,
+                item.code,
+                rng.choice(days),
+                _points(item, rng),
+                lead=rng.random() < 0.2,
+                count=rng.choice((1, 1, 1, 2, 3)),
+            )
         )
     for who in data.members[::2]:
         for month in range(1, 13):
             status = rng.choice(("present", "present", "leave", "absent"))
-            data.attendance.append(Attendance(who.id, rng.choice(sorted(MEETING_TYPES)), date(YEAR, month, 5), status,
-                                              online=rng.random() < 0.3))
+            data.attendance.append(
+                Attendance(
+                    who.id,
+                    rng.choice(sorted(MEETING_TYPES)),
+                    date(YEAR, month, 5),
+                    status,
+                    online=rng.random() < 0.3,
+                )
+            )
     if scheme.rating is not None:
         for who in data.members:
             for month in range(1, 13):
@@ -63,14 +82,20 @@ def generate(scheme: Scheme, seed: int, n: int = 60) -> ScoringInput:
         for who in data.members[1:]:  # the first has no evaluation: 数据不全 at year end
             for rated in scheme.rating.items:
                 raters = rng.randint(10, 20)
-                data.evaluations.append(Evaluation(who.id, rated.code, rng.randint(0, int(rated.max)) * raters, raters))
+                data.evaluations.append(
+                    Evaluation(who.id, rated.code, rng.randint(0, int(rated.max)) * raters, raters)
+                )
     if scheme.branch is not None:
         data.members = []
         data.entries = []
         data.attendance = []
         data.branches = [
-            BranchRecord(f"b{i}", f"支部{i}", {a.code: rng.randint(0, int(a.max)) for a in scheme.branch.areas},
-                         evaluation=rng.randint(60, 100))
+            BranchRecord(
+                f"b{i}",
+                f"支部{i}",
+                {a.code: rng.randint(0, int(a.max)) for a in scheme.branch.areas},
+                evaluation=rng.randint(60, 100),
+            )
             for i in range(n)
         ]
     return data
@@ -116,8 +141,11 @@ def test_generated_years_reach_the_rules_that_matter() -> None:
     board = standings(scheme, generate(scheme, 1), [(None, None)], final=True)[0]
     assert any(s.exempt for s in board) and len({s.score for s in board}) > 5
     vetoed = [
-        s for seed in (1, 2, 3)
-        for s in standings(load_preset("twelve-point"), generate(load_preset("twelve-point"), seed), [(None, None)])[0]
+        s
+        for seed in (1, 2, 3)
+        for s in standings(
+            load_preset("twelve-point"), generate(load_preset("twelve-point"), seed), [(None, None)]
+        )[0]
         if s.vetoed
     ]
     assert vetoed

@@ -50,8 +50,17 @@ def test_item_score_is_monthly_average_80_plus_evaluation_20():
 
 
 def rated_split(monthly_value, evaluation_value, people=None, who="m1"):
-    return one(run(SCHEME, people or [member(who)], (), (), monthly(who, monthly_value),
-                   evaluated(who, evaluation_value)), who)
+    return one(
+        run(
+            SCHEME,
+            people or [member(who)],
+            (),
+            (),
+            monthly(who, monthly_value),
+            evaluated(who, evaluation_value),
+        ),
+        who,
+    )
 
 
 def test_evaluation_is_the_average_over_all_raters():
@@ -106,11 +115,24 @@ def test_member_joined_next_year_is_not_scored():
 # highest-only adjustments -------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("item", "points"), [
-    ("award_national", 5), ("award_province", 4), ("award_city", 3), ("award_county", 2), ("award_unit", 1),
-    ("sanction_region", -5), ("sanction_city", -4), ("sanction_county", -3), ("sanction_unit", -2),
-    ("criticism_region", -4), ("criticism_city", -3), ("criticism_county", -2), ("criticism_unit", -1),
-])
+@pytest.mark.parametrize(
+    ("item", "points"),
+    [
+        ("award_national", 5),
+        ("award_province", 4),
+        ("award_city", 3),
+        ("award_county", 2),
+        ("award_unit", 1),
+        ("sanction_region", -5),
+        ("sanction_city", -4),
+        ("sanction_county", -3),
+        ("sanction_unit", -2),
+        ("criticism_region", -4),
+        ("criticism_city", -3),
+        ("criticism_county", -2),
+        ("criticism_unit", -1),
+    ],
+)
 def test_each_adjustment_item_adds_its_value(item, points):
     """加减分: 国家级+5 省部级+4 市级+3 县级+2 本单位+1; 处分 区-5 市-4 县-3 本局-2; 通报批评 区-4 市-3 县-2 本单位-1."""
     r = rated(8, entry(item, 6))
@@ -120,7 +142,12 @@ def test_each_adjustment_item_adds_its_value(item, points):
 
 def test_only_the_highest_reward_and_the_heaviest_penalty_count():
     """加减分不累计, 只计最高一项 [decision: adjustment = max(rewards) - max(penalties)]: 80 + 4 - 3 = 81."""
-    es = [entry("award_province", 2), entry("award_unit", 3), entry("sanction_unit", 4), entry("criticism_city", 5)]
+    es = [
+        entry("award_province", 2),
+        entry("award_unit", 3),
+        entry("sanction_unit", 4),
+        entry("criticism_city", 5),
+    ]
     r = rated(8, *es)
     assert r.score == 81
     assert line(r, "award_province").points == 4 and "只计最高一项" in line(r, "award_province").text
@@ -143,19 +170,32 @@ def test_adjustment_may_take_the_total_above_100():
 # stars and 格次 --------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("value", "stars", "grade"), [
-    (9.5, 10, "优秀"), (9.49, 9, "合格"),
-    (9, 9, "合格"), (8.99, 8, "合格"),
-    (8, 8, "合格"), (7.99, 7, "基本合格"),
-    (7, 7, "基本合格"), (6.99, 6, "基本合格"),
-    (6, 6, "基本合格"), (5.99, 5, "不合格"),
-    (5, 5, "不合格"), (4.99, 4, "不合格"),
-    (4, 4, "不合格"), (3.99, 3, "不合格"),
-    (3, 3, "不合格"), (2.99, 2, "不合格"),
-    (2, 2, "不合格"), (1.99, 1, "不合格"),
-    (1, 1, "不合格"), (0.99, 0, "不合格"),
-    (0, 0, "不合格"),
-])
+@pytest.mark.parametrize(
+    ("value", "stars", "grade"),
+    [
+        (9.5, 10, "优秀"),
+        (9.49, 9, "合格"),
+        (9, 9, "合格"),
+        (8.99, 8, "合格"),
+        (8, 8, "合格"),
+        (7.99, 7, "基本合格"),
+        (7, 7, "基本合格"),
+        (6.99, 6, "基本合格"),
+        (6, 6, "基本合格"),
+        (5.99, 5, "不合格"),
+        (5, 5, "不合格"),
+        (4.99, 4, "不合格"),
+        (4, 4, "不合格"),
+        (3.99, 3, "不合格"),
+        (3, 3, "不合格"),
+        (2.99, 2, "不合格"),
+        (2, 2, "不合格"),
+        (1.99, 1, "不合格"),
+        (1, 1, "不合格"),
+        (0.99, 0, "不合格"),
+        (0, 0, "不合格"),
+    ],
+)
 def test_stars_and_grade_at_each_threshold_and_just_below(value, stars, grade):
     """以分定星、以星定格: >=95 十星 优秀; 90 九星, 80 八星 合格; 70 七星, 60 六星 基本合格; 50..10 五..一星, <10 零星 不合格."""
     r = rated(value)
@@ -163,8 +203,9 @@ def test_stars_and_grade_at_each_threshold_and_just_below(value, stars, grade):
     assert (r.stars, r.grade) == (stars, grade)
 
 
-@pytest.mark.parametrize(("value", "follow_up"), [(9, None), (7, "告诫通知书"), (6, "告诫通知书"),
-                                                  (5.9, "限期整改通知书")])
+@pytest.mark.parametrize(
+    ("value", "follow_up"), [(9, None), (7, "告诫通知书"), (6, "告诫通知书"), (5.9, "限期整改通知书")]
+)
 def test_follow_up_for_basic_and_unqualified(value, follow_up):
     """后续处置: 基本合格 -> 告诫通知书, 限期6个月整改; 不合格 -> 限期整改通知书, 限期1年整改."""
     r = rated(value)
@@ -174,11 +215,18 @@ def test_follow_up_for_basic_and_unqualified(value, follow_up):
         assert follow_up in r.follow_up
 
 
-@pytest.mark.parametrize(("value", "stars", "grade"), [
-    (9.5, 10, "优秀"), (9, 9, "优秀"), (8.99, 8, "合格"),
-    (7, 7, "合格"), (6.99, 6, "基本合格"),
-    (6, 6, "基本合格"), (5.99, 5, "不合格"),
-])
+@pytest.mark.parametrize(
+    ("value", "stars", "grade"),
+    [
+        (9.5, 10, "优秀"),
+        (9, 9, "优秀"),
+        (8.99, 8, "合格"),
+        (7, 7, "合格"),
+        (6.99, 6, "基本合格"),
+        (6, 6, "基本合格"),
+        (5.99, 5, "不合格"),
+    ],
+)
 def test_star_hundred_90_grades(value, stars, grade):
     """细则 (star-hundred-90): >=90 优秀, 70-89 合格, 60-69 基本合格, <60 不合格; stars as star-hundred."""
     r = rated(value, scheme="star-hundred-90")
@@ -296,8 +344,9 @@ def test_exempt_member_is_not_rated_and_not_ranked():
     who = "old"
     ratings, evaluations = uniform(who, 9)
     mine, theirs = uniform("m1", 5)
-    report = run(SCHEME, [member(who, exempt=True), member("m1")], (), (), [*ratings, *mine],
-                 [*evaluations, *theirs])
+    report = run(
+        SCHEME, [member(who, exempt=True), member("m1")], (), (), [*ratings, *mine], [*evaluations, *theirs]
+    )
     r = one(report, who)
     assert r.exempt and r.score is None and r.stars is None and r.rank is None
     assert one(report, "m1").rank == 1
@@ -322,7 +371,6 @@ def test_five_absent_months_raise_no_alert():
 
 def test_rating_items_are_the_ten_default_items():
     """[decision] the seed names no items: the ten defaults, each 0-10."""
-
 
     rating = load_preset(SCHEME).rating
     assert [i.code for i in rating.items] == RATING_ITEMS

@@ -32,7 +32,10 @@ EXPECTED = {"m1": 85, "m2": 83, "m3": 77}
 
 BAD_ROWS = {
     # 正向指數 致富帶富 is for rural members: the bug a user met, a community member's approved claim of it
-    "category": (Entry("m2", "lead_development", day(6, 10), 2, count=2), "只适用于农村党员, 该党员为社区党员"),
+    "category": (
+        Entry("m2", "lead_development", day(6, 10), 2, count=2),
+        "只适用于农村党员, 该党员为社区党员",
+    ),
     # 反向指數 [decision: -2..-5]
     "points": (Entry("m2", "gambling", day(6, 10), -9), "-5 到 -2"),
     "item": (Entry("m2", "karaoke", day(6, 10)), "没有积分项 “karaoke”"),
@@ -52,8 +55,15 @@ def test_one_bad_row_leaves_every_other_score_and_the_rest_of_its_members(kind):
     assert {r.id: r.score for r in report.members} == EXPECTED
     assert report.to_json() == score(PIONEER, branch(), until=day(12, 31), final=False).to_json()
     [problem] = problems
-    assert (problem.kind, problem.index, problem.member, problem.item, problem.day, problem.points, problem.count) == (
-        "entries", 3, "m2", bad.item, day(6, 10), bad.points, bad.count)
+    assert (
+        problem.kind,
+        problem.index,
+        problem.member,
+        problem.item,
+        problem.day,
+        problem.points,
+        problem.count,
+    ) == ("entries", 3, "m2", bad.item, day(6, 10), bad.points, bad.count)
     assert why in problem.text and problem.text.startswith("entries[3] (member=m2, ")
 
 
@@ -89,15 +99,32 @@ def test_what_is_left_passes_validation_and_keeps_the_order():
     data = ScoringInput(
         YEAR,
         [*PEOPLE, member("m1", name="twin")],
-        [entry("karaoke", 1), *GOOD, entry("lead_duty", 2, who="ghost"), entry("lead_duty", 3, points=7),
-         Entry("m1", "lead_duty", date(YEAR - 1, 12, 31)), entry("absent_org_life", 4)],
-        [att("theme_day", "absent", 3), att("theme_day", "late", 4), att("karaoke_night", "present", 5, who="m3")],
+        [
+            entry("karaoke", 1),
+            *GOOD,
+            entry("lead_duty", 2, who="ghost"),
+            entry("lead_duty", 3, points=7),
+            Entry("m1", "lead_duty", date(YEAR - 1, 12, 31)),
+            entry("absent_org_life", 4),
+        ],
+        [
+            att("theme_day", "absent", 3),
+            att("theme_day", "late", 4),
+            att("karaoke_night", "present", 5, who="m3"),
+        ],
     )
     cleaned, problems = split_valid(PIONEER, data)
     validate(PIONEER, cleaned)
     assert [(p.kind, p.index) for p in problems] == [
-        ("members", 3), ("entries", 0), ("entries", 6), ("entries", 7), ("entries", 8), ("entries", 9),
-        ("attendance", 1), ("attendance", 2)]
+        ("members", 3),
+        ("entries", 0),
+        ("entries", 6),
+        ("entries", 7),
+        ("entries", 8),
+        ("entries", 9),
+        ("attendance", 1),
+        ("attendance", 2),
+    ]
     assert cleaned.members == PEOPLE and cleaned.entries == GOOD and cleaned.attendance == data.attendance[:1]
     assert data.entries[0].item == "karaoke"  # the input is not changed
     report, _ = score_tolerant(PIONEER, data)
@@ -121,8 +148,12 @@ def test_rating_scheme_leaves_out_a_bad_rating():
     were never there, and the rated member keeps the rest of their ratings."""
     ratings_a, evaluations_a = uniform("a", 9)
     ratings_b, evaluations_b = uniform("b", 8)
-    data = ScoringInput(YEAR, [member("a"), member("b")], ratings=[*ratings_a, *ratings_b, Rating("b", 3, "political", 11)],
-                        evaluations=[*evaluations_a, *evaluations_b])
+    data = ScoringInput(
+        YEAR,
+        [member("a"), member("b")],
+        ratings=[*ratings_a, *ratings_b, Rating("b", 3, "political", 11)],
+        evaluations=[*evaluations_a, *evaluations_b],
+    )
     scheme = load_preset("star-hundred")
     report, [problem] = score_tolerant(scheme, data)
     clean = score(scheme, replace(data, ratings=[*ratings_a, *ratings_b]))
@@ -136,27 +167,45 @@ def test_branch_scheme_leaves_out_a_bad_entry_or_a_branch_with_a_bad_area():
     would be a silent 0); the others are scored."""
     scheme = load_preset("branch-star")
     good = BranchRecord("b1", "b1", areas(90), (BranchEntry("county_award", 5),), 90)
-    bad_entry = BranchRecord("b2", "b2", areas(85), (BranchEntry("county_award", 5), BranchEntry("major_failure", -10)), 80)
+    bad_entry = BranchRecord(
+        "b2", "b2", areas(85), (BranchEntry("county_award", 5), BranchEntry("major_failure", -10)), 80
+    )
     bad_area = BranchRecord("b3", "b3", {**areas(90), "support": 11}, (), 90)
     bad_evaluation = BranchRecord("b4", "b4", areas(90), (), 120)
     data = ScoringInput(YEAR, branches=[good, bad_entry, bad_area, bad_evaluation])
     report, problems = score_tolerant(scheme, data)
-    expected = score(scheme, ScoringInput(YEAR, branches=[good, replace(bad_entry, entries=bad_entry.entries[:1])]))
+    expected = score(
+        scheme, ScoringInput(YEAR, branches=[good, replace(bad_entry, entries=bad_entry.entries[:1])])
+    )
     assert report.to_json() == expected.to_json()
     assert [(p.member, p.item, p.points) for p in problems] == [
-        ("b2", "major_failure", -10), ("b3", "support", 11), ("b4", None, 120)]
+        ("b2", "major_failure", -10),
+        ("b3", "support", 11),
+        ("b4", None, 120),
+    ]
     boards, again = standings_tolerant(scheme, data, [(None, None)])
-    assert [(s.id, s.score) for s in boards[0]] == [(r.id, r.score) for r in expected.branches] and again == problems
+    assert [(s.id, s.score) for s in boards[0]] == [
+        (r.id, r.score) for r in expected.branches
+    ] and again == problems
 
 
 def test_branch_scheme_with_no_good_branch_scores_nothing():
     scheme = load_preset("branch-star")
-    report, problems = score_tolerant(scheme, ScoringInput(YEAR, branches=[BranchRecord("b1", "b1", areas(90), (), 120)]))
+    report, problems = score_tolerant(
+        scheme, ScoringInput(YEAR, branches=[BranchRecord("b1", "b1", areas(90), (), 120)])
+    )
     assert report.branches == [] and len(problems) == 1
 
 
 def test_attendance_for_an_unknown_member_is_left_out():
-    data = ScoringInput(YEAR, list(PEOPLE), list(GOOD), [Attendance("ghost", "theme_day", day(3, 5), "absent")])
+    data = ScoringInput(
+        YEAR, list(PEOPLE), list(GOOD), [Attendance("ghost", "theme_day", day(3, 5), "absent")]
+    )
     report, [problem] = score_tolerant(PIONEER, data)
     assert {r.id: r.score for r in report.members} == EXPECTED
-    assert (problem.kind, problem.member, problem.item, problem.day) == ("attendance", "ghost", "theme_day", day(3, 5))
+    assert (problem.kind, problem.member, problem.item, problem.day) == (
+        "attendance",
+        "ghost",
+        "theme_day",
+        day(3, 5),
+    )

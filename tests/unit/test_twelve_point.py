@@ -20,8 +20,18 @@ def score_of(*entries, attendance=(), people=None, **kw):
 # 二(二)1 违规减分 ------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("meeting", ["theme_day", "general_meeting", "committee_meeting", "group_meeting",
-                                     "party_class", "org_life_meeting", "democratic_review"])
+@pytest.mark.parametrize(
+    "meeting",
+    [
+        "theme_day",
+        "general_meeting",
+        "committee_meeting",
+        "group_meeting",
+        "party_class",
+        "org_life_meeting",
+        "democratic_review",
+    ],
+)
 def test_absent_without_reason_deducts_2_per_meeting(meeting):
     """二(二)1(1): 无正当理由不参加三会一课、主题党日、组织生活会、民主评议等, 每次减2分."""
     r = score_of(attendance=[att(meeting, "absent", 3), att(meeting, "absent", 4)])
@@ -60,8 +70,12 @@ def test_migrant_missing_returns_deduct_6_each(returns, expected):
 
 def test_migrant_online_and_leave_are_not_returns():
     """二(二)1(1): 网上参加组织生活不算回村(居); 只有亲自到场 (不在线) 才算一次回村."""
-    attendance = [att("general_meeting", "present", 1, online=True), att("theme_day", "present", 2, online=True),
-                  att("general_meeting", "leave", 3), att("general_meeting", "present", 4)]
+    attendance = [
+        att("general_meeting", "present", 1, online=True),
+        att("theme_day", "present", 2, online=True),
+        att("general_meeting", "leave", 3),
+        att("general_meeting", "present", 4),
+    ]
     r = score_of(attendance=attendance, people=[member(migrant=True)])
     # one return (April, in person): 1 missing -> -6; the March leave -> -1
     assert r.score == 12 - 6 - 1
@@ -144,16 +158,19 @@ def test_attendance_and_computed_deductions_share_the_12_floor():
 # 二(二)2 贡献加分 -------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("item", "points", "clause"), [
-    ("key_work", 2, "二(二)2(1)"),
-    ("volunteer", 1, "二(二)2(2)"),
-    ("emergency", 3, "二(二)2(3)"),
-    ("praise_masses", 1, "二(二)2(4)"),
-    ("award_township", 2, "二(二)2(4)"),
-    ("award_county", 3, "二(二)2(4)"),
-    ("award_city", 4, "二(二)2(4)"),
-    ("award_province", 5, "二(二)2(4)"),
-])
+@pytest.mark.parametrize(
+    ("item", "points", "clause"),
+    [
+        ("key_work", 2, "二(二)2(1)"),
+        ("volunteer", 1, "二(二)2(2)"),
+        ("emergency", 3, "二(二)2(3)"),
+        ("praise_masses", 1, "二(二)2(4)"),
+        ("award_township", 2, "二(二)2(4)"),
+        ("award_county", 3, "二(二)2(4)"),
+        ("award_city", 4, "二(二)2(4)"),
+        ("award_province", 5, "二(二)2(4)"),
+    ],
+)
 def test_each_bonus_item_adds_its_value(item, points, clause):
     """二(二)2(1)-(4): 重点工作+2, 志愿服务+1, 急难险重+3, 群众好评+1, 乡/县/市/省级表彰+2/+3/+4/+5."""
     r = score_of(entry(item, 5))
@@ -225,11 +242,20 @@ def test_a_veto_read_from_the_ledger_with_points_0_counts():
 def test_annual_ranking_is_competition_ranking():
     """二(三)3: 年底对党员全年积分进行汇总统计和分类排名 — ties share a rank (1, 2, 2, 4)."""
     people = [member("a"), member("b"), member("c"), member("d")]
-    es = [entry("key_work", 1, who="a"), entry("key_work", 1, who="a"), entry("volunteer", 1, who="b"),
-          entry("volunteer", 1, who="c"), entry("dues_late", 1, who="d")]
+    es = [
+        entry("key_work", 1, who="a"),
+        entry("key_work", 1, who="a"),
+        entry("volunteer", 1, who="b"),
+        entry("volunteer", 1, who="c"),
+        entry("dues_late", 1, who="d"),
+    ]
     report = run(SCHEME, people, es)
     assert {r.id: (r.score, r.rank) for r in report.members} == {
-        "a": (16, 1), "b": (13, 2), "c": (13, 2), "d": (9, 4)}
+        "a": (16, 1),
+        "b": (13, 2),
+        "c": (13, 2),
+        "d": (9, 4),
+    }
 
 
 def test_exempt_member_has_no_score_and_no_rank():

@@ -33,7 +33,9 @@ def refused(scheme_id, data):
 
 
 def twelve(*entries, attendance=(), people=None):
-    return refused("twelve-point", ScoringInput(YEAR, people or [member()], [*GOOD, *entries], list(attendance)))
+    return refused(
+        "twelve-point", ScoringInput(YEAR, people or [member()], [*GOOD, *entries], list(attendance))
+    )
 
 
 def test_unknown_member_in_an_entry():
@@ -41,7 +43,9 @@ def test_unknown_member_in_an_entry():
     err = twelve(entry("volunteer", 4, who="ghost"))
     assert len(err.problems) == 2
     assert err.problems[0] == "输入有 1 处错误, 未计算任何积分:"
-    assert "entries[3]" in err.problems[1] and "ghost" in err.problems[1] and "未知的党员编号" in err.problems[1]
+    assert (
+        "entries[3]" in err.problems[1] and "ghost" in err.problems[1] and "未知的党员编号" in err.problems[1]
+    )
 
 
 def test_unknown_item_code():
@@ -68,8 +72,14 @@ def test_points_other_than_a_fixed_value():
     assert "entries[3]" in str(err) and "固定为 2" in str(err) and "收到 5" in str(err)
 
 
-@pytest.mark.parametrize(("item", "source"), [("migrant_return_missing", "年终自动计算"),
-                                              ("absent_org_life", "签到记录"), ("leave_org_life", "签到记录")])
+@pytest.mark.parametrize(
+    ("item", "source"),
+    [
+        ("migrant_return_missing", "年终自动计算"),
+        ("absent_org_life", "签到记录"),
+        ("leave_org_life", "签到记录"),
+    ],
+)
 def test_attendance_and_computed_items_cannot_be_entered(item, source):
     """Attendance-driven and computed items come from sign-ins and the year end, never from an entry."""
     err = twelve(entry(item, 4))
@@ -83,11 +93,14 @@ def test_category_item_for_the_wrong_category():
     assert "entries[0]" in str(err) and "农村党员" in str(err) and "社区党员" in str(err)
 
 
-@pytest.mark.parametrize(("record", "needle"), [
-    (att("theme_day", who="ghost"), "ghost"),
-    (att("karaoke_night"), "karaoke_night"),
-    (att("theme_day", "late"), "late"),
-])
+@pytest.mark.parametrize(
+    ("record", "needle"),
+    [
+        (att("theme_day", who="ghost"), "ghost"),
+        (att("karaoke_night"), "karaoke_night"),
+        (att("theme_day", "late"), "late"),
+    ],
+)
 def test_bad_attendance_record(record, needle):
     """A sign-in with an unknown member, meeting type or status names the sign-in and the value."""
     err = twelve(attendance=[att("theme_day"), record])
@@ -97,7 +110,6 @@ def test_bad_attendance_record(record, needle):
 def test_attendance_outside_the_year():
     """A sign-in dated outside the scored year names the sign-in and the date."""
     from datetime import date
-
 
     err = twelve(attendance=[Attendance("m1", "theme_day", date(2027, 1, 5), "present")])
     assert "attendance[0]" in str(err) and "2027-01-05" in str(err)
@@ -119,12 +131,15 @@ def test_duplicate_member_ids():
 # star-hundred ratings and evaluations --------------------------------------------------------
 
 
-@pytest.mark.parametrize(("rating", "needle"), [
-    (Rating("m1", 3, "political", 11), "11"),
-    (Rating("m1", 3, "charisma", 5), "charisma"),
-    (Rating("m1", 13, "political", 5), "13"),
-    (Rating("ghost", 3, "political", 5), "ghost"),
-])
+@pytest.mark.parametrize(
+    ("rating", "needle"),
+    [
+        (Rating("m1", 3, "political", 11), "11"),
+        (Rating("m1", 3, "charisma", 5), "charisma"),
+        (Rating("m1", 13, "political", 5), "13"),
+        (Rating("ghost", 3, "political", 5), "ghost"),
+    ],
+)
 def test_bad_monthly_rating(rating, needle):
     """A monthly rating out of 0-10, for an unknown item or member, or in month 13 names the rating."""
     data = ScoringInput(YEAR, [member()], ratings=[Rating("m1", 1, "political", 9), rating])
@@ -152,13 +167,16 @@ def branch_input(*records):
     return ScoringInput(YEAR, branches=list(records))
 
 
-@pytest.mark.parametrize(("record", "needle"), [
-    (BranchRecord("b1", "b1", {**areas(90), "culture": 5}), "culture"),
-    (BranchRecord("b1", "b1", {**areas(90), "support": 11}), "11"),
-    (BranchRecord("b1", "b1", areas(90), (BranchEntry("karaoke"),)), "karaoke"),
-    (BranchRecord("b1", "b1", areas(90), (BranchEntry("major_failure", -10),)), "-10"),
-    (BranchRecord("b1", "b1", areas(90), evaluation=120), "120"),
-])
+@pytest.mark.parametrize(
+    ("record", "needle"),
+    [
+        (BranchRecord("b1", "b1", {**areas(90), "culture": 5}), "culture"),
+        (BranchRecord("b1", "b1", {**areas(90), "support": 11}), "11"),
+        (BranchRecord("b1", "b1", areas(90), (BranchEntry("karaoke"),)), "karaoke"),
+        (BranchRecord("b1", "b1", areas(90), (BranchEntry("major_failure", -10),)), "-10"),
+        (BranchRecord("b1", "b1", areas(90), evaluation=120), "120"),
+    ],
+)
 def test_bad_branch_record(record, needle):
     """A branch with an unknown area, an area above its maximum, an unknown item, a deduction under 20
     or an evaluation above 100 names the branch and the value."""
@@ -173,7 +191,9 @@ def test_branch_scheme_without_branches():
 
 
 def test_duplicate_branch_ids():
-    err = refused("branch-star", branch_input(BranchRecord("b1", "a", areas(90)), BranchRecord("b1", "b", areas(80))))
+    err = refused(
+        "branch-star", branch_input(BranchRecord("b1", "a", areas(90)), BranchRecord("b1", "b", areas(80)))
+    )
     assert "branches[1]" in str(err) and "b1" in str(err)
 
 
@@ -183,16 +203,28 @@ def test_duplicate_branch_ids():
 def test_json_bad_date_names_the_record():
     """from_json: a date that is not YYYY-MM-DD names the record and the date."""
     with pytest.raises(InputError) as exc:
-        from_json({"year": YEAR, "members": [{"id": "m1"}],
-                   "entries": [{"member": "m1", "item": "volunteer", "date": "2026-13-01"}]})
+        from_json(
+            {
+                "year": YEAR,
+                "members": [{"id": "m1"}],
+                "entries": [{"member": "m1", "item": "volunteer", "date": "2026-13-01"}],
+            }
+        )
     assert "entries[0] (member=m1, item=volunteer, date=2026-13-01)" in str(exc.value)
 
 
 def test_json_entries_keep_their_position_as_reference():
     """from_json: entries are named by their position in the file, so errors point at the right one."""
-    data = from_json({"year": YEAR, "members": [{"id": "m1"}], "entries": [
-        {"member": "m1", "item": "volunteer", "date": "2026-01-01"},
-        {"member": "m2", "item": "volunteer", "date": "2026-01-01"}]})
+    data = from_json(
+        {
+            "year": YEAR,
+            "members": [{"id": "m1"}],
+            "entries": [
+                {"member": "m1", "item": "volunteer", "date": "2026-01-01"},
+                {"member": "m2", "item": "volunteer", "date": "2026-01-01"},
+            ],
+        }
+    )
     err = refused("twelve-point", data)
     assert "entries[1] (member=m2, item=volunteer, date=2026-01-01)" in str(err)
 
@@ -200,8 +232,13 @@ def test_json_entries_keep_their_position_as_reference():
 def test_json_evaluation_scores_must_be_numbers():
     """from_json: evaluation scores must be a list of numbers; the record is named."""
     with pytest.raises(InputError) as exc:
-        from_json({"year": YEAR, "members": [{"id": "m1"}],
-                   "evaluations": [{"member": "m1", "item": "study", "scores": [9, "ten"]}]})
+        from_json(
+            {
+                "year": YEAR,
+                "members": [{"id": "m1"}],
+                "evaluations": [{"member": "m1", "item": "study", "scores": [9, "ten"]}],
+            }
+        )
     assert "evaluations[0] (member=m1, item=study)" in str(exc.value)
 
 

@@ -93,7 +93,9 @@ class CallbackTransport(WecomTransport):
             return
         url = self.urls.take(chat)
         if url is None:
-            raise Retry(f"no passive reply or response_url open for chat {chat} (WeCom's callback mode)", after=60)
+            raise Retry(
+                f"no passive reply or response_url open for chat {chat} (WeCom's callback mode)", after=60
+            )
         response = await self.http.post(url, json=msg)
         if response.status_code >= 500:
             raise Retry(f"HTTP {response.status_code} from response_url")
@@ -125,7 +127,14 @@ class CallbackEndpoint:
     """The callback URL's two handlers (``routes``), over wechatpy's WeCom crypto."""
 
     def __init__(
-        self, deps: Deps, corp: str, token: str, aes_key: str, fetch: p.Fetch, presses: Presses, urls: ResponseUrls
+        self,
+        deps: Deps,
+        corp: str,
+        token: str,
+        aes_key: str,
+        fetch: p.Fetch,
+        presses: Presses,
+        urls: ResponseUrls,
     ) -> None:
         self.deps, self.corp, self.fetch, self.presses, self.urls = deps, corp, fetch, presses, urls
         self.token, self.aes_key = token, aes_key
@@ -154,10 +163,14 @@ class CallbackEndpoint:
                 raise ValueError("no encrypt field")
             signature, timestamp, nonce = q["msg_signature"], q["timestamp"], q["nonce"]
         except (ValueError, KeyError) as exc:
-            log.warning("wecom: a callback that is not WeCom's encrypted JSON was refused (%s): %.200r", exc, raw)
+            log.warning(
+                "wecom: a callback that is not WeCom's encrypted JSON was refused (%s): %.200r", exc, raw
+            )
             return Response(status_code=400)
         try:
-            plain = self.crypto.decrypt_message({"Encrypt": encrypted["encrypt"]}, signature, timestamp, nonce)
+            plain = self.crypto.decrypt_message(
+                {"Encrypt": encrypted["encrypt"]}, signature, timestamp, nonce
+            )
         except Exception as exc:  # a wrong signature, key or receive id
             log.warning("wecom: a callback failed its signature or decryption: %s", type(exc).__name__)
             return Response(status_code=403)

@@ -72,7 +72,12 @@ class LongConnection:
         max_backoff: float = 30.0,
     ) -> None:
         self.bot_id, self.secret, self.on_frame, self.url = bot_id, secret, on_frame, url
-        self.heartbeat, self.timeout, self.backoff, self.max_backoff = heartbeat, timeout, backoff, max_backoff
+        self.heartbeat, self.timeout, self.backoff, self.max_backoff = (
+            heartbeat,
+            timeout,
+            backoff,
+            max_backoff,
+        )
         self._ws: ClientConnection | None = None
         self._waiting: dict[str, asyncio.Future[Frame]] = {}
         self._missed = 0
@@ -119,7 +124,12 @@ class LongConnection:
         ws = await connect(self.url, open_timeout=self.timeout, ping_interval=None, max_size=None)
         reader = asyncio.create_task(self._read(ws))
         try:
-            await self._request(ws, "aibot_subscribe", {"bot_id": self.bot_id, "secret": self.secret}, req_id("aibot_subscribe"))
+            await self._request(
+                ws,
+                "aibot_subscribe",
+                {"bot_id": self.bot_id, "secret": self.secret},
+                req_id("aibot_subscribe"),
+            )
         except WecomError as err:
             reader.cancel()
             await ws.close()
@@ -174,7 +184,9 @@ class LongConnection:
         stopping = asyncio.create_task(stop.wait())
         try:
             while True:
-                done, _ = await asyncio.wait([reader, stopping], timeout=self.heartbeat, return_when=asyncio.FIRST_COMPLETED)
+                done, _ = await asyncio.wait(
+                    [reader, stopping], timeout=self.heartbeat, return_when=asyncio.FIRST_COMPLETED
+                )
                 if done:
                     return
                 if self._missed >= 2:

@@ -116,7 +116,9 @@ def file_mime(name: str, content_type: str = "") -> str:
     """A file's type from its name (the download's own type says only that it is encrypted)."""
     guessed = mimetypes.guess_type(name, strict=False)[0] if name else None
     declared = content_type.partition(";")[0].strip().lower()
-    return guessed or (declared if declared and declared != "application/octet-stream" else "application/octet-stream")
+    return guessed or (
+        declared if declared and declared != "application/octet-stream" else "application/octet-stream"
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,7 +183,15 @@ async def incoming(
         if key == PICK:
             key = _picked(card)
         return Incoming(
-            PLATFORM, user, chat, private, userid, data=key, message=task or None, update=msgid, press=press or msgid
+            PLATFORM,
+            user,
+            chat,
+            private,
+            userid,
+            data=key,
+            message=task or None,
+            update=msgid,
+            press=press or msgid,
         )
     text, attachments = _text_and_attachments(body)
     photo = document = None
@@ -275,5 +285,7 @@ def template_card(body: Body, task: str) -> dict[str, Any]:
             "option_list": [{"id": o.data, "text": o.label} for o in options[:MAX_OPTIONS]],
         }  # fmt: skip
         buttons = [*buttons[: CAPABILITIES.max_buttons - 1], Action(t("wecom.pick"), PICK)]
-    out["button_list"] = [{"text": b.label, "style": 1, "key": b.data} for b in buttons[: CAPABILITIES.max_buttons]]
+    out["button_list"] = [
+        {"text": b.label, "style": 1, "key": b.data} for b in buttons[: CAPABILITIES.max_buttons]
+    ]
     return out

@@ -103,7 +103,11 @@ class WecomTransport:
             updated = None
             copies = {str(m): str(c) for c, m in payload.get("copies", ())}
             if pressed is not None and copies.get(pressed.task) == pressed.chat:
-                updated = pressed.task if await self._update(str(payload["press"]), body_of(payload), pressed.task) else None
+                updated = (
+                    pressed.task
+                    if await self._update(str(payload["press"]), body_of(payload), pressed.task)
+                    else None
+                )
             for chat, body in follow_ups("refresh", payload, updated):
                 await self._send_body(chat, body)
             return []
@@ -141,7 +145,9 @@ class WecomTransport:
         """The pressed card updated in place; False when WeCom no longer takes it (then a new message)."""
         card = p.template_card(p.parts(body)[0], task)
         try:
-            await self._call(self.update(press, {"response_type": "update_template_card", "template_card": card}))
+            await self._call(
+                self.update(press, {"response_type": "update_template_card", "template_card": card})
+            )
         except Refused as err:
             log.info("wecom: card %s not updated in place (%s); sent as a new message", task, err.reason)
             return False

@@ -89,8 +89,12 @@ def _create() -> None:
         sa.Column("source_chat", sa.String(length=200), nullable=False),
         sa.Column("source_message", sa.String(length=200), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(["branch_id"], ["branches.id"], name=op.f("fk_claim_drafts_branch_id_branches")),
-        sa.ForeignKeyConstraint(["member_id"], ["members.id"], name=op.f("fk_claim_drafts_member_id_members")),
+        sa.ForeignKeyConstraint(
+            ["branch_id"], ["branches.id"], name=op.f("fk_claim_drafts_branch_id_branches")
+        ),
+        sa.ForeignKeyConstraint(
+            ["member_id"], ["members.id"], name=op.f("fk_claim_drafts_member_id_members")
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_claim_drafts")),
     )
     op.create_index(op.f("ix_claim_drafts_branch_id"), "claim_drafts", ["branch_id"], unique=False)
@@ -154,7 +158,9 @@ def _copy_drafts(conn: sa.Connection) -> None:
         conn.execute(drafts.insert(), rows)
         if conn.dialect.name == "postgresql":  # explicit ids leave the sequence behind
             conn.execute(
-                sa.text("SELECT setval(pg_get_serial_sequence('claim_drafts', 'id'), MAX(id)) FROM claim_drafts")
+                sa.text(
+                    "SELECT setval(pg_get_serial_sequence('claim_drafts', 'id'), MAX(id)) FROM claim_drafts"
+                )
             )
 
 

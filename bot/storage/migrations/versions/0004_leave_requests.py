@@ -31,9 +31,15 @@ def upgrade() -> None:
         sa.Column("decided_by", sa.Integer(), nullable=True),
         sa.Column("decided_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(["meeting_id"], ["meetings.id"], name=op.f("fk_leave_requests_meeting_id_meetings")),
-        sa.ForeignKeyConstraint(["member_id"], ["members.id"], name=op.f("fk_leave_requests_member_id_members")),
-        sa.ForeignKeyConstraint(["decided_by"], ["members.id"], name=op.f("fk_leave_requests_decided_by_members")),
+        sa.ForeignKeyConstraint(
+            ["meeting_id"], ["meetings.id"], name=op.f("fk_leave_requests_meeting_id_meetings")
+        ),
+        sa.ForeignKeyConstraint(
+            ["member_id"], ["members.id"], name=op.f("fk_leave_requests_member_id_members")
+        ),
+        sa.ForeignKeyConstraint(
+            ["decided_by"], ["members.id"], name=op.f("fk_leave_requests_decided_by_members")
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_leave_requests")),
         sa.UniqueConstraint("meeting_id", "member_id", name=op.f("uq_leave_requests_meeting_id_member_id")),
     )

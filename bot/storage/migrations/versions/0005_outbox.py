@@ -99,10 +99,17 @@ def upgrade() -> None:
     bind = op.get_bind()
     carried = [
         {
-            "id": d.id, "kind": "claim_item", "branch_id": d.branch_id, "member_id": d.member_id,
+            "id": d.id,
+            "kind": "claim_item",
+            "branch_id": d.branch_id,
+            "member_id": d.member_id,
             "payload": {
-                "text": d.text, "date": str(d.effective_date), "evidence": list(d.evidence or []),
-                "platform": d.source_platform, "chat": d.source_chat, "message": d.source_message,
+                "text": d.text,
+                "date": str(d.effective_date),
+                "evidence": list(d.evidence or []),
+                "platform": d.source_platform,
+                "chat": d.source_chat,
+                "message": d.source_message,
             },
             "created_at": d.created_at,
         }
@@ -138,8 +145,12 @@ def downgrade() -> None:
         sa.Column("source_chat", sa.String(length=200), nullable=False),
         sa.Column("source_message", sa.String(length=200), nullable=True),
         sa.Column("created_at", _now, nullable=False),
-        sa.ForeignKeyConstraint(["branch_id"], ["branches.id"], name=op.f("fk_claim_drafts_branch_id_branches")),
-        sa.ForeignKeyConstraint(["member_id"], ["members.id"], name=op.f("fk_claim_drafts_member_id_members")),
+        sa.ForeignKeyConstraint(
+            ["branch_id"], ["branches.id"], name=op.f("fk_claim_drafts_branch_id_branches")
+        ),
+        sa.ForeignKeyConstraint(
+            ["member_id"], ["members.id"], name=op.f("fk_claim_drafts_member_id_members")
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_claim_drafts")),
     )
     op.create_index(op.f("ix_claim_drafts_branch_id"), "claim_drafts", ["branch_id"], unique=False)

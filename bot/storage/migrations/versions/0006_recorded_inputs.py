@@ -40,9 +40,15 @@ def upgrade() -> None:
         sa.Column("source", sa.String(length=300), nullable=True),
         sa.Column("supersedes_id", sa.Integer(), nullable=True),
         sa.Column("created_at", _now, nullable=False),
-        sa.ForeignKeyConstraint(["branch_id"], ["branches.id"], name=op.f("fk_dues_payments_branch_id_branches")),
-        sa.ForeignKeyConstraint(["member_id"], ["members.id"], name=op.f("fk_dues_payments_member_id_members")),
-        sa.ForeignKeyConstraint(["recorded_by"], ["members.id"], name=op.f("fk_dues_payments_recorded_by_members")),
+        sa.ForeignKeyConstraint(
+            ["branch_id"], ["branches.id"], name=op.f("fk_dues_payments_branch_id_branches")
+        ),
+        sa.ForeignKeyConstraint(
+            ["member_id"], ["members.id"], name=op.f("fk_dues_payments_member_id_members")
+        ),
+        sa.ForeignKeyConstraint(
+            ["recorded_by"], ["members.id"], name=op.f("fk_dues_payments_recorded_by_members")
+        ),
         sa.ForeignKeyConstraint(
             ["supersedes_id"], ["dues_payments.id"], name=op.f("fk_dues_payments_supersedes_id_dues_payments")
         ),
@@ -64,9 +70,15 @@ def upgrade() -> None:
         sa.Column("source", sa.String(length=300), nullable=True),
         sa.Column("supersedes_id", sa.Integer(), nullable=True),
         sa.Column("created_at", _now, nullable=False),
-        sa.ForeignKeyConstraint(["branch_id"], ["branches.id"], name=op.f("fk_direct_grades_branch_id_branches")),
-        sa.ForeignKeyConstraint(["member_id"], ["members.id"], name=op.f("fk_direct_grades_member_id_members")),
-        sa.ForeignKeyConstraint(["recorded_by"], ["members.id"], name=op.f("fk_direct_grades_recorded_by_members")),
+        sa.ForeignKeyConstraint(
+            ["branch_id"], ["branches.id"], name=op.f("fk_direct_grades_branch_id_branches")
+        ),
+        sa.ForeignKeyConstraint(
+            ["member_id"], ["members.id"], name=op.f("fk_direct_grades_member_id_members")
+        ),
+        sa.ForeignKeyConstraint(
+            ["recorded_by"], ["members.id"], name=op.f("fk_direct_grades_recorded_by_members")
+        ),
         sa.ForeignKeyConstraint(
             ["supersedes_id"], ["direct_grades.id"], name=op.f("fk_direct_grades_supersedes_id_direct_grades")
         ),
@@ -95,13 +107,17 @@ def upgrade() -> None:
     with op.batch_alter_table("attendance") as batch:
         batch.add_column(sa.Column("recorded_by", sa.Integer(), nullable=True))
         batch.add_column(sa.Column("source", sa.String(length=300), nullable=True))
-        batch.create_foreign_key(op.f("fk_attendance_recorded_by_members"), "members", ["recorded_by"], ["id"])
+        batch.create_foreign_key(
+            op.f("fk_attendance_recorded_by_members"), "members", ["recorded_by"], ["id"]
+        )
     with op.batch_alter_table("monthly_ratings") as batch:
         batch.add_column(sa.Column("source", sa.String(length=300), nullable=True))
     with op.batch_alter_table("evaluations") as batch:
         batch.add_column(sa.Column("recorded_by", sa.Integer(), nullable=True))
         batch.add_column(sa.Column("source", sa.String(length=300), nullable=True))
-        batch.create_foreign_key(op.f("fk_evaluations_recorded_by_members"), "members", ["recorded_by"], ["id"])
+        batch.create_foreign_key(
+            op.f("fk_evaluations_recorded_by_members"), "members", ["recorded_by"], ["id"]
+        )
 
 
 def downgrade() -> None:
