@@ -11,8 +11,12 @@ does for the bot's own writes, so the load time includes that upkeep), then time
     the database to both scores of every member, nothing kept between runs;
 (b) ``SELECT member_id, SUM(points) FROM ledger_entries GROUP BY member_id`` over the raw ledger.
 
-Prints both, the read path and the engine apart, and their ratio per database; the last line is
-``RESULT sqlite_ratio=X pg_ratio=Y`` (``n/a`` when PostgreSQL is unreachable).
+(c) the least a scorer must read from the raw ledger: ``GROUP BY member, item, month`` over the
+    year up to that month.
+
+Prints all three, the read path and the engine apart, and the ratios per database; the last line
+is ``RESULT sqlite_ratio=X pg_ratio=Y sqlite_vs_items=Z pg_vs_items=W`` (publicity over (b) and
+over (c); ``n/a`` when PostgreSQL is unreachable).
 
     .venv/bin/python bench/ledger.py            # 100,000 members, 5,000,000 entries
     .venv/bin/python bench/ledger.py --quick    # 10,000 members, 300,000 entries
@@ -184,7 +188,27 @@ async def bare(db: Database) -> tuple[float, int]:
     return time.perf_counter() - start, len(rows)
 
 
-async def run(name: str, url: str, args: argparse.Namespace, schema: str | None = None) -> float:
+async def items_floor(db: Database) -> tuple[float, int]:
+    """The least a scorer must read from the raw ledger: the sums per member, item and month of
+    the year up to the month published."""
+    month = (
+        "strftime('%m', effective_date)" if db.dialect == "sqlite" else "date_trunc('month', effective_date)"
+    )
+    sql = (
+        f"SELECT member_id, item, {month} AS m, SUM(points) FROM ledger_entries "
+        "WHERE effective_date BETWEEN :first AND :last GROUP BY member_id, item, m"
+    )
+    start = time.perf_counter()
+    async with db.engine.connect() as conn:
+        rows = (
+            await conn.execute(text(sql), {"first": date(YEAR, 1, 1), "last": date(YEAR, MONTH, 31)})
+        ).all()
+    return time.perf_counter() - start, len(rows)
+
+
+async def run(
+    name: str, url: str, args: argparse.Namespace, schema: str | None = None
+) -> tuple[float, float]:
     connect = {"server_settings": {"search_path": schema}} if schema else None
     db = await open_database(url, connect_args=connect)
     try:
@@ -199,7 +223,11 @@ async def run(name: str, url: str, args: argparse.Namespace, schema: str | None 
             f"[{name}] publicity of {YEAR}-{MONTH:02d} (month + year to date, {scored:,} members): {pub:.2f}s"
         )
         print(f"[{name}] bare GROUP BY member ({grouped:,} groups): {raw:.2f}s; ratio {pub / raw:.2f}")
-        return pub / raw
+        floor, cells = await items_floor(db)
+        print(
+            f"[{name}] GROUP BY member, item, month ({cells:,} groups): {floor:.2f}s; publicity over it {pub / floor:.2f}"
+        )
+        return pub / raw, pub / floor
     finally:
         await db.close()
 
@@ -221,15 +249,21 @@ async def pg_schema(url: str, sql: str) -> bool:
 
 async def main(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        sqlite_ratio = await run("sqlite", f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}", args)
-    pg_ratio = "n/a"
+        sqlite_ratio, sqlite_items = await run(
+            "sqlite", f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}", args
+        )
+    pg_ratio = pg_items = "n/a"
     schema = f"bench_{uuid.uuid4().hex[:10]}"
     if await pg_schema(args.pg_url, f'CREATE SCHEMA "{schema}"'):
         try:
-            pg_ratio = f"{await run('postgresql', args.pg_url, args, schema):.2f}"
+            ratio, items = await run("postgresql", args.pg_url, args, schema)
+            pg_ratio, pg_items = f"{ratio:.2f}", f"{items:.2f}"
         finally:
             await pg_schema(args.pg_url, f'DROP SCHEMA "{schema}" CASCADE')
-    print(f"RESULT sqlite_ratio={sqlite_ratio:.2f} pg_ratio={pg_ratio}")
+    print(
+        f"RESULT sqlite_ratio={sqlite_ratio:.2f} pg_ratio={pg_ratio} "
+        f"sqlite_vs_items={sqlite_items:.2f} pg_vs_items={pg_items}"
+    )
 
 
 def parse_args() -> argparse.Namespace:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+from datetime import date
 from functools import cache
 from pathlib import Path
 from typing import Any, Literal
@@ -105,6 +106,12 @@ class ServerSection(_Section):
     instance: str = ""
 
 
+class CalendarSection(_Section):
+    #: Official holidays for the years past the holiday package's data (working days are then
+    #: weekdays less these), e.g. ``["2027-01-01", "2027-02-08"]``.
+    holidays: list[date] = Field(default_factory=list)
+
+
 class Config(_Section):
     bot: BotSection = Field(default_factory=BotSection)
     database: DatabaseSection = Field(default_factory=DatabaseSection)
@@ -112,6 +119,7 @@ class Config(_Section):
     wecom: WecomSection = Field(default_factory=WecomSection)
     server: ServerSection = Field(default_factory=ServerSection)
     media: MediaSection = Field(default_factory=MediaSection)
+    calendar: CalendarSection = Field(default_factory=CalendarSection)
 
 
 def _env_overrides(environ: dict[str, str]) -> dict[str, Any]:

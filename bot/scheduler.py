@@ -15,10 +15,17 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Any
 
 from bot.handlers.context import Deps
 from bot.handlers.meetings import closed
+from bot.handlers.publicity import finalized, posted, reminded
 from bot.handlers.types import Reply
+from bot.services.policy import settings_of
+from bot.services.publicity import FINAL_JOB, Due, PublicityService
+from bot.services.publicity import JOB as PUBLICITY_JOB
+from bot.services.reminders import Reminder, ReminderService
 from bot.storage.chat import CLOSE_JOB
 from bot.storage.outbox import Outgoing
 from bot.storage.timeutil import to_local, utcnow
@@ -38,6 +45,8 @@ class Clock:
     def __init__(self, deps: Deps, every: float = TICK_SECONDS) -> None:
         self.deps, self.every = deps, every
         self._pruned_on: str | None = None
+        self.publicity = PublicityService(deps.chat.ctx)
+        self.reminders = ReminderService(deps.chat.ctx)
 
     async def tick(self) -> list[Outgoing]:
         """Run everything due now, once; the messages it sent."""
@@ -49,7 +58,57 @@ class Clock:
         if self._pruned_on != day:
             rows += await self._run(PRUNE_JOB, "all", day, self._prune, claim=True)
             self._pruned_on = day
+        rows += await self._publicity(now)
+        for reminder in await self.reminders.due(now):
+            scope = f"branch-{reminder.branch_id}"
+            rows += await self._run(
+                reminder.job, scope, reminder.period, self._reminder(reminder), claim=True
+            )
         return rows
+
+    def _reminder(self, reminder: Reminder) -> Work:
+        async def remind() -> list[Reply]:
+            branch = await self.deps.chat.branch(reminder.branch_id)
+            return reminded(reminder, settings_of(branch).pending_days)
+
+        return remind
+
+    async def _publicity(self, now: datetime) -> list[Outgoing]:
+        """Post the windows due (a missed one once, late) and make final the windows ended with
+        every objection decided. The scoring runs before the run's write transaction."""
+        rows: list[Outgoing] = []
+        for due in await self.publicity.due(now):
+            scope = f"branch-{due.branch_id}"
+            try:
+                snapshot = await self.publicity.snapshot(due.branch_id, due.period)
+            except Exception as err:
+                await self._failed(PUBLICITY_JOB, scope, due.period.key, err)
+                continue
+            rows += await self._run(
+                PUBLICITY_JOB, scope, due.period.key, self._publisher(due, snapshot), claim=True
+            )
+        for window_id, closes_at in await self.publicity.to_finalize(now):
+            scope, stamp = f"window-{window_id}", closes_at.isoformat()
+            try:
+                final = await self.publicity.final_snapshot(window_id)
+            except Exception as err:
+                await self._failed(FINAL_JOB, scope, stamp, err)
+                continue
+            rows += await self._run(FINAL_JOB, scope, stamp, self._finalizer(window_id, final))
+        return rows
+
+    def _publisher(self, due: Due, snapshot: dict[str, Any]) -> Work:
+        async def publish() -> list[Reply]:
+            return posted(await self.publicity.publish(due, snapshot, self.deps.now()))
+
+        return publish
+
+    def _finalizer(self, window_id: int, final: dict[str, Any]) -> Work:
+        async def finalize() -> list[Reply]:  # a conditional update: once, whoever runs it
+            window = await self.publicity.finalize(window_id, final, self.deps.now())
+            return finalized(window) if window is not None else []
+
+        return finalize
 
     def _closer(self, meeting_id: int) -> Work:
         async def close() -> list[Reply]:
@@ -81,13 +140,16 @@ class Clock:
                     )
                     await uow.commit()
         except Exception as err:
-            log.exception("job %s %s %s failed", job, scope, period)
-            async with self.deps.units() as uow:
-                await uow.jobs.failed(job, scope, period, f"{type(err).__name__}: {err}", self.deps.now())
-                await uow.commit()
+            await self._failed(job, scope, period, err)
             return []
         await self.deps.delivery.send(rows)
         return rows
+
+    async def _failed(self, job: str, scope: str, period: str, err: Exception) -> None:
+        log.exception("job %s %s %s failed", job, scope, period)
+        async with self.deps.units() as uow:
+            await uow.jobs.failed(job, scope, period, f"{type(err).__name__}: {err}", self.deps.now())
+            await uow.commit()
 
     async def run(self, stop: asyncio.Event) -> None:
         """Tick until ``stop`` is set (the first tick at once: catch up what was missed)."""

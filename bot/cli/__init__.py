@@ -10,6 +10,7 @@ from bot import __version__
 from bot.cli import (
     admin,
     attendance,
+    calendar,
     chinese,
     console,
     db,
@@ -27,12 +28,13 @@ from bot.cli import (
 from bot.i18n import set_locale
 from bot.scoring.records import InputError
 from bot.scoring.tomlsource import TomlError
+from bot.services.workdays import set_holidays
 from bot.storage.timeutil import set_timezone
 
 Handler = Callable[[argparse.Namespace], int]
 
 #: Each module adds its sub-commands to the parser and sets ``handler`` on them; order is the help order.
-MODULES = [scheme, score, db, admin, roster, ledger, console, telegram, wecom]
+MODULES = [scheme, score, db, admin, roster, ledger, calendar, console, telegram, wecom]
 # what a branch records for its members: sheets of ratings and evaluation results, stars given
 # directly, meetings held offline, dues
 MODULES += [ratings, evaluation, grades, attendance, dues]
@@ -79,6 +81,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         config = db.config_of(args)  # every sub-command reads the same config, loaded once here
         set_timezone(config.bot.timezone)
+        set_holidays(config.calendar.holidays)
         return handler(args)
     except (TomlError, InputError) as exc:
         print(exc, file=sys.stderr)

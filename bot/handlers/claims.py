@@ -24,7 +24,7 @@ from bot.handlers.types import (
 )
 from bot.i18n import t
 from bot.scoring.model import Item
-from bot.services.chat import Draft, Person, check_open
+from bot.services.chat import Draft, Person
 from bot.services.claims import SubmitClaim
 from bot.services.common import Source
 from bot.services.policy import approvers, settings_of
@@ -40,7 +40,7 @@ async def claim(inc: Incoming, deps: Deps, args: str) -> list[Reply]:
     if day is None:  # never today in its place: the member says which day
         vague = vague_date(args)
         return [Send(ORIGIN, t("newuser.date_vague", words=vague) if vague else t("chat.bad_date"))]
-    check_open(day, deps.today())
+    await deps.chat.check_period(branch.id, day, deps.today(), deps.now())
     items = deps.chat.claimable(branch, person)
     match = match_item(rest, items)
     evidence = (inc.photo.sha256,) if inc.photo else ()
@@ -69,7 +69,7 @@ async def pick_item(inc: Incoming, deps: Deps, args: str) -> list[Reply]:
     person, draft = await deps.chat.take_items_offer(int(offer_id), inc.platform, inc.user)
     if not code:
         return [Show(t("newuser.pick_cancelled"))]
-    check_open(draft.day, deps.today())
+    await deps.chat.check_period(draft.branch_id, draft.day, deps.today(), deps.now())
     branch = await deps.chat.branch(draft.branch_id)
     item = next((i for i in deps.chat.claimable(branch, person) if i.code == code), None)
     if item is None:

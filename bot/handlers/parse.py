@@ -10,6 +10,10 @@ from bot.scoring.model import Item
 
 #: Chinese keywords that start a command; the longest that fits wins (我的积分 over 积分).
 KEYWORDS: dict[str, str] = {
+    "异议处理": "objection",
+    "重新开放": "reopen",
+    "异议": "object",
+    "日程": "calendar",
     "积分明细": "entries",
     "记分": "record",
     "更正": "correct",

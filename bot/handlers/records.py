@@ -37,7 +37,7 @@ from bot.handlers.types import (
 )
 from bot.i18n import t
 from bot.scoring.model import Item, Scheme
-from bot.services.chat import Person, check_open
+from bot.services.chat import Person
 from bot.services.common import Source
 from bot.services.errors import Invalid
 from bot.services.ledger import Batch, Correction, EntryLine, RecordBatch, Replacement
@@ -178,7 +178,7 @@ async def record(inc: Incoming, deps: Deps, args: str) -> list[Reply]:
     if reading.unknown:
         return [Send(ORIGIN, _unknown_names(reading.unknown))]
     day = reading.day or today
-    check_open(day, today)
+    await deps.chat.check_period(branch.id, day, today, deps.now())
     scheme = deps.chat.scheme(branch)
     match = match_item(reading.item_text, recordable(scheme)) if reading.item_text else None
     draft: dict[str, object] = {

@@ -27,9 +27,10 @@ from bot.handlers import (
     leave,
     meetings,
     points,
+    publicity,
     records,
     sheets,
-)  # fmt: skip
+)
 from bot.handlers.cards import explain
 from bot.handlers.context import Deps
 from bot.handlers.parse import parse_command
@@ -71,6 +72,10 @@ COMMANDS: dict[str, Handler] = {
     "approve": approvals.approve_command,
     "signin": meetings.sign_in_typed,
     "leave": leave.ask_typed,
+    "object": publicity.object_command,
+    "objection": publicity.decide_command,
+    "reopen": publicity.reopen_command,
+    "calendar": publicity.calendar_command,
 }
 
 #: Buttons by the prefix of their data, ``<prefix>:<args>``.
@@ -93,6 +98,10 @@ BUTTONS: dict[str, Handler] = {
     # 补录签到's sheet card: a member's mark, a page, 确认, 取消
     "bf": backfill.press,
     "m": meetings.open_again,
+    "pb": publicity.object_button,
+    "pk": publicity.uphold_button,
+    "pf": publicity.fix_button,
+    "pv": publicity.back_button,
 }
 
 

@@ -15,6 +15,7 @@ from bot.scoring.result import Report
 from bot.services.common import Actor, Context, Source, branch_of
 from bot.services.errors import Invalid, NotFound
 from bot.services.outbox import CONSOLE
+from bot.services.periods import open_late, refuse_final
 from bot.services.policy import approvers
 from bot.storage.chat import ChatQueries
 from bot.storage.outbox import OutboxQueries
@@ -100,11 +101,12 @@ async def _member(uow: UnitOfWork, platform: str, user: str) -> MemberRow | None
     return await ChatQueries(uow.session).member_of_identity(platform, user)
 
 
-def check_open(day: date, today: date) -> None:
-    """A claim's date must lie in the open period: the current year, up to today."""
+def check_open(day: date, today: date, *, late: bool = False) -> None:
+    """A claim's date must lie in the open period: the current year, up to today, or a day of a
+    period whose publicity window is still open (``late``, see ``ChatService.check_period``)."""
     if day > today:
         raise Invalid("chat.date_future", date=day.isoformat())
-    if day.year != today.year:
+    if day.year != today.year and not late:
         raise Invalid("chat.period_closed", date=day.isoformat(), year=today.year)
 
 
@@ -156,6 +158,17 @@ class ChatService:
             if member is None:
                 raise NotFound("chat.not_linked_press")
             return await _person(uow, member, branch)
+
+    async def check_period(self, branch_id: int, day: date, today: date, now: datetime) -> None:
+        """``check_open`` by the branch's publicity calendar: last year's date is accepted while a
+        posted window covering it is open (a date inside a final period is refused by the services,
+        ``periods.refuse_final``, and here for last year's dates)."""
+        late = False
+        if day.year != today.year and day <= today:
+            async with self.ctx.uow(read_only=True) as uow:
+                await refuse_final(uow, branch_id, day)
+                late = await open_late(uow, branch_id, day, now)
+        check_open(day, today, late=late)
 
     async def branch(self, branch_id: int) -> Branch:
         async with self.ctx.uow() as uow:

@@ -26,6 +26,7 @@ from bot.services.common import (
 )
 from bot.services.errors import Duplicate, Forbidden, Invalid, NotFound
 from bot.services.ledger import RECORDABLE, dedupe_key, new_entry
+from bot.services.periods import refuse_final
 from bot.services.policy import approvers
 from bot.storage.chat import ChatQueries
 from bot.storage.schema import ClaimRow, MemberRow
@@ -76,6 +77,7 @@ class ClaimService:
             scheme = self.ctx.schemes(branch.scheme)
             item = item_of(scheme, cmd.item, ("claim",))
             _refuse_ineligible(scheme, item, member, cmd.date)
+            await refuse_final(uow, branch.id, cmd.date)
             points = checked_points(item, cmd.points)
             key = dedupe_key(member.id, cmd.item, cmd.date)
             await self._refuse_duplicate(uow, key, cmd.evidence)

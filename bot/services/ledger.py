@@ -31,6 +31,7 @@ from bot.services.common import (
     require_role,
 )
 from bot.services.errors import Duplicate, Invalid, NotFound
+from bot.services.periods import refuse_final
 from bot.services.policy import correctors, recorders, settings_of
 from bot.storage.schema import Branch, ClaimRow, LedgerEntry, MemberRow
 from bot.storage.uow import UnitOfWork
@@ -174,6 +175,7 @@ class LedgerService:
             item = item_of(scheme, cmd.item, RECORDABLE)
             points = _points(item, cmd.points)
             rows = [await member_of(uow, branch.id, m) for m in members]
+            await refuse_final(uow, branch.id, cmd.date)
             for member in rows:
                 _refuse_ineligible(scheme, item, member, cmd.date)
                 await _refuse_twice(uow, member, item, cmd.date)

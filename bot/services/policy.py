@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from bot.scoring.model import Scheme
 from bot.storage.schema import Branch
@@ -50,6 +50,19 @@ class BranchSettings(BaseModel):
     online: bool = True
     #: 支部核定: whether what a recorder records waits for the secretary's confirmation.
     confirm_records: bool = False
+    #: What a publicity post (公示) shows in the group: ``notice`` (that results are out, each
+    #: member told their own privately), ``grades`` (each member's grade or stars) or ``scores``
+    #: (each member's score; ranks too when ``rank`` is on). See ``bot/services/publicity.py``.
+    publicity: Literal["notice", "grades", "scores"] = "notice"
+    #: Reminders (``bot/services/reminders.py``), None to turn one off: the day of the month of
+    #: the theme day (主题党日) and of dues (党费), and after how many days a pending claim is
+    #: reported to the approvers.
+    theme_day: int | None = Field(default=None, ge=1, le=28)
+    dues_day: int | None = Field(default=None, ge=1, le=28)
+    pending_days: int | None = Field(default=None, ge=1, le=90)
+    #: Whether the secretary is told of members due a 自行脱党 review (6 months without
+    #: organizational life or dues).
+    review_alerts: bool = True
 
 
 def parse_settings(raw: Mapping[str, Any] | None) -> BranchSettings:

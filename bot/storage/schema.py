@@ -415,15 +415,28 @@ class ImportRun(Base):
 
 
 class PublicityWindow(Base):
+    """A period's results posted for objections (公示): the frozen snapshot in ``report``
+    (``posted``; ``final`` once the window ended with every objection decided)."""
+
     __tablename__ = "publicity_windows"
-    __table_args__ = (UniqueConstraint("branch_id", "period"),)
+    __table_args__ = (
+        UniqueConstraint("branch_id", "period"),
+        Index("ix_publicity_windows_branch_ends", "branch_id", "ends"),
+    )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     branch_id: Mapped[int] = mapped_column(ForeignKey("branches.id"))
-    #: e.g. ``2026-11``, ``2026-Q3``, ``2026``.
+    #: e.g. ``2026-11``, ``2026-Q3``, ``2026-H1``, ``2026``.
     period: Mapped[str] = mapped_column(String(20))
+    #: month / quarter / half / year.
+    kind: Mapped[str] = mapped_column(String(10), default="year", server_default="year")
+    #: The dates the period covers.
+    starts: Mapped[date | None] = mapped_column(Date)
+    ends: Mapped[date | None] = mapped_column(Date)
     opens_at: Mapped[datetime] = mapped_column(UTCDateTime())
     closes_at: Mapped[datetime] = mapped_column(UTCDateTime())
     report: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    #: When the period became final (NULL while open, and again once reopened).
+    final_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = _now()
 
 
@@ -433,10 +446,14 @@ class Objection(Base):
     window_id: Mapped[int] = mapped_column(ForeignKey("publicity_windows.id"), index=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
     text: Mapped[str] = mapped_column(Text)
+    #: open / upheld (维持) / corrected (更正).
     status: Mapped[str] = mapped_column(String(20), default="open")
     resolution: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = _now()
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    #: The entry corrected (更正), when it was.
+    entry_id: Mapped[int | None] = mapped_column(Integer)
 
 
 class Redemption(Base):

@@ -439,6 +439,10 @@ LIMITS["wecom-callback"] = {
 # In callback mode /approve N is answered by the card's new state and 已通过 in the group, while the
 # member's notice waits in the outbox: the notice the flow checks never arrives.
 LIMITS["wecom-callback"]["test_the_same_words_as_slash_commands_in_english"] = _NO_PUSH
+# the clock posts the publicity in the group, where nobody wrote
+LIMITS["wecom-callback"]["test_an_objection_is_corrected_from_the_card_and_the_period_becomes_final"] = (
+    _NO_PUSH
+)
 
 
 def limit(mode: str, test: str) -> str | None:

@@ -287,6 +287,11 @@ def test_branch_set_changes_settings_and_shows_them(cli: Cli) -> None:
         "rank": True,
         "online": False,
         "confirm_records": False,
+        "publicity": "notice",
+        "theme_day": None,
+        "dues_day": None,
+        "pending_days": None,
+        "review_alerts": True,
     }
     code, out, _ = cli("branch", "set", str(branch_id), "--confirm-records", "on")
     assert (code, out.strip()) == (
@@ -390,6 +395,11 @@ def test_branch_set_keeps_what_it_does_not_change(cli: Cli) -> None:
         "rank": False,
         "online": False,
         "confirm_records": False,
+        "publicity": "notice",
+        "theme_day": None,
+        "dues_day": None,
+        "pending_days": None,
+        "review_alerts": True,
     }
     assert [a.details for a in _audit(cli) if a.action == "branch.settings"] == [
         {"approvals": "private"},

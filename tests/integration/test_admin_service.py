@@ -42,7 +42,8 @@ async def test_an_unknown_setting_value_is_refused_naming_the_setting(
     with pytest.raises(Invalid) as exc:
         await admin.settings(OPERATOR, branch.id, {"colour": "red"})
     assert (
-        exc.value.message == "没有名为 “colour” 的支部设置。可用设置: approvals/rank/online/confirm_records"
+        exc.value.message
+        == "没有名为 “colour” 的支部设置。可用设置: approvals/rank/online/confirm_records/publicity/theme_day/dues_day/pending_days/review_alerts"
     )
     assert await _audit(db) == ["branch.add"]
 

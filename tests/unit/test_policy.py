@@ -30,6 +30,11 @@ def test_old_rows_load_and_unknown_keys_are_ignored():
         "rank": True,
         "online": True,
         "confirm_records": False,
+        "publicity": "notice",
+        "theme_day": None,
+        "dues_day": None,
+        "pending_days": None,
+        "review_alerts": True,
     }
 
 

@@ -1,0 +1,171 @@
+"""Reminders (the bot reminds; people decide), each turned on by a branch setting and off by
+clearing it (``partybot calendar set``):
+
+- ``theme_day`` (主题党日, day of the month 1-28): the group is reminded the day before at
+  ``EVE_HOUR`` and on the morning itself at ``MORNING_HOUR``;
+- ``dues_day`` (交纳党费, day of the month 1-28): the group is reminded that morning;
+- ``pending_days`` (claims waiting longer than that many days): the approvers are told privately
+  each morning how many there are;
+- dues missed this month (with ``dues_day``): ``DUES_GRACE`` days after it, the secretary is told
+  privately who has no dues marked paid for the month (in a branch that marks dues at all);
+- ``review_alerts`` (on unless turned off): on the 1st, the secretary is told privately who had no
+  organizational life (present at no meeting the branch held) or paid no dues for the last 6
+  months: a 自行脱党 review is due (the bot reminds; people decide).
+
+Each reminder is one run keyed by job, branch and date (``remind.theme_day`` / ``branch-7`` /
+``2026-03-05:eve``), claimed before it is sent: once across replicas and restarts. One missed
+while the bot was down is sent at start only while it is still useful (within ``USEFUL``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import func, select, tuple_
+
+from bot.services.common import Context
+from bot.services.policy import approvers, settings_of
+from bot.storage.schema import AttendanceRow, ClaimRow, DuesPayment, Meeting, MemberRow
+from bot.storage.timeutil import local_zone, to_local
+from bot.storage.uow import UnitOfWork
+
+EVE_HOUR, MORNING_HOUR = 18, 8
+USEFUL = timedelta(hours=10)
+DUES_GRACE = 5
+#: Months without organizational life or dues after which a 自行脱党 review is due.
+LAPSE_MONTHS = 6
+
+
+@dataclass(frozen=True, slots=True)
+class Reminder:
+    job: str
+    branch_id: int
+    period: str
+    #: theme_day_eve / theme_day / dues / pending
+    kind: str
+    day: date
+    count: int = 0
+    roles: tuple[str, ...] = ()
+    #: The members an alert names (to the secretary, privately).
+    names: tuple[str, ...] = ()
+    names_dues: tuple[str, ...] = ()
+
+
+def _at(day: date, hour: int) -> datetime:
+    return datetime.combine(day, time(hour), tzinfo=local_zone())
+
+
+class ReminderService:
+    def __init__(self, context: Context) -> None:
+        self.ctx = context
+
+    async def due(self, now: datetime) -> list[Reminder]:
+        """The reminders whose moment has come and is still useful (the runs decide once)."""
+        today = to_local(now).date()
+        out: list[Reminder] = []
+
+        def useful(at: datetime) -> bool:
+            return at <= now < at + USEFUL
+
+        async with self.ctx.uow(read_only=True) as uow:
+            for branch in await uow.branches.list():
+                s = settings_of(branch)
+                tomorrow = today + timedelta(days=1)
+                if s.theme_day == today.day and useful(_at(today, MORNING_HOUR)):
+                    out.append(
+                        Reminder("remind.theme_day", branch.id, f"{today}:morning", "theme_day", today)
+                    )
+                if s.theme_day == tomorrow.day and useful(_at(today, EVE_HOUR)):
+                    out.append(
+                        Reminder("remind.theme_day", branch.id, f"{tomorrow}:eve", "theme_day_eve", tomorrow)
+                    )
+                if s.dues_day == today.day and useful(_at(today, MORNING_HOUR)):
+                    out.append(Reminder("remind.dues", branch.id, f"{today:%Y-%m}", "dues", today))
+                if s.pending_days and useful(_at(today, MORNING_HOUR)):
+                    before = now - timedelta(days=s.pending_days)
+                    count = await uow.session.scalar(
+                        select(func.count())
+                        .select_from(ClaimRow)
+                        .where(
+                            ClaimRow.branch_id == branch.id,
+                            ClaimRow.status == "pending",
+                            ClaimRow.created_at < before,
+                        )
+                    )
+                    if count:
+                        roles = approvers(self.ctx.schemes(branch.scheme))
+                        out.append(
+                            Reminder(
+                                "alert.pending",
+                                branch.id,
+                                today.isoformat(),
+                                "pending",
+                                today,
+                                int(count),
+                                roles,
+                            )
+                        )
+                if (
+                    s.dues_day
+                    and today.day == min(s.dues_day + DUES_GRACE, 28)
+                    and useful(_at(today, MORNING_HOUR))
+                ):
+                    unpaid = await _without_dues(uow, branch.id, [(today.year, today.month)])
+                    if unpaid:
+                        out.append(Reminder("alert.dues", branch.id, f"{today:%Y-%m}", "dues_missed", today,
+                                            len(unpaid), ("secretary",), tuple(unpaid)))  # fmt: skip
+                if s.review_alerts and today.day == 1 and useful(_at(today, MORNING_HOUR)):
+                    months = _months_before(today, LAPSE_MONTHS)
+                    absent = await _without_life(uow, branch.id, months[0], today.replace(day=1))
+                    unpaid = await _without_dues(uow, branch.id, [(d.year, d.month) for d in months])
+                    if absent or unpaid:
+                        out.append(Reminder("alert.lapse", branch.id, f"{today:%Y-%m}", "lapse", today, 0,
+                                            ("secretary",), tuple(absent), tuple(unpaid)))  # fmt: skip
+        return out
+
+
+def _months_before(today: date, n: int) -> list[date]:
+    """The first days of the ``n`` months before ``today``'s, oldest first."""
+    out, day = [], today.replace(day=1)
+    for _ in range(n):
+        day = (day - timedelta(days=1)).replace(day=1)
+        out.append(day)
+    return out[::-1]
+
+
+async def _current(uow: UnitOfWork, branch_id: int) -> list[MemberRow]:
+    return [m for m in await uow.members.list(branch_id) if m.left is None]
+
+
+async def _without_dues(uow: UnitOfWork, branch_id: int, months: list[tuple[int, int]]) -> list[str]:
+    """The current members with no dues marked paid (or late) in any of the months; nobody when
+    the branch marked no dues at all in them (it does not keep dues in the bot)."""
+    superseded = select(DuesPayment.supersedes_id).where(DuesPayment.supersedes_id.is_not(None))
+    in_months = tuple_(DuesPayment.year, DuesPayment.month).in_(months)
+    marked = await uow.session.scalar(
+        select(func.count()).select_from(DuesPayment).where(DuesPayment.branch_id == branch_id, in_months)
+    )
+    if not marked:
+        return []
+    paid = set((await uow.session.scalars(
+        select(DuesPayment.member_id).where(
+            DuesPayment.branch_id == branch_id, in_months, DuesPayment.status.in_(("paid", "late")),
+            DuesPayment.id.not_in(superseded),
+        )
+    )).all())  # fmt: skip
+    return [m.name for m in await _current(uow, branch_id) if m.id not in paid]
+
+
+async def _without_life(uow: UnitOfWork, branch_id: int, since: date, until: date) -> list[str]:
+    """The current members present at none of the meetings the branch held in the span (nobody
+    when it held none)."""
+    held = select(Meeting.id).where(
+        Meeting.branch_id == branch_id, Meeting.held_on >= since, Meeting.held_on < until
+    )
+    if not (await uow.session.scalars(held.limit(1))).first():
+        return []
+    present = set((await uow.session.scalars(
+        select(AttendanceRow.member_id).where(AttendanceRow.meeting_id.in_(held), AttendanceRow.status == "present")
+    )).all())  # fmt: skip
+    return [m.name for m in await _current(uow, branch_id) if m.id not in present]
