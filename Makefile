@@ -18,6 +18,7 @@ install: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check bot tests bench
+	$(BIN)/ruff format --check bot tests bench
 	$(BIN)/mypy bot
 	$(BIN)/pytest -q
 
