@@ -25,7 +25,7 @@ from bot.cli import (
     telegram,
     wecom,
 )
-from bot.i18n import set_locale
+from bot.i18n import set_locale, t
 from bot.scoring.records import InputError
 from bot.scoring.tomlsource import TomlError
 from bot.services.workdays import set_holidays
@@ -46,7 +46,9 @@ def build_parser() -> argparse.ArgumentParser:
         prog="partybot",
         description="党员积分制管理 bot: 积分方案、积分计算、台账与群聊机器人。",
     )
-    parser.add_argument("--version", action="version", version=f"partybot {__version__}")
+    parser.add_argument(
+        "--version", action="version", version=f"partybot {__version__}", help=t("cli.version_help")
+    )
     parser.add_argument(
         "--config",
         metavar="FILE",
