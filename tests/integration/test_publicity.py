@@ -395,10 +395,30 @@ async def test_the_secretary_changes_the_calendar_in_the_chat(world: World) -> N
     )
     assert len(audit) == 4
     await say(app, sec, "日程 主题党日 31")
-    assert "theme_day" in (await sent_to(db, str(sec)))[-1]
+    refused = (await sent_to(db, str(sec)))[-1]
+    assert "theme_day" in refused and refused.endswith("应为 1 到 28 之间的整数 (0 表示关闭)"), refused
     await say(app, sec, "日程 下雨 5")
     assert (await sent_to(db, str(sec)))[-1].startswith("改日程的写法")
     await say(app, world.alice.member_id, "日程 主题党日 6")
     async with db.uow() as uow:
         branch = await uow.branches.get(world.branch_id)
         assert branch is not None and branch.settings["theme_day"] is None  # a member may only look
+
+
+async def test_a_claim_for_december_filed_before_nine_on_new_years_day_is_accepted(world: World) -> None:
+    """Between midnight and 09:00 on 1 January December's window is not posted yet: December is not
+    final, so a claim dated in it is accepted; one dated in an earlier, final month is refused."""
+    db, alice = world.db, world.alice.member_id
+    await date_branch(db, world.branch_id)
+    moment = Moment(local(2026, 11, 30, 12))
+    app, _ = app_on(db, moment)
+    await run_until(app, moment, end=local(2026, 12, 31, 12))
+    moment.at = local(2027, 1, 1, 5)
+    await say(app, alice, "申报 志愿服务 2026年12月30日 清扫街道")
+    async with db.uow() as uow:
+        claims = (await uow.session.scalars(select(ClaimRow.effective_date))).all()
+        windows = (await uow.session.scalars(select(PublicityWindow.period))).all()
+    assert claims == [date(2026, 12, 30)] and "2026-12" not in windows
+    assert "2026-11" in windows  # November's window, final by now
+    await say(app, alice, "申报 志愿服务 2026年11月5日 清扫街道")
+    assert "已确定的 2026-11" in (await sent_to(db, str(alice)))[-1]
