@@ -8,6 +8,8 @@ clearing it (``partybot calendar set``):
   each morning how many there are;
 - dues missed this month (with ``dues_day``): ``DUES_GRACE`` days after it, the secretary is told
   privately who has no dues marked paid for the month (in a branch that marks dues at all);
+- a meeting scheduled ahead (日程 会议, ``bot/services/schedule.py``): the group is reminded at
+  ``EVE_HOUR`` the day before and ``SOON`` before it begins;
 - ``review_alerts`` (on unless turned off): on the 1st, the secretary is told privately who had no
   organizational life (present at no meeting the branch held) or paid no dues for the last 6
   months: a 自行脱党 review is due (the bot reminds; people decide).
@@ -26,12 +28,15 @@ from sqlalchemy import func, select, tuple_
 
 from bot.services.common import Context
 from bot.services.policy import approvers, settings_of
-from bot.storage.schema import AttendanceRow, ClaimRow, DuesPayment, Meeting, MemberRow
+from bot.services.schedule import upcoming_meetings
+from bot.storage.schema import AttendanceRow, ClaimRow, DuesPayment, Meeting, MemberRow, held_meetings
 from bot.storage.timeutil import local_zone, to_local
 from bot.storage.uow import UnitOfWork
 
 EVE_HOUR, MORNING_HOUR = 18, 8
 USEFUL = timedelta(hours=10)
+#: How long before a scheduled meeting the group is reminded the second time.
+SOON = timedelta(hours=2)
 DUES_GRACE = 5
 #: Months without organizational life or dues after which a 自行脱党 review is due.
 LAPSE_MONTHS = 6
@@ -50,6 +55,8 @@ class Reminder:
     #: The members an alert names (to the secretary, privately).
     names: tuple[str, ...] = ()
     names_dues: tuple[str, ...] = ()
+    #: When the meeting a reminder is about begins.
+    at: datetime | None = None
 
 
 def _at(day: date, hour: int) -> datetime:
@@ -122,7 +129,24 @@ class ReminderService:
                     if absent or unpaid:
                         out.append(Reminder("alert.lapse", branch.id, f"{today:%Y-%m}", "lapse", today, 0,
                                             ("secretary",), tuple(absent), tuple(unpaid)))  # fmt: skip
+            out += await _meeting_reminders(uow, now)
         return out
+
+
+async def _meeting_reminders(uow: UnitOfWork, now: datetime) -> list[Reminder]:
+    """The group's reminders before a scheduled meeting: at ``EVE_HOUR`` the day before, and
+    ``SOON`` before it begins (each while the meeting is still to come)."""
+    out = []
+    for m in await upcoming_meetings(uow, None, now):
+        day = to_local(m.at).date()
+        eve = _at(day - timedelta(days=1), EVE_HOUR)
+        if eve <= now < min(eve + USEFUL, m.at - SOON):
+            out.append(Reminder("remind.meeting", m.branch_id, f"meeting-{m.id}:eve", "meeting_eve", day,
+                                names=(m.title,), at=m.at))  # fmt: skip
+        if m.at - SOON <= now:
+            out.append(Reminder("remind.meeting", m.branch_id, f"meeting-{m.id}:soon", "meeting_soon", day,
+                                names=(m.title,), at=m.at))  # fmt: skip
+    return out
 
 
 def _months_before(today: date, n: int) -> list[date]:
@@ -161,7 +185,7 @@ async def _without_life(uow: UnitOfWork, branch_id: int, since: date, until: dat
     """The current members present at none of the meetings the branch held in the span (nobody
     when it held none)."""
     held = select(Meeting.id).where(
-        Meeting.branch_id == branch_id, Meeting.held_on >= since, Meeting.held_on < until
+        Meeting.branch_id == branch_id, Meeting.held_on >= since, Meeting.held_on < until, held_meetings()
     )
     if not (await uow.session.scalars(held.limit(1))).first():
         return []

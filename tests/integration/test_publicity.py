@@ -422,3 +422,46 @@ async def test_a_claim_for_december_filed_before_nine_on_new_years_day_is_accept
     assert "2026-11" in windows  # November's window, final by now
     await say(app, alice, "申报 志愿服务 2026年11月5日 清扫街道")
     assert "已确定的 2026-11" in (await sent_to(db, str(alice)))[-1]
+
+
+async def test_the_group_is_reminded_of_a_scheduled_meeting_the_evening_before_and_two_hours_before(
+    world: World,
+) -> None:
+    db, sec, branch = world.db, world.secretary.member_id, world.branch_id
+    moment = Moment(local(2026, 3, 10, 10))
+    app, _ = app_on(db, moment)
+    await say(app, sec, "日程 会议 支部党员大会 3月15日 19:00")
+    assert "已安排支部党员大会: 2026-03-15 19:00" in (await sent_to(db, str(sec)))[-1]
+    assert (await sent_to(db, console_group(branch)))[
+        -1
+    ] == "支部安排了支部党员大会: 2026-03-15 19:00, 请大家准时参加。"
+    await say(app, sec, "日程 会议 支部党员大会 3月9日 19:00")
+    assert "已经过去" in (await sent_to(db, str(sec)))[-1]
+    await say(app, sec, "日程 会议 开大会 3月20日")
+    assert (await sent_to(db, str(sec)))[-1].startswith("安排会议的写法")
+    await say(app, world.alice.member_id, "日程 会议 党课 3月20日 19:00")  # a member may only look
+    await say(app, sec, "日程")
+    async with db.uow() as uow:
+        card = (await uow.session.scalars(select(OutboxRow.payload).where(OutboxRow.chat == str(sec)))).all()[
+            -1
+        ]
+        scheduled = (await uow.session.scalars(select(Meeting))).all()
+    assert dict(card["card"]["fields"])["将要召开的会议"] == "支部党员大会 2026-03-15 19:00"
+    assert [(m.kind, m.held_on) for m in scheduled] == [("general_meeting", date(2026, 3, 15))]
+    sent: list[tuple[datetime, str]] = []
+    second, _ = app_on(db, moment, instance="two")  # a second process on the same database
+    while moment.at < local(2026, 3, 16):
+        moment.at += timedelta(minutes=30)
+        for rows in (await app.clock.tick(), await second.clock.tick()):
+            sent += [(moment.at, text_of(r.payload)) for r in rows if r.chat == console_group(branch)]
+    assert [(at, text) for at, text in sent if "支部党员大会" in text] == [
+        (local(2026, 3, 14, 18), "提醒: 明天 (2026-03-15 19:00) 召开支部党员大会, 请大家准时参加。"),
+        (local(2026, 3, 15, 17), "提醒: 支部党员大会将于 2026-03-15 19:00 开始, 请准时参加。"),
+    ]
+    # the meeting itself is then recorded as any other: the scheduled row does not stand in its way
+    await say(app, sec, "补录 支部党员大会 3月15日 缺席 李四")
+    async with db.uow() as uow:
+        absent = (
+            await uow.session.scalars(select(AttendanceRow).where(AttendanceRow.status == "absent"))
+        ).all()
+    assert [a.member_id for a in absent] == [world.bob.member_id]
