@@ -277,7 +277,7 @@ async def reopen_command(inc: Incoming, deps: Deps, args: str) -> list[Reply]:
 
 #: ``日程 <what> <value>``: the setting each word changes, and the words for its values.
 CALENDAR_WORDS = {"公示": "publicity", "主题党日": "theme_day", "党费": "dues_day", "待审核": "pending_days",
-                  "脱党审查": "review_alerts"}  # fmt: skip
+                  "脱党审查": "review_alerts", "回村提醒": "returns_alerts"}  # fmt: skip
 VALUE_WORDS: dict[str, object] = {
     "通知": "notice",
     "等次": "grades",
@@ -294,7 +294,7 @@ def _calendar_change(args: str) -> dict[str, object] | None:
         return None
     key, word = CALENDAR_WORDS[parts[0]], parts[1]
     value: object = (int(word) or None) if word.isdigit() else VALUE_WORDS.get(word, word)
-    if key == "review_alerts":
+    if key in ("review_alerts", "returns_alerts"):
         value = value is True
     return {key: value}
 
@@ -398,6 +398,9 @@ def reminded(reminder: Reminder, pending_days: int | None = None) -> list[Reply]
             names="、".join(reminder.names),
         )
         return [Send(ToRoles(reminder.branch_id, reminder.roles), text)]
+    if reminder.kind == "returns":
+        text = t("alert.returns", required=reminder.count, names="、".join(reminder.names))
+        return [Send(ToRoles(reminder.branch_id, reminder.roles), text)]
     if reminder.kind == "lapse":
         lines = [t("alert.lapse", months=LAPSE_MONTHS)]
         if reminder.names:
@@ -419,6 +422,7 @@ def reminders_field(settings: BranchSettings) -> Field:
 
     pending = t("remind.days", days=settings.pending_days) if settings.pending_days else t("remind.off")
     review = t("remind.on") if settings.review_alerts else t("remind.off")
+    returns = t("remind.on") if settings.returns_alerts else t("remind.off")
     value = t("remind.calendar_value", theme=day(settings.theme_day), dues=day(settings.dues_day), pending=pending,
-              review=review)  # fmt: skip
+              review=review, returns=returns)  # fmt: skip
     return Field(t("remind.calendar"), value)

@@ -87,7 +87,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "remind.dues": "提醒: 请在本月 ({month}) 按时足额交纳党费。",
         "remind.pending": "提醒: 有 {count} 条申报等待审核已超过 {days} 天, 请发送 待审核 处理。",
         "remind.calendar": "提醒",
-        "remind.calendar_value": "主题党日 {theme}; 党费 {dues}; 待审核超期 {pending}; 自行脱党审查提醒 {review}",
+        "remind.calendar_value": "主题党日 {theme}; 党费 {dues}; 待审核超期 {pending}; 自行脱党审查提醒 {review}; 流动党员回村提醒 {returns}",
         "remind.on": "开",
         "pub.calendar_usage": (
             "改日程的写法 (支部书记): 日程 主题党日 5 (每月5日; 0 关闭), 日程 党费 10, 日程 待审核 3, "
@@ -97,6 +97,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "alert.lapse": "提醒 (自行脱党审查, 由支部研究决定): 以下党员连续 {months} 个月",
         "alert.lapse_life": "未参加党的组织生活: {names}",
         "alert.lapse_dues": "未交纳党费: {names}",
+        "alert.returns": "提醒: 已到第四季度, 以下流动党员今年回村(居)参加组织生活不足 {required} 次 (括号内为已回次数, 线上参加不算): {names}。请提醒他们年内返回参加。",
         "remind.day_of_month": "每月{day}日",
         "remind.days": "{days}天",
         "remind.off": "关",
@@ -223,7 +224,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "remind.dues": "Reminder: please pay this month's ({month}) party dues on time and in full.",
         "remind.pending": "Reminder: {count} claims have waited more than {days} days for a decision; send 待审核 to decide them.",
         "remind.calendar": "Reminders",
-        "remind.calendar_value": "theme day {theme}; dues {dues}; pending claims {pending}; lapse reviews {review}",
+        "remind.calendar_value": "theme day {theme}; dues {dues}; pending claims {pending}; lapse reviews {review}; migrant returns {returns}",
         "remind.on": "on",
         "pub.calendar_usage": (
             "To change the calendar (the secretary): 日程 主题党日 5 (the 5th; 0 turns it off), 日程 党费 10, "
@@ -233,6 +234,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "alert.lapse": "Reminder (a 自行脱党 review, for the branch to decide): for {months} months in a row",
         "alert.lapse_life": "no organizational life: {names}",
         "alert.lapse_dues": "no dues paid: {names}",
+        "alert.returns": "Reminder: the fourth quarter has begun, and these migrant members have returned fewer than {required} times this year (returns so far in brackets; joining online is no return): {names}. Please remind them to return this year.",
         "remind.day_of_month": "day {day} of each month",
         "remind.days": "after {days} days",
         "remind.off": "off",

@@ -10,6 +10,9 @@ clearing it (``partybot calendar set``):
   privately who has no dues marked paid for the month (in a branch that marks dues at all);
 - a meeting scheduled ahead (日程 会议, ``bot/services/schedule.py``): the group is reminded at
   ``EVE_HOUR`` the day before and ``SOON`` before it begins;
+- ``returns_alerts`` (on unless turned off): on 1 October, the secretary is told privately which
+  migrant members (流动党员) have fewer returns this year (meetings attended in person, not
+  online) than the scheme's ``migrant_returns`` item requires;
 - ``review_alerts`` (on unless turned off): on the 1st, the secretary is told privately who had no
   organizational life (present at no meeting the branch held) or paid no dues for the last 6
   months: a 自行脱党 review is due (the bot reminds; people decide).
@@ -26,6 +29,7 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import func, select, tuple_
 
+from bot.scoring.model import Scheme
 from bot.services.common import Context
 from bot.services.policy import approvers, settings_of
 from bot.services.schedule import upcoming_meetings
@@ -40,6 +44,8 @@ SOON = timedelta(hours=2)
 DUES_GRACE = 5
 #: Months without organizational life or dues after which a 自行脱党 review is due.
 LAPSE_MONTHS = 6
+#: The day (month, day) the secretary is told of migrant members short of returns: the fourth quarter.
+RETURNS_DAY = (10, 1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +135,16 @@ class ReminderService:
                     if absent or unpaid:
                         out.append(Reminder("alert.lapse", branch.id, f"{today:%Y-%m}", "lapse", today, 0,
                                             ("secretary",), tuple(absent), tuple(unpaid)))  # fmt: skip
+                if (
+                    s.returns_alerts
+                    and (today.month, today.day) == RETURNS_DAY
+                    and useful(_at(today, MORNING_HOUR))
+                ):
+                    required = _required_returns(self.ctx.schemes(branch.scheme))
+                    short = await _few_returns(uow, branch.id, today, required) if required else []
+                    if short:
+                        out.append(Reminder("alert.returns", branch.id, f"{today.year}", "returns", today, required,
+                                            ("secretary",), tuple(short)))  # fmt: skip
             out += await _meeting_reminders(uow, now)
         return out
 
@@ -147,6 +163,24 @@ async def _meeting_reminders(uow: UnitOfWork, now: datetime) -> list[Reminder]:
             out.append(Reminder("remind.meeting", m.branch_id, f"meeting-{m.id}:soon", "meeting_soon", day,
                                 names=(m.title,), at=m.at))  # fmt: skip
     return out
+
+
+def _required_returns(scheme: Scheme) -> int:
+    """The returns a year the scheme requires of a migrant member (0: none)."""
+    return max((i.required or 0 for i in scheme.items if i.computed == "migrant_returns"), default=0)
+
+
+async def _few_returns(uow: UnitOfWork, branch_id: int, today: date, required: int) -> list[str]:
+    """The current migrant members with fewer than ``required`` returns (meetings of the branch
+    attended in person, not online) from 1 January to ``today``, with their counts."""
+    counts = dict((await uow.session.execute(
+        select(AttendanceRow.member_id, func.count()).join(Meeting, Meeting.id == AttendanceRow.meeting_id)
+        .where(Meeting.branch_id == branch_id, Meeting.held_on >= today.replace(month=1, day=1),
+               Meeting.held_on < today, AttendanceRow.status == "present", AttendanceRow.online.is_(False))
+        .group_by(AttendanceRow.member_id)
+    )).tuples().all())  # fmt: skip
+    return [f"{m.name} ({counts.get(m.id, 0)})" for m in await _current(uow, branch_id)
+            if m.migrant and not m.exempt and counts.get(m.id, 0) < required]  # fmt: skip
 
 
 def _months_before(today: date, n: int) -> list[date]:

@@ -38,7 +38,7 @@ from bot.storage.schema import (
     PublicityWindow,
 )
 from bot.storage.timeutil import local_zone
-from integration.publicity_world import Moment, app_on, date_branch, set_branch
+from integration.publicity_world import Moment, app_on, date_branch, returns_scheme, set_branch
 from integration.world import Target, World
 
 STEP = timedelta(hours=6)
@@ -376,7 +376,7 @@ async def test_the_secretary_changes_the_calendar_in_the_chat(world: World) -> N
         ]
     assert (
         dict(card["card"]["fields"])["提醒"]
-        == "主题党日 每月5日; 党费 关; 待审核超期 关; 自行脱党审查提醒 开"
+        == "主题党日 每月5日; 党费 关; 待审核超期 关; 自行脱党审查提醒 开; 流动党员回村提醒 开"
     )
     await say(app, sec, "日程 脱党审查 关")
     await say(app, sec, "日程 公示 得分")
@@ -465,3 +465,46 @@ async def test_the_group_is_reminded_of_a_scheduled_meeting_the_evening_before_a
             await uow.session.scalars(select(AttendanceRow).where(AttendanceRow.status == "absent"))
         ).all()
     assert [a.member_id for a in absent] == [world.bob.member_id]
+
+
+async def test_on_1_october_the_secretary_is_told_of_migrant_members_short_of_returns(world: World) -> None:
+    db, branch, sec = world.db, world.branch_id, world.secretary.member_id
+    alice, bob = world.alice.member_id or 0, world.bob.member_id or 0
+    async with db.uow() as uow:
+        for member in (alice, bob):
+            row = await uow.members.get(member)
+            assert row is not None
+            row.migrant = True
+        for held_on, online in (
+            (date(2026, 3, 5), False),
+            (date(2026, 6, 5), True),
+            (date(2026, 9, 5), True),
+        ):
+            meeting = Meeting(branch_id=branch, kind="theme_day", held_on=held_on)
+            uow.session.add(meeting)
+            await uow.session.flush()
+            uow.session.add(AttendanceRow(meeting_id=meeting.id, member_id=alice, status="present"))
+            uow.session.add(
+                AttendanceRow(meeting_id=meeting.id, member_id=bob, status="present", online=online)
+            )
+        await uow.commit()
+    moment = Moment(local(2026, 9, 29))
+    app, _ = app_on(db, moment, scheme=returns_scheme())
+    second, _ = app_on(db, moment, instance="two", scheme=returns_scheme())
+    seen: list[Outgoing] = []
+    while moment.at < local(2026, 10, 3):
+        moment.at += STEP
+        seen += await app.clock.tick() + await second.clock.tick()
+    told = [text_of(r.payload) for r in seen if r.chat == str(sec) and "流动党员" in text_of(r.payload)]
+    # 张三 returned three times; 李四 came once, and joined online twice, which is no return
+    assert told == [
+        "提醒: 已到第四季度, 以下流动党员今年回村(居)参加组织生活不足 2 次 (括号内为已回次数, 线上参加不算): 李四 (1)。请提醒他们年内返回参加。"
+    ]
+    await set_branch(db, branch, returns_alerts=False)
+    moment.at = local(2027, 9, 30, 12)
+    quiet, _ = app_on(db, moment, scheme=returns_scheme())
+    later: list[Outgoing] = []
+    while moment.at < local(2027, 10, 2):
+        moment.at += STEP
+        later += await quiet.clock.tick()
+    assert not any("流动党员" in text_of(r.payload) for r in later)  # turned off
