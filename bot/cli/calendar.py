@@ -83,6 +83,9 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
                          help="连续6个月未参加组织生活或未交党费时, 每月1日私信提醒书记 (自行脱党审查; 默认 on)")  # fmt: skip
     setting.add_argument("--returns-alerts", choices=["on", "off"],
                          help="每年10月1日私信提醒书记: 回村(居)参加组织生活不足方案要求次数的流动党员 (默认 on)")  # fmt: skip
+    setting.add_argument("--followup-alerts", choices=["on", "off"],
+                         help="年度结果确定后私信提醒书记: 告诫满6个月、限期整改满1年 (star-hundred), "
+                              "连续两个周期低于60分 (pioneer-index) (默认 on)")  # fmt: skip
     setting.set_defaults(handler=_set)
     reopen = sub.add_parser("reopen", help="重新开放已确定的期间 (记入操作日志)")
     reopen.add_argument("branch", type=int, metavar="BRANCH", help="党支部编号")
@@ -121,8 +124,9 @@ def _set(args: argparse.Namespace) -> int:
         changes: dict[str, object] = {k: (None if v == 0 else v) for k, v in asked.items() if v is not None}
         if args.review_alerts is not None:
             changes["review_alerts"] = args.review_alerts == "on"
-        if args.returns_alerts is not None:
-            changes["returns_alerts"] = args.returns_alerts == "on"
+        for switch in ("returns_alerts", "followup_alerts"):
+            if getattr(args, switch) is not None:
+                changes[switch] = getattr(args, switch) == "on"
         view = await AdminService(ctx).settings(cli_actor(), args.branch, changes)
         print(t("pub.cli_set", name=view.name, show=t(f"pub.show.{view.settings.publicity}")))
         print(text_of(Card("", (reminders_field(view.settings),))).strip())

@@ -277,7 +277,7 @@ async def reopen_command(inc: Incoming, deps: Deps, args: str) -> list[Reply]:
 
 #: ``日程 <what> <value>``: the setting each word changes, and the words for its values.
 CALENDAR_WORDS = {"公示": "publicity", "主题党日": "theme_day", "党费": "dues_day", "待审核": "pending_days",
-                  "脱党审查": "review_alerts", "回村提醒": "returns_alerts"}  # fmt: skip
+                  "脱党审查": "review_alerts", "回村提醒": "returns_alerts", "整改提醒": "followup_alerts"}  # fmt: skip
 VALUE_WORDS: dict[str, object] = {
     "通知": "notice",
     "等次": "grades",
@@ -294,7 +294,7 @@ def _calendar_change(args: str) -> dict[str, object] | None:
         return None
     key, word = CALENDAR_WORDS[parts[0]], parts[1]
     value: object = (int(word) or None) if word.isdigit() else VALUE_WORDS.get(word, word)
-    if key in ("review_alerts", "returns_alerts"):
+    if key in ("review_alerts", "returns_alerts", "followup_alerts"):
         value = value is True
     return {key: value}
 
@@ -397,6 +397,9 @@ def reminded(reminder: Reminder, pending_days: int | None = None) -> list[Reply]
             count=reminder.count,
             names="、".join(reminder.names),
         )
+        return [Send(ToRoles(reminder.branch_id, reminder.roles), text)]
+    if reminder.kind in ("warning", "rectify", "two_cycles"):
+        text = t(f"alert.{reminder.kind}", year=reminder.count, names="、".join(reminder.names))
         return [Send(ToRoles(reminder.branch_id, reminder.roles), text)]
     if reminder.kind == "returns":
         text = t("alert.returns", required=reminder.count, names="、".join(reminder.names))

@@ -13,6 +13,9 @@ clearing it (``partybot calendar set``):
 - ``returns_alerts`` (on unless turned off): on 1 October, the secretary is told privately which
   migrant members (流动党员) have fewer returns this year (meetings attended in person, not
   online) than the scheme's ``migrant_returns`` item requires;
+- ``followup_alerts`` (on unless turned off): what a final yearly result calls for (``FOLLOW_UPS``):
+  the secretary is told when a 告诫 or 限期整改 period is due for review, or who is below 60 two
+  cycles running;
 - ``review_alerts`` (on unless turned off): on the 1st, the secretary is told privately who had no
   organizational life (present at no meeting the branch held) or paid no dues for the last 6
   months: a 自行脱党 review is due (the bot reminds; people decide).
@@ -33,6 +36,7 @@ from bot.scoring.model import Scheme
 from bot.services.common import Context
 from bot.services.policy import approvers, settings_of
 from bot.services.schedule import upcoming_meetings
+from bot.storage.calendar import CalendarQueries
 from bot.storage.schema import AttendanceRow, ClaimRow, DuesPayment, Meeting, MemberRow, held_meetings
 from bot.storage.timeutil import local_zone, to_local
 from bot.storage.uow import UnitOfWork
@@ -145,6 +149,8 @@ class ReminderService:
                     if short:
                         out.append(Reminder("alert.returns", branch.id, f"{today.year}", "returns", today, required,
                                             ("secretary",), tuple(short)))  # fmt: skip
+                if s.followup_alerts and useful(_at(today, MORNING_HOUR)):
+                    out += await _follow_ups(uow, branch.id, self.ctx.schemes(branch.scheme).id, today)
             out += await _meeting_reminders(uow, now)
         return out
 
@@ -162,6 +168,68 @@ async def _meeting_reminders(uow: UnitOfWork, now: datetime) -> list[Reminder]:
         if m.at - SOON <= now:
             out.append(Reminder("remind.meeting", m.branch_id, f"meeting-{m.id}:soon", "meeting_soon", day,
                                 names=(m.title,), at=m.at))  # fmt: skip
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class FollowUp:
+    """What a final yearly result calls for, and when: ``kind`` (the alert), the scheme family,
+    the grades concerned (or a score below ``below`` in this and the previous year), and the
+    months after the year's window became final."""
+
+    kind: str
+    family: str
+    grades: tuple[str, ...] = ()
+    below: int | None = None
+    months: int = 0
+
+
+#: ``star-hundred``: 基本合格 -> 告诫通知书 and 6 months to rectify, 不合格 -> 限期整改 for a year (the
+#: secretary is told when each is due for review); ``pioneer-index``: below 60 two cycles running
+#: -> 劝退 review (told when the second year is final).
+FOLLOW_UPS = (
+    FollowUp("warning", "star-hundred", grades=("基本合格",), months=6),
+    FollowUp("rectify", "star-hundred", grades=("不合格",), months=12),
+    FollowUp("two_cycles", "pioneer-index", below=60),
+)
+
+
+def _of_family(scheme_id: str, family: str) -> bool:
+    return scheme_id == family or scheme_id.startswith(family + "-")
+
+
+def _months_after(day: date, months: int) -> date:
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    return date(year, month, min(day.day, 28))
+
+
+async def _follow_ups(uow: UnitOfWork, branch_id: int, scheme_id: str, today: date) -> list[Reminder]:
+    """The follow-ups due today from the branch's final yearly windows (their final results)."""
+    rules = [f for f in FOLLOW_UPS if _of_family(scheme_id, f.family)]
+    if not rules:
+        return []
+    finals = {int(w.period): w for w in await CalendarQueries(uow.session).final_years(branch_id)}
+    out = []
+    for year, window in finals.items():
+        assert window.final_at is not None
+        members = (window.report.get("final") or window.report).get("members", [])
+        for rule in rules:
+            if _months_after(to_local(window.final_at).date(), rule.months) != today:
+                continue
+            if rule.below is not None:
+                before = finals.get(year - 1)
+                if before is None:
+                    continue
+                low_before = {int(m["id"]) for m in (before.report.get("final") or before.report).get("members", [])
+                              if m.get("score") is not None and m["score"] < rule.below}  # fmt: skip
+                names = [m["name"] for m in members
+                         if m.get("score") is not None and m["score"] < rule.below and int(m["id"]) in low_before]  # fmt: skip
+            else:
+                names = [m["name"] for m in members if m.get("grade") in rule.grades]
+            if names:
+                out.append(Reminder(f"alert.{rule.kind}", branch_id, str(year), rule.kind, today,
+                                    year, ("secretary",), tuple(names)))  # fmt: skip
     return out
 
 

@@ -38,7 +38,14 @@ from bot.storage.schema import (
     PublicityWindow,
 )
 from bot.storage.timeutil import local_zone
-from integration.publicity_world import Moment, app_on, date_branch, returns_scheme, set_branch
+from integration.publicity_world import (
+    Moment,
+    app_on,
+    date_branch,
+    publicity_scheme,
+    returns_scheme,
+    set_branch,
+)
 from integration.world import Target, World
 
 STEP = timedelta(hours=6)
@@ -508,3 +515,78 @@ async def test_on_1_october_the_secretary_is_told_of_migrant_members_short_of_re
         moment.at += STEP
         later += await quiet.clock.tick()
     assert not any("流动党员" in text_of(r.payload) for r in later)  # turned off
+
+
+def _year_window(
+    branch: int, year: int, final_at: datetime, members: list[dict[str, Any]]
+) -> PublicityWindow:
+    return PublicityWindow(
+        branch_id=branch, period=str(year), kind="year", starts=date(year, 1, 1), ends=date(year, 12, 31),
+        opens_at=final_at, closes_at=final_at, report={"members": [], "final": {"members": members}},
+        final_at=final_at,
+    )  # fmt: skip
+
+
+async def _told_on(
+    db: Database, branch: int, scheme_id: str, days: list[date], sec: int
+) -> list[tuple[date, str]]:
+    """The follow-ups the secretary was told at 09:00 on each of ``days`` by two schedulers on one
+    database (the publicity posts they also get left aside)."""
+    scheme = publicity_scheme().model_copy(update={"id": scheme_id})
+    moment = Moment(local(2020, 1, 1))
+    apps = [app_on(db, moment, scheme=scheme)[0], app_on(db, moment, instance="two", scheme=scheme)[0]]
+    told = []
+    for day in days:
+        moment.at = local(day.year, day.month, day.day, 9)
+        for app in apps:
+            texts = [text_of(r.payload) for r in await app.clock.tick() if r.chat == str(sec)]
+            told += [(day, text) for text in texts if "整改" in text or "劝退" in text]
+    return told
+
+
+async def test_star_hundred_follow_ups_are_due_six_months_and_a_year_after_the_final_result(
+    world: World,
+) -> None:
+    db, branch, sec = world.db, world.branch_id, world.secretary.member_id or 0
+    alice, bob = world.alice.member_id or 0, world.bob.member_id or 0
+    members = [{"id": alice, "name": "张三", "score": 65, "grade": "基本合格"},
+               {"id": bob, "name": "李四", "score": 40, "grade": "不合格"}]  # fmt: skip
+    async with db.uow() as uow:
+        uow.session.add(_year_window(branch, 2026, local(2027, 1, 20, 0, 30), members))
+        await uow.commit()
+    days = [date(2027, 1, 20), date(2027, 7, 19), date(2027, 7, 20), date(2027, 7, 21), date(2028, 1, 20)]
+    told = await _told_on(db, branch, "star-hundred", days, sec)
+    assert told == [
+        (
+            date(2027, 7, 20),
+            "提醒: 2026年度评为基本合格的党员, 告诫通知书的 6 个月整改期已满, 请组织评估整改情况: 张三。",
+        ),
+        (
+            date(2028, 1, 20),
+            "提醒: 2026年度评为不合格的党员, 限期整改的 1 年期限已满, 请组织评估整改情况: 李四。",
+        ),
+    ]
+    await set_branch(db, branch, followup_alerts=False)
+    assert await _told_on(db, branch, "star-hundred", [date(2027, 7, 20)], sec) == []
+
+
+async def test_pioneer_index_below_60_two_cycles_running_is_told_when_the_second_year_is_final(
+    world: World,
+) -> None:
+    db, branch, sec = world.db, world.branch_id, world.secretary.member_id or 0
+    alice, bob = world.alice.member_id or 0, world.bob.member_id or 0
+    before = [{"id": alice, "name": "张三", "score": 55}, {"id": bob, "name": "李四", "score": 70}]
+    after = [{"id": alice, "name": "张三", "score": 58}, {"id": bob, "name": "李四", "score": 50}]
+    async with db.uow() as uow:
+        uow.session.add(_year_window(branch, 2025, local(2026, 1, 21, 3), before))
+        uow.session.add(_year_window(branch, 2026, local(2027, 1, 20, 3), after))
+        await uow.commit()
+    told = await _told_on(
+        db, branch, "pioneer-index", [date(2026, 1, 21), date(2027, 1, 20), date(2027, 1, 21)], sec
+    )
+    assert told == [
+        (
+            date(2027, 1, 20),
+            "提醒: 以下党员 2026 年和上一年度连续两个周期得分低于 60 分, 请支部研究是否启动劝退程序: 张三。",
+        )
+    ]
