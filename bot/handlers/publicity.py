@@ -4,11 +4,14 @@ clock), 有异议 / ``异议 原因``, the secretary's objection card (维持 / 
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+import re
+from collections.abc import Sequence
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from bot.handlers.cards import number
 from bot.handlers.context import Deps, located
+from bot.handlers.parse import parse_date
 from bot.handlers.types import (
     ORIGIN,
     Action,
@@ -26,8 +29,10 @@ from bot.handlers.types import (
     ToRoles,
 )
 from bot.i18n import t
-from bot.scoring.model import Publicity
+from bot.scoring.model import MEETING_TYPES, Publicity
+from bot.services.common import Actor
 from bot.services.ledger import EntryLine
+from bot.services.meetings import meeting_kind
 from bot.services.policy import BranchSettings, correctors, settings_of
 from bot.services.publicity import (
     ObjectionView,
@@ -38,7 +43,8 @@ from bot.services.publicity import (
     scheduled,
 )
 from bot.services.reminders import LAPSE_MONTHS, Reminder
-from bot.storage.timeutil import show, to_local
+from bot.services.schedule import Scheduled, ScheduleService
+from bot.storage.timeutil import local_zone, show, to_local
 
 
 def service(deps: Deps) -> PublicityService:
@@ -271,7 +277,7 @@ async def reopen_command(inc: Incoming, deps: Deps, args: str) -> list[Reply]:
 
 #: ``日程 <what> <value>``: the setting each word changes, and the words for its values.
 CALENDAR_WORDS = {"公示": "publicity", "主题党日": "theme_day", "党费": "dues_day", "待审核": "pending_days",
-                  "脱党审查": "review_alerts"}  # fmt: skip
+                  "脱党审查": "review_alerts", "回村提醒": "returns_alerts", "整改提醒": "followup_alerts"}  # fmt: skip
 VALUE_WORDS: dict[str, object] = {
     "通知": "notice",
     "等次": "grades",
@@ -288,7 +294,7 @@ def _calendar_change(args: str) -> dict[str, object] | None:
         return None
     key, word = CALENDAR_WORDS[parts[0]], parts[1]
     value: object = (int(word) or None) if word.isdigit() else VALUE_WORDS.get(word, word)
-    if key == "review_alerts":
+    if key in ("review_alerts", "returns_alerts", "followup_alerts"):
         value = value is True
     return {key: value}
 
@@ -298,18 +304,57 @@ async def calendar_command(inc: Incoming, deps: Deps, args: str) -> list[Reply]:
     reminders; ``日程 主题党日 5`` and the like change them (the secretary)."""
     person, branch = await located(inc, deps)
     settings = settings_of(branch)
+    if args.split()[:1] == ["会议"]:
+        return await _schedule_meeting(inc, deps, person.actor, branch.id, args.split()[1:])
     if args.strip():
         change = _calendar_change(args)
         if change is None:
             return [Send(ORIGIN, t("pub.calendar_usage"))]
         settings = await service(deps).set_calendar(person.actor, branch.id, change)
     windows = await service(deps).windows(branch.id)
-    card = calendar_card(branch.name, deps.chat.scheme(branch).publicity, windows, deps.now(), settings)
+    meetings = await ScheduleService(deps.chat.ctx).upcoming(branch.id, deps.now())
+    card = calendar_card(
+        branch.name, deps.chat.scheme(branch).publicity, windows, deps.now(), settings, meetings
+    )
     return [Send(ORIGIN, card)]
 
 
+_CLOCK = re.compile(r"^(\d{1,2})[:：点](\d{2})?分?$")
+
+
+def _meeting_time(words: list[str], today: date) -> tuple[str | None, datetime | None]:
+    """``支部党员大会 3月15日 19:00``: the meeting type and when it begins (None where unreadable)."""
+    kind = meeting_kind(words[0]) if words else None
+    clock = _CLOCK.match(words[-1]) if len(words) >= 3 else None
+    day, _rest = parse_date(" ".join(words[1:-1]), today) if clock else (None, "")
+    if clock is None or day is None or int(clock.group(1)) > 23:
+        return kind, None
+    at = datetime.combine(day, time(int(clock.group(1)), int(clock.group(2) or 0)), tzinfo=local_zone())
+    return kind, at
+
+
+async def _schedule_meeting(
+    inc: Incoming, deps: Deps, actor: Actor, branch_id: int, words: list[str]
+) -> list[Reply]:
+    """``日程 会议 支部党员大会 3月15日 19:00``: schedule a meeting; the group is told and reminded."""
+    kind, at = _meeting_time(words, deps.today())
+    if kind is None or at is None:
+        return [Send(ORIGIN, t("sched.usage", known="、".join(MEETING_TYPES.values())))]
+    meeting = await ScheduleService(deps.chat.ctx).schedule(actor, branch_id, kind, at, deps.now())
+    said = t("sched.done", name=meeting.title, time=show(meeting.at))
+    return [
+        Send(ORIGIN, said),
+        Send(ToGroup(branch_id), t("sched.group", name=meeting.title, time=show(meeting.at))),
+    ]
+
+
 def calendar_card(
-    name: str, rules: Publicity, windows: list[Window], now: datetime, settings: BranchSettings
+    name: str,
+    rules: Publicity,
+    windows: list[Window],
+    now: datetime,
+    settings: BranchSettings,
+    meetings: Sequence[Scheduled] = (),
 ) -> Card:
     """The branch's calendar: what it publishes and for how long, the next posting, the latest windows."""
     periods = "、".join(t(f"pub.kind.{k}") for k in dict.fromkeys(rules.periods))
@@ -332,6 +377,8 @@ def calendar_card(
         lines.append(t("pub.calendar_window", period=period_label(w.period), state=state))
     fields.append(Field(t("pub.calendar_windows"), "\n".join(lines) or t("pub.calendar_none")))
     fields.append(reminders_field(settings))
+    coming = [t("sched.line", name=m.title, time=show(m.at)) for m in meetings]
+    fields.append(Field(t("sched.calendar"), "\n".join(coming) or t("sched.none")))
     return Card(t("pub.calendar_title", branch=name), tuple(fields))
 
 
@@ -351,6 +398,12 @@ def reminded(reminder: Reminder, pending_days: int | None = None) -> list[Reply]
             names="、".join(reminder.names),
         )
         return [Send(ToRoles(reminder.branch_id, reminder.roles), text)]
+    if reminder.kind in ("warning", "rectify", "two_cycles"):
+        text = t(f"alert.{reminder.kind}", year=reminder.count, names="、".join(reminder.names))
+        return [Send(ToRoles(reminder.branch_id, reminder.roles), text)]
+    if reminder.kind == "returns":
+        text = t("alert.returns", required=reminder.count, names="、".join(reminder.names))
+        return [Send(ToRoles(reminder.branch_id, reminder.roles), text)]
     if reminder.kind == "lapse":
         lines = [t("alert.lapse", months=LAPSE_MONTHS)]
         if reminder.names:
@@ -358,6 +411,9 @@ def reminded(reminder: Reminder, pending_days: int | None = None) -> list[Reply]
         if reminder.names_dues:
             lines.append(t("alert.lapse_dues", names="、".join(reminder.names_dues)))
         return [Send(ToRoles(reminder.branch_id, reminder.roles), "\n".join(lines))]
+    if reminder.kind in ("meeting_eve", "meeting_soon") and reminder.at is not None:
+        text = t(f"remind.{reminder.kind}", name=reminder.names[0], time=show(reminder.at))
+        return [Send(ToGroup(reminder.branch_id), text)]
     if reminder.kind == "dues":
         return [Send(ToGroup(reminder.branch_id), t("remind.dues", month=f"{reminder.day:%Y-%m}"))]
     return [Send(ToGroup(reminder.branch_id), t(f"remind.{reminder.kind}", date=reminder.day.isoformat()))]
@@ -369,6 +425,7 @@ def reminders_field(settings: BranchSettings) -> Field:
 
     pending = t("remind.days", days=settings.pending_days) if settings.pending_days else t("remind.off")
     review = t("remind.on") if settings.review_alerts else t("remind.off")
+    returns = t("remind.on") if settings.returns_alerts else t("remind.off")
     value = t("remind.calendar_value", theme=day(settings.theme_day), dues=day(settings.dues_day), pending=pending,
-              review=review)  # fmt: skip
+              review=review, returns=returns)  # fmt: skip
     return Field(t("remind.calendar"), value)

@@ -14,6 +14,7 @@ from typing import Any, Literal, get_args, get_origin
 
 from pydantic import ValidationError
 
+from bot.i18n import t
 from bot.scoring.model import Role
 from bot.services.common import Actor, Context, branch_of
 from bot.services.errors import Forbidden, Invalid, NotFound
@@ -124,6 +125,11 @@ def _choices(setting: str) -> str:
         return "on/off"
     if get_origin(annotation) is Literal:
         return "/".join(str(a) for a in get_args(annotation))
+    bounds = {k: getattr(m, k) for m in (field.metadata if field is not None else ()) for k in ("ge", "le")
+              if hasattr(m, k)}  # fmt: skip
+    if "ge" in bounds and "le" in bounds:
+        off = type(None) in get_args(annotation)
+        return t("pub.range_off" if off else "pub.range", low=bounds["ge"], high=bounds["le"])
     return "-"
 
 

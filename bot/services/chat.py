@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -17,6 +18,7 @@ from bot.services.errors import Invalid, NotFound
 from bot.services.outbox import CONSOLE
 from bot.services.periods import open_late, refuse_final
 from bot.services.policy import approvers
+from bot.services.publicity import period_containing, scheduled
 from bot.storage.chat import ChatQueries
 from bot.storage.outbox import OutboxQueries
 from bot.storage.read import load_year
@@ -110,6 +112,12 @@ def check_open(day: date, today: date, *, late: bool = False) -> None:
         raise Invalid("chat.period_closed", date=day.isoformat(), year=today.year)
 
 
+def unposted(kinds: Iterable[str], day: date, now: datetime) -> bool:
+    """Whether the window of a period of ``kinds`` covering ``day`` is still to be posted (its
+    posting time has not come), so that the period is open."""
+    return any(scheduled(period_containing(kind, day)) > now for kind in kinds)
+
+
 async def _person(uow: UnitOfWork, member: MemberRow, branch: Branch) -> Person:
     roles = await uow.members.roles(member.id, branch)
     return Person(member.id, member.name, member.branch_id, frozenset(roles), member.category or "")
@@ -161,13 +169,16 @@ class ChatService:
 
     async def check_period(self, branch_id: int, day: date, today: date, now: datetime) -> None:
         """``check_open`` by the branch's publicity calendar: last year's date is accepted while a
-        posted window covering it is open (a date inside a final period is refused by the services,
+        posted window covering it is open, or while that window is still to be posted (between
+        midnight and 09:00 on 1 January the period is not final: its window opens at 09:00)
+        (a date inside a final period is refused by the services,
         ``periods.refuse_final``, and here for last year's dates)."""
         late = False
         if day.year != today.year and day <= today:
             async with self.ctx.uow(read_only=True) as uow:
                 await refuse_final(uow, branch_id, day)
-                late = await open_late(uow, branch_id, day, now)
+                rules = self.scheme(await branch_of(uow, branch_id)).publicity
+                late = await open_late(uow, branch_id, day, now) or unposted(rules.periods, day, now)
         check_open(day, today, late=late)
 
     async def branch(self, branch_id: int) -> Branch:

@@ -63,6 +63,12 @@ class BranchSettings(BaseModel):
     #: Whether the secretary is told of members due a 自行脱党 review (6 months without
     #: organizational life or dues).
     review_alerts: bool = True
+    #: Whether the secretary is told on 1 October of migrant members (流动党员) with fewer returns
+    #: (meetings attended in person) this year than the scheme requires.
+    returns_alerts: bool = True
+    #: Whether the secretary is told of the follow-ups a final yearly result calls for
+    #: (``bot/services/reminders.py`` ``FOLLOW_UPS``).
+    followup_alerts: bool = True
 
 
 def parse_settings(raw: Mapping[str, Any] | None) -> BranchSettings:

@@ -85,6 +85,15 @@ class CalendarQueries:
         ).limit(1)  # fmt: skip
         return (await self.session.scalars(query)).first()
 
+    async def final_years(self, branch_id: int) -> list[PublicityWindow]:
+        """The branch's final yearly windows, oldest first (their ``report["final"]`` is the year's
+        台账 result)."""
+        query = select(PublicityWindow).where(
+            PublicityWindow.branch_id == branch_id, PublicityWindow.kind == "year",
+            PublicityWindow.final_at.is_not(None),
+        )  # fmt: skip
+        return list((await self.session.scalars(query.order_by(PublicityWindow.period))).all())
+
     async def open_covering(self, branch_id: int, day: date, now: datetime) -> PublicityWindow | None:
         """A window of the branch, posted and not final, whose period covers ``day``."""
         query = select(PublicityWindow).where(

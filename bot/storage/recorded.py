@@ -10,7 +10,15 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from bot.storage.schema import AttendanceRow, DuesPayment, ImportRun, LedgerEntry, Meeting, Offer
+from bot.storage.schema import (
+    AttendanceRow,
+    DuesPayment,
+    ImportRun,
+    LedgerEntry,
+    Meeting,
+    Offer,
+    held_meetings,
+)
 
 _later = aliased(DuesPayment)
 _reversal = aliased(LedgerEntry)
@@ -23,7 +31,7 @@ class RecordedQueries:
     async def meeting_on(self, branch_id: int, kind: str, day: Any) -> Meeting | None:
         """The branch's meeting of this type on that day, by sign-in or recorded afterwards."""
         query = select(Meeting).where(
-            Meeting.branch_id == branch_id, Meeting.kind == kind, Meeting.held_on == day
+            Meeting.branch_id == branch_id, Meeting.kind == kind, Meeting.held_on == day, held_meetings()
         )
         return (await self.session.scalars(query.order_by(Meeting.id))).first()
 

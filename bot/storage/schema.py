@@ -22,6 +22,8 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    or_,
+    select,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -260,6 +262,9 @@ class Meeting(Base):
     closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
     platform: Mapped[str | None] = mapped_column(String(20))
     chat_id: Mapped[str | None] = mapped_column(String(200))
+    #: When a meeting scheduled ahead (日程 会议) is to begin; with no attendance it is still to
+    #: be held, and the group is reminded before it (``bot/services/reminders.py``).
+    scheduled_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
 
 
 class AttendanceRow(Base):
@@ -616,3 +621,9 @@ class RateWindow(Base):
     #: When the window starts, in seconds since the epoch (a multiple of the limit's period).
     window: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+def held_meetings() -> Any:
+    """A condition on ``meetings``: the meeting was held (a sign-in or a sheet), not merely
+    scheduled ahead with nobody recorded yet (``scheduled_at``)."""
+    return or_(Meeting.scheduled_at.is_(None), Meeting.id.in_(select(AttendanceRow.meeting_id)))

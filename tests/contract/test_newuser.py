@@ -244,6 +244,7 @@ async def test_help_lines_are_what_the_bot_accepts(driver: Driver) -> None:
     assert "申报 事项 日期 说明" in typed and "发起签到 会议类型 分钟数" in typed
     for words in typed:
         for word in words.split(" / "):
+            driver.world.clock.advance(3)  # a person types them over a while (WeCom: 20 a minute a chat)
             said = await driver.say(SECRETARY, word.split()[0], private=True)
             assert said, word
             assert not any(s.text.startswith("没有看懂") for s in said), (word, [s.text for s in said])

@@ -33,6 +33,7 @@ from bot.channels.wecom.callback import CallbackEndpoint, CallbackTransport, Res
 from bot.channels.wecom.connection import LongConnection
 from bot.channels.wecom.longconn import Downloader, LongConnectionChannel, LongConnectionTransport
 from bot.channels.wecom.transport import Presses
+from bot.delivery import Limiter
 from contract.driver import ALICE, BOB, ELSEWHERE, GROUP, RECORDER, SECRETARY, STRANGER, Shown, Toast
 
 USERS = {SECRETARY: "wangshuji", RECORDER: "zhaojifen", ALICE: "zhangsan", BOB: "lisi", STRANGER: "luren"}
@@ -118,6 +119,13 @@ def card_text(card: dict[str, Any]) -> tuple[str, list[tuple[str, str]], set[str
     buttons = [(b["text"], b["key"]) for b in card.get("button_list", []) if b["key"] != p.PICK]
     options = [(o["text"], o["id"]) for o in (card.get("button_selection") or {}).get("option_list", [])]
     return "\n".join(lines), buttons + options, {d for _, d in options}
+
+
+def limiter(world: ChatWorld) -> Limiter:
+    """WeCom's rate limits on the world's clock as well as real time: a test that moves the clock on
+    by a minute gives the chat room for 20 more messages, as a minute of real time would."""
+    start = world.clock.now()
+    return Limiter(clock=lambda: time.monotonic() + (world.clock.now() - start).total_seconds())
 
 
 class WecomDriver:
@@ -256,7 +264,7 @@ class LongConnectionDriver(WecomDriver):
         fake = await FakeWecom().start()
         driver = cls(world, fake, httpx.AsyncClient())
         world.app.add_transport(
-            LongConnectionTransport(driver.connection, CORP, world.app.media, driver.presses)
+            LongConnectionTransport(driver.connection, CORP, world.app.media, driver.presses), limiter(world)
         )
         first = await driver.connection.open()
         driver._task = asyncio.create_task(driver.connection.run(driver.stop, first))
@@ -311,7 +319,9 @@ class CallbackDriver(WecomDriver):
             world.deps, CORP, TOKEN, AES_KEY, Downloader(world.app.media, self.http), self.presses, self.urls
         )
         world.app.routes += self.endpoint.routes(PATH)
-        world.app.add_transport(CallbackTransport(CORP, world.app.media, self.presses, self.urls, self.http))
+        world.app.add_transport(
+            CallbackTransport(CORP, world.app.media, self.presses, self.urls, self.http), limiter(world)
+        )
         from channels.wecom_fake import CallbackClient
 
         asgi = httpx.AsyncClient(

@@ -38,6 +38,23 @@ def schemes(_scheme_id: str) -> Scheme:
     return _SCHEME
 
 
+#: The same with a migrant member's yearly returns (回村), as ``twelve-point`` has them.
+RETURNS = """
+[[items]]
+code = "migrant_return_missing"
+name = "流动党员回村不足"
+kind = "deduction"
+points = -6
+source = "computed"
+computed = "migrant_returns"
+required = 2
+"""
+
+
+def returns_scheme() -> Scheme:
+    return load_scheme_text(SCHEME_TOML.replace('id = "tiny"', 'id = "tiny-returns"') + RETURNS, "tr.toml")
+
+
 class Moment:
     """The clock every part of one app reads."""
 
@@ -48,9 +65,12 @@ class Moment:
         return self.at
 
 
-def app_on(db: Database, moment: Moment, instance: str = "one") -> tuple[App, ConsoleTransport]:
+def app_on(
+    db: Database, moment: Moment, instance: str = "one", scheme: Scheme | None = None
+) -> tuple[App, ConsoleTransport]:
+    """An app on ``moment``'s clock; every branch on ``scheme`` (default: ``publicity_scheme``)."""
     app = build(
-        db, ["console"], context=Context(db.uow, schemes), instance=instance,
+        db, ["console"], context=Context(db.uow, (lambda _id: scheme) if scheme else schemes), instance=instance,
         today=lambda: to_local(moment.at).date(), now=moment.now,
     )  # fmt: skip
     transport = ConsoleTransport()

@@ -292,6 +292,8 @@ def test_branch_set_changes_settings_and_shows_them(cli: Cli) -> None:
         "dues_day": None,
         "pending_days": None,
         "review_alerts": True,
+        "returns_alerts": True,
+        "followup_alerts": True,
     }
     code, out, _ = cli("branch", "set", str(branch_id), "--confirm-records", "on")
     assert (code, out.strip()) == (
@@ -400,6 +402,8 @@ def test_branch_set_keeps_what_it_does_not_change(cli: Cli) -> None:
         "dues_day": None,
         "pending_days": None,
         "review_alerts": True,
+        "returns_alerts": True,
+        "followup_alerts": True,
     }
     assert [a.details for a in _audit(cli) if a.action == "branch.settings"] == [
         {"approvals": "private"},

@@ -43,7 +43,7 @@ async def test_an_unknown_setting_value_is_refused_naming_the_setting(
         await admin.settings(OPERATOR, branch.id, {"colour": "red"})
     assert (
         exc.value.message
-        == "没有名为 “colour” 的支部设置。可用设置: approvals/rank/online/confirm_records/publicity/theme_day/dues_day/pending_days/review_alerts"
+        == "没有名为 “colour” 的支部设置。可用设置: approvals/rank/online/confirm_records/publicity/theme_day/dues_day/pending_days/review_alerts/returns_alerts/followup_alerts"
     )
     assert await _audit(db) == ["branch.add"]
 

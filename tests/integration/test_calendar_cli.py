@@ -55,3 +55,25 @@ def test_the_calendar_is_shown_set_and_a_final_period_reopened(cli: Cli) -> None
     assert code == 0 and "2026年10月 已重新开放" in out
     final_at, audit = cli.query(_state)
     assert final_at is None and next(a for a in audit if a[0] == "publicity.reopened")[1].startswith("cli")
+
+
+def test_a_meeting_is_scheduled_on_the_command_line_and_listed(cli: Cli) -> None:
+    assert cli("branch", "add", "第一党支部", "--scheme", "star-hundred")[0] == 0
+    year = datetime.now(UTC).year + 1
+    code, out, _ = cli(
+        "calendar", "meeting", "--branch", "1", "--type", "general_meeting", "--at", f"{year}-03-15 19:00"
+    )
+    assert code == 0 and f"已安排支部党员大会: {year}-03-15 19:00" in out
+    code, out, _ = cli("calendar", "show", "1")
+    assert code == 0 and f"支部党员大会 {year}-03-15 19:00" in out
+    code, _, err = cli(
+        "calendar", "meeting", "--branch", "1", "--type", "general_meeting", "--at", f"{year}-03-15 08:00"
+    )
+    assert code == 1 and f"{year}-03-15 的支部党员大会已经安排过了" in err
+    code, _, err = cli(
+        "calendar", "meeting", "--branch", "1", "--type", "party_class", "--at", "2020-03-15 19:00"
+    )
+    assert code == 1 and "2020-03-15 19:00 已经过去" in err
+    with pytest.raises(SystemExit):
+        cli("calendar", "meeting", "--branch", "1", "--type", "general_meeting", "--at", "3月15日")
+    assert "时间应写成" in cli.capsys.readouterr().err

@@ -38,7 +38,14 @@ from bot.storage.schema import (
     PublicityWindow,
 )
 from bot.storage.timeutil import local_zone
-from integration.publicity_world import Moment, app_on, date_branch, set_branch
+from integration.publicity_world import (
+    Moment,
+    app_on,
+    date_branch,
+    publicity_scheme,
+    returns_scheme,
+    set_branch,
+)
 from integration.world import Target, World
 
 STEP = timedelta(hours=6)
@@ -376,7 +383,7 @@ async def test_the_secretary_changes_the_calendar_in_the_chat(world: World) -> N
         ]
     assert (
         dict(card["card"]["fields"])["提醒"]
-        == "主题党日 每月5日; 党费 关; 待审核超期 关; 自行脱党审查提醒 开"
+        == "主题党日 每月5日; 党费 关; 待审核超期 关; 自行脱党审查提醒 开; 流动党员回村提醒 开"
     )
     await say(app, sec, "日程 脱党审查 关")
     await say(app, sec, "日程 公示 得分")
@@ -395,10 +402,191 @@ async def test_the_secretary_changes_the_calendar_in_the_chat(world: World) -> N
     )
     assert len(audit) == 4
     await say(app, sec, "日程 主题党日 31")
-    assert "theme_day" in (await sent_to(db, str(sec)))[-1]
+    refused = (await sent_to(db, str(sec)))[-1]
+    assert "theme_day" in refused and refused.endswith("应为 1 到 28 之间的整数 (0 表示关闭)"), refused
     await say(app, sec, "日程 下雨 5")
     assert (await sent_to(db, str(sec)))[-1].startswith("改日程的写法")
     await say(app, world.alice.member_id, "日程 主题党日 6")
     async with db.uow() as uow:
         branch = await uow.branches.get(world.branch_id)
         assert branch is not None and branch.settings["theme_day"] is None  # a member may only look
+
+
+async def test_a_claim_for_december_filed_before_nine_on_new_years_day_is_accepted(world: World) -> None:
+    """Between midnight and 09:00 on 1 January December's window is not posted yet: December is not
+    final, so a claim dated in it is accepted; one dated in an earlier, final month is refused."""
+    db, alice = world.db, world.alice.member_id
+    await date_branch(db, world.branch_id)
+    moment = Moment(local(2026, 11, 30, 12))
+    app, _ = app_on(db, moment)
+    await run_until(app, moment, end=local(2026, 12, 31, 12))
+    moment.at = local(2027, 1, 1, 5)
+    await say(app, alice, "申报 志愿服务 2026年12月30日 清扫街道")
+    async with db.uow() as uow:
+        claims = (await uow.session.scalars(select(ClaimRow.effective_date))).all()
+        windows = (await uow.session.scalars(select(PublicityWindow.period))).all()
+    assert claims == [date(2026, 12, 30)] and "2026-12" not in windows
+    assert "2026-11" in windows  # November's window, final by now
+    await say(app, alice, "申报 志愿服务 2026年11月5日 清扫街道")
+    assert "已确定的 2026-11" in (await sent_to(db, str(alice)))[-1]
+
+
+async def test_the_group_is_reminded_of_a_scheduled_meeting_the_evening_before_and_two_hours_before(
+    world: World,
+) -> None:
+    db, sec, branch = world.db, world.secretary.member_id, world.branch_id
+    moment = Moment(local(2026, 3, 10, 10))
+    app, _ = app_on(db, moment)
+    await say(app, sec, "日程 会议 支部党员大会 3月15日 19:00")
+    assert "已安排支部党员大会: 2026-03-15 19:00" in (await sent_to(db, str(sec)))[-1]
+    assert (await sent_to(db, console_group(branch)))[
+        -1
+    ] == "支部安排了支部党员大会: 2026-03-15 19:00, 请大家准时参加。"
+    await say(app, sec, "日程 会议 支部党员大会 3月9日 19:00")
+    assert "已经过去" in (await sent_to(db, str(sec)))[-1]
+    await say(app, sec, "日程 会议 开大会 3月20日")
+    assert (await sent_to(db, str(sec)))[-1].startswith("安排会议的写法")
+    await say(app, world.alice.member_id, "日程 会议 党课 3月20日 19:00")  # a member may only look
+    await say(app, sec, "日程")
+    async with db.uow() as uow:
+        card = (await uow.session.scalars(select(OutboxRow.payload).where(OutboxRow.chat == str(sec)))).all()[
+            -1
+        ]
+        scheduled = (await uow.session.scalars(select(Meeting))).all()
+    assert dict(card["card"]["fields"])["将要召开的会议"] == "支部党员大会 2026-03-15 19:00"
+    assert [(m.kind, m.held_on) for m in scheduled] == [("general_meeting", date(2026, 3, 15))]
+    sent: list[tuple[datetime, str]] = []
+    second, _ = app_on(db, moment, instance="two")  # a second process on the same database
+    while moment.at < local(2026, 3, 16):
+        moment.at += timedelta(minutes=30)
+        for rows in (await app.clock.tick(), await second.clock.tick()):
+            sent += [(moment.at, text_of(r.payload)) for r in rows if r.chat == console_group(branch)]
+    assert [(at, text) for at, text in sent if "支部党员大会" in text] == [
+        (local(2026, 3, 14, 18), "提醒: 明天 (2026-03-15 19:00) 召开支部党员大会, 请大家准时参加。"),
+        (local(2026, 3, 15, 17), "提醒: 支部党员大会将于 2026-03-15 19:00 开始, 请准时参加。"),
+    ]
+    # the meeting itself is then recorded as any other: the scheduled row does not stand in its way
+    await say(app, sec, "补录 支部党员大会 3月15日 缺席 李四")
+    async with db.uow() as uow:
+        absent = (
+            await uow.session.scalars(select(AttendanceRow).where(AttendanceRow.status == "absent"))
+        ).all()
+    assert [a.member_id for a in absent] == [world.bob.member_id]
+
+
+async def test_on_1_october_the_secretary_is_told_of_migrant_members_short_of_returns(world: World) -> None:
+    db, branch, sec = world.db, world.branch_id, world.secretary.member_id
+    alice, bob = world.alice.member_id or 0, world.bob.member_id or 0
+    async with db.uow() as uow:
+        for member in (alice, bob):
+            row = await uow.members.get(member)
+            assert row is not None
+            row.migrant = True
+        for held_on, online in (
+            (date(2026, 3, 5), False),
+            (date(2026, 6, 5), True),
+            (date(2026, 9, 5), True),
+        ):
+            meeting = Meeting(branch_id=branch, kind="theme_day", held_on=held_on)
+            uow.session.add(meeting)
+            await uow.session.flush()
+            uow.session.add(AttendanceRow(meeting_id=meeting.id, member_id=alice, status="present"))
+            uow.session.add(
+                AttendanceRow(meeting_id=meeting.id, member_id=bob, status="present", online=online)
+            )
+        await uow.commit()
+    moment = Moment(local(2026, 9, 29))
+    app, _ = app_on(db, moment, scheme=returns_scheme())
+    second, _ = app_on(db, moment, instance="two", scheme=returns_scheme())
+    seen: list[Outgoing] = []
+    while moment.at < local(2026, 10, 3):
+        moment.at += STEP
+        seen += await app.clock.tick() + await second.clock.tick()
+    told = [text_of(r.payload) for r in seen if r.chat == str(sec) and "流动党员" in text_of(r.payload)]
+    # 张三 returned three times; 李四 came once, and joined online twice, which is no return
+    assert told == [
+        "提醒: 已到第四季度, 以下流动党员今年回村(居)参加组织生活不足 2 次 (括号内为已回次数, 线上参加不算): 李四 (1)。请提醒他们年内返回参加。"
+    ]
+    await set_branch(db, branch, returns_alerts=False)
+    moment.at = local(2027, 9, 30, 12)
+    quiet, _ = app_on(db, moment, scheme=returns_scheme())
+    later: list[Outgoing] = []
+    while moment.at < local(2027, 10, 2):
+        moment.at += STEP
+        later += await quiet.clock.tick()
+    assert not any("流动党员" in text_of(r.payload) for r in later)  # turned off
+
+
+def _year_window(
+    branch: int, year: int, final_at: datetime, members: list[dict[str, Any]]
+) -> PublicityWindow:
+    return PublicityWindow(
+        branch_id=branch, period=str(year), kind="year", starts=date(year, 1, 1), ends=date(year, 12, 31),
+        opens_at=final_at, closes_at=final_at, report={"members": [], "final": {"members": members}},
+        final_at=final_at,
+    )  # fmt: skip
+
+
+async def _told_on(
+    db: Database, branch: int, scheme_id: str, days: list[date], sec: int
+) -> list[tuple[date, str]]:
+    """The follow-ups the secretary was told at 09:00 on each of ``days`` by two schedulers on one
+    database (the publicity posts they also get left aside)."""
+    scheme = publicity_scheme().model_copy(update={"id": scheme_id})
+    moment = Moment(local(2020, 1, 1))
+    apps = [app_on(db, moment, scheme=scheme)[0], app_on(db, moment, instance="two", scheme=scheme)[0]]
+    told = []
+    for day in days:
+        moment.at = local(day.year, day.month, day.day, 9)
+        for app in apps:
+            texts = [text_of(r.payload) for r in await app.clock.tick() if r.chat == str(sec)]
+            told += [(day, text) for text in texts if "整改" in text or "劝退" in text]
+    return told
+
+
+async def test_star_hundred_follow_ups_are_due_six_months_and_a_year_after_the_final_result(
+    world: World,
+) -> None:
+    db, branch, sec = world.db, world.branch_id, world.secretary.member_id or 0
+    alice, bob = world.alice.member_id or 0, world.bob.member_id or 0
+    members = [{"id": alice, "name": "张三", "score": 65, "grade": "基本合格"},
+               {"id": bob, "name": "李四", "score": 40, "grade": "不合格"}]  # fmt: skip
+    async with db.uow() as uow:
+        uow.session.add(_year_window(branch, 2026, local(2027, 1, 20, 0, 30), members))
+        await uow.commit()
+    days = [date(2027, 1, 20), date(2027, 7, 19), date(2027, 7, 20), date(2027, 7, 21), date(2028, 1, 20)]
+    told = await _told_on(db, branch, "star-hundred", days, sec)
+    assert told == [
+        (
+            date(2027, 7, 20),
+            "提醒: 2026年度评为基本合格的党员, 告诫通知书的 6 个月整改期已满, 请组织评估整改情况: 张三。",
+        ),
+        (
+            date(2028, 1, 20),
+            "提醒: 2026年度评为不合格的党员, 限期整改的 1 年期限已满, 请组织评估整改情况: 李四。",
+        ),
+    ]
+    await set_branch(db, branch, followup_alerts=False)
+    assert await _told_on(db, branch, "star-hundred", [date(2027, 7, 20)], sec) == []
+
+
+async def test_pioneer_index_below_60_two_cycles_running_is_told_when_the_second_year_is_final(
+    world: World,
+) -> None:
+    db, branch, sec = world.db, world.branch_id, world.secretary.member_id or 0
+    alice, bob = world.alice.member_id or 0, world.bob.member_id or 0
+    before = [{"id": alice, "name": "张三", "score": 55}, {"id": bob, "name": "李四", "score": 70}]
+    after = [{"id": alice, "name": "张三", "score": 58}, {"id": bob, "name": "李四", "score": 50}]
+    async with db.uow() as uow:
+        uow.session.add(_year_window(branch, 2025, local(2026, 1, 21, 3), before))
+        uow.session.add(_year_window(branch, 2026, local(2027, 1, 20, 3), after))
+        await uow.commit()
+    told = await _told_on(
+        db, branch, "pioneer-index", [date(2026, 1, 21), date(2027, 1, 20), date(2027, 1, 21)], sec
+    )
+    assert told == [
+        (
+            date(2027, 1, 20),
+            "提醒: 以下党员 2026 年和上一年度连续两个周期得分低于 60 分, 请支部研究是否启动劝退程序: 张三。",
+        )
+    ]

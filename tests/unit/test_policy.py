@@ -35,6 +35,8 @@ def test_old_rows_load_and_unknown_keys_are_ignored():
         "dues_day": None,
         "pending_days": None,
         "review_alerts": True,
+        "returns_alerts": True,
+        "followup_alerts": True,
     }
 
 
