@@ -20,6 +20,7 @@ from bot.services.chat import use_up
 from bot.services.common import Actor, Context, branch_of, require_role
 from bot.services.errors import DomainError, Duplicate, Invalid
 from bot.services.meetings import meeting_kind
+from bot.services.periods import refuse_final
 from bot.services.policy import OPENERS, recorders, settings_of
 from bot.services.recorded import (
     RecordErrors,
@@ -282,6 +283,7 @@ class BackfillService:
         self, uow: UnitOfWork, branch: Branch, actor: Actor, kind: str, day: date, marks: Mapping[int, Mark],
         source: str, problems: list[str],
     ) -> Backfilled:  # fmt: skip
+        await refuse_final(uow, branch.id, day)
         members = await uow.members.list(branch.id)
         coming = {m.id: m for m in expected(members, day)}
         names = {m.id: m.name for m in members}

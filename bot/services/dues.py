@@ -22,6 +22,7 @@ from bot.scoring.model import Item
 from bot.services.common import Actor, Context, Source, branch_of, checked_points, require_role
 from bot.services.errors import Invalid
 from bot.services.ledger import new_entry
+from bot.services.periods import refuse_final
 from bot.services.policy import recorders
 from bot.services.recorded import (
     RecordErrors,
@@ -159,6 +160,7 @@ class DuesService:
     ) -> Marked:  # fmt: skip
         if not marks:
             raise Invalid("dues.nobody")
+        await refuse_final(uow, branch.id, date(year, month, 1))  # the month's entries are dated so
         scheme = self.ctx.schemes(branch.scheme)
         queries = RecordedQueries(uow.session)
         in_force = await queries.dues_in_force(branch.id, year, month)

@@ -212,6 +212,11 @@ class LedgerService:
             scheme = self.ctx.schemes(branch.scheme)
             await require_role(uow, actor, branch, correctors(scheme))
             await self._refuse_irreversible(uow, entry)
+            for day in {
+                entry.effective_date,
+                *([replacement.date] if replacement and replacement.date else []),
+            }:
+                await refuse_final(uow, branch.id, day)  # a final period is reopened first (重新开放)
             reversal = await self._reverse(uow, entry, actor, reason, source)
             new: LedgerEntry | None = None
             if replacement is not None:
@@ -264,6 +269,7 @@ class LedgerService:
             await member_of(uow, branch.id, cmd.member_id)
             item = item_of(scheme, cmd.item, ("claim", "recorder"))
             points = checked_points(item, cmd.points)
+            await refuse_final(uow, branch.id, cmd.date)
             entry = await uow.ledger.add(
                 new_entry(
                     branch_id=branch.id,

@@ -21,8 +21,9 @@ from bot.app import App
 from bot.handlers.router import handle
 from bot.handlers.types import Incoming
 from bot.services.claims import SubmitClaim
+from bot.services.common import Source
 from bot.services.errors import Invalid
-from bot.services.ledger import RecordBatch, RecordEntry
+from bot.services.ledger import RecordBatch, RecordEntry, Replacement
 from bot.services.outbox import console_group
 from bot.storage import Database
 from bot.storage.outbox import Outgoing
@@ -215,9 +216,22 @@ async def test_the_secretary_reopens_a_final_period_in_the_audit_log(world: Worl
     await date_branch(db, branch)
     moment = Moment(local(2026, 2, 1, 10))
     app, _out = app_on(db, moment)
+    alice = world.alice.member_id or 0
+    entry = await app.deps.ledger.record(
+        RecordEntry(branch, alice, "key_work", date(2026, 1, 9), "防汛值守", points=2), world.recorder
+    )
     await app.clock.tick()
     await run_until(app, moment, local(2026, 2, 20))
     assert (await window(db, "2026-01")).final_at is not None
+    # nothing dated in the final month changes: no correction, no dues, no meeting recorded afterwards
+    with pytest.raises(Invalid) as refused:
+        await app.deps.ledger.correct(entry.entry_id, world.secretary, "分值录错", Replacement(points=1))
+    assert refused.value.key == "pub.final_period"
+    with pytest.raises(Invalid) as refused:
+        await app.deps.dues.mark_named(
+            branch, world.recorder, 2026, 1, {"张三": "late"}, None, (), Source(), date(2026, 2, 20)
+        )
+    assert refused.value.key == "pub.final_period"
     await say(app, world.secretary.member_id, "重新开放 2026-01")
     assert "须写明理由" in (await sent_to(db, str(world.secretary.member_id)))[-1]
     await say(app, world.alice.member_id, "重新开放 2026-01 漏记")
@@ -228,6 +242,10 @@ async def test_the_secretary_reopens_a_final_period_in_the_audit_log(world: Worl
     await app.deps.claims.submit(
         SubmitClaim(branch, world.alice.member_id or 0, "volunteer", date(2026, 1, 9))
     )
+    corrected = await app.deps.ledger.correct(
+        entry.entry_id, world.secretary, "分值录错", Replacement(points=1)
+    )
+    assert corrected.replacement is not None and corrected.replacement.points == 1
     async with db.uow() as uow:
         audit = (
             await uow.session.scalars(select(AuditRow).where(AuditRow.action == "publicity.reopened"))
