@@ -281,15 +281,7 @@ def score_members(scheme: Scheme, data: ScoringInput, window: tuple[date, date],
     results = []
     for member in data.members:
         if member.exempt:
-            results.append(
-                Result(
-                    member.id,
-                    member.name,
-                    None,
-                    exempt=True,
-                    explanation=[Line("exempt", t("explain.exempt"))],
-                )
-            )
+            results.append(Result.exempt_member(member.id, member.name))
             continue
         own = attendance.get(member.id, [])
         result = scorer.score(member, [*buckets[member.id], *scorer.derived(member, own, window, final)])

@@ -162,15 +162,7 @@ def score_members(
             if grade is not None and rules.direct_grade:
                 results.append(_direct(scheme, member, grade))
             else:
-                results.append(
-                    Result(
-                        member.id,
-                        member.name,
-                        None,
-                        exempt=True,
-                        explanation=[Line("exempt", t("explain.exempt"))],
-                    )
-                )
+                results.append(Result.exempt_member(member.id, member.name))
             continue
         months = managed_months(member, data.year, window, rated[member.id], rules.joining_month)
         if not months:

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
+from bot.i18n import t
+
 Exact = int | Fraction
 
 
@@ -89,6 +91,11 @@ class Result(Standing):
     explanation: list[Line] = field(default_factory=list)
     alerts: list[str] = field(default_factory=list)
     quarters: dict[str, Exact] = field(default_factory=dict)
+
+    @classmethod
+    def exempt_member(cls, member_id: str, name: str) -> Result:
+        """A member exempt from scoring (免于积分): kept on the roster, given no score."""
+        return cls(member_id, name, None, exempt=True, explanation=[Line("exempt", t("explain.exempt"))])
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
