@@ -36,6 +36,8 @@ from bot.scoring.model import RatingItem, Scheme
 from bot.services.common import Actor, Context, branch_of, require_role
 from bot.services.errors import DomainError, Forbidden, Invalid, NotFound
 from bot.services.policy import approvers, recorders
+from bot.services.recorded import on_roster
+from bot.storage.recorded import RecordedQueries
 from bot.storage.schema import (
     Branch,
     DirectGrade,
@@ -317,12 +319,14 @@ def minimum_raters(scheme: Scheme) -> int:
 
 
 def _managed_in(member: MemberRow, first: date, last: date) -> str | None:
-    """Why the member cannot be rated for the period from ``first`` to ``last`` (None: they can)."""
+    """Why the member cannot be rated for the period from ``first`` to ``last`` (None: they can,
+    being on the roster for some of its days: ``recorded.on_roster``)."""
+    if on_roster(member, first, last):
+        return None
     if member.joined is not None and member.joined > last:
         return t("sheets.joined_later", name=member.name, joined=member.joined.isoformat())
-    if member.left is not None and member.left < first:
-        return t("sheets.left_before", name=member.name, left=member.left.isoformat())
-    return None
+    assert member.left is not None
+    return t("sheets.left_before", name=member.name, left=member.left.isoformat())
 
 
 def _last_day(year: int, month: int) -> date:
@@ -436,7 +440,8 @@ class SheetService:
         async with self.ctx.uow() as uow:
             branch, scheme, actor = await self._branch(uow, actor, target, who, by)
             queries = SheetQueries(uow.session)
-            earlier = await queries.imported(branch.id, sheet.kind, sha)
+            imports = RecordedQueries(uow.session)
+            earlier = await imports.imported(branch.id, sheet.kind, sha)
             period = _period_of(sheet)
             if earlier is not None:
                 return Imported(
@@ -455,7 +460,7 @@ class SheetService:
                     queries, actor, branch, scheme, roster, sheet, filename, sha
                 )
             summary = {"period": result.period, "rows": result.rows, "members": result.members}
-            await queries.record_import(
+            await imports.add_import(
                 ImportRun(
                     branch_id=branch.id,
                     kind=sheet.kind,

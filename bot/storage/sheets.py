@@ -1,6 +1,6 @@
 """The SQL of what a branch records from sheets and by hand: monthly ratings, the results of a
-democratic evaluation held on paper, stars given directly to exempt members, and the imports
-themselves (one per file content, ``imports``)."""
+democratic evaluation held on paper, stars given directly to exempt members. The imports themselves (one per file content, ``imports``) are
+``recorded.RecordedQueries``', shared with the other sheets."""
 
 from __future__ import annotations
 
@@ -9,23 +9,12 @@ from collections.abc import Iterable, Sequence
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.storage.schema import DirectGrade, EvaluationResult, EvaluationRow, ImportRun, MonthlyRating
+from bot.storage.schema import DirectGrade, EvaluationResult, EvaluationRow, MonthlyRating
 
 
 class SheetQueries:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
-
-    async def imported(self, branch_id: int, kind: str, sha256: str) -> ImportRun | None:
-        query = select(ImportRun).where(
-            ImportRun.branch_id == branch_id, ImportRun.kind == kind, ImportRun.sha256 == sha256
-        )
-        return (await self.session.scalars(query)).first()
-
-    async def record_import(self, run: ImportRun) -> ImportRun:
-        self.session.add(run)
-        await self.session.flush()
-        return run
 
     async def ratings_of(
         self, member_ids: Iterable[int], year: int, month: int
