@@ -8,7 +8,7 @@ from __future__ import annotations
 from bot.i18n import t
 from bot.scoring.model import Scheme
 from bot.scoring.records import BranchRecord
-from bot.scoring.result import Exact, Line, Result, exact, magnitude
+from bot.scoring.result import Exact, Line, Result, entry_line, exact, magnitude
 
 
 def _group_total(scheme: Scheme, b: BranchRecord, kind: str, lines: list[Line]) -> tuple[Exact, bool]:
@@ -23,14 +23,7 @@ def _group_total(scheme: Scheme, b: BranchRecord, kind: str, lines: list[Line]) 
         points = exact(item.default_points if e.points is None else e.points)
         group_code = item.group
         raw += magnitude(points)
-        lines.append(
-            Line(
-                item.code,
-                t("explain.item", name=item.name, code=item.code, count=1, points=points),
-                points,
-                rule=item.clause,
-            )
-        )
+        lines.append(entry_line(item, points))
     group = next((g for g in scheme.groups if g.code == group_code), None)
     if group is not None and group.cap is not None and raw > group.cap:
         lines.append(

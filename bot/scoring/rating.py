@@ -20,7 +20,7 @@ from bot.i18n import t
 from bot.scoring.model import Rating as RatingRules
 from bot.scoring.model import RatingItem, Scheme
 from bot.scoring.records import DirectGrade, Entry, Member, ScoringInput
-from bot.scoring.result import Exact, Line, Result, exact
+from bot.scoring.result import Exact, Line, Result, entry_line, exact
 
 
 def managed_months(
@@ -65,14 +65,7 @@ def _adjustment(scheme: Scheme, entries: list[Entry], lines: list[Line]) -> Exac
         valued.append((exact(item.default_points if e.points is None else e.points), item))
     if scheme.rating.adjustment == "sum":
         for points, item in valued:
-            lines.append(
-                Line(
-                    item.code,
-                    t("explain.item", name=item.name, code=item.code, count=1, points=points),
-                    points,
-                    rule=item.clause,
-                )
-            )
+            lines.append(entry_line(item, points))
         return sum((p for p, _ in valued), start=0)
     rewards = sorted((v for v in valued if v[0] > 0), key=lambda v: -v[0])
     penalties = sorted((v for v in valued if v[0] < 0), key=lambda v: v[0])

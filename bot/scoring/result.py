@@ -5,9 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.i18n import t
+
+if TYPE_CHECKING:
+    from bot.scoring.model import Item
 
 Exact = int | Fraction
 
@@ -60,6 +63,16 @@ class Line:
         if self.rule:
             out["rule"] = self.rule
         return out
+
+
+def entry_line(item: Item, points: Exact) -> Line:
+    """The explanation of one entry of ``item`` counted at ``points``."""
+    return Line(
+        item.code,
+        t("explain.item", name=item.name, code=item.code, count=1, points=points),
+        points,
+        rule=item.clause,
+    )
 
 
 @dataclass(slots=True)
