@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Sequence
 
@@ -88,3 +89,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (TomlError, InputError) as exc:
         print(exc, file=sys.stderr)
         return 1
+    except BrokenPipeError:  # the reader stopped early (``partybot score ... | head``): nothing is wrong
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # so the exit's flush is silent
+        return 0

@@ -279,3 +279,22 @@ def test_argparse_in_english_with_lang_en(capsys):
         == "partybot member add: error: argument --branch: invalid int value: 'x'"
     )
     set_locale("zh-CN")
+
+
+def test_a_reader_that_stops_early_gets_no_traceback():
+    """``partybot score ... | head``: the pipe closes before the table is written; the command ends quietly."""
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[2]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot", "score", "--scheme", "twelve-point",
+         "--input", str(root / "examples" / "twelve-point.json"), "--format", "table"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=root,
+    )  # fmt: skip
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # the reader is gone before the first line
+    with proc.stderr:
+        err = proc.stderr.read().decode()
+    assert proc.wait(timeout=60) == 0
+    assert "Traceback" not in err and "BrokenPipe" not in err
