@@ -112,6 +112,13 @@ class CalendarSection(_Section):
     holidays: list[date] = Field(default_factory=list)
 
 
+class ReportsSection(_Section):
+    #: The font of the publicity board pictures: a font file (``/usr/share/fonts/.../x.ttc``, a face of a
+    #: collection as ``x.ttc:2``) or a fontconfig family (``Noto Sans CJK SC``). Empty: the system's font
+    #: for Chinese (``fc-match :lang=zh-cn``); with none the board is sent as text (one warning in the log).
+    font: str = ""
+
+
 class Config(_Section):
     bot: BotSection = Field(default_factory=BotSection)
     database: DatabaseSection = Field(default_factory=DatabaseSection)
@@ -120,6 +127,7 @@ class Config(_Section):
     server: ServerSection = Field(default_factory=ServerSection)
     media: MediaSection = Field(default_factory=MediaSection)
     calendar: CalendarSection = Field(default_factory=CalendarSection)
+    reports: ReportsSection = Field(default_factory=ReportsSection)
 
 
 def _env_overrides(environ: dict[str, str]) -> dict[str, Any]:

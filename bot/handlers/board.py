@@ -1,0 +1,148 @@
+"""公示栏 (/board): the publicity board as pictures, in the group as the branch's ``publicity``
+setting shows it, and the full board privately for the secretary (for the village's notice board);
+the same pages attached to the clock's publicity post. Which window and who sees the full board:
+``bot/services/board.py``; the drawing: ``bot/reports/board.py``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from bot.handlers.cards import number
+from bot.handlers.context import Deps, located
+from bot.handlers.publicity import _closing, _grade, period_label
+from bot.handlers.types import (
+    ORIGIN,
+    Address,
+    Attachment,
+    Card,
+    Field,
+    Incoming,
+    Reply,
+    Send,
+    ToGroup,
+    ToRoles,
+)
+from bot.i18n import t
+from bot.media import MediaStore
+from bot.reports.board import Board, pages
+from bot.reports.fonts import board_font
+from bot.services.board import BoardService
+from bot.services.policy import settings_of
+from bot.services.publicity import Due, Window, closes
+from bot.storage.timeutil import show
+
+
+def _members(window: Window) -> list[dict[str, Any]]:
+    report = window.report.get("final", window.report) if window.final_at is not None else window.report
+    return list(report.get("members", []))
+
+
+def board_of(window: Window, branch: str, *, full: bool) -> Board:
+    """The board of ``window``: what the group may see (``full``: every score and grade). Members in
+    roster order, by rank only where ranks are shown; deductions are never listed."""
+    members = _members(window)
+    scores = full or window.show == "scores"
+    ranked = scores and window.ranks and any(m.get("rank") is not None for m in members)
+    if ranked:
+        members.sort(key=lambda m: (m.get("rank") is None, m.get("rank") or 0))
+    stars = any(m.get("stars") is not None for m in members)
+    year = window.period.kind == "year"
+    columns = [t("board.col.rank" if ranked else "board.col.no"), t("board.col.name")]
+    if scores:
+        columns.append(t("board.col.year_score" if year else "board.col.score"))
+        columns += [] if year else [t("board.col.ytd")]
+    columns.append(t("board.col.stars" if stars else "board.col.grade"))
+    rows = []
+    for n, m in enumerate(members, 1):
+        row = [str(m["rank"]) if ranked and m.get("rank") is not None else str(n), str(m["name"])]
+        if scores:
+            none = t("board.none_cell")
+            row.append(none if m.get("exempt") else number(m.get("score")))
+            row += [] if year else [none if m.get("exempt") else number(m.get("ytd"))]
+        row.append(_grade(m) or t("pub.no_grade"))
+        rows.append(tuple(row))
+    label = period_label(window.period)
+    report = window.report.get("final", window.report) if window.final_at is not None else window.report
+    named = report.get("stars_of_period") or []
+    kind = {"quarter": "board.stars_quarter", "year": "board.stars_year"}.get(
+        window.period.kind, "board.stars_period"
+    )
+    if window.final_at is None:
+        subtitle = t("board.window", opens=show(window.opens_at), closes=_closing(window))
+        notes = (t("board.object", time=_closing(window)),)
+    else:
+        subtitle, notes = t("board.final", time=show(window.final_at)), (t("board.object_final"),)
+    return Board(
+        t("board.title", branch=branch, period=label), subtitle, tuple(columns), tuple(rows),
+        (t(kind, names="、".join(named)),) if named else (), notes,
+    )  # fmt: skip
+
+
+def _as_text(board: Board) -> Card:
+    """The board as a card, where no picture can be made (no Chinese font, no media store)."""
+    fields = tuple(Field(row[1], " · ".join((row[0], *row[2:]))) for row in board.rows)
+    return Card(board.title, fields, "\n".join((board.subtitle, *board.highlights, *board.notes)))
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    file: Attachment
+    caption: str
+
+
+def rendered(board: Board, window: Window, media: MediaStore | None, *, full: bool) -> list[Page]:
+    """The board's pages drawn and put in the media store; none without a Chinese font or a store."""
+    font = board_font()
+    if font is None or media is None:
+        return []
+    drawn = pages(board, font)
+    label, many = period_label(window.period), len(drawn) > 1
+    out = []
+    for n, png in enumerate(drawn, 1):
+        name = f"公示栏-{window.period.key}" + (f"-{n}" if many else "") + ".png"
+        stored = media.put(png, "image/png", name)
+        if full:
+            caption = t("board.caption_full_page", period=label, page=n, pages=len(drawn)) if n > 1 else \
+                t("board.caption_full", period=label)  # fmt: skip
+        else:
+            caption = t("board.caption_page", period=label, page=n, pages=len(drawn)) if many else \
+                t("board.caption", period=label)  # fmt: skip
+        out.append(Page(Attachment(stored.sha256, name, "image/png"), caption))
+    return out
+
+
+def sends(to: Address, drawn: list[Page]) -> list[Reply]:
+    return [Send(to, page.caption, file=page.file) for page in drawn]
+
+
+async def board_command(inc: Incoming, deps: Deps, args: str) -> list[Reply]:
+    """``公示栏 [期间]`` (/board): the board of the latest (or the named) posted period."""
+    person, branch = await located(inc, deps)
+    words = args.split()
+    if len(words) > 1:
+        return [Send(ORIGIN, t("board.usage"))]
+    view = await BoardService(deps.chat.ctx).board(
+        person.actor, branch.id, words[0] if words else None, inc.private
+    )
+    if view.window.show == "notice" and not view.full:
+        return [Send(ORIGIN, t("board.notice_member" if inc.private else "board.notice_group"))]
+    board = board_of(view.window, view.branch, full=view.full)
+    drawn = rendered(board, view.window, deps.media, full=view.full)
+    return sends(ORIGIN, drawn) if drawn else [Send(ORIGIN, _as_text(board))]
+
+
+async def scheduled_board(deps: Deps, due: Due, snapshot: dict[str, Any], now: datetime) -> list[Reply]:
+    """The pages that go with the clock's publicity post of ``due`` (opened at ``now``), drawn from
+    its frozen snapshot before the post's write transaction: the group's board as the branch's setting
+    shows it; with ``notice`` the full board to the secretary only. None without a Chinese font."""
+    branch = await deps.chat.branch(due.branch_id)
+    settings = settings_of(branch)
+    closing = closes(deps.chat.scheme(branch), now)
+    window = Window(
+        0, branch.id, due.period, now, closing, snapshot, None, settings.publicity, bool(settings.rank)
+    )
+    full = settings.publicity == "notice"
+    drawn = rendered(board_of(window, branch.name, full=full), window, deps.media, full=full)
+    return sends(ToRoles(branch.id, ("secretary",)) if full else ToGroup(branch.id), drawn)
