@@ -83,7 +83,9 @@ def board_of(window: Window, branch: str, *, full: bool) -> Board:
 def _as_text(board: Board) -> Card:
     """The board as a card, where no picture can be made (no Chinese font, no media store)."""
     fields = tuple(Field(row[1], " · ".join((row[0], *row[2:]))) for row in board.rows)
-    return Card(board.title, fields, "\n".join((board.subtitle, *board.highlights, *board.notes)))
+    return Card(
+        board.title.replace("\n", " "), fields, "\n".join((board.subtitle, *board.highlights, *board.notes))
+    )
 
 
 @dataclass(frozen=True, slots=True)
