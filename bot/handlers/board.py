@@ -34,38 +34,45 @@ from bot.services.publicity import Due, Window, closes
 from bot.storage.timeutil import show
 
 
-def _members(window: Window) -> list[dict[str, Any]]:
-    report = window.report.get("final", window.report) if window.final_at is not None else window.report
-    return list(report.get("members", []))
+def _shown(window: Window) -> dict[str, Any]:
+    """The snapshot the board shows: as posted, or the final results once final."""
+    return dict(window.report.get("final", window.report) if window.final_at is not None else window.report)
+
+
+def _table(
+    window: Window, members: list[dict[str, Any]], full: bool
+) -> tuple[tuple[str, ...], list[tuple[str, ...]]]:
+    """Columns and rows: scores only for ``scores`` (or the full board), ranks only where the branch
+    ranks, a grade or stars column unless nothing is in it (a month of a scheme that grades the year)."""
+    scores = full or window.show == "scores"
+    ranked = scores and window.ranks and any(m.get("rank") is not None for m in members)
+    if ranked:
+        members = sorted(members, key=lambda m: (m.get("rank") is None, m.get("rank") or 0))
+    year = window.period.kind == "year"
+    graded = not scores or any(
+        m.get("grade") or m.get("stars") is not None or m.get("exempt") for m in members
+    )
+    stars = any(m.get("stars") is not None for m in members)
+    columns = [t("board.col.rank" if ranked else "board.col.no"), t("board.col.name")]
+    columns += [t("board.col.year_score" if year else "board.col.score")] if scores else []
+    columns += [t("board.col.ytd")] if scores and not year else []
+    columns += [t("board.col.stars" if stars else "board.col.grade")] if graded else []
+    rows, none = [], t("board.none_cell")
+    for n, m in enumerate(members, 1):
+        row = [str(m["rank"]) if ranked and m.get("rank") is not None else str(n), str(m["name"])]
+        row += [none if m.get("exempt") else number(m.get("score"))] if scores else []
+        row += [none if m.get("exempt") else number(m.get("ytd"))] if scores and not year else []
+        row += [_grade(m) or t("pub.no_grade")] if graded else []
+        rows.append(tuple(row))
+    return tuple(columns), rows
 
 
 def board_of(window: Window, branch: str, *, full: bool) -> Board:
     """The board of ``window``: what the group may see (``full``: every score and grade). Members in
     roster order, by rank only where ranks are shown; deductions are never listed."""
-    members = _members(window)
-    scores = full or window.show == "scores"
-    ranked = scores and window.ranks and any(m.get("rank") is not None for m in members)
-    if ranked:
-        members.sort(key=lambda m: (m.get("rank") is None, m.get("rank") or 0))
-    stars = any(m.get("stars") is not None for m in members)
-    year = window.period.kind == "year"
-    columns = [t("board.col.rank" if ranked else "board.col.no"), t("board.col.name")]
-    if scores:
-        columns.append(t("board.col.year_score" if year else "board.col.score"))
-        columns += [] if year else [t("board.col.ytd")]
-    columns.append(t("board.col.stars" if stars else "board.col.grade"))
-    rows = []
-    for n, m in enumerate(members, 1):
-        row = [str(m["rank"]) if ranked and m.get("rank") is not None else str(n), str(m["name"])]
-        if scores:
-            none = t("board.none_cell")
-            row.append(none if m.get("exempt") else number(m.get("score")))
-            row += [] if year else [none if m.get("exempt") else number(m.get("ytd"))]
-        row.append(_grade(m) or t("pub.no_grade"))
-        rows.append(tuple(row))
-    label = period_label(window.period)
-    report = window.report.get("final", window.report) if window.final_at is not None else window.report
-    named = report.get("stars_of_period") or []
+    shown = _shown(window)
+    columns, rows = _table(window, list(shown.get("members", [])), full)
+    named = shown.get("stars_of_period") or []
     kind = {"quarter": "board.stars_quarter", "year": "board.stars_year"}.get(
         window.period.kind, "board.stars_period"
     )
@@ -74,10 +81,9 @@ def board_of(window: Window, branch: str, *, full: bool) -> Board:
         notes = (t("board.object", time=_closing(window)),)
     else:
         subtitle, notes = t("board.final", time=show(window.final_at)), (t("board.object_final"),)
-    return Board(
-        t("board.title", branch=branch, period=label), subtitle, tuple(columns), tuple(rows),
-        (t(kind, names="、".join(named)),) if named else (), notes,
-    )  # fmt: skip
+    title = t("board.title", branch=branch, period=period_label(window.period))
+    highlights = (t(kind, names="、".join(named)),) if named else ()
+    return Board(title, subtitle, columns, tuple(rows), highlights, notes)
 
 
 def _as_text(board: Board) -> Card:

@@ -22,10 +22,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "board.page": "第 {page}/{pages} 页",
         "board.caption": "{period}积分公示栏",
         "board.caption_page": "{period}积分公示栏 (第 {page}/{pages} 页)",
-        "board.caption_full": (
-            "{period}完整公示栏 (全体党员的得分和等次), 供张贴在支部公开栏。"
-            "群内按本支部的公示方式发布, 不公布个人分数的不会发到群里。"
-        ),
+        "board.caption_full": "{period}完整公示栏 (全体党员的得分和等次), 只发给你, 可打印张贴在支部公开栏。",
         "board.caption_full_page": "{period}完整公示栏 (第 {page}/{pages} 页)",
         "board.notice_group": (
             "本支部的公示方式是「通知」: 群内不公布个人结果, 各人结果已私信告知本人。"
@@ -61,10 +58,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "board.page": "Page {page} of {pages}",
         "board.caption": "Publicity board of {period}",
         "board.caption_page": "Publicity board of {period} (page {page} of {pages})",
-        "board.caption_full": (
-            "The full board of {period} (every member's score and grade), for the branch's notice board. "
-            "The group gets what the branch's publicity setting shows."
-        ),
+        "board.caption_full": "The full board of {period} (every member's score and grade), for you only: print it for the branch's notice board.",
         "board.caption_full_page": "The full board of {period} (page {page} of {pages})",
         "board.notice_group": (
             "This branch posts only a notice: no one's result is shown in the group; each member was told privately. "

@@ -45,8 +45,8 @@ class BoardService:
         windows = await PublicityService(self.ctx).windows(branch_id)
         if not windows:
             raise Invalid("board.none")
-        if period is None:
-            return BoardView(windows[-1], name, full)
+        if period is None:  # the period that ended last (of two ending together, the one posted last)
+            return BoardView(max(windows, key=lambda w: (w.period.ends, w.opens_at)), name, full)
         chosen = [w for w in windows if w.period.key == period]
         if not chosen:
             keys = [w.period.key for w in windows]

@@ -162,3 +162,15 @@ def test_fontconfig_choice_must_cover_chinese(
     }
     monkeypatch.setattr(fonts, "_fc", lambda command: answers[command[0]])
     assert fonts.find_font() == Font(hei)  # not DejaVu; the proportional face before the mono one
+
+
+def test_a_score_board_leaves_out_a_grade_column_with_nothing_in_it() -> None:
+    w = window("scores")
+    ungraded = Window(*(getattr(w, f) for f in ("id", "branch_id", "period", "opens_at", "closes_at")),
+                      {"members": [member(1, "张三", grade=None)]}, None, "scores", False)  # fmt: skip
+    assert board_of(ungraded, "第一党支部", full=False).columns == ("序号", "姓名", "本期得分", "年度累计")
+    grades = Window(*(getattr(ungraded, f) for f in ("id", "branch_id", "period", "opens_at", "closes_at", "report")),
+                    None, "grades", False)  # fmt: skip
+    assert board_of(grades, "第一党支部", full=False).rows == (
+        ("1", "张三", "待评定"),
+    )  # grades: said, not hidden
