@@ -5,8 +5,9 @@ the same pages attached to the clock's publicity post. Which window and who sees
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from bot.handlers.cards import number
@@ -30,7 +31,7 @@ from bot.reports.board import Board, pages
 from bot.reports.fonts import board_font
 from bot.services.board import BoardService
 from bot.services.policy import settings_of
-from bot.services.publicity import Due, Window, closes
+from bot.services.publicity import Due, Window, closes, last_complete
 from bot.storage.timeutil import show
 
 
@@ -125,15 +126,47 @@ def sends(to: Address, drawn: list[Page]) -> list[Reply]:
     return [Send(to, page.caption, file=page.file) for page in drawn]
 
 
+_NUMERALS = {"一": 1, "二": 2, "三": 3, "四": 4}
+_MONTH = re.compile(r"^(?:(\d{4})年)?(\d{1,2})月份?$")
+_QUARTER = re.compile(r"^(?:(\d{4})年)?第?([1-4一二三四])季度$")
+_HALF = re.compile(r"^(?:(\d{4})年)?([上下])半年$")
+_RELATIVE = {"上月": "month", "上个月": "month", "上季度": "quarter", "上个季度": "quarter", "去年": "year"}
+
+
+def period_key(text: str, today: date) -> str:
+    """The period key people mean: ``2026-11``, ``11月``, ``2026年第三季度``, ``上半年``, ``2026年``,
+    ``上月``, ``上季度``, ``去年``; a month, quarter or half without a year is the last one so named
+    that has begun. Anything else is returned as typed (the service refuses what names no period)."""
+    if text in _RELATIVE:
+        return last_complete(_RELATIVE[text], today).key
+    if (found := re.fullmatch(r"(\d{4})年度?", text)) is not None:
+        return found.group(1)
+    month, quarter, half = _MONTH.match(text), _QUARTER.match(text), _HALF.match(text)
+    if month is not None:
+        said, form, first = month.group(1), f"{{}}-{int(month.group(2)):02d}", int(month.group(2))
+    elif quarter is not None:
+        n = _NUMERALS.get(quarter.group(2)) or int(quarter.group(2))
+        said, form, first = quarter.group(1), f"{{}}-Q{n}", 3 * n - 2
+    elif half is not None:
+        said, form, first = (
+            half.group(1),
+            "{}-H1" if half.group(2) == "上" else "{}-H2",
+            1 if half.group(2) == "上" else 7,
+        )
+    else:
+        return text
+    year = int(said) if said else today.year - (1 if first > today.month else 0)
+    return form.format(year)
+
+
 async def board_command(inc: Incoming, deps: Deps, args: str) -> list[Reply]:
     """``公示栏 [期间]`` (/board): the board of the latest (or the named) posted period."""
     person, branch = await located(inc, deps)
     words = args.split()
     if len(words) > 1:
         return [Send(ORIGIN, t("board.usage"))]
-    view = await BoardService(deps.chat.ctx).board(
-        person.actor, branch.id, words[0] if words else None, inc.private
-    )
+    period = period_key(words[0], deps.today()) if words else None
+    view = await BoardService(deps.chat.ctx).board(person.actor, branch.id, period, inc.private)
     if view.window.show == "notice" and not view.full:
         return [Send(ORIGIN, t("board.notice_member" if inc.private else "board.notice_group"))]
     board = board_of(view.window, view.branch, full=view.full)

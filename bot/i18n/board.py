@@ -32,8 +32,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "board.none": "本支部还没有公示过积分。每期结束后机器人会自动公示; 发送 日程 可查看下一次公示时间。",
         "board.not_posted": "{period} 没有公示记录。已公示的期间: {periods}。例如发送: 公示栏 {example}",
         "board.usage": (
-            "用法: 公示栏 [期间]。期间写作 2026-11 (月)、2026-Q3 (季度)、2026-H1 (半年) 或 2026 (年度); "
-            "不写期间即最近一期。"
+            "用法: 公示栏 [期间]。期间如 11月、2026年第三季度、上半年、2026年、上月、上季度 "
+            "(或 2026-11、2026-Q3、2026-H1、2026); 不写期间即最近一期。"
         ),
         "board.help": "公示栏 [期间] — 最近一期 (或某一期) 的积分公示栏图片; 书记私聊时得到完整公示栏",
     },
@@ -69,7 +69,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "board.not_posted": "{period} was not posted. Posted periods: {periods}. For example: 公示栏 {example}",
         "board.usage": (
             "Usage: /board [period], the period as 2026-11 (month), 2026-Q3 (quarter), 2026-H1 (half) or 2026 "
-            "(year); none: the latest."
+            "(year), or in Chinese (11月, 第三季度, 上半年, 上月); none: the latest."
         ),
         "board.help": "/board [PERIOD] — the publicity board picture of the latest (or a given) period",
     },

@@ -120,6 +120,8 @@ async def test_board_in_the_group_and_privately(world: World, tmp_path: Path) ->
     await set_branch(db, branch, publicity="grades")
     said = await bot.say(alice, "公示栏 2026-01", group=branch)
     assert len(files(said)) == 1 and said[0].body == "2026年1月积分公示栏"
+    said = await bot.say(alice, "公示栏 1月", group=branch)  # as people say it
+    assert len(files(said)) == 1 and said[0].body == "2026年1月积分公示栏"
 
     said = await bot.say(alice, "公示栏 2026-05", group=branch)
     assert "2026-05 没有公示记录" in str(said[0].body) and "公示栏 2026-01" in str(said[0].body)

@@ -8,14 +8,14 @@ from __future__ import annotations
 import io
 import logging
 import subprocess
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 from PIL import Image, ImageChops, ImageFont
 
-from bot.handlers.board import board_of
+from bot.handlers.board import board_of, period_key
 from bot.reports import fonts
 from bot.reports.board import ROWS_PER_PAGE, WIDTH, Board, pages
 from bot.reports.fonts import Font
@@ -174,3 +174,19 @@ def test_a_score_board_leaves_out_a_grade_column_with_nothing_in_it() -> None:
     assert board_of(grades, "第一党支部", full=False).rows == (
         ("1", "张三", "待评定"),
     )  # grades: said, not hidden
+
+
+@pytest.mark.parametrize(
+    ("typed", "key"),
+    [("11月", "2026-11"), ("12月", "2025-12"), ("2025年3月", "2025-03"), ("第三季度", "2026-Q3"), ("第四季度", "2026-Q4"),
+     ("2026年第1季度", "2026-Q1"), ("上半年", "2026-H1"), ("下半年", "2026-H2"), ("2025年", "2025"),
+     ("2025年度", "2025"), ("上月", "2026-10"), ("上季度", "2026-Q3"), ("去年", "2025"), ("2026-Q3", "2026-Q3")],
+)  # fmt: skip
+def test_the_periods_people_type(typed: str, key: str) -> None:
+    assert period_key(typed, date(2026, 11, 20)) == key  # without a year: the last one so named that began
+
+
+def test_what_names_no_period_is_left_to_the_service_to_refuse() -> None:
+    for typed in ("三月份的", "13月", "abc"):
+        with pytest.raises(ValueError):
+            period_of_key(period_key(typed, date(2026, 11, 20)))
