@@ -112,12 +112,13 @@ def rendered(board: Board, window: Window, media: MediaStore | None, *, full: bo
     for n, png in enumerate(drawn, 1):
         name = f"公示栏-{window.period.key}" + (f"-{n}" if many else "") + ".png"
         stored = media.put(png, "image/png", name)
-        if full:
-            caption = t("board.caption_full_page", period=label, page=n, pages=len(drawn)) if n > 1 else \
-                t("board.caption_full", period=label)  # fmt: skip
+        if full and n == 1:  # what the full board is for, said once
+            caption = t("board.caption_full", period=label)
+        elif many:
+            caption = t("board.caption_full_page" if full else "board.caption_page", period=label, page=n,
+                        pages=len(drawn))  # fmt: skip
         else:
-            caption = t("board.caption_page", period=label, page=n, pages=len(drawn)) if many else \
-                t("board.caption", period=label)  # fmt: skip
+            caption = t("board.caption", period=label)
         out.append(Page(Attachment(stored.sha256, name, "image/png"), caption))
     return out
 
@@ -148,11 +149,8 @@ def period_key(text: str, today: date) -> str:
         n = _NUMERALS.get(quarter.group(2)) or int(quarter.group(2))
         said, form, first = quarter.group(1), f"{{}}-Q{n}", 3 * n - 2
     elif half is not None:
-        said, form, first = (
-            half.group(1),
-            "{}-H1" if half.group(2) == "上" else "{}-H2",
-            1 if half.group(2) == "上" else 7,
-        )
+        upper = half.group(2) == "上"
+        said, form, first = half.group(1), "{}-H1" if upper else "{}-H2", 1 if upper else 7
     else:
         return text
     year = int(said) if said else today.year - (1 if first > today.month else 0)

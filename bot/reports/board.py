@@ -137,7 +137,7 @@ def _page(
         draw.text((MARGIN, y), line, font=note, fill=GREY)
         y += 46
     out = io.BytesIO()
-    image.save(out, "PNG", optimize=True)
+    image.quantize(colors=128, method=Image.Quantize.FASTOCTREE).save(out, "PNG", compress_level=6)
     return out.getvalue()
 
 

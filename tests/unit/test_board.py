@@ -15,7 +15,8 @@ from typing import Any
 import pytest
 from PIL import Image, ImageChops, ImageFont
 
-from bot.handlers.board import board_of, period_key
+from bot.handlers.board import board_of, period_key, rendered
+from bot.media import MediaStore
 from bot.reports import fonts
 from bot.reports.board import ROWS_PER_PAGE, WIDTH, Board, pages
 from bot.reports.fonts import Font
@@ -190,3 +191,23 @@ def test_what_names_no_period_is_left_to_the_service_to_refuse() -> None:
     for typed in ("三月份的", "13月", "abc"):
         with pytest.raises(ValueError):
             period_of_key(period_key(typed, date(2026, 11, 20)))
+
+
+@needs_font
+def test_a_long_branch_is_sent_as_numbered_pages_kept_in_the_media_store(tmp_path: Path) -> None:
+    w = window("grades")
+    members = [member(n, f"党员{n}") for n in range(60)]
+    big = Window(*(getattr(w, f) for f in ("id", "branch_id", "period", "opens_at", "closes_at")),
+                 {"members": members}, None, "grades", False)  # fmt: skip
+    store = MediaStore(tmp_path)
+    drawn = rendered(board_of(big, "第一党支部", full=False), big, store, full=False)
+    assert [p.file.name for p in drawn] == [
+        "公示栏-2026-Q3-1.png",
+        "公示栏-2026-Q3-2.png",
+        "公示栏-2026-Q3-3.png",
+    ]
+    assert [p.caption for p in drawn][-1] == "2026年第3季度积分公示栏 (第 3/3 页)"
+    for page in drawn:
+        data = store.read(page.file.sha256)
+        assert data is not None and image(data).width >= 1080 and page.file.mime == "image/png"
+    assert rendered(board_of(big, "第一党支部", full=False), big, None, full=False) == []  # no store: text
