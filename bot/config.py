@@ -20,6 +20,7 @@ from zoneinfo import available_timezones
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
 from bot.i18n import t
+from bot.reports.fonts import font_file
 from bot.scoring.tomlsource import TomlError, TomlProblem, parse, problems_from_validation
 from bot.storage.timeutil import zone_named
 
@@ -117,6 +118,15 @@ class ReportsSection(_Section):
     #: collection as ``x.ttc:2``) or a fontconfig family (``Noto Sans CJK SC``). Empty: the system's font
     #: for Chinese (``fc-match :lang=zh-cn``); with none the board is sent as text (one warning in the log).
     font: str = ""
+
+    @field_validator("font")
+    @classmethod
+    def _font_file_exists(cls, value: str) -> str:
+        """A path (it has a ``/``) must name a file; a family name is looked up when the board is drawn."""
+        value = value.strip()
+        if "/" in value and font_file(value) is None:
+            raise ValueError(t("board.bad_font", font=value))
+        return value
 
 
 class Config(_Section):

@@ -36,6 +36,10 @@ MESSAGES: dict[str, dict[str, str]] = {
             "(或 2026-11、2026-Q3、2026-H1、2026); 不写期间即最近一期。"
         ),
         "board.help": "公示栏 [期间] — 最近一期 (或某一期) 的积分公示栏图片; 书记私聊时得到完整公示栏",
+        "board.bad_font": (
+            "没有字体文件 “{font}”: 请写含中文的字体文件的完整路径 (如 /usr/share/fonts/truetype/wqy/wqy-microhei.ttc), "
+            "或字体名称 (如 Noto Sans CJK SC), 或留空由系统查找"
+        ),
     },
     "en": {
         "board.title": "{branch}\nResults of {period}",
@@ -72,5 +76,9 @@ MESSAGES: dict[str, dict[str, str]] = {
             "(year), or in Chinese (11月, 第三季度, 上半年, 上月); none: the latest."
         ),
         "board.help": "/board [PERIOD] — the publicity board picture of the latest (or a given) period",
+        "board.bad_font": (
+            "no font file “{font}”: give the full path of a font file with Chinese glyphs, a font family name "
+            "(such as Noto Sans CJK SC), or leave it empty for the system's"
+        ),
     },
 }

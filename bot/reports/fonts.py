@@ -59,12 +59,17 @@ def find_font(configured: str = "") -> Font | None:
     return font
 
 
-def _named(configured: str) -> Font | None:
+def font_file(configured: str) -> Font | None:
+    """The font file ``configured`` names (``x.ttc:2``: face 2 of it), if it is there."""
     path, _, index = configured.rpartition(":")
     if path and index.isdigit() and Path(path).is_file():
         return Font(Path(path), int(index))
-    if Path(configured).is_file():
-        return Font(Path(configured))
+    return Font(Path(configured)) if Path(configured).is_file() else None
+
+
+def _named(configured: str) -> Font | None:
+    if (file := font_file(configured)) is not None:
+        return file
     found = _fc(["fc-match", "--format", "%{file}|%{index}|%{family}\n", configured])
     wanted = configured.casefold()
     for file, face, families in found:

@@ -15,11 +15,13 @@ from typing import Any
 import pytest
 from PIL import Image, ImageChops, ImageFont
 
+from bot.config import load_config
 from bot.handlers.board import board_of, period_key, rendered
 from bot.media import MediaStore
 from bot.reports import fonts
 from bot.reports.board import ROWS_PER_PAGE, WIDTH, Board, pages
 from bot.reports.fonts import Font
+from bot.scoring.tomlsource import TomlError
 from bot.services.publicity import Window, period_of_key
 
 CJK = fonts.find_font()
@@ -211,3 +213,19 @@ def test_a_long_branch_is_sent_as_numbered_pages_kept_in_the_media_store(tmp_pat
         data = store.read(page.file.sha256)
         assert data is not None and image(data).width >= 1080 and page.file.mime == "image/png"
     assert rendered(board_of(big, "第一党支部", full=False), big, None, full=False) == []  # no store: text
+
+
+def test_a_font_path_that_is_no_file_names_the_key_and_line(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text(
+        '[media]\ndir = "media"\n\n[reports]\nfont = "/usr/share/fonts/none.ttc"\n', encoding="utf-8"
+    )
+    with pytest.raises(TomlError) as exc:
+        load_config(path, {})
+    assert [(p.key, p.line) for p in exc.value.problems] == [("reports.font", 5)]
+    assert "没有字体文件 “/usr/share/fonts/none.ttc”" in str(exc.value)
+    font = tmp_path / "hei.ttc"
+    font.write_bytes(b"")
+    for named in (str(font), f"{font}:1", "Noto Sans CJK SC", ""):
+        path.write_text(f'[reports]\nfont = "{named}"\n', encoding="utf-8")
+        assert load_config(path, {}).reports.font == named
