@@ -68,8 +68,8 @@ def font_file(configured: str) -> Font | None:
 
 
 def _named(configured: str) -> Font | None:
-    if (file := font_file(configured)) is not None:
-        return file
+    if (named := font_file(configured)) is not None:
+        return named
     found = _fc(["fc-match", "--format", "%{file}|%{index}|%{family}\n", configured])
     wanted = configured.casefold()
     for file, face, families in found:
