@@ -20,6 +20,7 @@ from zoneinfo import available_timezones
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
 from bot.i18n import t
+from bot.reports.fonts import font_file
 from bot.scoring.tomlsource import TomlError, TomlProblem, parse, problems_from_validation
 from bot.storage.timeutil import zone_named
 
@@ -112,6 +113,22 @@ class CalendarSection(_Section):
     holidays: list[date] = Field(default_factory=list)
 
 
+class ReportsSection(_Section):
+    #: The font of the publicity board pictures: a font file (``/usr/share/fonts/.../x.ttc``, a face of a
+    #: collection as ``x.ttc:2``) or a fontconfig family (``Noto Sans CJK SC``). Empty: the system's font
+    #: for Chinese (``fc-match :lang=zh-cn``); with none the board is sent as text (one warning in the log).
+    font: str = ""
+
+    @field_validator("font")
+    @classmethod
+    def _font_file_exists(cls, value: str) -> str:
+        """A path (it has a ``/``) must name a file; a family name is looked up when the board is drawn."""
+        value = value.strip()
+        if "/" in value and font_file(value) is None:
+            raise ValueError(t("board.bad_font", font=value))
+        return value
+
+
 class Config(_Section):
     bot: BotSection = Field(default_factory=BotSection)
     database: DatabaseSection = Field(default_factory=DatabaseSection)
@@ -120,6 +137,7 @@ class Config(_Section):
     server: ServerSection = Field(default_factory=ServerSection)
     media: MediaSection = Field(default_factory=MediaSection)
     calendar: CalendarSection = Field(default_factory=CalendarSection)
+    reports: ReportsSection = Field(default_factory=ReportsSection)
 
 
 def _env_overrides(environ: dict[str, str]) -> dict[str, Any]:

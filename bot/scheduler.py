@@ -18,6 +18,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
+from bot.handlers.board import scheduled_board
 from bot.handlers.context import Deps
 from bot.handlers.meetings import closed
 from bot.handlers.publicity import finalized, posted, reminded
@@ -84,8 +85,14 @@ class Clock:
             except Exception as err:
                 await self._failed(PUBLICITY_JOB, scope, due.period.key, err)
                 continue
+            at = self.deps.now()  # the board says when the window closes: drawn for this opening
+            try:
+                board = await scheduled_board(self.deps, due, snapshot, at)
+            except Exception:  # the post goes out without its pictures rather than not at all
+                log.exception("publicity board of branch %s %s not drawn", due.branch_id, due.period.key)
+                board = []
             rows += await self._run(
-                PUBLICITY_JOB, scope, due.period.key, self._publisher(due, snapshot), claim=True
+                PUBLICITY_JOB, scope, due.period.key, self._publisher(due, snapshot, at, board), claim=True
             )
         for window_id, closes_at in await self.publicity.to_finalize(now):
             scope, stamp = f"window-{window_id}", closes_at.isoformat()
@@ -97,9 +104,9 @@ class Clock:
             rows += await self._run(FINAL_JOB, scope, stamp, self._finalizer(window_id, final))
         return rows
 
-    def _publisher(self, due: Due, snapshot: dict[str, Any]) -> Work:
+    def _publisher(self, due: Due, snapshot: dict[str, Any], at: datetime, board: list[Reply]) -> Work:
         async def publish() -> list[Reply]:
-            return posted(await self.publicity.publish(due, snapshot, self.deps.now()))
+            return posted(await self.publicity.publish(due, snapshot, at), board)
 
         return publish
 

@@ -27,6 +27,7 @@ from bot.cli import (
     wecom,
 )
 from bot.i18n import set_locale, t
+from bot.reports.fonts import configure as configure_fonts
 from bot.scoring.records import InputError
 from bot.scoring.tomlsource import TomlError
 from bot.services.workdays import set_holidays
@@ -85,6 +86,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         config = db.config_of(args)  # every sub-command reads the same config, loaded once here
         set_timezone(config.bot.timezone)
         set_holidays(config.calendar.holidays)
+        configure_fonts(config.reports.font)
         return handler(args)
     except (TomlError, InputError) as exc:
         print(exc, file=sys.stderr)

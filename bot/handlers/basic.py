@@ -45,6 +45,7 @@ HELP: tuple[Usage, ...] = (
     Usage("member", ("signin", "leave"), "newuser.help.signin"),
     Usage("member", ("object",), "pub.help.object"),
     Usage("member", ("calendar",), "pub.help.calendar"),
+    Usage("member", ("board",), "board.help"),
     Usage("member", ("help",), "newuser.help.help"),
     Usage("approver", ("pending",), "newuser.help.pending"),
     Usage("approver", ("approve",), "newuser.help.approve"),

@@ -35,6 +35,8 @@ KEYWORDS: dict[str, str] = {
     "积分项目": "items",
     "通过": "approve",
     "同意": "approve",
+    # the publicity board as pictures
+    "公示栏": "board",
 }
 
 #: Whole messages that are a command by themselves (checked before ``KEYWORDS``, trailing

@@ -107,9 +107,10 @@ def _due(window: Window) -> datetime:
     return datetime.fromisoformat(str(due)) if due else window.opens_at
 
 
-def posted(window: Window) -> list[Reply]:
-    """The publicity post in the group, and each member's own result privately."""
-    replies: list[Reply] = [Send(ToGroup(window.branch_id), post_card(window))]
+def posted(window: Window, board: Sequence[Reply] = ()) -> list[Reply]:
+    """The publicity post in the group, the pages of its board (``board``, drawn before), and each
+    member's own result privately."""
+    replies: list[Reply] = [Send(ToGroup(window.branch_id), post_card(window)), *board]
     label, closing = period_label(window.period), _closing(window)
     for m in window.report.get("members", []):
         grade = _grade(m)

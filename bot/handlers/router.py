@@ -21,6 +21,7 @@ from bot.handlers import (
     approvals,
     backfill,
     basic,
+    board,
     claims,
     dues,
     invites,
@@ -76,6 +77,8 @@ COMMANDS: dict[str, Handler] = {
     "objection": publicity.decide_command,
     "reopen": publicity.reopen_command,
     "calendar": publicity.calendar_command,
+    # the publicity board as pictures (公示栏)
+    "board": board.board_command,
 }
 
 #: Buttons by the prefix of their data, ``<prefix>:<args>``.
