@@ -23,6 +23,7 @@ from bot.handlers import (
     basic,
     claims,
     dues,
+    evaluation,
     invites,
     leave,
     meetings,
@@ -76,6 +77,9 @@ COMMANDS: dict[str, Handler] = {
     "objection": publicity.decide_command,
     "reopen": publicity.reopen_command,
     "calendar": publicity.calendar_command,
+    # 民主测评 in a private chat: the ballot, the secretary's commands, scores typed at once
+    "evaluation": evaluation.evaluation,
+    "ballot": evaluation.typed,
 }
 
 #: Buttons by the prefix of their data, ``<prefix>:<args>``.
@@ -102,6 +106,11 @@ BUTTONS: dict[str, Handler] = {
     "pk": publicity.uphold_button,
     "pf": publicity.fix_button,
     "pv": publicity.back_button,
+    # 民主测评's ballot card: a score, 上一位/下一位, 重评此人, 提交
+    "evs": evaluation.rate,
+    "evm": evaluation.move,
+    "evc": evaluation.again,
+    "evok": evaluation.submit,
 }
 
 
