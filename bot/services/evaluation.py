@@ -381,6 +381,8 @@ class EvaluationService:
         async with self.ctx.uow() as uow:
             queries = EvaluationQueries(uow.session)
             row, voter, me = await self._voter(uow, queries, platform, account)
+            if voter in await queries.voted(row.id):
+                raise Duplicate("evaluation.voted", row.id)
             draft = await queries.draft(row.id, voter)
             if draft is None or (draft_id is not None and draft.id != draft_id):
                 raise Invalid("evaluation.stale")
