@@ -60,7 +60,7 @@ HELP: tuple[Usage, ...] = (
     # 民主测评 in the chat
     Usage("unlinked", ("evaluation",), "evaluation.help.code"),
     Usage("member", ("evaluation",), "evaluation.help.vote"),
-    Usage("member", ("ballot",), "evaluation.help.typed"),
+    Usage("member", ("evaluation",), "evaluation.help.typed"),
     Usage("opener", ("evaluation",), "evaluation.help.open"),
     Usage("opener", ("evaluation",), "evaluation.help.invite"),
     Usage("opener", ("evaluation",), "evaluation.help.status"),

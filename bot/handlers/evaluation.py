@@ -51,18 +51,18 @@ async def evaluation(inc: Incoming, deps: Deps, args: str) -> list[Reply]:
     """``测评 [开始 日期 | 邀请 N | 情况 | 结束 | 提交 | CODE | 8 9 7 ...]``, privately only."""
     if not inc.private:
         return [Send(ORIGIN, t("evaluation.in_private"))]
-    word, _, rest = args.strip().partition(" ")
-    service = _service(deps)
-    if CODE.match(args.strip().upper()):
-        return [Send(ORIGIN, ballot_card(await service.redeem(inc.platform, inc.user, args.strip().upper())))]
-    if SCORES.match(args.strip()):
-        return await typed(inc, deps, args)
+    text, service = args.strip(), _service(deps)
+    word = next((w for w in (*SUBMIT, *OPEN, *INVITE, *STATUS, *CLOSE) if text.startswith(w)), "")
+    if CODE.match(text.upper()):
+        return [Send(ORIGIN, ballot_card(await service.redeem(inc.platform, inc.user, text.upper())))]
+    if SCORES.match(text):
+        return await typed(inc, deps, text)
     if word in SUBMIT:
         count = await service.submit(inc.platform, inc.user, None, deps.today())
         return [Send(ORIGIN, t("evaluation.submitted", count=count))]
-    if word in OPEN + INVITE + STATUS + CLOSE:
-        return await _secretary(inc, deps, word, rest.strip())
     if word:
+        return await _secretary(inc, deps, word, text[len(word) :].strip())
+    if text:
         return [Send(ORIGIN, t("evaluation.usage"))]
     return [Send(ORIGIN, ballot_card(await service.ballot(inc.platform, inc.user)))]
 

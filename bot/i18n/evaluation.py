@@ -5,7 +5,7 @@ from __future__ import annotations
 MESSAGES: dict[str, dict[str, str]] = {
     "zh-CN": {
         "evaluation.help.vote": "测评 — 私聊参加民主测评 (无记名): 逐人逐项打分, 提交前可以随时改, 也可以隔几天再接着评",
-        "evaluation.help.typed": "8 9 7 10 9 8 9 10 8 9 — 测评时一次打完屏幕上这名党员的各项分数 (按卡片上的顺序)",
+        "evaluation.help.typed": "测评 8 9 7 10 9 8 9 10 8 9 — 测评时一次打完屏幕上这名党员的各项分数 (按卡片上的顺序; 前面的 测评 可以不写)",
         "evaluation.help.code": "测评 ABCD2345 — 群众代表私聊输入支部给的测评码, 参加民主测评",
         "evaluation.help.open": "测评 开始 12月20日 — 私聊发起本支部的民主测评, 日期是投票的最后一天",
         "evaluation.help.invite": "测评 邀请 10 — 私聊生成 10 个一次性测评码, 发给群众代表",
@@ -74,7 +74,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "en": {
         "evaluation.help.vote": "测评 — vote in the democratic evaluation privately (anonymous): member by member, item by item; change it until you submit, or come back days later",
-        "evaluation.help.typed": "8 9 7 10 9 8 9 10 8 9 — while voting, every item of the member on screen at once (in the card's order)",
+        "evaluation.help.typed": "测评 8 9 7 10 9 8 9 10 8 9 — while voting, every item of the member on screen at once (in the card's order; 测评 may be left out)",
         "evaluation.help.code": "测评 ABCD2345 — a masses representative types the code the branch gave them, privately",
         "evaluation.help.open": "测评 开始 12月20日 — open the branch's democratic evaluation privately; the date is the last day of voting",
         "evaluation.help.invite": "测评 邀请 10 — make 10 one-time codes for masses representatives, privately",

@@ -114,8 +114,8 @@ async def test_typed_scores_resume_and_a_ballot_is_submitted_once(evaluated: Dri
     assert big.text == "“政治坚定” 的分数应在 0 到 10 之间, 11 不行, 请重新打分"
     [early] = await private(d, BOB, "测评 提交")
     assert early.text == "还有 2 名党员没有评完: 赵积分员、张三。请评完再提交 (发「测评」继续)"
-    await ballot(d, BOB, "7 6")
-    card = await ballot(d, BOB, "10 10")
+    await ballot(d, BOB, "测评 7 6")  # the same with 测评 in front
+    card = await ballot(d, BOB, "10，10")
     assert "已评完 3/3 人 · 2026-03-20 截止 · 提交后不能再改" in card.lines
     toast = await d.press(BOB, "提交", on=card)
     assert toast.text in ("已提交", "")
