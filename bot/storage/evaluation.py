@@ -10,11 +10,13 @@ showed the voter their scores (outbox rows) are scrubbed.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, time
 from typing import Any
 
 from sqlalchemy import String, and_, case, cast, delete, func, insert, or_, select, text, update
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.schema import (
@@ -28,6 +30,20 @@ from bot.storage.schema import (
 
 #: Every button of a ballot card starts with one of these, followed by ``:<draft id>``.
 BALLOT_PREFIXES = ("evs", "evm", "evc", "evok")
+
+
+class BallotNotRecorded(RuntimeError):
+    """A ballot's write failed; what it held (the scores beside the ballot's members) is not in
+    the message, so that no log line of the failure links a voter to a score."""
+
+
+@contextmanager
+def _withheld(what: str) -> Iterator[None]:
+    """A database error without its statement and parameters (they would hold a ballot's scores)."""
+    try:
+        yield
+    except DBAPIError as err:
+        raise BallotNotRecorded(f"{what}: {type(err.orig).__name__}") from None
 
 
 class EvaluationQueries:
@@ -176,7 +192,8 @@ class EvaluationQueries:
     async def keep_draft(self, draft: BallotDraft, position: int, scores: dict[str, Any]) -> None:
         await self._secure()  # the row's earlier bytes are overwritten, not left in the page
         draft.position, draft.scores = position, scores
-        await self.session.flush()
+        with _withheld("the ballot was not kept"):
+            await self.session.flush()
 
     async def delete_drafts(self, evaluation_id: int, draft_id: int | None = None) -> list[int]:
         """Delete one draft (or all of the evaluation's), overwriting their bytes; their ids."""
@@ -208,7 +225,11 @@ class EvaluationQueries:
             return False
         midnight = datetime.combine(day, time(0), tzinfo=UTC)  # the day, never the moment
         self.session.add(BallotReceipt(evaluation_id=evaluation_id, voter=voter, created_at=midnight))
-        await self.session.flush()  # a concurrent ballot of the same voter fails here (unique key)
+        try:
+            await self.session.flush()
+        except IntegrityError as err:  # a concurrent ballot of the same voter: the router starts over
+            orig = err.orig if err.orig is not None else Exception("unique key")
+            raise IntegrityError("INSERT INTO ballot_receipts", None, orig) from None
         if not scores:
             return True
         keys = sorted(scores)
@@ -219,15 +240,20 @@ class EvaluationQueries:
             ),
             else_=0,
         )
-        await self.session.execute(
-            update(EvaluationResult)
-            .where(
-                EvaluationResult.evaluation_id == evaluation_id,
-                or_(*(and_(EvaluationResult.member_id == m, EvaluationResult.item == i) for m, i in keys)),
+        with _withheld("the ballot's scores were not added"):
+            result = await self.session.execute(
+                update(EvaluationResult)
+                .where(
+                    EvaluationResult.evaluation_id == evaluation_id,
+                    or_(
+                        *(and_(EvaluationResult.member_id == m, EvaluationResult.item == i) for m, i in keys)
+                    ),
+                )
+                .values(total=EvaluationResult.total + added, count=EvaluationResult.count + 1)
+                .execution_options(synchronize_session=False)
             )
-            .values(total=EvaluationResult.total + added, count=EvaluationResult.count + 1)
-            .execution_options(synchronize_session=False)
-        )
+        if getattr(result, "rowcount", len(keys)) != len(keys):  # a result the opening did not make
+            raise BallotNotRecorded("a ballot names a member or item the evaluation has no result for")
         return True
 
     # -- messages that showed a ballot ---------------------------------------------------

@@ -12,6 +12,7 @@ import json
 import logging
 import re
 import sqlite3
+import traceback
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -36,6 +37,7 @@ from bot.scoring.model import Scheme
 from bot.services.common import Actor
 from bot.services.errors import Duplicate, Forbidden, NotFound
 from bot.storage import Database
+from bot.storage.evaluation import BallotNotRecorded
 from bot.storage.outbox import Outgoing
 from bot.storage.read import load_year
 from bot.storage.schema import Base, JobRun
@@ -304,3 +306,28 @@ async def test_the_clock_reminds_the_evening_before_and_closes_once(db: Database
         ("evaluation.remind", "2026-03-19"), ("evaluation.close", "2026-03-20")
     ]  # fmt: skip
     assert len(await evaluations(db)) == 2 * 4  # every member, every item
+
+
+async def test_a_failed_ballot_is_reported_without_its_scores(
+    db: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("the failure is made with a SQLite trigger")
+    caplog.set_level(logging.DEBUG)
+    world = await evaluation_world(db)
+    service = world.deps.evaluation
+    assert service is not None
+    await service.open(OPERATOR, world.branch_id, date(2026, 3, 20), date(2026, 3, 10))
+    for words in ("测评", "7 3", "7 3", "7 3"):
+        await handle(write(ALICE, words), world.deps)
+    async with db.engine.begin() as conn:
+        await conn.exec_driver_sql(
+            "CREATE TRIGGER refuse_sums BEFORE UPDATE ON evaluation_results BEGIN SELECT RAISE(ABORT, 'refused'); END"
+        )
+    with pytest.raises(BallotNotRecorded) as failed:
+        await handle(write(ALICE, "测评 提交"), world.deps)
+    shown = "".join(traceback.format_exception(failed.value)) + "\n".join(
+        r.getMessage() for r in caplog.records
+    )
+    assert "parameters" not in shown and "member:" not in shown and "7.0" not in shown
+    assert (await dump(db))["ballot_receipts"] == []  # nothing of it was kept: it may be submitted again
