@@ -104,7 +104,7 @@ def _status(args: argparse.Namespace) -> int:
 
 def _close(args: argparse.Namespace) -> int:
     async def work(_db: Database, ctx: Context) -> int:
-        _print(await EvaluationService(ctx).close(cli_actor(), args.branch, _today()))
+        _print(await EvaluationService(ctx).close(cli_actor(), args.branch))
         return 0
 
     return with_database(args, work)

@@ -96,7 +96,7 @@ async def _secretary(inc: Incoming, deps: Deps, word: str, rest: str) -> list[Re
         return [Send(ORIGIN, text)]
     if word in STATUS:
         return [Send(ORIGIN, participation_card(await service.status(person.actor, branch.id)))]
-    done = await service.close(person.actor, branch.id, deps.today())
+    done = await service.close(person.actor, branch.id)
     return closed(done)
 
 

@@ -228,7 +228,7 @@ class EvaluationService:
             row = await queries.open_of(branch.id) or await _latest(queries, branch.id)
             return await _participation(uow, queries, branch, row)
 
-    async def close(self, actor: Actor, branch_id: int, today: date) -> Participation:
+    async def close(self, actor: Actor, branch_id: int) -> Participation:
         """Close the branch's open evaluation now (the secretary), before or after its deadline."""
         async with self.ctx.uow() as uow:
             branch = await branch_of(uow, branch_id)

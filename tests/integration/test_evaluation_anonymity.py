@@ -183,7 +183,7 @@ async def test_nothing_stored_or_logged_links_a_voter_to_a_score(
     assert stored["ballot_drafts"] and {r["voter"] for r in stored["ballot_drafts"]} == {
         f"member:{world.ids[RECORDER]}"
     }
-    await service.close(OPERATOR, world.branch_id, date(2026, 3, 21))
+    await service.close(OPERATOR, world.branch_id)
 
     stored = await dump(db)
     assert set(stored) | {"alembic_version"} >= await table_names(db)  # every table is looked at
@@ -268,11 +268,11 @@ async def test_too_few_masses_representatives_make_it_incomplete(db: Database) -
     status = await service.status(OPERATOR, world.branch_id)
     assert (status.codes_issued, status.masses_missing) == (3, 10)
     await vote_typed(world, ALICE, ["9 9", "9 9", "9 9"])
-    done = await service.close(OPERATOR, world.branch_id, date(2026, 3, 21))
+    done = await service.close(OPERATOR, world.branch_id)
     assert done.incomplete and done.masses_missing == 10 and done.members_voted == 1
     assert await evaluations(db) == []  # 数据不全: not used by the scorer
     with pytest.raises(NotFound):  # closed once
-        await service.close(OPERATOR, world.branch_id, date(2026, 3, 21))
+        await service.close(OPERATOR, world.branch_id)
 
 
 async def test_the_clock_reminds_the_evening_before_and_closes_once(db: Database) -> None:
