@@ -83,8 +83,9 @@ async def _secretary(inc: Incoming, deps: Deps, word: str, rest: str) -> list[Re
         if day is None:
             return [Send(ORIGIN, t("evaluation.open_usage"))]
         opened = await service.open(person.actor, branch.id, day, deps.today())
+        masses = t("evaluation.opened_masses", masses=opened.masses_needed) if opened.masses_needed else ""
         text = t("evaluation.opened", year=opened.year, deadline=opened.deadline.isoformat(),
-                 count=opened.ratees, items="、".join(opened.items), masses=opened.masses_needed)  # fmt: skip
+                 count=opened.ratees, items="、".join(opened.items), masses=masses)  # fmt: skip
         notice = t("evaluation.opened_group", year=opened.year, deadline=opened.deadline.isoformat())
         return [Send(ORIGIN, text), Send(ToGroup(branch.id), notice)]
     if word in INVITE:
