@@ -18,11 +18,14 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
+from bot.handlers import evaluation
 from bot.handlers.board import scheduled_board
 from bot.handlers.context import Deps
 from bot.handlers.meetings import closed
 from bot.handlers.publicity import finalized, posted, reminded
 from bot.handlers.types import Reply
+from bot.services.evaluation import CLOSE_JOB as EVALUATION_CLOSE
+from bot.services.evaluation import EvaluationService
 from bot.services.policy import settings_of
 from bot.services.publicity import FINAL_JOB, Due, PublicityService
 from bot.services.publicity import JOB as PUBLICITY_JOB
@@ -48,6 +51,7 @@ class Clock:
         self._pruned_on: str | None = None
         self.publicity = PublicityService(deps.chat.ctx)
         self.reminders = ReminderService(deps.chat.ctx)
+        self.evaluations = deps.evaluation or EvaluationService(deps.chat.ctx)
 
     async def tick(self) -> list[Outgoing]:
         """Run everything due now, once; the messages it sent."""
@@ -65,7 +69,30 @@ class Clock:
             rows += await self._run(
                 reminder.job, scope, reminder.period, self._reminder(reminder), claim=True
             )
+        rows += await self._evaluations(now)
         return rows
+
+    # 民主测评: closed once the day after its deadline (``evaluation.close`` / ``evaluation-7`` /
+    # the deadline), its participation told to the secretary; the evening before, the members
+    # who have not voted are reminded (``evaluation.remind`` / ``evaluation-7`` / the eve).
+    async def _evaluations(self, now: datetime) -> list[Outgoing]:
+        rows: list[Outgoing] = []
+        for due in await self.evaluations.due(now):
+            rows += await self._run(
+                due.job, f"evaluation-{due.evaluation_id}", due.period, self._evaluation(due.job, due.evaluation_id),
+                claim=True,
+            )  # fmt: skip
+        return rows
+
+    def _evaluation(self, job: str, evaluation_id: int) -> Work:
+        async def work() -> list[Reply]:
+            if job == EVALUATION_CLOSE:
+                done = await self.evaluations.close_due(evaluation_id)
+                return evaluation.closed(done) if done is not None else []
+            due = await self.evaluations.reminder(evaluation_id)
+            return evaluation.reminded(due) if due is not None else []
+
+        return work
 
     def _reminder(self, reminder: Reminder) -> Work:
         async def remind() -> list[Reply]:

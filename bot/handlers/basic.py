@@ -58,6 +58,14 @@ HELP: tuple[Usage, ...] = (
     Usage("recorder", ("dues",), "records.help.dues"),
     Usage("opener", ("meeting",), "newuser.help.meeting"),
     Usage("opener", ("close",), "newuser.help.close"),
+    # 民主测评 in the chat
+    Usage("unlinked", ("evaluation",), "evaluation.help.code"),
+    Usage("member", ("evaluation",), "evaluation.help.vote"),
+    Usage("member", ("evaluation",), "evaluation.help.typed"),
+    Usage("opener", ("evaluation",), "evaluation.help.open"),
+    Usage("opener", ("evaluation",), "evaluation.help.invite"),
+    Usage("opener", ("evaluation",), "evaluation.help.status"),
+    Usage("opener", ("evaluation",), "evaluation.help.close"),
 )
 
 #: The heading of each role's lines in 帮助 (the member's names the person).

@@ -16,6 +16,7 @@ from bot.services.claims import ClaimService
 from bot.services.common import Context
 from bot.services.dues import DuesService
 from bot.services.errors import NotFound
+from bot.services.evaluation import EvaluationService
 from bot.services.invites import InviteService
 from bot.services.ledger import LedgerService
 from bot.services.meetings import MeetingService
@@ -49,6 +50,8 @@ class Deps:
     #: Sheets sent to the bot (ratings, evaluation results), read from the media store they were put in.
     sheets: SheetService | None = None
     media: MediaStore | None = None
+    #: 民主测评 in the chat (``bot/services/evaluation.py``).
+    evaluation: EvaluationService | None = None
 
     @classmethod
     def of(
@@ -66,7 +69,7 @@ class Deps:
         )  # fmt: skip
         return cls(
             *services, context.uow, outbox, delivery or Delivery(), today=today, now=now,
-            sheets=SheetService(context), media=media,
+            sheets=SheetService(context), media=media, evaluation=EvaluationService(context),
         )  # fmt: skip
 
 

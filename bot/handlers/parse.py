@@ -37,6 +37,8 @@ KEYWORDS: dict[str, str] = {
     "同意": "approve",
     # the publicity board as pictures
     "公示栏": "board",
+    # 民主测评 (测评 开始|邀请|情况|结束|提交, a masses representative's code)
+    "测评": "evaluation",
 }
 
 #: Whole messages that are a command by themselves (checked before ``KEYWORDS``, trailing
@@ -56,6 +58,8 @@ PHRASES: dict[str, str] = {
 
 _SLASH = re.compile(r"^/([A-Za-z_]+)(?:@([A-Za-z0-9_]+))?(?:\s+|$)(.*)$", re.S)
 _SEPARATORS = " \t\n:：,，"
+#: Scores typed while voting in a democratic evaluation (two or more numbers, nothing else).
+SCORES = re.compile(r"^\d{1,2}(?:[\s,，、]+\d{1,2})+$")
 _TRAILING = " \t\n。.!！?？~～"
 
 
@@ -77,6 +81,8 @@ def parse_command(text: str, bot_name: str = "") -> Command | None:
     phrase = PHRASES.get(text.rstrip(_TRAILING))
     if phrase is not None:
         return Command(phrase, "")
+    if SCORES.match(text):  # 民主测评: ``8 9 7 10 ...``, every item of the member on screen
+        return Command("ballot", text)
     for keyword in sorted(KEYWORDS, key=len, reverse=True):
         if text.startswith(keyword):
             return Command(KEYWORDS[keyword], text[len(keyword) :].strip(_SEPARATORS))

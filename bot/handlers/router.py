@@ -24,6 +24,7 @@ from bot.handlers import (
     board,
     claims,
     dues,
+    evaluation,
     invites,
     leave,
     meetings,
@@ -79,6 +80,9 @@ COMMANDS: dict[str, Handler] = {
     "calendar": publicity.calendar_command,
     # the publicity board as pictures (公示栏)
     "board": board.board_command,
+    # 民主测评 in a private chat: the ballot, the secretary's commands, scores typed at once
+    "evaluation": evaluation.evaluation,
+    "ballot": evaluation.typed,
 }
 
 #: Buttons by the prefix of their data, ``<prefix>:<args>``.
@@ -105,6 +109,11 @@ BUTTONS: dict[str, Handler] = {
     "pk": publicity.uphold_button,
     "pf": publicity.fix_button,
     "pv": publicity.back_button,
+    # 民主测评's ballot card: a score, 上一位/下一位, 重评此人, 提交
+    "evs": evaluation.rate,
+    "evm": evaluation.move,
+    "evc": evaluation.again,
+    "evok": evaluation.submit,
 }
 
 

@@ -723,6 +723,9 @@ def _rating_record(row: MonthlyRating) -> str:
 
 
 def _evaluation_record(row: EvaluationResult, evaluation: EvaluationRow) -> str:
+    if not evaluation.closed:  # held in the chat: nothing of it is shown before its deadline
+        deadline = evaluation.deadline.isoformat() if evaluation.deadline else ""
+        return t("evaluation.in_progress_record", id=evaluation.id, deadline=deadline)
     average = _shown(Decimal(str(row.total)) / row.count) if row.count else "-"
     return t("sheets.evaluation_record", id=evaluation.id, average=average, raters=row.count,
              source=_shown_source(evaluation.source or evaluation.title))  # fmt: skip

@@ -543,6 +543,12 @@ async def _evaluations(uow: UnitOfWork, branch_ids: Sequence[int], window: Windo
         )
         .join(EvaluationRow, EvaluationRow.id == EvaluationResult.evaluation_id)
         .where(EvaluationRow.branch_id.in_(branch_ids), EvaluationRow.year == window.year)
+        # an evaluation still open shows nothing before its deadline; one closed short of masses
+        # representatives is 数据不全 (``bot/services/evaluation.py``)
+        .where(
+            EvaluationRow.closed.is_(True) | EvaluationRow.deadline.is_(None),
+            EvaluationRow.incomplete.is_(False),
+        )
         .order_by(EvaluationResult.id)
     )
     rows = (await uow.session.execute(query)).tuples()

@@ -332,6 +332,39 @@ class EvaluationRow(Base):
     #: Who entered it and the file it came from, for results of paper ballots (None: cast in the chat).
     recorded_by: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
     source: Mapped[str | None] = mapped_column(String(300))
+    #: An evaluation in the chat (``bot/services/evaluation.py``): the last day of voting, who
+    #: opened it, the items rated, the fewest masses representatives the scheme asks for, and
+    #: whether it closed with fewer (its results are then 数据不全 and not read by the scorer).
+    deadline: Mapped[date | None] = mapped_column(Date)
+    opened_by: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    items: Mapped[list[str] | None] = mapped_column(JSON)
+    min_masses: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    incomplete: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+
+
+class EvaluationCode(Base):
+    """A one-time code inviting a masses representative (群众代表) to an evaluation; only its
+    digest is kept. ``used_by`` is the platform account that used it: the voter ``mass:<id>``."""
+
+    __tablename__ = "evaluation_codes"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    evaluation_id: Mapped[int] = mapped_column(ForeignKey("evaluations.id"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    used_by: Mapped[str | None] = mapped_column(String(250), index=True)
+
+
+class BallotDraft(Base):
+    """A ballot being filled in: the voter's scores so far, and the member on screen. Deleted
+    (with SQLite's ``secure_delete``) when the ballot is submitted or the evaluation closes."""
+
+    __tablename__ = "ballot_drafts"
+    __table_args__ = (UniqueConstraint("evaluation_id", "voter"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    evaluation_id: Mapped[int] = mapped_column(ForeignKey("evaluations.id"))
+    voter: Mapped[str] = mapped_column(String(250))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    #: ``{"<member id>": {"<item>": score}}``
+    scores: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 
 class BallotReceipt(Base):

@@ -41,6 +41,7 @@ class SheetQueries:
             .where(
                 EvaluationRow.branch_id == branch_id,
                 EvaluationRow.year == year,
+                EvaluationRow.incomplete.is_(False),  # one closed 数据不全 gives way to paper ballots
                 EvaluationResult.member_id.in_(sorted(set(member_ids))),
             )
         )
