@@ -233,7 +233,7 @@ class _Secrets:
         if not value:
             self._problem(section, f"{key}_file", t("ops.secret_file_empty", path=path))
             return None
-        self.found[f"{section}.{key}"] = SecretSource("file", str(path))
+        self.found[f"{section}.{key}"] = SecretSource("file", str(path.absolute()))
         return value
 
     def _env(self, section: str, key: str, name: object) -> str | None:

@@ -84,10 +84,13 @@ class TextFormatter(logging.Formatter):
         super().__init__("%(asctime)s %(levelname)s %(name)s: %(message)s")
         self.redact = redact
 
-    def format(self, record: logging.LogRecord) -> str:
-        line = super().format(record)
+    def formatMessage(self, record: logging.LogRecord) -> str:  # noqa: N802 (logging's name)
+        line = super().formatMessage(record)
         context = " ".join(f"{k}={v}" for k, v in getattr(record, "partybot", {}).items())
-        return self.redact(f"{line} [{context}]" if context else line)
+        return f"{line} [{context}]" if context else line
+
+    def format(self, record: logging.LogRecord) -> str:
+        return self.redact(super().format(record))
 
 
 class JsonFormatter(logging.Formatter):

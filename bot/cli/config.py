@@ -76,7 +76,7 @@ def report(config: Config) -> list[str]:
     url = make_url(db.url)
     lines = [
         "[database]",
-        f"  url = {url.render_as_string(hide_password=True)}",
+        f'  url = "{url.render_as_string(hide_password=True)}"',
         f"  password: {_secret(config, 'database', 'password', url.password or '')}",
         f"  migrate = {str(db.migrate).lower()}",
     ]
@@ -87,7 +87,7 @@ def report(config: Config) -> list[str]:
     for section, keys in SECRETS.items():
         table = getattr(config, section)
         lines.append(f"[{section}]")
-        lines += [f"  {k} = {getattr(table, k)!s}" for k in plain[section]]
+        lines += [f'  {k} = "{getattr(table, k)}"' for k in plain[section]]
         lines += [f"  {k}: {_secret(config, section, k, getattr(table, k).get_secret_value())}" for k in keys]
     server = config.server
     lines += [
