@@ -84,7 +84,7 @@ class TextFormatter(logging.Formatter):
         super().__init__("%(asctime)s %(levelname)s %(name)s: %(message)s")
         self.redact = redact
 
-    def formatMessage(self, record: logging.LogRecord) -> str:  # noqa: N802 (logging's name)
+    def formatMessage(self, record: logging.LogRecord) -> str:
         line = super().formatMessage(record)
         context = " ".join(f"{k}={v}" for k, v in getattr(record, "partybot", {}).items())
         return f"{line} [{context}]" if context else line

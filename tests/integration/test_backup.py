@@ -110,7 +110,7 @@ def make_backup(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> tuple[Pat
 
 
 def test_a_backup_never_overwrites_a_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    live, backup = make_backup(tmp_path, capsys)
+    _live, backup = make_backup(tmp_path, capsys)
     size = backup.stat().st_size
     assert main(["--config", str(tmp_path / "live" / "config.toml"), "db", "backup", str(backup)]) == 1
     assert "已经存在: 请换一个文件名" in capsys.readouterr().err

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from channels.offline import DATE, OfflineRequest
 from handlers.chatworld import ALICE, GROUP, make_chat_world
 
 from bot import logs
@@ -20,7 +21,6 @@ from bot.cli import main
 from bot.cli.telegram import serve
 from bot.config import load_config
 from bot.storage import open_database
-from channels.offline import DATE, OfflineRequest
 
 TOKEN = "987654321:AAH-secret-token-of-the-branch-bot"
 AES = "Zx9" * 14 + "Q"  # 43 characters
