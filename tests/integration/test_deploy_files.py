@@ -13,17 +13,20 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from channels.offline import BOT_USER
 from sqlalchemy import make_url
 
 from bot.cli import build_parser
@@ -257,6 +260,71 @@ def test_the_compose_services_run_as_written(
         done = subprocess.run(check, env=env, cwd=tmp_path, capture_output=True, text=True)
         assert done.returncode == 0, done.stdout + done.stderr
         assert "compose-token" not in done.stdout and "已设置 (来自 文件" in done.stdout
+
+
+class FakeBotApi(ThreadingHTTPServer):
+    """Telegram's Bot API on loopback, as much of it as a replica uses to start in webhook mode."""
+
+    def __init__(self) -> None:
+        super().__init__(("127.0.0.1", 0), _BotApiHandler)
+        self.calls: list[tuple[str, str, dict[str, str]]] = []  # (token, method, parameters)
+        threading.Thread(target=self.serve_forever, daemon=True).start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}/bot"
+
+
+class _BotApiHandler(BaseHTTPRequestHandler):
+    server: FakeBotApi
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
+        token, _, method = self.path.removeprefix("/bot").partition("/")
+        params = {k: v[0] for k, v in urllib.parse.parse_qs(body).items()}
+        self.server.calls.append((token, method, params))
+        result: Any = BOT_USER if method == "getMe" else True
+        answer = json.dumps({"ok": True, "result": result}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(answer)))
+        self.end_headers()
+        self.wfile.write(answer)
+
+    def log_message(self, *_args: Any) -> None:
+        return None
+
+
+def test_a_telegram_replica_registers_its_webhook_and_serves(
+    compose: dict[str, Any], tmp_path: Path, database_url: str
+) -> None:
+    secrets = tmp_path / "secrets"
+    secrets.mkdir()
+    for name, value in (
+        ("db_password", "x"),
+        ("telegram_token", "123456:compose-token"),
+        ("telegram_webhook_secret", "hook-77"),
+    ):
+        (secrets / name).write_text(value + "\n", encoding="utf-8")
+    command = compose["services"]["telegram"]["command"]
+    env = service_env(compose, "telegram", secrets, database_url)
+    migrate = service_env(compose, "migrate", secrets, database_url)
+    assert (
+        subprocess.run(compose["services"]["migrate"]["command"], env=migrate, cwd=tmp_path).returncode == 0
+    )
+    api = FakeBotApi()
+    try:
+        env["PARTYBOT_TELEGRAM__BASE_URL"] = api.url  # instead of api.telegram.org
+        body, log = serve_until_healthy(command, env, tmp_path, int(env["PARTYBOT_SERVER__PORT"]))
+    finally:
+        api.shutdown()
+        api.server_close()
+    assert body["migrations"] is True
+    hooks = [params for token, method, params in api.calls if method == "setWebhook"]
+    assert hooks == [{**hooks[0], "url": env["PARTYBOT_TELEGRAM__WEBHOOK_URL"], "secret_token": "hook-77"}]
+    assert {token for token, _, _ in api.calls} == {"123456:compose-token"}  # read from its secret file
+    assert "compose-token" not in log and "hook-77" not in log
+    assert any('"logger": "httpx"' in line and "bot***/setWebhook" in line for line in log.splitlines())
 
 
 # --- the image and CI -------------------------------------------------------------------------
