@@ -262,6 +262,20 @@ def test_the_compose_services_run_as_written(
         assert "compose-token" not in done.stdout and "已设置 (来自 文件" in done.stdout
 
 
+def test_two_migrations_at_once_both_succeed(
+    compose: dict[str, Any], tmp_path: Path, database_url: str
+) -> None:
+    """The one-shot service started twice (or by hand beside it): they take turns."""
+    env = service_env(compose, "migrate", tmp_path, database_url)
+    command = compose["services"]["migrate"]["command"]
+    (tmp_path / "db_password").write_text("x\n", encoding="utf-8")
+    runs = [
+        subprocess.Popen(command, env=env, cwd=tmp_path, stderr=subprocess.PIPE, text=True) for _ in range(3)
+    ]
+    errors = [run.communicate(timeout=120)[1] for run in runs]
+    assert [run.returncode for run in runs] == [0, 0, 0], errors
+
+
 class FakeBotApi(ThreadingHTTPServer):
     """Telegram's Bot API on loopback, as much of it as a replica uses to start in webhook mode."""
 
