@@ -5,23 +5,32 @@ missing file means the defaults (SQLite beside the working directory, console on
 Any value can be overridden by an environment variable ``PARTYBOT_<SECTION>__<KEY>``,
 e.g. ``PARTYBOT_TELEGRAM__TOKEN``. A broken file stops start-up with the file, the key
 and the line.
+
+Each secret (``SECRETS``) may instead be read from a file (``<key>_file = "/run/secrets/x"``) or
+from a named environment variable (``<key>_env = "NAME"``), one source per secret; the database
+password comes the same way (``[database] password_file`` / ``password_env``) into the URL.
+Where each secret came from is kept (``Config.sources``) to be shown, never its value.
 """
 
 from __future__ import annotations
 
 import os
 import re
+from contextlib import suppress
+from dataclasses import dataclass
 from datetime import date
 from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import available_timezones
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr, ValidationError, field_validator
+from sqlalchemy import make_url
+from sqlalchemy.exc import ArgumentError
 
 from bot.i18n import t
 from bot.reports.fonts import font_file
-from bot.scoring.tomlsource import TomlError, TomlProblem, parse, problems_from_validation
+from bot.scoring.tomlsource import TomlError, TomlProblem, locate, parse, problems_from_validation
 from bot.storage.timeutil import zone_named
 
 ENV_PATH = "PARTYBOT_CONFIG"
@@ -42,6 +51,9 @@ class BotSection(_Section):
     #: Folders searched in order for ``<spec>.toml`` when a branch's scheme is neither a preset
     #: nor an existing file path.
     scheme_dirs: list[Path] = Field(default_factory=list)
+    #: The log of the run commands: ``text`` (one readable line per event) or ``json`` (one JSON
+    #: object per line, for a log collector); ``--log-format`` overrides it.
+    log_format: Literal["text", "json"] = "text"
 
     @field_validator("timezone")
     @classmethod
@@ -64,6 +76,9 @@ def _zones() -> frozenset[str]:
 class DatabaseSection(_Section):
     url: str = "sqlite+aiosqlite:///partybot.db"
     echo: bool = False
+    #: Bring the schema to head when a run command starts. Replicas set it to false: ``partybot db
+    #: upgrade`` runs once, before they serve, and a replica refuses a database behind the code.
+    migrate: bool = True
 
 
 class TelegramSection(_Section):
@@ -138,6 +153,127 @@ class Config(_Section):
     media: MediaSection = Field(default_factory=MediaSection)
     calendar: CalendarSection = Field(default_factory=CalendarSection)
     reports: ReportsSection = Field(default_factory=ReportsSection)
+    #: Where each secret that is set came from, by ``section.key`` (see ``SecretSource``).
+    _sources: dict[str, SecretSource] = PrivateAttr(default_factory=dict)
+
+    @property
+    def sources(self) -> dict[str, SecretSource]:
+        return self._sources
+
+    def secret_values(self) -> list[str]:
+        """Every secret's value that is set (to be kept out of the logs)."""
+        values = [
+            getattr(getattr(self, s), k).get_secret_value() for s, keys in SECRETS.items() for k in keys
+        ]
+        values.append(_password(self.database.url))
+        return [v for v in values if v]
+
+
+#: The secrets by section: each may be written inline, or come from ``<key>_file`` or ``<key>_env``.
+SECRETS = {"telegram": ("token", "secret_token"), "wecom": ("secret", "token", "encoding_aes_key")}
+#: ``[database]``: the password of ``url`` may come from ``password_file`` or ``password_env``.
+PASSWORD = ("database", "password")
+
+
+@dataclass(frozen=True)
+class SecretSource:
+    """Where a secret came from: ``kind`` is ``file``, ``env`` (named by ``<key>_env`` or an
+    override ``PARTYBOT_...``) or ``config`` (written in the file); ``name`` the path or variable."""
+
+    kind: Literal["file", "env", "config"]
+    name: str = ""
+
+
+def _password(url: str) -> str:
+    try:
+        return make_url(url).password or ""
+    except ArgumentError:
+        return ""
+
+
+class _Secrets:
+    """Resolves ``<key>_file`` and ``<key>_env`` in the parsed data before validation."""
+
+    def __init__(self, text: str, source: Path, env: dict[str, str]) -> None:
+        self.positions, self.source, self.env = locate(text), source, env
+        self.overrides = _env_names(env)
+        self.problems: list[TomlProblem] = []
+        self.found: dict[str, SecretSource] = {}
+
+    def resolve(self, data: dict[str, Any]) -> None:
+        for section, keys in SECRETS.items():
+            for key in keys:
+                table = data.get(section)
+                if isinstance(table, dict):
+                    value = self._one(table, section, key, bool(table.get(key)))
+                    if value is not None:
+                        table[key] = value
+                var = self.overrides.get(f"{section}.{key}")
+                if var is not None:
+                    self.found[f"{section}.{key}"] = SecretSource("env", var)
+        database = data.get("database")
+        if isinstance(database, dict):
+            password = self._one(database, *PASSWORD, False)
+            url = database.get("url", DatabaseSection().url)
+            if password is not None and isinstance(url, str):
+                with suppress(ArgumentError):  # a broken url is reported by validation
+                    database["url"] = (
+                        make_url(url).set(password=password).render_as_string(hide_password=False)
+                    )
+        if self.problems:
+            raise TomlError(self.problems)
+
+    def _one(self, table: dict[str, Any], section: str, key: str, inline: bool) -> str | None:
+        """The secret from ``<key>_file`` or ``<key>_env`` (removed from ``table``), or None."""
+        file, var = table.pop(f"{key}_file", None), table.pop(f"{key}_env", None)
+        given = [k for k, v in ((key, inline), (f"{key}_file", file), (f"{key}_env", var)) if v]
+        if len(given) > 1:
+            self._problem(section, given[1], t("ops.secret_twice", keys=" / ".join(given)))
+            return None
+        if inline and f"{section}.{key}" not in self.overrides:
+            self.found[f"{section}.{key}"] = SecretSource("config")
+        if file is not None:
+            return self._file(section, key, file)
+        if var is not None:
+            return self._env(section, key, var)
+        return None
+
+    def _file(self, section: str, key: str, name: object) -> str | None:
+        if not isinstance(name, str) or not name:
+            self._problem(section, f"{key}_file", t("ops.secret_not_text"))
+            return None
+        path = Path(name) if Path(name).is_absolute() else self.source.parent / name
+        try:
+            value = path.read_text(encoding="utf-8").strip()
+        except OSError:
+            self._problem(section, f"{key}_file", t("ops.secret_file_missing", path=path))
+            return None
+        if not value:
+            self._problem(section, f"{key}_file", t("ops.secret_file_empty", path=path))
+            return None
+        self.found[f"{section}.{key}"] = SecretSource("file", str(path.absolute()))
+        return value
+
+    def _env(self, section: str, key: str, name: object) -> str | None:
+        if not isinstance(name, str) or not name:
+            self._problem(section, f"{key}_env", t("ops.secret_not_text"))
+            return None
+        value = self.env.get(name, "").strip()
+        if not value:
+            self._problem(section, f"{key}_env", t("ops.secret_env_missing", var=name))
+            return None
+        self.found[f"{section}.{key}"] = SecretSource("env", name)
+        return value
+
+    def _problem(self, section: str, key: str, message: str) -> None:
+        """Note a problem at the key's line (or at the environment variable it came from)."""
+        var = self.overrides.get(f"{section}.{key}")
+        if var is not None:
+            where = TomlProblem(t("newuser.env_var", var=var), "", None, message)
+        else:
+            line = self.positions.get((section, key))
+            where = TomlProblem(str(self.source), f"{section}.{key}", line, message)
+        self.problems.append(where)
 
 
 def _env_overrides(environ: dict[str, str]) -> dict[str, Any]:
@@ -211,8 +347,17 @@ def load_config(path: str | Path | None = None, environ: dict[str, str] | None =
             data[section] = {**data[section], **values}
         else:
             data[section] = values
+    secrets = _Secrets(text, file, env)
+    secrets.resolve(data)
     try:
-        return Config.model_validate(data)
+        config = Config.model_validate(data)
     except ValidationError as exc:
         problems = problems_from_validation(exc.errors(), text, str(file))
         raise TomlError(_blame_env(problems, _env_names(env))) from exc
+    config._sources.update(secrets.found)
+    if _password(config.database.url) and "database.password" not in secrets.found:
+        url_var = _env_names(env).get("database.url")
+        config._sources["database.password"] = (
+            SecretSource("env", url_var) if url_var else SecretSource("config")
+        )
+    return config

@@ -13,6 +13,7 @@ from bot.cli import (
     attendance,
     calendar,
     chinese,
+    config,
     console,
     db,
     dues,
@@ -40,6 +41,8 @@ MODULES = [scheme, score, db, admin, roster, ledger, calendar, console, telegram
 # what a branch records for its members: sheets of ratings and evaluation results, stars given
 # directly, meetings held offline, dues
 MODULES += [ratings, evaluation, grades, attendance, dues]
+# running it: the config checked before start (backups and restores are under ``db``)
+MODULES += [config]
 
 
 def build_parser() -> argparse.ArgumentParser:

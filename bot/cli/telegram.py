@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import logging
 import signal
 import sys
 from collections.abc import Sequence
@@ -16,6 +15,7 @@ from starlette.applications import Starlette
 from telegram.error import InvalidToken, NetworkError
 from telegram.request import BaseRequest
 
+from bot import logs
 from bot.app import App, build
 from bot.channels.telegram import (
     ALLOWED_UPDATES,
@@ -26,7 +26,7 @@ from bot.channels.telegram import (
     webhook_path,
     webhook_routes,
 )
-from bot.cli.db import context_for
+from bot.cli.db import context_for, schema_behind
 from bot.config import Config, load_config
 from bot.i18n import set_locale, t
 from bot.media import MediaStore
@@ -44,6 +44,7 @@ def register(commands: Sub) -> None:
         description="运行 Telegram 机器人。mode = polling 时主动拉取消息; mode = webhook 时在 [server] 地址上接收。"
         " 两种方式都在 [server] 地址上提供 /healthz。",
     )
+    logs.add_flag(parser)
     parser.set_defaults(handler=_run)
 
 
@@ -58,7 +59,11 @@ def _run(args: argparse.Namespace) -> int:
         print(t("telegram.webhook_incomplete"), file=sys.stderr)
         return 1
     set_locale(config.bot.locale)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logs.configure_for(args, config)
+    behind = schema_behind(config)
+    if behind:
+        print(behind, file=sys.stderr)
+        return 1
     return 0 if asyncio.run(serve(config)) else 1
 
 
@@ -69,7 +74,7 @@ async def serve(
     """Run until ``stop`` is set (default: SIGINT or SIGTERM). ``request`` replaces the HTTP transport.
     Telegram out of reach at start is retried with ``backoff``, said in one line each time; a
     token Telegram refuses ends the run (False)."""
-    db = await open_database(config.database.url, echo=config.database.echo)
+    db = await open_database(config.database.url, upgrade=config.database.migrate, echo=config.database.echo)
     tg = config.telegram
     bot = build(
         db, [PLATFORM], context=context_for(db, config), media=MediaStore(config.media.dir),
@@ -144,7 +149,10 @@ async def _webhook(app: TelegramApp, bot: App, config: Config, stop: asyncio.Eve
 
 async def serve_http(http: Starlette, config: Config, stop: asyncio.Event) -> None:
     """Serve the one HTTP app on ``[server]`` until ``stop``."""
-    server = uvicorn.Server(uvicorn.Config(http, host=config.server.host, port=config.server.port))
+    # uvicorn's own lines go through the root logger (``bot.logs``: the chosen format, redacted)
+    server = uvicorn.Server(
+        uvicorn.Config(http, host=config.server.host, port=config.server.port, log_config=None)
+    )
     serving, stopping = asyncio.create_task(server.serve()), asyncio.create_task(stop.wait())
     await asyncio.wait([serving, stopping], return_when=asyncio.FIRST_COMPLETED)
     server.should_exit = True

@@ -12,13 +12,14 @@ from typing import TypeAlias
 import httpx
 import websockets
 
+from bot import logs
 from bot.app import App, build
 from bot.channels.wecom.callback import CallbackEndpoint, CallbackTransport, ResponseUrls
 from bot.channels.wecom.connection import AuthFailed, LongConnection
 from bot.channels.wecom.longconn import Downloader, LongConnectionChannel, LongConnectionTransport
 from bot.channels.wecom.protocol import PLATFORM
 from bot.channels.wecom.transport import Presses
-from bot.cli.db import context_for
+from bot.cli.db import context_for, schema_behind
 from bot.cli.telegram import _on_signals, serve_http
 from bot.config import Config, WecomSection, load_config
 from bot.i18n import set_locale, t
@@ -37,6 +38,7 @@ def register(commands: Sub) -> None:
         " mode = callback 时在 [server] 地址的 callback_path 上接收企业微信的加密回调。两种方式都在 [server]"
         " 地址上提供 /healthz。bot_id 或 secret 错误时以非零状态退出。",
     )
+    logs.add_flag(parser)
     parser.set_defaults(handler=_run)
 
 
@@ -62,13 +64,17 @@ def _run(args: argparse.Namespace) -> int:
         print(missing, file=sys.stderr)
         return 1
     set_locale(config.bot.locale)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logs.configure_for(args, config)
+    behind = schema_behind(config)
+    if behind:
+        print(behind, file=sys.stderr)
+        return 1
     return asyncio.run(serve(config))
 
 
 async def serve(config: Config, stop: asyncio.Event | None = None) -> int:
     """Run until ``stop`` (default: SIGINT or SIGTERM); the exit status."""
-    db = await open_database(config.database.url, echo=config.database.echo)
+    db = await open_database(config.database.url, upgrade=config.database.migrate, echo=config.database.echo)
     bot = build(
         db, [PLATFORM], context=context_for(db, config), media=MediaStore(config.media.dir),
         instance=config.server.instance,

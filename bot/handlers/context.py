@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from bot import logs
 from bot.delivery import Delivery
 from bot.handlers.types import Incoming
 from bot.media import MediaStore
@@ -80,4 +81,5 @@ async def located(inc: Incoming, deps: Deps) -> tuple[Person, Branch]:
         raise NotFound("chat.unbound")
     if where.person is None or where.branch is None:
         raise NotFound("chat.not_linked")
+    logs.bind(branch=where.branch.id, member=where.person.member_id)  # the update's log lines
     return where.person, where.branch

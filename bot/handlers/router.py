@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable
 
 from sqlalchemy.exc import IntegrityError
 
+from bot import logs
 from bot.handlers import (
     approvals,
     backfill,
@@ -119,26 +120,38 @@ BUTTONS: dict[str, Handler] = {
 
 async def handle(inc: Incoming, deps: Deps, bot_name: str = "") -> list[Outgoing]:
     """Handle one update and deliver its replies; the outbox rows it wrote (none for a redelivery)."""
-    rows = await commit(inc, deps, bot_name)
-    await deps.delivery.send(rows)
-    return rows
+    with logs.scope(platform=inc.platform, update=inc.update):
+        rows = await commit(inc, deps, bot_name)
+        await deps.delivery.send(rows)
+        return rows
 
 
 async def commit(inc: Incoming, deps: Deps, bot_name: str = "") -> list[Outgoing]:
     """The update's unit of work, committed; its outbox rows (not yet delivered)."""
     cause = f"{inc.platform}:{inc.update}" if inc.update else f"{inc.platform}:local-{uuid.uuid4().hex}"
     origin = Origin.of(inc)
-    try:
-        for attempt in (1, 2):
-            try:
-                return await _once(inc, deps, bot_name, cause, origin)
-            except IntegrityError:  # a concurrent update took a unique key first: start over once
-                if attempt == 2:
-                    raise
-        raise AssertionError("unreachable")
-    except Exception:
-        await _sorry(inc, deps, cause, origin)
-        raise
+    with logs.scope(platform=inc.platform, update=inc.update):  # every line of this update says so
+        try:
+            for attempt in (1, 2):
+                try:
+                    rows = await _once(inc, deps, bot_name, cause, origin)
+                    log.info("update handled: %s, %d message(s) to send", _kind(inc), len(rows))
+                    return rows
+                except IntegrityError:  # a concurrent update took a unique key first: start over once
+                    if attempt == 2:
+                        raise
+            raise AssertionError("unreachable")
+        except Exception:
+            log.exception("update failed: %s", _kind(inc))
+            await _sorry(inc, deps, cause, origin)
+            raise
+
+
+def _kind(inc: Incoming) -> str:
+    """What the update was, for the log: a button (its prefix) or a message; never what was typed."""
+    if inc.data is not None:
+        return f"button {inc.data.partition(':')[0]}"
+    return "private message" if inc.private else "group message"
 
 
 async def _once(inc: Incoming, deps: Deps, bot_name: str, cause: str, origin: Origin) -> list[Outgoing]:
