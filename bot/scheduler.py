@@ -18,6 +18,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
+from bot import metrics
 from bot.handlers.context import Deps
 from bot.handlers.meetings import closed
 from bot.handlers.publicity import finalized, posted, reminded
@@ -130,9 +131,10 @@ class Clock:
             async with self.deps.units() as uow:
                 with uow.current():
                     state = await uow.jobs.state(job, scope, period)
-                    if state is not None and (state[0] == "done" or state[1] >= MAX_ATTEMPTS):
-                        return []
-                    if claim and not await uow.jobs.claim(job, scope, period, self.deps.now()):
+                    if (state is not None and (state[0] == "done" or state[1] >= MAX_ATTEMPTS)) or (
+                        claim and not await uow.jobs.claim(job, scope, period, self.deps.now())
+                    ):
+                        metrics.run(job, "skipped")
                         return []
                     replies = await work()
                     rows = await self.deps.outbox.write(
@@ -142,11 +144,13 @@ class Clock:
         except Exception as err:
             await self._failed(job, scope, period, err)
             return []
+        metrics.run(job, "done")
         await self.deps.delivery.send(rows)
         return rows
 
     async def _failed(self, job: str, scope: str, period: str, err: Exception) -> None:
         log.exception("job %s %s %s failed", job, scope, period)
+        metrics.run(job, "failed")
         async with self.deps.units() as uow:
             await uow.jobs.failed(job, scope, period, f"{type(err).__name__}: {err}", self.deps.now())
             await uow.commit()
