@@ -39,7 +39,8 @@ PRUNE_JOB = "prune_chat_state"
 #: A run that failed this many times is left alone (its last error stays in ``job_runs``).
 MAX_ATTEMPTS = 5
 
-Work = Callable[[], Awaitable[list[Reply]]]
+#: A run's work: its replies, or None when another replica did it meanwhile (it claims the run itself).
+Work = Callable[[], Awaitable[list[Reply] | None]]
 
 
 class Clock:
@@ -105,16 +106,16 @@ class Clock:
         return publish
 
     def _finalizer(self, window_id: int, final: dict[str, Any]) -> Work:
-        async def finalize() -> list[Reply]:  # a conditional update: once, whoever runs it
+        async def finalize() -> list[Reply] | None:  # a conditional update: once, whoever runs it
             window = await self.publicity.finalize(window_id, final, self.deps.now())
-            return finalized(window) if window is not None else []
+            return finalized(window) if window is not None else None
 
         return finalize
 
     def _closer(self, meeting_id: int) -> Work:
-        async def close() -> list[Reply]:
+        async def close() -> list[Reply] | None:
             sheet = await self.deps.meetings.close(meeting_id, self.deps.now())  # claims the run itself
-            return closed(sheet) if sheet is not None else []
+            return closed(sheet) if sheet is not None else None
 
         return close
 
@@ -137,6 +138,9 @@ class Clock:
                         metrics.run(job, "skipped")
                         return []
                     replies = await work()
+                    if replies is None:
+                        metrics.run(job, "skipped")
+                        return []
                     rows = await self.deps.outbox.write(
                         uow, f"job:{job}:{scope}:{period}", replies, None, utcnow()
                     )
