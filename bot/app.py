@@ -1,8 +1,8 @@
 """The composition root: from the config to a running bot, for every run mode.
 
 ``App`` holds the database, the handlers' dependencies, a sender per platform, the clock and the
-HTTP app (webhooks of every channel, ``/healthz``, ``/metrics``). ``partybot telegram`` and ``partybot console``
-build one; tests build one with fakes (an offline Bot API, a fixed clock).
+HTTP app (webhooks of every channel, ``/healthz``, ``/metrics``). ``partybot telegram`` and
+``partybot console`` build one; tests build one with fakes (an offline Bot API, a fixed clock).
 """
 
 from __future__ import annotations

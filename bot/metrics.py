@@ -3,7 +3,7 @@ functions the code that counts calls.
 
 Counted in this process, as things happen: updates handled per channel and outcome, the handler's
 latency, send failures per platform and code, scheduled runs per job and state. Read from the
-database when ``/metrics`` is scraped (``StateFamilies``, from ``HealthQueries``): the outbox's
+database when ``/metrics`` is scraped (``State``, from ``HealthQueries``): the outbox's
 depth per platform and how long its oldest due row has waited, and the claims per state; these are
 the same for every replica, since they share the database.
 """

@@ -10,15 +10,19 @@ mode (``bot.cli.telegram.serve``, the config file given), with three changes for
   killed replica are taken over by the other within the test's time.
 
     python replica_child.py CONFIG_FILE
+
+``REPLICA_PROFILE``: a file to write the process's cProfile statistics (CPU time) to when it stops.
 """
 
 from __future__ import annotations
 
 import asyncio
+import cProfile
 import functools
 import logging
 import os
 import sys
+import time
 from collections.abc import Sequence
 from datetime import timedelta
 
@@ -43,7 +47,17 @@ def main(config_file: str) -> int:
     runner.TelegramTransport = Unlimited  # type: ignore[misc]
     runner.build = functools.partial(composition.build, tick=1.0)
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    return 0 if asyncio.run(runner.serve(load_config(config_file))) else 1
+    profile = os.environ.get("REPLICA_PROFILE")
+    # CPU time, not wall time: on a busy machine the time a process waits for a core is nobody's
+    profiler = cProfile.Profile(time.process_time) if profile else None
+    if profiler is not None:
+        profiler.enable()
+    try:
+        return 0 if asyncio.run(runner.serve(load_config(config_file))) else 1
+    finally:
+        if profiler is not None and profile:
+            profiler.disable()
+            profiler.dump_stats(profile)
 
 
 if __name__ == "__main__":

@@ -263,7 +263,16 @@ class Replica:
     log: Path
 
     @classmethod
-    def start(cls, name: str, url: str, api: BotApi, folder: Path, *, lease: float = 60.0) -> Replica:
+    def start(
+        cls,
+        name: str,
+        url: str,
+        api: BotApi,
+        folder: Path,
+        *,
+        lease: float = 60.0,
+        profile: Path | None = None,
+    ) -> Replica:
         port = free_port()
         config = folder / f"{name}.toml"
         config.write_text(
@@ -279,6 +288,7 @@ class Replica:
             **os.environ,
             "PYTHONPATH": os.pathsep.join([str(TESTS), str(ROOT)]),
             "REPLICA_LEASE": str(lease),
+            **({"REPLICA_PROFILE": str(profile)} if profile else {}),
         }
         env = {k: v for k, v in env.items() if not k.startswith("PARTYBOT_")}
         log = folder / f"{name}.log"
