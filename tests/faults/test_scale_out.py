@@ -17,6 +17,7 @@ import time
 from collections import Counter
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
@@ -53,7 +54,7 @@ LEASE = 3.0
 IN_FLIGHT = 16
 
 
-async def facts(url: str) -> dict[str, object]:
+async def facts(url: str) -> dict[str, Any]:
     db = await open_database(url, upgrade=False)
     try:
         async with db.uow(read_only=True) as uow:
@@ -98,7 +99,7 @@ async def owners(url: str, ids: list[int]) -> set[str]:
 async def drained(url: str, timeout: float = 60.0) -> None:
     """Wait until no outbox row is pending (the replicas' background passes send the rest)."""
     for _ in range(int(timeout / 0.25)):
-        if "pending" not in (await facts(url))["outbox"]:  # type: ignore[operator]
+        if "pending" not in (await facts(url))["outbox"]:
             return
         await asyncio.sleep(0.25)
     raise AssertionError(f"outbox rows still pending: {(await facts(url))['outbox']}")
@@ -144,9 +145,9 @@ async def test_two_replicas_lose_nothing_repeat_nothing_and_survive_a_sigkill(tm
             meetings = meeting_times(now, missed=6, later=[4, 6, 8, 10, 12, 14])
             await make_world(url, meetings)
             one, two = (Replica.start(n, url, api, tmp_path, lease=LEASE) for n in ("one", "two"))
+            balancer = RoundRobin([one, two])
             try:
                 await asyncio.gather(one.ready(), two.ready())
-                balancer = RoundRobin([one, two])
 
                 # -- the first burst, both replicas up ------------------------------------------
                 began = time.monotonic()
@@ -160,16 +161,16 @@ async def test_two_replicas_lose_nothing_repeat_nothing_and_survive_a_sigkill(tm
                 first = await facts(url)
                 assert first["updates"] == 2 * PAIRS
                 assert first["claims"] == {"approved": PAIRS}
-                assert first["entries"] == PAIRS and first["outbox"].keys() == {"sent"}  # type: ignore[attr-defined]
+                assert first["entries"] == PAIRS and first["outbox"].keys() == {"sent"}
                 served = Counter(burst.answered.values())
                 assert set(served) == {"one", "two"} and min(served.values()) > PAIRS // 2
                 assert await ledger(url) == [e for e in reference if int(str(e[4])) < claim_message(PAIRS)]
                 delivered = Counter(map(fingerprint, api.delivered()))
                 assert [f for f, n in delivered.items() if n > 1] == []  # every message delivered once
                 # every sign-in closed once: one run each, one sheet each in the group
-                closes = sorted(r for r in first["runs"] if r[0] == CLOSE_JOB)  # type: ignore[attr-defined]
+                closes = sorted(r for r in first["runs"] if r[0] == CLOSE_JOB)
                 assert [(r[3], r[4]) for r in closes] == [("done", 1)] * len(meetings)
-                assert all(state == "done" for _, _, _, state, _ in first["runs"])  # type: ignore[attr-defined]
+                assert all(state == "done" for _, _, _, state, _ in first["runs"])
                 days = [f"({meeting_day(n).isoformat()})" for n in range(len(meetings))]
                 sheets = Counter(
                     day
@@ -198,7 +199,7 @@ async def test_two_replicas_lose_nothing_repeat_nothing_and_survive_a_sigkill(tm
                 after = await facts(url)
                 assert after["updates"] == 2 * (PAIRS + KILL_PAIRS)
                 assert after["claims"] == {"approved": PAIRS + KILL_PAIRS}
-                assert after["outbox"].keys() == {"sent"}  # type: ignore[attr-defined]
+                assert after["outbox"].keys() == {"sent"}
                 assert await ledger(url) == reference
                 assert balancer.down == {one.port} and balancer.retried > 0
                 # "two" sent what "one" left, and never a message twice; a message twice at all only
