@@ -1,13 +1,14 @@
 """The composition root: from the config to a running bot, for every run mode.
 
 ``App`` holds the database, the handlers' dependencies, a sender per platform, the clock and the
-HTTP app (webhooks of every channel, ``/healthz``). ``partybot telegram`` and ``partybot console``
-build one; tests build one with fakes (an offline Bot API, a fixed clock).
+HTTP app (webhooks of every channel, ``/healthz``, ``/metrics``). ``partybot telegram`` and
+``partybot console`` build one; tests build one with fakes (an offline Bot API, a fixed clock).
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import socket
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -15,18 +16,27 @@ from datetime import date, datetime
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from bot import metrics
 from bot.delivery import Delivery, Limiter, Sender, SharedLimiter, Transport
 from bot.handlers.context import Deps, today_local
+from bot.i18n import t
 from bot.media import MediaStore
 from bot.scheduler import TICK_SECONDS, Clock
 from bot.services.common import Context
 from bot.services.outbox import Outbox
 from bot.storage import Database
-from bot.storage.outbox import OutboxQueries
+from bot.storage.health import HealthQueries
 from bot.storage.timeutil import utcnow
+
+log = logging.getLogger(__name__)
+#: A row due this long and still unsent means nobody sends that platform's rows (the senders'
+#: background pass runs every 2 s, and another replica takes a crashed writer's rows after a minute).
+STUCK_SECONDS = 300.0
+#: ``/healthz`` and ``/metrics`` answer within this long even when the database does not.
+CHECK_TIMEOUT = 5.0
 
 
 def instance_name(configured: str = "") -> str:
@@ -56,28 +66,53 @@ class App:
         return sender
 
     def http(self) -> Starlette:
-        """One HTTP app: every channel's webhook path and ``/healthz``."""
-        return Starlette(routes=[*self.routes, Route("/healthz", self._healthz)])
+        """One HTTP app: every channel's webhook path, ``/healthz`` and ``/metrics``."""
+        return Starlette(
+            routes=[*self.routes, Route("/healthz", self._healthz), Route("/metrics", self._metrics)]
+        )
 
     async def _healthz(self, _request: Request) -> JSONResponse:
-        """The database is reachable, migrations are current, and the outbox is not stuck."""
-        current, head = await self.db.revision()
+        """200 when the database answers, its migrations are current and no outbox row is stuck;
+        503 otherwise, ``failing`` naming the parts and each failing part saying what to do."""
+        body: dict[str, object] = {"database": "ok", "migrations": "ok", "outbox": "ok", "pending": {}}
+        try:
+            (current, head), outbox = await asyncio.wait_for(self._health(), CHECK_TIMEOUT)
+        except Exception as err:  # unreachable, refused, timed out: the check itself is the answer
+            log.warning("healthz: the database does not answer: %r", err)
+            problem = f"{type(err).__name__}: {err}".rstrip(": ")
+            body.update(database=t("health.database", error=problem), migrations=t("health.unchecked"))
+            body["outbox"] = t("health.unchecked")
+        else:
+            body["pending"] = {p: rows for p, (rows, _) in outbox.items()}
+            if current != head:
+                body["migrations"] = t("health.migrations", current=current or "-", head=head)
+            stuck = [
+                t("health.outbox", platform=p, rows=rows, minutes=int(waited // 60))
+                for p, (rows, waited) in sorted(outbox.items())
+                if waited > STUCK_SECONDS
+            ]
+            if stuck:
+                body["outbox"] = " ".join(stuck)
+        failing = [part for part in ("database", "migrations", "outbox") if body[part] != "ok"]
+        body["failing"] = failing
+        return JSONResponse(body, status_code=503 if failing else 200)
+
+    async def _health(self) -> tuple[tuple[str | None, str | None], dict[str, tuple[int, float]]]:
+        revision = await self.db.revision()
         async with self.db.uow(read_only=True) as uow:
-            depth = await OutboxQueries(uow.session).depth(utcnow())
-        now = utcnow()
-        stuck = {
-            p: n
-            for p, (n, oldest) in depth.items()
-            if oldest is not None and (now - oldest).total_seconds() > 600
-        }
-        ok = current == head and not stuck
-        body = {
-            "database": "ok",
-            "migrations": current == head,
-            "outbox": {p: n for p, (n, _) in depth.items()},
-            "stuck": stuck,
-        }
-        return JSONResponse(body, status_code=200 if ok else 503)
+            return revision, await HealthQueries(uow.session).outbox(utcnow())
+
+    async def _metrics(self, _request: Request) -> Response:
+        """This process's counters, and the outbox and the claims as the database has them (left
+        out, and logged, when the database does not answer: the counters still count)."""
+        state = metrics.State()
+        try:
+            async with asyncio.timeout(CHECK_TIMEOUT), self.db.uow(read_only=True) as uow:
+                queries = HealthQueries(uow.session)
+                state = metrics.State(await queries.outbox(utcnow()), await queries.claims())
+        except Exception as err:
+            log.warning("metrics: the database does not answer: %r", err)
+        return Response(metrics.exposition(state), media_type=metrics.CONTENT_TYPE_LATEST)
 
     async def run(self, stop: asyncio.Event) -> None:
         """The clock and the senders' background passes, until ``stop``."""

@@ -26,6 +26,7 @@ from typing import Protocol
 
 from sqlalchemy.exc import OperationalError
 
+from bot import metrics
 from bot.services.outbox import LEASE
 from bot.storage.outbox import OutboxQueries, Outgoing, Settled
 from bot.storage.timeutil import utcnow
@@ -184,6 +185,7 @@ class Sender:
             posted = await self.transport.deliver(row)
         except Refused as err:
             log.info("%s: row %s refused for good: %s", self.platform, row.key, err.reason)
+            metrics.send_failed(self.platform, err.reason)
             return Settled(row, "failed", error=err.reason)
         except Retry as err:
             return self._retry(row, err.reason, err.after)
@@ -193,6 +195,7 @@ class Sender:
         return Settled(row, "sent", posted=tuple(posted))
 
     def _retry(self, row: Outgoing, reason: str, after: float | None) -> Settled:
+        metrics.send_failed(self.platform, reason)
         attempts = row.attempts + 1
         if attempts >= MAX_ATTEMPTS:
             log.warning("%s: row %s given up after %d attempts: %s", self.platform, row.key, attempts, reason)

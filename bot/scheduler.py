@@ -18,6 +18,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
+from bot import metrics
 from bot.handlers import evaluation
 from bot.handlers.board import scheduled_board
 from bot.handlers.context import Deps
@@ -42,7 +43,8 @@ PRUNE_JOB = "prune_chat_state"
 #: A run that failed this many times is left alone (its last error stays in ``job_runs``).
 MAX_ATTEMPTS = 5
 
-Work = Callable[[], Awaitable[list[Reply]]]
+#: A run's work: its replies, or None when another replica did it meanwhile (it claims the run itself).
+Work = Callable[[], Awaitable[list[Reply] | None]]
 
 
 class Clock:
@@ -138,16 +140,16 @@ class Clock:
         return publish
 
     def _finalizer(self, window_id: int, final: dict[str, Any]) -> Work:
-        async def finalize() -> list[Reply]:  # a conditional update: once, whoever runs it
+        async def finalize() -> list[Reply] | None:  # a conditional update: once, whoever runs it
             window = await self.publicity.finalize(window_id, final, self.deps.now())
-            return finalized(window) if window is not None else []
+            return finalized(window) if window is not None else None
 
         return finalize
 
     def _closer(self, meeting_id: int) -> Work:
-        async def close() -> list[Reply]:
+        async def close() -> list[Reply] | None:
             sheet = await self.deps.meetings.close(meeting_id, self.deps.now())  # claims the run itself
-            return closed(sheet) if sheet is not None else []
+            return closed(sheet) if sheet is not None else None
 
         return close
 
@@ -164,11 +166,15 @@ class Clock:
             async with self.deps.units() as uow:
                 with uow.current():
                     state = await uow.jobs.state(job, scope, period)
-                    if state is not None and (state[0] == "done" or state[1] >= MAX_ATTEMPTS):
-                        return []
-                    if claim and not await uow.jobs.claim(job, scope, period, self.deps.now()):
+                    if (state is not None and (state[0] == "done" or state[1] >= MAX_ATTEMPTS)) or (
+                        claim and not await uow.jobs.claim(job, scope, period, self.deps.now())
+                    ):
+                        metrics.run(job, "skipped")
                         return []
                     replies = await work()
+                    if replies is None:
+                        metrics.run(job, "skipped")
+                        return []
                     rows = await self.deps.outbox.write(
                         uow, f"job:{job}:{scope}:{period}", replies, None, utcnow()
                     )
@@ -176,11 +182,13 @@ class Clock:
         except Exception as err:
             await self._failed(job, scope, period, err)
             return []
+        metrics.run(job, "done")
         await self.deps.delivery.send(rows)
         return rows
 
     async def _failed(self, job: str, scope: str, period: str, err: Exception) -> None:
         log.exception("job %s %s %s failed", job, scope, period)
+        metrics.run(job, "failed")
         async with self.deps.units() as uow:
             await uow.jobs.failed(job, scope, period, f"{type(err).__name__}: {err}", self.deps.now())
             await uow.commit()

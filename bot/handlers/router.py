@@ -17,7 +17,7 @@ from collections.abc import Awaitable, Callable
 
 from sqlalchemy.exc import IntegrityError
 
-from bot import logs
+from bot import logs, metrics
 from bot.handlers import (
     approvals,
     backfill,
@@ -120,10 +120,10 @@ BUTTONS: dict[str, Handler] = {
 
 async def handle(inc: Incoming, deps: Deps, bot_name: str = "") -> list[Outgoing]:
     """Handle one update and deliver its replies; the outbox rows it wrote (none for a redelivery)."""
-    with logs.scope(platform=inc.platform, update=inc.update):
+    with logs.scope(platform=inc.platform, update=inc.update), metrics.handling(inc.platform):
         rows = await commit(inc, deps, bot_name)
         await deps.delivery.send(rows)
-        return rows
+    return rows
 
 
 async def commit(inc: Incoming, deps: Deps, bot_name: str = "") -> list[Outgoing]:
@@ -158,10 +158,12 @@ async def _once(inc: Incoming, deps: Deps, bot_name: str, cause: str, origin: Or
     async with deps.units() as uow:
         with uow.current():
             if inc.update is not None and not await uow.updates.first_time(inc.platform, inc.update):
+                metrics.outcome("duplicate")
                 return []
             try:
                 replies = await route(inc, deps, bot_name)
             except DomainError as err:
+                metrics.outcome("refused")
                 await uow.rollback()  # nothing the use case wrote stays; the mark is taken anew
                 if inc.update is not None:
                     await uow.updates.first_time(inc.platform, inc.update)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import JSON, Table, and_, bindparam, func, insert, or_, select, text, update
+from sqlalchemy import JSON, Table, and_, bindparam, insert, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.schema import BoundChat, CardState, ChatMessage, Identity, OutboxRow, RoleRow
@@ -300,15 +300,6 @@ class OutboxQueries:
             result = await self.session.execute(_COUNT_SENT, {"bucket": bucket, "window": window})
             counts.append(int(result.scalar_one()))
         return counts
-
-    async def depth(self, now: datetime) -> dict[str, tuple[int, datetime | None]]:
-        """Per platform: how many rows wait to be sent, and since when the oldest has waited."""
-        query = (
-            select(OutboxRow.platform, func.count(OutboxRow.id), func.min(OutboxRow.created_at))
-            .where(OutboxRow.state == "pending")
-            .group_by(OutboxRow.platform)
-        )
-        return {p: (int(n), oldest) for p, n, oldest in (await self.session.execute(query)).tuples()}
 
     async def failed(self, platform: str | None = None) -> list[tuple[str, str, str, str | None]]:
         """(key, platform, chat, reason) of rows refused for good."""
