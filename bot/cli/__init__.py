@@ -18,6 +18,7 @@ from bot.cli import (
     evaluation,
     grades,
     ledger,
+    passbook,
     ratings,
     roster,
     scheme,
@@ -38,6 +39,8 @@ MODULES = [scheme, score, db, admin, roster, ledger, calendar, console, telegram
 # what a branch records for its members: sheets of ratings and evaluation results, stars given
 # directly, meetings held offline, dues
 MODULES += [ratings, evaluation, grades, attendance, dues]
+# the red passbook (红色存折): the catalog, balances, redemptions
+MODULES += [passbook]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -45,6 +45,8 @@ HELP: tuple[Usage, ...] = (
     Usage("member", ("signin", "leave"), "newuser.help.signin"),
     Usage("member", ("object",), "pub.help.object"),
     Usage("member", ("calendar",), "pub.help.calendar"),
+    Usage("member", ("passbook",), "passbook.help.passbook"),
+    Usage("member", ("redeem",), "passbook.help.redeem"),
     Usage("member", ("help",), "newuser.help.help"),
     Usage("approver", ("pending",), "newuser.help.pending"),
     Usage("approver", ("approve",), "newuser.help.approve"),

@@ -26,6 +26,7 @@ from bot.handlers import (
     invites,
     leave,
     meetings,
+    passbook,
     points,
     publicity,
     records,
@@ -76,6 +77,9 @@ COMMANDS: dict[str, Handler] = {
     "objection": publicity.decide_command,
     "reopen": publicity.reopen_command,
     "calendar": publicity.calendar_command,
+    # the red passbook (红色存折): the balance, redeeming goods
+    "passbook": passbook.passbook,
+    "redeem": passbook.redeem,
 }
 
 #: Buttons by the prefix of their data, ``<prefix>:<args>``.
@@ -102,6 +106,10 @@ BUTTONS: dict[str, Handler] = {
     "pk": publicity.uphold_button,
     "pf": publicity.fix_button,
     "pv": publicity.back_button,
+    # the red passbook: a goods of the catalog, the secretary's 确认兑换 / 拒绝
+    "ppg": passbook.pick,
+    "ppc": passbook.confirm,
+    "ppr": passbook.refuse,
 }
 
 
