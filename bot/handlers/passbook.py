@@ -134,7 +134,10 @@ def request_card(view: RequestView) -> Card:
             t("passbook.card.points"),
             t("passbook.card.points_value", points=number(view.points), yuan=number(view.yuan)),
         ),
-        Field(t("passbook.card.balance"), t("passbook.card.balance_value", balance=number(view.balance))),
+        Field(
+            t("passbook.card.balance_now" if view.status == "refused" else "passbook.card.balance"),
+            t("passbook.card.balance_value", balance=number(view.balance)),
+        ),
     )
     actions = (
         (

@@ -25,7 +25,8 @@ from bot.storage import Database
 from bot.storage.guard import AppendOnlyError
 from bot.storage.passbook import PassbookQueries
 from bot.storage.read import load_year
-from bot.storage.schema import AuditRow, LedgerEntry, PassbookEntry, PassbookGoods
+from bot.storage.schema import AuditRow, LedgerEntry, PassbookEntry, PassbookGoods, PublicityWindow
+from bot.storage.uow import UnitOfWork
 from integration.conftest import Cli
 from integration.world import add_member
 
@@ -403,7 +404,33 @@ def test_the_command_line_keeps_the_catalog_and_redeems(cli: Cli, tmp_path: Path
     ]  # fmt: skip
     code, _out, err = cli("passbook", "redeem", "--branch", "1", "张三", "洗衣液")
     assert code == 1 and err.startswith("存折里还没有可用的积分")
+    cli.query(_final_2025)  # the year's publicity became final: 张三 72, 李四 55
+    code, out, _ = cli("passbook", "redeem", "--branch", "1", "张三", "洗衣液", "--quantity", "2")
+    assert code == 0 and out.splitlines() == [
+        "已兑换 (存折记录): 张三 洗衣液 × 2, 扣 20 分, 余额 52 分", "没有配置聊天平台, 以下党员需另行告知: 张三",
+    ]  # fmt: skip
+    code, _out, err = cli("passbook", "redeem", "--branch", "1", "李四", "洗衣液")
+    assert code == 1 and err.startswith("存折里还没有可用的积分")  # 55 is below 60
+    code, out, _ = cli("passbook", "balance", "--branch", "1", "张三")
+    assert "  2025 年: 72 分, 计入 72 分" in out and "余额: 52 分" in out and "  #1 " in out
+    code, out, _ = cli("passbook", "cancel", "--branch", "1", "1", "--reason", "物品退回")
+    assert (code, out) == (0, "已冲销 #1: 存折记录 #2, +20 分, 库存已退回\n")
+    code, _out, err = cli("passbook", "cancel", "--branch", "1", "1", "--reason", "物品退回")
+    assert code == 1 and "已经冲销过了" in err
+    code, out, _ = cli("passbook", "catalog", "list", "--branch", "1")
+    assert out == "洗衣液\t10 分\t30 元\t库存 20\n"
     with pytest.raises(SystemExit):
         cli("passbook", "--help")
     shown = cli.capsys.readouterr().out
     assert all(word in shown for word in ("catalog", "balance", "redeem", "cancel", "与考核积分分开"))
+
+
+async def _final_2025(uow: UnitOfWork) -> None:
+    final = {"kind": "year", "period": "2025", "members": [{"id": 1, "score": 72}, {"id": 2, "score": 55}]}
+    uow.session.add(
+        PublicityWindow(
+            branch_id=1, period="2025", kind="year", starts=date(2025, 1, 1), ends=date(2025, 12, 31),
+            opens_at=NOW, closes_at=NOW, final_at=NOW, report={**final, "final": final},
+        )
+    )  # fmt: skip
+    await uow.commit()
