@@ -32,7 +32,7 @@ from bot.services.common import Source
 from bot.services.passbook import CONFIRMERS, Goods, Passbook, PassbookService, RequestView
 from bot.storage.timeutil import to_local
 
-_UNITS = "件|个|瓶|袋|份|包|盒|桶|支|本|张|条|斤|块|双|套"
+_UNITS = "件|个|瓶|袋|份|包|盒|桶|支|本|张|条|斤|块|双|套|节|根|把|罐|只"
 _COUNT = re.compile(rf"^(.+?)\s*[x×*]?\s*(\d+)\s*(?:{_UNITS})?$")
 _SMALL = {"一": 1, "两": 2, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
 _WORDS = re.compile(rf"^(.+?)\s*([一两二三四五六七八九十])\s*(?:{_UNITS})$")

@@ -30,6 +30,7 @@ from bot.services.common import Actor, Context, Source, branch_of, member_of, re
 from bot.services.errors import Duplicate, Forbidden, Invalid, NotFound
 from bot.services.ledger import number
 from bot.services.policy import recorders
+from bot.storage.outbox import OutboxQueries
 from bot.storage.passbook import PassbookQueries
 from bot.storage.schema import Branch, MemberRow, PassbookEntry, PassbookGoods, PassbookRequest
 from bot.storage.timeutil import utcnow
@@ -284,6 +285,7 @@ class PassbookService:
         recorder (``member_key``: a database id, a roster number or a name)."""
         async with self.ctx.uow(read_only=True) as uow:
             branch = await branch_of(uow, branch_id)
+            rules_of(self.scheme(branch))
             member = await self._member(uow, branch, member_key)
             if actor.member_id != member.id:
                 await require_role(uow, actor, branch, recorders(self.scheme(branch)))
@@ -348,6 +350,9 @@ class PassbookService:
             earlier = next((r for r in await queries.pending(member.id) if r.goods_id == row.id), None)
             if earlier is not None:
                 raise Duplicate("passbook.asked_before", earlier.id, name=row.name)
+            confirmers = await OutboxQueries(uow.session).holders(branch.id, branch.committee_id, CONFIRMERS)
+            if not [m for m in confirmers if m != member.id]:
+                raise Invalid("passbook.nobody_confirms")
             await queries.lock_member(member.id)
             book = await self._passbook(uow, branch, member)
             cost = float(row.points) * quantity

@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
+from bot.handlers.passbook import goods_and_count
 from bot.scoring.engine import score_tolerant
 from bot.scoring.loader import load_scheme_text
 from bot.scoring.model import Scheme
@@ -238,6 +239,9 @@ async def test_confirming_checks_again_and_only_the_secretary_not_for_themselves
     assert (refused.status, refused.balance) == ("refused", 60)
     with pytest.raises(Forbidden):  # nobody confirms their own redemption
         await book.service.redeem(book.branch_id, book.secretary, "王书记", "洗衣液", 1)
+    with pytest.raises(Invalid) as alone:  # and the only secretary's request would wait for nobody
+        await book.service.ask(book.branch_id, book.secretary, "洗衣液", 1, SOURCE)
+    assert alone.value.message.startswith("本支部没有其他支部书记可以确认你的兑换")
 
 
 async def test_two_confirmations_at_once_take_the_last_goods_once(book: Book) -> None:
@@ -370,6 +374,9 @@ async def test_a_scheme_without_redemption_refuses_it(db: Database) -> None:
     with pytest.raises(Invalid) as refused:
         await PassbookService(ctx).add_goods(Actor(None, "cli"), branch.id, GoodsSpec("洗衣液", 10, 30, 1))
     assert refused.value.message == "本支部的积分方案 (十二分制) 没有积分兑换 (红色存折), 不能兑换"
+    member = await add_member(db, branch.id, "张三")
+    with pytest.raises(Invalid):
+        await PassbookService(ctx).passbook(branch.id, "张三", member)
 
 
 def test_the_command_line_keeps_the_catalog_and_redeems(cli: Cli, tmp_path: Path) -> None:
@@ -434,3 +441,14 @@ async def _final_2025(uow: UnitOfWork) -> None:
         )
     )  # fmt: skip
     await uow.commit()
+
+
+@pytest.mark.parametrize(
+    ("typed", "parsed"),
+    [
+        ("洗衣液", ("洗衣液", 1)), ("洗衣液 2", ("洗衣液", 2)), ("洗衣液2件", ("洗衣液", 2)), ("洗衣液 ×3", ("洗衣液", 3)),
+        ("大米 两袋", ("大米", 2)), ("A4纸", ("A4纸", 1)), ("5号电池 4节", ("5号电池", 4)),
+    ],
+)  # fmt: skip
+def test_the_goods_and_the_count_as_people_type_them(typed: str, parsed: tuple[str, int]) -> None:
+    assert goods_and_count(typed) == parsed
