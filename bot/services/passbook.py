@@ -21,6 +21,7 @@ transaction. Every check is here.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -150,7 +151,7 @@ def check_value(rules: Redemption, name: str, points: float, yuan: float) -> Non
     if most is not None and yuan > most * points:
         raise Invalid(
             "passbook.too_dear", name=name, yuan=number(yuan), points=number(points), most=number(most),
-            least=number(yuan / most), clause=rules.clause,
+            least=number(math.ceil(yuan / most * 100) / 100), clause=rules.clause,
         )  # fmt: skip
 
 
