@@ -144,6 +144,22 @@ class ReportsSection(_Section):
         return value
 
 
+class PassbookGoodsEntry(_Section):
+    """One goods of a branch's red passbook catalog (红色存折), loaded by ``partybot passbook catalog load``."""
+
+    branch: int = Field(ge=1)
+    name: str = Field(min_length=1, max_length=100)
+    points: float = Field(gt=0)
+    #: The goods' value in yuan: at most the scheme's ``yuan_per_point_max`` a point (checked at load).
+    yuan: float = Field(ge=0)
+    #: The stock when first loaded; after that the database's (``partybot passbook catalog set``).
+    stock: int = Field(default=0, ge=0)
+
+
+class PassbookSection(_Section):
+    goods: list[PassbookGoodsEntry] = Field(default_factory=list)
+
+
 class Config(_Section):
     bot: BotSection = Field(default_factory=BotSection)
     database: DatabaseSection = Field(default_factory=DatabaseSection)
@@ -153,6 +169,7 @@ class Config(_Section):
     media: MediaSection = Field(default_factory=MediaSection)
     calendar: CalendarSection = Field(default_factory=CalendarSection)
     reports: ReportsSection = Field(default_factory=ReportsSection)
+    passbook: PassbookSection = Field(default_factory=PassbookSection)
     #: Where each secret that is set came from, by ``section.key`` (see ``SecretSource``).
     _sources: dict[str, SecretSource] = PrivateAttr(default_factory=dict)
 

@@ -20,6 +20,7 @@ from bot.cli import (
     evaluation,
     grades,
     ledger,
+    passbook,
     ratings,
     roster,
     scheme,
@@ -43,6 +44,8 @@ MODULES = [scheme, score, db, admin, roster, ledger, calendar, console, telegram
 MODULES += [ratings, evaluation, grades, attendance, dues]
 # running it: the config checked before start (backups and restores are under ``db``)
 MODULES += [config]
+# the red passbook (红色存折): the catalog, balances, redemptions
+MODULES += [passbook]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -46,6 +46,8 @@ HELP: tuple[Usage, ...] = (
     Usage("member", ("object",), "pub.help.object"),
     Usage("member", ("calendar",), "pub.help.calendar"),
     Usage("member", ("board",), "board.help"),
+    Usage("member", ("passbook",), "passbook.help.passbook"),
+    Usage("member", ("redeem",), "passbook.help.redeem"),
     Usage("member", ("help",), "newuser.help.help"),
     Usage("approver", ("pending",), "newuser.help.pending"),
     Usage("approver", ("approve",), "newuser.help.approve"),

@@ -31,6 +31,12 @@ KEYWORDS: dict[str, str] = {
     # recorded by the branch
     "补录": "backfill",
     "党费": "dues",
+    # the red passbook (红色存折)
+    "红色存折": "passbook",
+    "我的存折": "passbook",
+    "存折": "passbook",
+    "积分兑换": "redeem",
+    "兑换": "redeem",
     # words people type for the same things (see the README's "what people type")
     "积分项目": "items",
     "通过": "approve",

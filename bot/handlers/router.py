@@ -29,6 +29,7 @@ from bot.handlers import (
     invites,
     leave,
     meetings,
+    passbook,
     points,
     publicity,
     records,
@@ -84,6 +85,9 @@ COMMANDS: dict[str, Handler] = {
     # 民主测评 in a private chat: the ballot, the secretary's commands, scores typed at once
     "evaluation": evaluation.evaluation,
     "ballot": evaluation.typed,
+    # the red passbook (红色存折): the balance, redeeming goods
+    "passbook": passbook.passbook,
+    "redeem": passbook.redeem,
 }
 
 #: Buttons by the prefix of their data, ``<prefix>:<args>``.
@@ -115,6 +119,10 @@ BUTTONS: dict[str, Handler] = {
     "evm": evaluation.move,
     "evc": evaluation.again,
     "evok": evaluation.submit,
+    # the red passbook: a goods of the catalog, the secretary's 确认兑换 / 拒绝
+    "ppg": passbook.pick,
+    "ppc": passbook.confirm,
+    "ppr": passbook.refuse,
 }
 
 

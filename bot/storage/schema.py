@@ -13,6 +13,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    CheckConstraint,
     Date,
     ForeignKey,
     Index,
@@ -494,15 +495,76 @@ class Objection(Base):
     entry_id: Mapped[int | None] = mapped_column(Integer)
 
 
-class Redemption(Base):
-    """Points spent on goods (红色存折); a separate balance, never the assessment score."""
+PASSBOOK_REQUEST_STATES = ("pending", "confirmed", "refused")
 
-    __tablename__ = "redemptions"
+
+class PassbookGoods(Base):
+    """A branch's catalog of the red passbook (红色存折): goods, their points, their value in yuan
+    and the stock left. Stock is taken by a conditional update (never below 0), so two
+    confirmations at once cannot both take the last one."""
+
+    __tablename__ = "passbook_goods"
+    __table_args__ = (
+        UniqueConstraint("branch_id", "name"),
+        CheckConstraint("stock >= 0", name="stock_not_negative"),
+    )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    branch_id: Mapped[int] = mapped_column(ForeignKey("branches.id"))
+    name: Mapped[str] = mapped_column(String(100))
+    points: Mapped[float] = mapped_column(Points)
+    yuan: Mapped[float] = mapped_column(Points)
+    stock: Mapped[int] = mapped_column(Integer, default=0)
+    #: Withdrawn from the catalog (kept: entries name it).
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = _now()
+
+
+class PassbookRequest(Base):
+    """A member's request to redeem (兑换), waiting for the secretary: decided once, by a
+    conditional update of ``status`` (a second press changes nothing)."""
+
+    __tablename__ = "passbook_requests"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    branch_id: Mapped[int] = mapped_column(ForeignKey("branches.id"), index=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
+    goods_id: Mapped[int] = mapped_column(ForeignKey("passbook_goods.id"))
+    quantity: Mapped[int] = mapped_column(Integer)
+    #: The points it costs (the goods' points times the quantity when asked).
+    points: Mapped[float] = mapped_column(Points)
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    source_platform: Mapped[str | None] = mapped_column(String(20))
+    source_chat: Mapped[str | None] = mapped_column(String(200))
+    source_message: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = _now()
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+
+
+class PassbookEntry(Base):
+    """One change of a member's passbook balance: a redemption (negative points) or the reversal
+    of one (``reverses_id``). Never updated, never deleted, and never read by the scorer: the
+    assessment score and grade do not depend on it."""
+
+    __tablename__ = "passbook_entries"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    branch_id: Mapped[int] = mapped_column(ForeignKey("branches.id"), index=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
     points: Mapped[float] = mapped_column(Points)
-    goods: Mapped[str] = mapped_column(String(300))
-    actor_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    goods_id: Mapped[int] = mapped_column(ForeignKey("passbook_goods.id"))
+    #: The goods' name, points and yuan as they were when redeemed.
+    goods: Mapped[str] = mapped_column(String(100))
+    quantity: Mapped[int] = mapped_column(Integer)
+    yuan: Mapped[float] = mapped_column(Points)
+    #: Who asked (the member, or the operator at the command line) and who confirmed.
+    requested_by: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    confirmed_by: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    actor: Mapped[str] = mapped_column(String(200))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    request_id: Mapped[int | None] = mapped_column(ForeignKey("passbook_requests.id"), unique=True)
+    source_platform: Mapped[str | None] = mapped_column(String(20))
+    source_chat: Mapped[str | None] = mapped_column(String(200))
+    source_message: Mapped[str | None] = mapped_column(String(200))
+    reverses_id: Mapped[int | None] = mapped_column(ForeignKey("passbook_entries.id"), unique=True)
     created_at: Mapped[datetime] = _now()
 
 

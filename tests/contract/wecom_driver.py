@@ -449,6 +449,11 @@ LIMITS["wecom-callback"] = {
 # In callback mode /approve N is answered by the card's new state and 已通过 in the group, while the
 # member's notice waits in the outbox: the notice the flow checks never arrives.
 LIMITS["wecom-callback"]["test_the_same_words_as_slash_commands_in_english"] = _NO_PUSH
+# the red passbook: the request's card goes to the secretary, and the passbook asked for in the group
+# to the member, in private chats nobody wrote in
+LIMITS["wecom-callback"]["test_asked_in_the_group_the_passbook_goes_privately"] = _NO_PUSH
+LIMITS["wecom-callback"]["test_a_member_redeems_from_the_catalog_and_the_secretary_confirms_once"] = _NO_PUSH
+LIMITS["wecom-callback"]["test_a_second_press_says_it_is_decided_already"] = _NO_PUSH
 # the clock posts the publicity in the group, where nobody wrote
 LIMITS["wecom-callback"]["test_an_objection_is_corrected_from_the_card_and_the_period_becomes_final"] = (
     _NO_PUSH
