@@ -12,6 +12,7 @@ from bot.cli import (
     attendance,
     calendar,
     chinese,
+    committee,
     console,
     db,
     dues,
@@ -38,6 +39,8 @@ MODULES = [scheme, score, db, admin, roster, ledger, calendar, console, telegram
 # what a branch records for its members: sheets of ratings and evaluation results, stars given
 # directly, meetings held offline, dues
 MODULES += [ratings, evaluation, grades, attendance, dues]
+# the township committee's branch star rating
+MODULES += [committee]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -13,6 +13,7 @@ from bot.media import MediaStore
 from bot.services.backfill import BackfillService
 from bot.services.chat import ChatService, Person
 from bot.services.claims import ClaimService
+from bot.services.committee import CommitteeService
 from bot.services.common import Context
 from bot.services.dues import DuesService
 from bot.services.errors import NotFound
@@ -49,6 +50,8 @@ class Deps:
     #: Sheets sent to the bot (ratings, evaluation results), read from the media store they were put in.
     sheets: SheetService | None = None
     media: MediaStore | None = None
+    #: The township committee's branch star rating (评星).
+    committee: CommitteeService | None = None
 
     @classmethod
     def of(
@@ -66,7 +69,7 @@ class Deps:
         )  # fmt: skip
         return cls(
             *services, context.uow, outbox, delivery or Delivery(), today=today, now=now,
-            sheets=SheetService(context), media=media,
+            sheets=SheetService(context), media=media, committee=CommitteeService(context, now),
         )  # fmt: skip
 
 

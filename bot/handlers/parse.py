@@ -35,6 +35,10 @@ KEYWORDS: dict[str, str] = {
     "积分项目": "items",
     "通过": "approve",
     "同意": "approve",
+    # the township committee's branch star rating
+    "评星结果": "star_result",
+    "评星": "star",
+    "述职评议": "report_evaluation",
 }
 
 #: Whole messages that are a command by themselves (checked before ``KEYWORDS``, trailing

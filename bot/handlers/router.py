@@ -22,6 +22,7 @@ from bot.handlers import (
     backfill,
     basic,
     claims,
+    committee,
     dues,
     invites,
     leave,
@@ -76,6 +77,10 @@ COMMANDS: dict[str, Handler] = {
     "objection": publicity.decide_command,
     "reopen": publicity.reopen_command,
     "calendar": publicity.calendar_command,
+    # the township committee's branch star rating (党支部评星定级)
+    "star": committee.star,
+    "report_evaluation": committee.evaluation,
+    "star_result": committee.result,
 }
 
 #: Buttons by the prefix of their data, ``<prefix>:<args>``.
@@ -102,6 +107,8 @@ BUTTONS: dict[str, Handler] = {
     "pk": publicity.uphold_button,
     "pf": publicity.fix_button,
     "pv": publicity.back_button,
+    # the committee's branch card: 评星结果
+    "cmr": committee.result_button,
 }
 
 
