@@ -22,7 +22,7 @@ import hashlib
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from fractions import Fraction
 from typing import Any
 
@@ -523,8 +523,7 @@ class CommitteeService:
         recorded = {(member, day.month) for member, day in await queries.record_days(branch.id, first, last)}
         windows = await queries.windows(branch.id, first, last)
         objections = await queries.objections([w.id for w in windows])
-        since, until = _utc(first), _utc(last + timedelta(days=1))
-        claims = [c for c in await queries.claims(branch.id, since, until) if c.status != "withdrawn"]
+        claims = [c for c in await queries.claims(branch.id, first, last) if c.status != "withdrawn"]
         decided = [c for c in claims if c.status in ("approved", "rejected") and c.decided_at is not None]
         pending = [c for c in claims if c.status == "pending"]
         days = [(c.decided_at - c.created_at).total_seconds() / 86400 for c in decided if c.decided_at]
@@ -646,7 +645,8 @@ def _signed(item: Item, points: float) -> float:
         return 0.0
     low, high = item.min, item.max
     if low is not None and high is not None and not low <= value <= high:
-        raise Invalid("cm.item_range", name=item.name, low=f"{abs(low):g}", high=f"{abs(high):g}",
+        least, most = sorted((abs(low), abs(high)))
+        raise Invalid("cm.item_range", name=item.name, low=f"{least:g}", high=f"{most:g}",
                       points=f"{abs(value):g}")  # fmt: skip
     return float(value)
 
@@ -709,10 +709,6 @@ def _float(value: float | int | None) -> float | None:
 
 def _local(day: date, hour: int = 0) -> datetime:
     return datetime.combine(day, time(hour), tzinfo=local_zone())
-
-
-def _utc(day: date) -> datetime:
-    return _local(day).astimezone(UTC)
 
 
 def _deadline(committee: Committee, year: int) -> datetime:

@@ -5,7 +5,7 @@ and what the bot's own data says about a branch's points management (``member_ma
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date
 
 from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -125,9 +125,9 @@ class CommitteeQueries:
         query = select(Objection).where(Objection.window_id.in_(list(window_ids)))
         return list((await self.session.scalars(query)).all())
 
-    async def claims(self, branch_id: int, since: datetime, until: datetime) -> list[ClaimRow]:
-        """The branch's claims made between the two moments."""
+    async def claims(self, branch_id: int, first: date, last: date) -> list[ClaimRow]:
+        """The branch's claims dated between the two days."""
         query = select(ClaimRow).where(
-            ClaimRow.branch_id == branch_id, ClaimRow.created_at >= since, ClaimRow.created_at < until
+            ClaimRow.branch_id == branch_id, ClaimRow.effective_date.between(first, last)
         )
         return list((await self.session.scalars(query)).all())
