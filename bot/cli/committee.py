@@ -1,7 +1,7 @@
 """``partybot committee``: the township committee's branch star rating (党支部评星定级) from the
 command line: ``score`` an area, an item or the report evaluation, ``result`` (the table, or an
-.xlsx with ``--out``), ``template`` and ``import`` for the Excel sheet, ``scheme`` to choose the
-scheme the committee rates with."""
+.xlsx with ``--out``), ``template`` and ``import`` for the Excel sheet, ``set`` the scheme the
+committee rates with and the day from which it is told what is missing."""
 
 from __future__ import annotations
 
@@ -54,12 +54,13 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     load.add_argument("file", help="填好的 .xlsx 或 .csv")
     _common(load)
     load.set_defaults(handler=_import)
-    scheme = sub.add_parser(
-        "scheme", help="设定本党委评星定级所用的方案 (默认 branch-star, 可用 extends 的方案文件)"
+    put = sub.add_parser("set", help="本党委的设置: 评星定级方案 (默认 branch-star), 缺项提醒日期")
+    put.add_argument("--committee", type=int, required=True, help="党委编号")
+    put.add_argument("--scheme", help="方案 id 或文件, 如 branch-star 或 my-town.toml (可用 extends)")
+    put.add_argument(
+        "--deadline", metavar="MM-DD", help="次年此日起, 向党委提示哪些支部尚未评完 (默认 01-31)"
     )
-    scheme.add_argument("--committee", type=int, required=True, help="党委编号")
-    scheme.add_argument("scheme", help="方案 id 或文件, 如 branch-star")
-    scheme.set_defaults(handler=_scheme)
+    put.set_defaults(handler=_set)
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -137,10 +138,12 @@ def _import(args: argparse.Namespace) -> int:
     return with_database(args, work)
 
 
-def _scheme(args: argparse.Namespace) -> int:
+def _set(args: argparse.Namespace) -> int:
     async def work(_db: Database, ctx: Context) -> int:
-        scheme = await CommitteeService(ctx).set_scheme(cli_actor(), args.committee, args.scheme)
-        print(t("cm.cli.scheme_set", committee=args.committee, scheme=scheme))
+        scheme, deadline = await CommitteeService(ctx).configure(
+            cli_actor(), args.committee, args.scheme, args.deadline
+        )
+        print(t("cm.cli.settings", committee=args.committee, scheme=scheme, deadline=deadline))
         return 0
 
     return with_database(args, work)

@@ -282,16 +282,25 @@ class CommitteeService:
             raise NotFound("cm.unknown_branch", branch=key, names=names)
         return found[0]
 
-    async def set_scheme(self, actor: Actor, committee_id: int, spec: str) -> str:
-        """The scheme the committee rates its branches with (recorded in the audit log)."""
+    async def configure(self, actor: Actor, committee_id: int, scheme: str | None = None,
+                        deadline: str | None = None) -> tuple[str, str]:  # fmt: skip
+        """The committee's settings: the scheme it rates its branches with, and the day of the
+        year after (``MM-DD``) from which what is missing is named to it. Recorded in the audit
+        log; (scheme id, deadline) now in force."""
         async with self.ctx.uow() as uow:
             committee = await self._committee(uow, actor, committee_id)
-            committee.settings = {**(committee.settings or {}), "scheme": spec}
-            scheme = self.scheme_of(committee)
-            await uow.audit.record(actor.label, "committee.scheme", subject=f"committee:{committee.id}",
-                                   details={"scheme": spec})  # fmt: skip
+            changes: dict[str, str] = {}
+            if scheme is not None:
+                changes["scheme"] = scheme
+            if deadline is not None:
+                _deadline_of(deadline, 2026)
+                changes["deadline"] = deadline
+            committee.settings = {**(committee.settings or {}), **changes}
+            loaded = self.scheme_of(committee)
+            await uow.audit.record(actor.label, "committee.settings", subject=f"committee:{committee.id}",
+                                   details=changes)  # fmt: skip
             await uow.commit()
-            return scheme.id
+            return loaded.id, str(committee.settings.get("deadline") or DEFAULT_DEADLINE)
 
     # -- scoring ---------------------------------------------------------------------------
 
@@ -392,13 +401,18 @@ class CommitteeService:
                 cell_points = r.get("分值")
                 if not cell_points.text:
                     continue
-                where = r.get("党支部").where
                 try:
                     branch = await self._branch(uow, committee, r.get("党支部").text)
-                    kind, code, name, points = _sheet_line(scheme, r.get("项目").text, cell_points.text)
-                except (Invalid, NotFound) as err:
-                    problems.append(f"{where}: {err.message}")
+                except NotFound as err:
+                    problems.append(f"{r.get('党支部').where}: {err.message}")
                     continue
+                try:
+                    kind, code, name, points = _sheet_line(scheme, r.get("项目").text, cell_points.text)
+                except Invalid as err:
+                    cell = r.get("项目") if err.key in ("cm.unknown_area", "cm.unknown_item") else cell_points
+                    problems.append(f"{cell.where}: {err.message}")
+                    continue
+                where = r.get("项目").where
                 reason = r.get("理由").text
                 if kind in ("bonus", "deduction") and points and not reason:
                     problems.append(f"{r.get('理由').where}: {t('cm.item_reason', name=name)}")
@@ -712,9 +726,16 @@ def _local(day: date, hour: int = 0) -> datetime:
 
 
 def _deadline(committee: Committee, year: int) -> datetime:
-    text = str((committee.settings or {}).get("deadline") or DEFAULT_DEADLINE)
+    return _deadline_of(str((committee.settings or {}).get("deadline") or DEFAULT_DEADLINE), year)
+
+
+def _deadline_of(text: str, year: int) -> datetime:
+    """``MM-DD`` of the year after ``year``, at the hour windows open."""
     month, _, day = text.partition("-")
-    return _local(date(year + 1, int(month), int(day)), OPEN_HOUR)
+    try:
+        return _local(date(year + 1, int(month), int(day)), OPEN_HOUR)
+    except ValueError:
+        raise Invalid("cm.bad_deadline", deadline=text) from None
 
 
 def result_workbook(report: CommitteeReport) -> bytes:
