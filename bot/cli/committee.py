@@ -61,6 +61,8 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "--deadline", metavar="MM-DD", help="次年此日起, 向党委提示哪些支部尚未评完 (默认 01-31)"
     )
     put.set_defaults(handler=_set)
+    listing = sub.add_parser("list", help="列出各党委 (编号、名称、所属支部数、评星定级方案)")
+    listing.set_defaults(handler=_list)
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -144,6 +146,15 @@ def _set(args: argparse.Namespace) -> int:
             cli_actor(), args.committee, args.scheme, args.deadline
         )
         print(t("cm.cli.settings", committee=args.committee, scheme=scheme, deadline=deadline))
+        return 0
+
+    return with_database(args, work)
+
+
+def _list(args: argparse.Namespace) -> int:
+    async def work(_db: Database, ctx: Context) -> int:
+        for row in await CommitteeService(ctx).committees():
+            print(t("cm.cli.list_line", id=row[0], name=row[1], branches=row[2], scheme=row[3]))
         return 0
 
     return with_database(args, work)

@@ -16,7 +16,7 @@ from datetime import timedelta
 
 from bot.handlers.cards import number
 from bot.handlers.context import Deps, located
-from bot.handlers.parse import arabic
+from bot.handlers.parse import _numeral, arabic
 from bot.handlers.types import ORIGIN, Action, Card, Field, Incoming, Reply, Send, ToGroup, ToRoles
 from bot.i18n import t
 from bot.services.committee import (
@@ -35,6 +35,7 @@ from bot.storage.timeutil import to_local
 _YEAR = re.compile(r"^(\d{4})年?(?:度)?$")
 _POINTS = re.compile(r"^[+\-－]?(\d+(?:\.\d+)?)分?$")
 STAFF = ("committee",)
+_CHINESE = set("〇零○一二两三四五六七八九十")
 
 
 def _service(deps: Deps) -> CommitteeService:
@@ -54,6 +55,10 @@ def _year_and_words(args: str, deps: Deps) -> tuple[int, list[str]]:
 
 
 def _points(word: str) -> float:
+    """``14``, ``14分``, ``14.5``, or in Chinese numerals (``十八``, ``十八分``)."""
+    bare = word.removesuffix("分")
+    if bare and all(c in _CHINESE for c in bare):
+        word = _numeral(bare)
     found = _POINTS.match(word)
     if found is None:
         raise Invalid("cm.usage_points", word=word)

@@ -302,6 +302,15 @@ class CommitteeService:
             await uow.commit()
             return loaded.id, str(committee.settings.get("deadline") or DEFAULT_DEADLINE)
 
+    async def committees(self) -> list[tuple[int, str, int, str]]:
+        """(number, name, how many branches, scheme) of every committee, for the operator."""
+        async with self.ctx.uow(read_only=True) as uow:
+            out = []
+            for c in await CommitteeQueries(uow.session).committees():
+                spec = str((c.settings or {}).get("scheme") or DEFAULT_SCHEME)
+                out.append((c.id, c.name, len(await uow.branches.list(c.id)), spec))
+            return out
+
     # -- scoring ---------------------------------------------------------------------------
 
     async def score_area(self, actor: Actor, committee_id: int | None, branch: str, year: int, area: str,

@@ -73,13 +73,15 @@ async def test_the_committee_scores_a_branch_in_private_and_a_wrong_score_change
     # (91 + 5) x 0.7 + 90 x 0.3 = 94.2: five stars, the only branch (30% of 1 is 0: capped at 4)
     assert "总分 94.2, 4 星级 (五星支部名额已满 (不超过 30%), 按 4 星计)" in card.text
 
+    [card] = await driver.say(BOB, "评星 第一党支部 基础保障 九分", private=True)  # Chinese numerals too
+    assert "基础保障: 9 / 10 分" in card.text
     [stranger] = await driver.say(ALICE, "评星 第一党支部 班子建设 15", private=True)
     assert "只有镇党委的工作人员才能评星定级" in stranger.text
     in_group = await driver.say(BOB, "评星 第一党支部")
     assert [m.text for m in in_group] == ["评星定级只在与机器人的私聊中进行, 请私聊机器人发送。"]
     async with driver.world.db.uow() as uow:
         rows = (await uow.session.scalars(select(BranchScore))).all()
-    assert len(rows) == 8  # the refused score left nothing
+    assert len(rows) == 9  # the refused score left nothing
 
 
 async def test_the_clock_posts_each_branchs_own_stars_once_and_the_table_to_the_staff(driver: Driver) -> None:

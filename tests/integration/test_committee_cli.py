@@ -40,6 +40,7 @@ def _score(cli: Cli, branch: int, areas: tuple[float, ...], evaluation: float) -
 
 def test_a_score_is_superseded_and_kept_and_wrong_ones_say_what_to_do(cli: Cli) -> None:
     _township(cli, 2)
+    assert _ok(cli("committee", "list")) == "1  城关镇党委  支部 2 个  方案 branch-star\n"
     base = ("committee", "score", "--committee", "1", "--year", "2026", "--branch", "第1党支部")
     out = _ok(cli(*base, "--area", "班子建设", "--points", "12"))
     assert (
