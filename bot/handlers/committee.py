@@ -49,8 +49,9 @@ async def _actor(inc: Incoming, deps: Deps) -> Actor:
 
 def _year_and_words(args: str, deps: Deps) -> tuple[int, list[str]]:
     words = [w for w in re.split(r"[\s,，]+", arabic(args.strip())) if w]
-    if words and _YEAR.match(words[0]):
-        return int(_YEAR.match(words[0]).group(1)), words[1:]  # type: ignore[union-attr]
+    found = _YEAR.match(words[0]) if words else None
+    if found is not None:
+        return int(found.group(1)), words[1:]
     return rating_year(deps.today()), words
 
 
@@ -67,6 +68,8 @@ def _points(word: str) -> float:
 
 async def star(inc: Incoming, deps: Deps, args: str) -> list[Reply]:
     """``评星 <支部> [<方面> <分> | 加分/减分 <项目> <分> <理由>]``."""
+    if not inc.private:
+        return [Send(ORIGIN, t("cm.private_only"))]
     actor, (year, words) = await _actor(inc, deps), _year_and_words(args, deps)
     service, source = _service(deps), f"{inc.platform}:{inc.chat}:{inc.message or ''}"
     if not words:
@@ -88,6 +91,8 @@ async def star(inc: Incoming, deps: Deps, args: str) -> list[Reply]:
 
 async def evaluation(inc: Incoming, deps: Deps, args: str) -> list[Reply]:
     """``述职评议 <支部> <分>``: the secretary's report evaluation, of 100."""
+    if not inc.private:
+        return [Send(ORIGIN, t("cm.private_only"))]
     actor, (year, words) = await _actor(inc, deps), _year_and_words(args, deps)
     if len(words) != 2:
         return [Send(ORIGIN, t("cm.usage_evaluation"))]
@@ -98,6 +103,8 @@ async def evaluation(inc: Incoming, deps: Deps, args: str) -> list[Reply]:
 
 async def result(inc: Incoming, deps: Deps, args: str) -> list[Reply]:
     """``评星结果 [年度]``: the committee's table, privately."""
+    if not inc.private:
+        return [Send(ORIGIN, t("cm.private_only"))]
     actor, (year, _words) = await _actor(inc, deps), _year_and_words(args, deps)
     return _private(inc, [report_text(await _service(deps).result(actor, None, year))])
 
@@ -108,10 +115,8 @@ async def result_button(inc: Incoming, deps: Deps, args: str) -> list[Reply]:
 
 
 def _private(inc: Incoming, bodies: list[Card | str]) -> list[Reply]:
-    """Scores are for the committee: answered in private, never in a group."""
-    if inc.private:
-        return [Send(ORIGIN, b) for b in bodies]
-    return [Send(ORIGIN, t("cm.private_only"))]
+    """Scores are for the committee: answered in the private chat they were asked in."""
+    return [Send(ORIGIN, b) for b in bodies]
 
 
 # -- what people see ---------------------------------------------------------------------------

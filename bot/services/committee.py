@@ -293,7 +293,7 @@ class CommitteeService:
             if scheme is not None:
                 changes["scheme"] = scheme
             if deadline is not None:
-                _deadline_of(deadline, 2026)
+                _deadline_of(deadline, 2026)  # a year whose next is not a leap year: 02-29 is refused
                 changes["deadline"] = deadline
             committee.settings = {**(committee.settings or {}), **changes}
             loaded = self.scheme_of(committee)

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from handlers.chatworld import chat_scheme
 from sqlalchemy import select
 
 from bot.scoring.loader import load_scheme
 from bot.services.common import Context
 from bot.storage.schema import BranchScore, Committee
 from contract.driver import ALICE, BOB, GROUP, Driver
-from handlers.chatworld import chat_scheme
 
 BRANCH_STAR = load_scheme("branch-star")
 CHAT = chat_scheme()
@@ -77,8 +77,13 @@ async def test_the_committee_scores_a_branch_in_private_and_a_wrong_score_change
     assert "基础保障: 9 / 10 分" in card.text
     [stranger] = await driver.say(ALICE, "评星 第一党支部 班子建设 15", private=True)
     assert "只有镇党委的工作人员才能评星定级" in stranger.text
-    in_group = await driver.say(BOB, "评星 第一党支部")
-    assert [m.text for m in in_group] == ["评星定级只在与机器人的私聊中进行, 请私聊机器人发送。"]
+    for typed in (
+        "评星 第一党支部",
+        "评星 第一党支部 作用发挥 1",
+        "述职评议 第一党支部 10",
+    ):  # in the group: nothing
+        in_group = await driver.say(BOB, typed)
+        assert [m.text for m in in_group] == ["评星定级只在与机器人的私聊中进行, 请私聊机器人发送。"]
     async with driver.world.db.uow() as uow:
         rows = (await uow.session.scalars(select(BranchScore))).all()
     assert len(rows) == 9  # the refused score left nothing
