@@ -19,6 +19,7 @@ bonus and deduction items and the secretary's report evaluation (述职评议); 
 from __future__ import annotations
 
 import hashlib
+import logging
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -40,6 +41,8 @@ from bot.storage.committee import CommitteeQueries
 from bot.storage.schema import Branch, BranchScore, Committee, CommitteeResult
 from bot.storage.timeutil import local_zone, to_local, utcnow
 from bot.storage.uow import UnitOfWork
+
+log = logging.getLogger(__name__)
 
 JOB = "branch-star"
 #: Named to the committee once, from its ``deadline`` on, while some branch is not fully scored.
@@ -573,6 +576,11 @@ class CommitteeService:
                 if await queries.result(committee.id, year) is not None:
                     continue
                 if not await self._branches(uow, committee, year):
+                    continue
+                try:
+                    self.scheme_of(committee)
+                except (Invalid, ValueError) as err:  # a scheme that scores no branches, or a broken file
+                    log.warning("committee %s is not rated: %s", committee.id, err)
                     continue
                 report = await self._report(uow, committee, year)
                 at = _local(date(year + 1, 1, 1), OPEN_HOUR)

@@ -54,6 +54,8 @@ async def test_the_committee_scores_a_branch_in_private_and_a_wrong_score_change
     assert card.lines[0] == "2025年度党支部评星定级 · 第一党支部"
     assert "班子建设: 未评 (满分 15)" in card.text and "积分管理依据" in card.text
     assert "数据不全" in card.text and card.labels == ["评星结果"]
+    await driver.press(BOB, "评星结果", on=card)
+    assert "城关镇党委 2025年度党支部评星定级 (共 1 个支部)" in driver.chat(BOB)[-1].text
 
     [card] = await driver.say(BOB, "评星 第一党支部 班子建设 14", private=True)
     assert "已记: 第一党支部 班子建设 14 分。" in card.text and "班子建设: 14 / 15 分" in card.text
