@@ -19,12 +19,16 @@ from datetime import datetime
 from typing import Any
 
 from bot import metrics
+from bot.handlers import committee as committee_replies
 from bot.handlers import evaluation
 from bot.handlers.board import scheduled_board
 from bot.handlers.context import Deps
 from bot.handlers.meetings import closed
 from bot.handlers.publicity import finalized, posted, reminded
 from bot.handlers.types import Reply
+from bot.services.committee import JOB as COMMITTEE_JOB
+from bot.services.committee import MISSING_JOB as COMMITTEE_MISSING_JOB
+from bot.services.committee import CommitteeDue, CommitteeService
 from bot.services.evaluation import CLOSE_JOB as EVALUATION_CLOSE
 from bot.services.evaluation import EvaluationService
 from bot.services.policy import settings_of
@@ -54,6 +58,7 @@ class Clock:
         self.publicity = PublicityService(deps.chat.ctx)
         self.reminders = ReminderService(deps.chat.ctx)
         self.evaluations = deps.evaluation or EvaluationService(deps.chat.ctx)
+        self.committees = deps.committee or CommitteeService(deps.chat.ctx, deps.now)
 
     async def tick(self) -> list[Outgoing]:
         """Run everything due now, once; the messages it sent."""
@@ -72,6 +77,7 @@ class Clock:
                 reminder.job, scope, reminder.period, self._reminder(reminder), claim=True
             )
         rows += await self._evaluations(now)
+        rows += await self._committees(now)
         return rows
 
     # 民主测评: closed once the day after its deadline (``evaluation.close`` / ``evaluation-7`` /
@@ -95,6 +101,32 @@ class Clock:
             return evaluation.reminded(due) if due is not None else []
 
         return work
+
+    # -- the township committee's yearly branch star rating (党支部评星定级) ----------------------
+
+    async def _committees(self, now: datetime) -> list[Outgoing]:
+        """Each committee's year, published once every branch is scored (``branch-star`` /
+        ``committee-<id>`` / ``<year>``); what is missing named once from its deadline on."""
+        rows: list[Outgoing] = []
+        for due in await self.committees.due(now):
+            job = COMMITTEE_JOB if due.complete else COMMITTEE_MISSING_JOB
+            scope = f"committee-{due.committee_id}"
+            work = self._committee_publisher(due) if due.complete else self._committee_missing(due)
+            rows += await self._run(job, scope, str(due.year), work, claim=True)
+        return rows
+
+    def _committee_publisher(self, due: CommitteeDue) -> Work:
+        async def publish() -> list[Reply]:
+            published = await self.committees.publish(due, self.deps.now())
+            return committee_replies.posted(published) if published is not None else []
+
+        return publish
+
+    def _committee_missing(self, due: CommitteeDue) -> Work:
+        async def name_missing() -> list[Reply]:
+            return committee_replies.missing(await self.committees.missing(due))
+
+        return name_missing
 
     def _reminder(self, reminder: Reminder) -> Work:
         async def remind() -> list[Reply]:

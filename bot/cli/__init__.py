@@ -13,6 +13,7 @@ from bot.cli import (
     attendance,
     calendar,
     chinese,
+    committee,
     config,
     console,
     db,
@@ -46,6 +47,8 @@ MODULES += [ratings, evaluation, grades, attendance, dues]
 MODULES += [config]
 # the red passbook (红色存折): the catalog, balances, redemptions
 MODULES += [passbook]
+# the township committee's branch star rating
+MODULES += [committee]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -22,7 +22,7 @@ from bot.services.policy import OPENERS, approvers, recorders
 
 #: Who a help line is for: every linked ``member``, the scheme's ``approver``s, the ``recorder``s
 #: (积分员 and approvers), the ``opener``s of sign-ins (支部书记, 党委), or ``unlinked`` accounts.
-ROLES = ("member", "approver", "recorder", "opener")
+ROLES = ("member", "approver", "recorder", "opener", "committee")
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +68,9 @@ HELP: tuple[Usage, ...] = (
     Usage("opener", ("evaluation",), "evaluation.help.invite"),
     Usage("opener", ("evaluation",), "evaluation.help.status"),
     Usage("opener", ("evaluation",), "evaluation.help.close"),
+    Usage("committee", ("star",), "cm.help.star"),
+    Usage("committee", ("report_evaluation",), "cm.help.evaluation"),
+    Usage("committee", ("star_result",), "cm.help.result"),
 )
 
 #: The heading of each role's lines in 帮助 (the member's names the person).
@@ -75,6 +78,7 @@ HEADINGS = {
     "approver": "chat.help.approver",
     "recorder": "newuser.help.recorder",
     "opener": "newuser.help.opener",
+    "committee": "cm.help.heading",
 }
 
 
@@ -89,6 +93,7 @@ def roles_of(deps: Deps, where: Where) -> tuple[str, ...]:
         "approver": bool(held & set(approvers(scheme))),
         "recorder": bool(held & set(recorders(scheme))),
         "opener": bool(held & set(OPENERS)),
+        "committee": "committee" in held,
     }
     return tuple(r for r in ROLES if has[r])
 

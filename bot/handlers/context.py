@@ -14,6 +14,7 @@ from bot.media import MediaStore
 from bot.services.backfill import BackfillService
 from bot.services.chat import ChatService, Person
 from bot.services.claims import ClaimService
+from bot.services.committee import CommitteeService
 from bot.services.common import Context
 from bot.services.dues import DuesService
 from bot.services.errors import NotFound
@@ -53,6 +54,8 @@ class Deps:
     media: MediaStore | None = None
     #: 民主测评 in the chat (``bot/services/evaluation.py``).
     evaluation: EvaluationService | None = None
+    #: The township committee's branch star rating (评星).
+    committee: CommitteeService | None = None
 
     @classmethod
     def of(
@@ -71,6 +74,7 @@ class Deps:
         return cls(
             *services, context.uow, outbox, delivery or Delivery(), today=today, now=now,
             sheets=SheetService(context), media=media, evaluation=EvaluationService(context),
+            committee=CommitteeService(context, now),
         )  # fmt: skip
 
 

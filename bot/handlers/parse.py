@@ -45,6 +45,10 @@ KEYWORDS: dict[str, str] = {
     "公示栏": "board",
     # 民主测评 (测评 开始|邀请|情况|结束|提交, a masses representative's code)
     "测评": "evaluation",
+    # the township committee's branch star rating
+    "评星结果": "star_result",
+    "评星": "star",
+    "述职评议": "report_evaluation",
 }
 
 #: Whole messages that are a command by themselves (checked before ``KEYWORDS``, trailing

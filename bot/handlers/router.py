@@ -24,6 +24,7 @@ from bot.handlers import (
     basic,
     board,
     claims,
+    committee,
     dues,
     evaluation,
     invites,
@@ -88,6 +89,10 @@ COMMANDS: dict[str, Handler] = {
     # the red passbook (红色存折): the balance, redeeming goods
     "passbook": passbook.passbook,
     "redeem": passbook.redeem,
+    # the township committee's branch star rating (党支部评星定级)
+    "star": committee.star,
+    "report_evaluation": committee.evaluation,
+    "star_result": committee.result,
 }
 
 #: Buttons by the prefix of their data, ``<prefix>:<args>``.
@@ -123,6 +128,8 @@ BUTTONS: dict[str, Handler] = {
     "ppg": passbook.pick,
     "ppc": passbook.confirm,
     "ppr": passbook.refuse,
+    # the committee's branch card: 评星结果
+    "cmr": committee.result_button,
 }
 
 

@@ -61,6 +61,8 @@ class Committee(Base):
     __tablename__ = "committees"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
+    #: The committee's settings, e.g. ``{"scheme": "branch-star"}`` (the scheme it rates its branches with).
+    settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, server_default="{}")
     created_at: Mapped[datetime] = _now()
 
 
@@ -433,6 +435,48 @@ class DirectGrade(Base):
     actor: Mapped[str] = mapped_column(String(200))
     source: Mapped[str | None] = mapped_column(String(300))
     supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("direct_grades.id"), unique=True)
+    created_at: Mapped[datetime] = _now()
+
+
+class BranchScore(Base):
+    """党支部评星定级: what the township committee gives a branch for a year: an area's points
+    (``area``), a bonus or deduction item with its points and reason (``bonus`` / ``deduction``),
+    or the secretary's report evaluation (``evaluation``, 述职评议, of 100). Append-only: a later
+    score of the same branch, year, kind and code supersedes the earlier one, which is kept."""
+
+    __tablename__ = "branch_scores"
+    __table_args__ = (Index("ix_branch_scores_branch_year", "branch_id", "year"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    committee_id: Mapped[int] = mapped_column(ForeignKey("committees.id"), index=True)
+    branch_id: Mapped[int] = mapped_column(ForeignKey("branches.id"))
+    year: Mapped[int] = mapped_column(Integer)
+    #: area / bonus / deduction / evaluation.
+    kind: Mapped[str] = mapped_column(String(20))
+    #: The area's or the item's code (``evaluation`` for the evaluation).
+    code: Mapped[str] = mapped_column(String(50))
+    #: Signed points (a deduction negative); 0 withdraws a bonus or deduction item.
+    points: Mapped[float] = mapped_column(Points)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    recorded_by: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    actor: Mapped[str] = mapped_column(String(200))
+    #: The chat message or the file (name + sha256) it came from.
+    source: Mapped[str | None] = mapped_column(String(300))
+    supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("branch_scores.id"), unique=True)
+    created_at: Mapped[datetime] = _now()
+
+
+class CommitteeResult(Base):
+    """The committee's yearly branch star rating as published (公示): the frozen result table in
+    ``report`` and the window for objections. One per committee and year."""
+
+    __tablename__ = "committee_results"
+    __table_args__ = (UniqueConstraint("committee_id", "year"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    committee_id: Mapped[int] = mapped_column(ForeignKey("committees.id"))
+    year: Mapped[int] = mapped_column(Integer)
+    opens_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    closes_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    report: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = _now()
 
 

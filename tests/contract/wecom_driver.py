@@ -445,6 +445,8 @@ LIMITS["wecom-callback"] = {
     "test_a_leading_role_is_marked_seen_and_confirmed": _NO_PUSH,
     "test_a_rejected_member_is_told_they_may_claim_again": _NO_PUSH,
     "test_refused_leave_says_the_member_can_still_sign_in": _NO_PUSH,
+    # the committee's yearly publicity: the clock's post to a group and the table to the staff
+    "test_the_clock_posts_each_branchs_own_stars_once_and_the_table_to_the_staff": _NO_PUSH,
 }
 # In callback mode /approve N is answered by the card's new state and 已通过 in the group, while the
 # member's notice waits in the outbox: the notice the flow checks never arrives.

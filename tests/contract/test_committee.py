@@ -1,0 +1,106 @@
+"""党支部评星定级 on every channel: the township committee's staff member scores the branch in a
+private chat (the card, an area, a bonus with its reason, the report evaluation), a wrong score
+is refused in Chinese and changes nothing, a member who is not staff is refused, nothing is
+answered in the group; once the year is over and the branch is fully scored the clock posts the
+branch's own stars in its group, once, and the table goes privately to the staff."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from handlers.chatworld import chat_scheme
+from sqlalchemy import select
+
+from bot.scoring.loader import load_scheme
+from bot.services.common import Context
+from bot.storage.schema import BranchScore, Committee
+from contract.driver import ALICE, BOB, GROUP, Driver
+
+BRANCH_STAR = load_scheme("branch-star")
+CHAT = chat_scheme()
+
+
+async def _committee_with_staff(driver: Driver) -> None:
+    """The branch under 城关镇党委 (existing since 2025), 李四 (BOB) its staff; the committee
+    rates with branch-star while the branch keeps its own scheme."""
+    world = driver.world
+    async with world.db.uow() as uow:
+        committee = Committee(name="城关镇党委", settings={})
+        uow.session.add(committee)
+        await uow.session.flush()
+        branch = await uow.branches.get(world.branch_id)
+        assert branch is not None
+        branch.committee_id, branch.created_at = committee.id, datetime(2025, 1, 1, tzinfo=UTC)
+        await uow.members.grant(world.ids["201"], "committee", committee_id=committee.id)
+        await uow.commit()
+    service = world.deps.committee
+    assert service is not None
+    service.ctx = Context(world.db.uow, lambda spec: BRANCH_STAR if spec == "branch-star" else CHAT)
+
+
+async def _score_fully(driver: Driver) -> None:
+    for area, points in (("班子建设", 14), ("工作运行", 14), ("党员管理", 18), ("组织生活", 18), ("基础保障", 9),
+                         ("作用发挥", 18)):  # fmt: skip
+        await driver.say(BOB, f"评星 第一党支部 {area} {points}", private=True)
+    await driver.say(BOB, "评星 第一党支部 加分 county_award 5 县级表彰", private=True)
+    await driver.say(BOB, "述职评议 第一党支部 90", private=True)
+
+
+async def test_the_committee_scores_a_branch_in_private_and_a_wrong_score_changes_nothing(
+    driver: Driver,
+) -> None:
+    await _committee_with_staff(driver)
+    [card] = await driver.say(BOB, "评星 第一党支部", private=True)
+    assert card.lines[0] == "2025年度党支部评星定级 · 第一党支部"
+    assert "班子建设: 未评 (满分 15)" in card.text and "积分管理依据" in card.text
+    assert "数据不全" in card.text and card.labels == ["评星结果"]
+    await driver.press(BOB, "评星结果", on=card)
+    assert "城关镇党委 2025年度党支部评星定级 (共 1 个支部)" in driver.chat(BOB)[-1].text
+
+    [card] = await driver.say(BOB, "评星 第一党支部 班子建设 14", private=True)
+    assert "已记: 第一党支部 班子建设 14 分。" in card.text and "班子建设: 14 / 15 分" in card.text
+    [refused] = await driver.say(BOB, "评星 第一党支部 工作运行 16", private=True)
+    assert "工作运行 最多 15 分, 不能记 16 分" in refused.text
+    [card] = await driver.say(BOB, "评星 第一党支部 加分 county_award 5 县级表彰", private=True)
+    assert "加分: 党支部或所属党员受到县级以上表彰: 5 分 (县级表彰)" in card.text
+    for area, points in (
+        ("工作运行", 14),
+        ("党员管理", 18),
+        ("组织生活", 18),
+        ("基础保障", 9),
+        ("作用发挥", 18),
+    ):
+        await driver.say(BOB, f"评星 第一党支部 {area} {points}", private=True)
+    [card] = await driver.say(BOB, "述职评议 第一党支部 90", private=True)
+    # (91 + 5) x 0.7 + 90 x 0.3 = 94.2: five stars, the only branch (30% of 1 is 0: capped at 4)
+    assert "总分 94.2, 4 星级 (五星支部名额已满 (不超过 30%), 按 4 星计)" in card.text
+
+    [card] = await driver.say(BOB, "评星 第一党支部 基础保障 九分", private=True)  # Chinese numerals too
+    assert "基础保障: 9 / 10 分" in card.text
+    [stranger] = await driver.say(ALICE, "评星 第一党支部 班子建设 15", private=True)
+    assert "只有镇党委的工作人员才能评星定级" in stranger.text
+    for typed in (
+        "评星 第一党支部",
+        "评星 第一党支部 作用发挥 1",
+        "述职评议 第一党支部 10",
+    ):  # in the group: nothing
+        in_group = await driver.say(BOB, typed)
+        assert [m.text for m in in_group] == ["评星定级只在与机器人的私聊中进行, 请私聊机器人发送。"]
+    async with driver.world.db.uow() as uow:
+        rows = (await uow.session.scalars(select(BranchScore))).all()
+    assert len(rows) == 9  # the refused score left nothing
+
+
+async def test_the_clock_posts_each_branchs_own_stars_once_and_the_table_to_the_staff(driver: Driver) -> None:
+    await _committee_with_staff(driver)
+    await _score_fully(driver)
+    await driver.tick()  # 2025 is over and the branch fully scored: the committee's publicity
+    posts = [m for m in driver.chat(GROUP) if "党支部评星定级公示" in m.text]
+    assert len(posts) == 1 and "城关镇党委评定: 第一党支部 为 4 星级党支部。" in posts[0].text
+    assert "94.2" not in posts[0].text and "班子建设" not in posts[0].text  # scores stay with the committee
+    table = driver.chat(BOB)[-1]
+    assert (
+        "城关镇党委 2025年度党支部评星定级 (共 1 个支部)" in table.text and "总分 94.2, 4 星级" in table.text
+    )
+    await driver.tick()
+    assert len([m for m in driver.chat(GROUP) if "党支部评星定级公示" in m.text]) == 1
