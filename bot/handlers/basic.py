@@ -57,6 +57,8 @@ HELP: tuple[Usage, ...] = (
     Usage("recorder", ("dues",), "records.help.dues"),
     Usage("opener", ("meeting",), "newuser.help.meeting"),
     Usage("opener", ("close",), "newuser.help.close"),
+    Usage("member", ("export",), "export.help.own"),
+    Usage("recorder", ("export",), "export.help"),
 )
 
 #: The heading of each role's lines in 帮助 (the member's names the person).

@@ -31,6 +31,8 @@ KEYWORDS: dict[str, str] = {
     # recorded by the branch
     "补录": "backfill",
     "党费": "dues",
+    # the branch's Excel files
+    "导出": "export",
     # words people type for the same things (see the README's "what people type")
     "积分项目": "items",
     "通过": "approve",

@@ -23,6 +23,7 @@ from bot.handlers import (
     basic,
     claims,
     dues,
+    export,
     invites,
     leave,
     meetings,
@@ -76,6 +77,8 @@ COMMANDS: dict[str, Handler] = {
     "objection": publicity.decide_command,
     "reopen": publicity.reopen_command,
     "calendar": publicity.calendar_command,
+    # the branch's Excel files (导出), sent privately
+    "export": export.export,
 }
 
 #: Buttons by the prefix of their data, ``<prefix>:<args>``.
@@ -102,6 +105,8 @@ BUTTONS: dict[str, Handler] = {
     "pk": publicity.uphold_button,
     "pf": publicity.fix_button,
     "pv": publicity.back_button,
+    # 导出's menu: a kind pressed
+    "ex": export.press,
 }
 
 

@@ -136,6 +136,16 @@ def body_of(data: dict[str, Any]) -> Body:
 
 
 @dataclass(frozen=True, slots=True)
+class Attachment:
+    """A file the bot sends (an Excel ledger, a picture of the publicity board), kept in the media
+    store by its content: ``sha256`` names it there; ``name`` is the file name people see."""
+
+    sha256: str
+    name: str
+    mime: str
+
+
+@dataclass(frozen=True, slots=True)
 class Send:
     """A new message. ``photo`` (a stored file's sha256) is shown just before it, e.g. the
     member's evidence for an approver reading the card in private."""
@@ -143,6 +153,8 @@ class Send:
     to: Address
     body: Body
     photo: str | None = None
+    #: A file sent with the message (the body is its caption where the platform allows).
+    file: Attachment | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -162,6 +162,8 @@ class WecomDriver:
                     photo=True,
                     sha=hashlib.sha256(payload).hexdigest(),
                 )
+            elif kind == "file":
+                shown = Shown(self._where(target), f"file{next(_ids)}", file=payload[0], content=payload[1])
             elif kind == "update":
                 card = payload["template_card"]
                 edited = self.messages[card["task_id"]]
@@ -290,6 +292,11 @@ class LongConnectionDriver(WecomDriver):
                 chat = body.pop("chatid")
                 if body["msgtype"] == "image":
                     self.shown.append(("image", chat, self.fake.uploads[body["image"]["media_id"]]))
+                elif body["msgtype"] == "file":
+                    media = body["file"]["media_id"]
+                    self.shown.append(
+                        ("file", chat, (self.fake.upload_names[media], self.fake.uploads[media]))
+                    )
                 else:
                     self.shown.append(("send", chat, body))
             elif frame["cmd"] == "aibot_respond_update_msg":
