@@ -16,6 +16,7 @@ from bot.cli import (
     db,
     dues,
     evaluation,
+    export,
     grades,
     ledger,
     ratings,
@@ -38,6 +39,8 @@ MODULES = [scheme, score, db, admin, roster, ledger, calendar, console, telegram
 # what a branch records for its members: sheets of ratings and evaluation results, stars given
 # directly, meetings held offline, dues
 MODULES += [ratings, evaluation, grades, attendance, dues]
+# the Excel files a branch files with the township
+MODULES += [export]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -403,6 +403,10 @@ _NO_GROUP_FILES = (
     "WeCom passes the intelligent robot a file only from a private chat: a sheet posted in the "
     "group never reaches the bot, so it cannot answer there that sheets go privately"
 )
+_NO_FILES = (
+    "a robot in callback mode can only answer with text and template cards: WeCom documents no file "
+    "or media upload for it, so an exported file is replaced by a line saying where to get it"
+)
 LIMITS: dict[str, dict[str, str]] = {
     "wecom": {
         "test_reject_by_command_with_a_reason_in_own_words": _CANNOT_EDIT,
@@ -453,6 +457,11 @@ LIMITS["wecom-callback"] = {
     "test_a_rejected_member_is_told_they_may_claim_again": _NO_PUSH,
     "test_refused_leave_says_the_member_can_still_sign_in": _NO_PUSH,
 }
+# a file is sent by the long connection's upload; a robot in callback mode answers text only
+LIMITS["wecom-callback"]["test_the_ledger_comes_as_a_file_in_private_and_never_in_the_group"] = _NO_FILES
+LIMITS["wecom-callback"]["test_export_alone_offers_the_kinds_and_a_member_gets_only_their_own_card"] = (
+    _NO_FILES
+)
 # In callback mode /approve N is answered by the card's new state and 已通过 in the group, while the
 # member's notice waits in the outbox: the notice the flow checks never arrives.
 LIMITS["wecom-callback"]["test_the_same_words_as_slash_commands_in_english"] = _NO_PUSH
