@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from copy import copy
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -154,7 +155,7 @@ class BranchLine:
 
 def cards(heading: Heading, members: Sequence[MemberCard]) -> bytes:
     """党员积分卡 (积分登记表): one sheet per member, month by month and item by item, with the subtotals."""
-    book = Workbook(write_only=True)
+    book = _Book()
     names = _SheetNames()
     for member in members:
         sheet = _Sheet(
@@ -194,7 +195,7 @@ def cards(heading: Heading, members: Sequence[MemberCard]) -> bytes:
 def ledger(heading: Heading, lines: Sequence[LedgerLine]) -> bytes:
     """台账: every entry of the year with its date, item, points, who recorded or approved it and the
     source; each reversal right under the entry it reverses, and both marked."""
-    book = Workbook(write_only=True)
+    book = _Book()
     sheet = _Sheet(
         book,
         t("rp.ledger.sheet"),
@@ -229,7 +230,7 @@ def board(
 ) -> bytes:
     """公示栏: each member's period score, year to date, grade or stars, and the period's stars; the
     rank column only where the branch shows ranks."""
-    book = Workbook(write_only=True)
+    book = _Book()
     sheet = _Sheet(
         book,
         t("rp.board.sheet"),
@@ -255,7 +256,7 @@ def board(
 
 def annual(heading: Heading, lines: Sequence[AnnualLine], notes: Sequence[str]) -> bytes:
     """党员年度综合得分登记表: the year of every member in one table, for the committee's archive."""
-    book = Workbook(write_only=True)
+    book = _Book()
     sheet = _Sheet(
         book,
         t("rp.annual.sheet"),
@@ -288,7 +289,7 @@ def committee(
 ) -> bytes:
     """The township's roll-up: per branch its members, average, grades, publicity on time, claims
     pending and its star rating (``stars``: branch id -> stars; none yet shows — and 未评定)."""
-    book = Workbook(write_only=True)
+    book = _Book()
     sheet = _Sheet(
         book,
         t("rp.committee.sheet"),
@@ -338,6 +339,32 @@ _WRAP = Alignment(wrap_text=True, vertical="center", horizontal="center")
 _BAD_TITLE = re.compile(r"[\[\]:*?/\\]")
 
 
+_STYLES: dict[str, dict[str, Any]] = {
+    "title": {"font": _TITLE},
+    "bold": {"font": _BOLD},
+    "muted": {"font": _MUTED},
+    "head": {"font": _BOLD, "border": _BORDER, "fill": _HEAD_FILL, "alignment": _WRAP},
+}
+
+
+class _Book:
+    """A write-only workbook and its cell styles, each registered with the workbook once: setting a
+    font or a border on a cell looks the style up in the workbook, which costs more than the cell."""
+
+    def __init__(self) -> None:
+        self.workbook = Workbook(write_only=True)
+        self._made: dict[str, Any] = {}
+
+    def style(self, cell: Any, name: str) -> None:
+        made = self._made.get(name)
+        if made is None:
+            for attribute, value in _STYLES[name].items():
+                setattr(cell, attribute, value)
+            self._made[name] = copy(cell._style)
+        else:
+            cell._style = copy(made)
+
+
 class _SheetNames:
     """Sheet names: at most 31 characters, none of []:*?/\\, each once (namesakes get a number)."""
 
@@ -358,10 +385,11 @@ class _Sheet:
     """A write-only sheet: a title row, a row naming the unit and the scheme, a header row."""
 
     def __init__(
-        self, book: Workbook, name: str, title: str, heading: Heading, widths: Sequence[float],
+        self, book: _Book, name: str, title: str, heading: Heading, widths: Sequence[float],
         *, freeze: str | None = None, landscape: bool = False,
     ) -> None:  # fmt: skip
-        self.ws: WriteOnlyWorksheet = book.create_sheet(name)
+        self.book = book
+        self.ws: WriteOnlyWorksheet = book.workbook.create_sheet(name)
         self.rows = 0
         # A write-only sheet writes its views, columns and set-up before its first row.
         for n, width in enumerate(widths, start=1):
@@ -374,39 +402,30 @@ class _Sheet:
         setup.fitToWidth = 1
         setup.fitToHeight = 0
         self.ws.sheet_properties.pageSetUpPr.fitToPage = True
-        self.line([title], font=_TITLE)
+        self.line([title], style="title")
         self.line([t("rp.heading", unit=heading.unit, scheme=heading.scheme, year=heading.year,
                      made=heading.made.isoformat())])  # fmt: skip
 
-    def cell(self, value: Any, font: Font | None = None, boxed: bool = False) -> Any:
-        if value is None and not boxed:
+    def cell(self, value: Any, style: str) -> Any:
+        """A styled cell (a plain value needs none: dates get their format from openpyxl)."""
+        if value is None and style != "head":
             return None
         cell = WriteOnlyCell(self.ws, value=value)
-        if isinstance(value, date):
-            cell.number_format = "yyyy-mm-dd"
-        elif isinstance(value, float):
-            cell.number_format = "0.00"
-        if font is not None:
-            cell.font = font
-        if boxed:
-            cell.border = _BORDER
+        self.book.style(cell, style)
         return cell
 
     def line(
-        self, values: Iterable[Any], *, font: Font | None = None, bold: bool = False, muted: bool = False
+        self, values: Iterable[Any], *, style: str = "", bold: bool = False, muted: bool = False
     ) -> None:
-        chosen = font or (_BOLD if bold else _MUTED if muted else None)
-        self.ws.append([self.cell(v, chosen) for v in values])
+        chosen = style or ("bold" if bold else "muted" if muted else "")
+        if not chosen:
+            self.ws.append(values)
+        else:
+            self.ws.append([self.cell(v, chosen) for v in values])
         self.rows += 1
 
     def head(self, labels: Sequence[str]) -> None:
-        cells = []
-        for label in labels:
-            cell = self.cell(label, _BOLD, boxed=True)
-            cell.fill = _HEAD_FILL
-            cell.alignment = _WRAP
-            cells.append(cell)
-        self.ws.append(cells)
+        self.ws.append([self.cell(label, "head") for label in labels])
         self.rows += 1
         self.header_row = self.rows
 
@@ -449,7 +468,7 @@ def _paired(lines: Sequence[LedgerLine]) -> list[LedgerLine]:
     return out
 
 
-def _saved(book: Workbook) -> bytes:
+def _saved(book: _Book) -> bytes:
     out = io.BytesIO()
-    book.save(out)
+    book.workbook.save(out)
     return out.getvalue()

@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Any
 
 from bot.i18n import MESSAGES, t
 from bot.reports import xlsx
@@ -380,12 +381,13 @@ def _annual(scheme: Scheme, heading: xlsx.Heading, roster: Sequence[MemberRow], 
 
 
 def _board(
-    heading: xlsx.Heading, branch: Branch, period: Period, snapshot: Mapping[str, object], posted: bool
+    heading: xlsx.Heading, branch: Branch, period: Period, snapshot: Mapping[str, Any], posted: bool
 ) -> Export:
+    """The publicity table from a period's snapshot (``publicity.snapshot_of``: the frozen JSON)."""
     honour = {"quarter": t("rp.honour.quarter"), "year": t("rp.honour.year")}.get(
         period.kind, t("rp.honour.period")
     )
-    stars = set(snapshot.get("stars_of_period") or ())  # type: ignore[call-overload]
+    stars = set(snapshot.get("stars_of_period") or ())
     lines = [
         xlsx.BoardLine(
             str(m["name"]),
@@ -397,7 +399,7 @@ def _board(
             honour if m["name"] in stars else "",
             t("rp.note.exempt") if m.get("exempt") else "",
         )
-        for m in snapshot.get("members") or ()  # type: ignore[attr-defined]
+        for m in snapshot.get("members") or ()
     ]
     notes = [t("rp.board.posted" if posted else "rp.board.unposted", period=period.key)]
     data = xlsx.board(heading, period.key, lines, notes, ranks=settings_of(branch).rank)

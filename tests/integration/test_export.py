@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,6 +21,7 @@ from bot.services.errors import Forbidden, Invalid
 from bot.services.ledger import RecordEntry
 from bot.services.reports import ExportRequest, ReportService
 from bot.storage.read import load_year
+from integration.conftest import Cli
 from integration.world import World, add_member, schemes, tiny_scheme
 
 TODAY = date(2026, 12, 1)
@@ -220,3 +222,41 @@ async def test_the_townships_roll_up_counts_each_branch_and_shows_no_stars_yet(w
     total = _named(sheet, "合计")
     assert total[header.index("党员数")] == 5
     assert any(r[0].value and "未评定" in str(r[0].value) for r in sheet.iter_rows())
+
+
+def test_the_command_line_writes_each_file_and_a_folder_for_a_whole_committee(
+    cli: Cli, tmp_path: Path
+) -> None:
+    assert cli("branch", "add", "第一党支部", "--scheme", "twelve-point", "--committee", "某镇党委")[0] == 0
+    assert cli("branch", "add", "第二党支部", "--scheme", "twelve-point", "--committee", "某镇党委")[0] == 0
+    for branch, name in (("1", "张三"), ("1", "李四"), ("2", "王五")):
+        assert cli("member", "add", "--branch", branch, name)[0] == 0
+    assert cli("ledger", "add", "--branch", "1", "--item", "dues_late", "--member", "张三",
+               "--date", "2026-03-01", "--reason", "3月党费未交")[0] == 0  # fmt: skip
+    out = tmp_path / "台账.xlsx"
+    code, said, err = cli("export", "ledger", "--branch", "1", "--year", "2026", "-o", str(out))
+    assert (code, err) == (0, "") and said.strip() == f"已写入 {out}: 1 条记录"
+    [entry] = [
+        r for r in load_workbook(out)["台账"].iter_rows(min_row=4, values_only=True) if isinstance(r[0], int)
+    ]
+    assert entry[2:6] == ("张三", "不按时足额交纳党费", "dues_late", -3) and entry[8] == "命令行录入"
+    code, said, err = cli(
+        "export", "card", "--branch", "1", "--year", "2026", "--member", "张三", "-o", str(tmp_path)
+    )
+    assert (code, err) == (0, "") and (tmp_path / "党员积分卡-张三-2026.xlsx").is_file()
+    folder = tmp_path / "年度"
+    code, said, err = cli("export", "annual", "--committee", "某镇党委", "--year", "2026", "-o", str(folder))
+    assert (code, err) == (0, "")  # no progress bar off a terminal
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "年度综合得分登记表-第一党支部-2026.xlsx", "年度综合得分登记表-第二党支部-2026.xlsx",
+    ]  # fmt: skip
+    code, said, err = cli(
+        "export", "committee", "--committee", "某镇党委", "--year", "2026", "-o", str(tmp_path / "镇.xlsx")
+    )
+    assert (code, err) == (0, "") and said.strip().endswith(": 2 个党支部")
+    sheet = load_workbook(tmp_path / "镇.xlsx")["汇总"]
+    assert _named(sheet, "第一党支部")[3] == 2 and _named(sheet, "第二党支部")[3] == 1
+    code, _, err = cli("export", "committee", "--committee", "某县", "-o", str(tmp_path / "x.xlsx"))
+    assert code == 1 and "没有镇党委 “某县”" in err
+    code, _, err = cli("export", "publicity", "--branch", "1", "--period", "2026年13月")
+    assert code == 1 and "2026-Q3" in err
