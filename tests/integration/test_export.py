@@ -19,6 +19,7 @@ from bot.scoring.result import shown
 from bot.services.common import Actor, Context
 from bot.services.errors import Forbidden, Invalid
 from bot.services.ledger import RecordEntry
+from bot.services.publicity import Due, PublicityService, period_of_key, scheduled
 from bot.services.reports import ExportRequest, ReportService
 from bot.storage.read import load_year
 from integration.conftest import Cli
@@ -260,3 +261,23 @@ def test_the_command_line_writes_each_file_and_a_folder_for_a_whole_committee(
     assert code == 1 and "没有镇党委 “某县”" in err
     code, _, err = cli("export", "publicity", "--branch", "1", "--period", "2026年13月")
     assert code == 1 and "2026-Q3" in err
+
+
+async def test_a_posted_period_is_exported_as_it_was_posted(world: World) -> None:
+    await _seed(world)
+    ctx = Context(world.db.uow, schemes)
+    period = period_of_key("2026-Q2")
+    publicity = PublicityService(ctx)
+    snapshot = await publicity.snapshot(world.branch_id, period)
+    await publicity.publish(Due(world.branch_id, period, scheduled(period)), snapshot, scheduled(period))
+    # recorded after the posting: the table shows what was posted, as the members saw it
+    await world.ledger.record(
+        RecordEntry(world.branch_id, world.alice.member_id or 0, "key_work", date(2026, 5, 20), "补记", 2),
+        world.recorder,
+    )
+    export = await _service(world).export(ExportRequest("publicity", 2026, TODAY, world.branch_id), OPERATOR)
+    sheet = _open(export.data)["公示栏"]
+    assert sheet["A1"].value == "党员积分制管理考核公示栏 (2026-Q2)"  # the last one posted
+    header = [c.value for c in sheet[3]]
+    assert _named(sheet, "张三")[header.index("年度累计")] == 17  # not 19
+    assert any(r[0].value == "2026-Q2 的结果为公示时的结果 (已定稿的为定稿结果)。" for r in sheet.iter_rows())
