@@ -2,9 +2,9 @@
 
 An ``Update`` becomes an ``Incoming`` (a photo is downloaded once into the media store and named
 by its sha256); the router handles it in one unit of work; the outbox rows it wrote are
-delivered by ``TelegramTransport`` as ``sendMessage`` / ``sendPhoto`` / ``sendDocument`` / ``editMessageText`` /
-``answerCallbackQuery`` calls. API errors become ``Retry`` (network, 5xx, 429 with its
-``retry_after``) or ``Refused`` (blocked, chat gone, query too old) for the sender.
+delivered by ``TelegramTransport`` as ``sendMessage`` / ``sendPhoto`` / ``sendDocument`` /
+``editMessageText`` / ``answerCallbackQuery`` calls. API errors become ``Retry`` (network, 5xx,
+429 with its ``retry_after``) or ``Refused`` (blocked, chat gone, query too old) for the sender.
 """
 
 from __future__ import annotations

@@ -100,6 +100,8 @@ async def export(inc: Incoming, deps: Deps, args: str) -> list[Reply]:
     if asked.kind is None or asked.names:
         words = " ".join(asked.names) or args.strip()
         return [Send(ORIGIN, t("export.bad_words", words=words, hint=t("export.hint")))]
+    if asked.kind == "committee" and branch.committee_id is None:
+        return [Send(ORIGIN, t("export.no_committee"))]
     if asked.kind == "card" and member_id is None and not person.roles:
         member_id = person.member_id  # a member's 导出 积分卡 is their own card
     return [await _send(deps, person, branch, asked, member_id)]

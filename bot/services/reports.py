@@ -35,6 +35,7 @@ from bot.services.publicity import (
     LATE_AFTER,
     Period,
     PublicityService,
+    last_complete,
     period_containing,
     period_of_key,
     scheduled,
@@ -148,9 +149,11 @@ class ReportService:
                 raise Invalid("export.bad_period", period=req.period) from None
         elif posted:
             period = period_of_key(list(posted)[-1])
-        else:
+        else:  # the last period ended, as the clock would post it next
             kind = scheme.publicity.periods[0] if scheme.publicity.periods else "month"
-            period = period_containing(kind, min(req.today, date(req.year, 12, 31)))
+            period = last_complete(kind, req.today)
+            if period.scope_year != req.year:
+                period = period_containing(kind, min(req.today, date(req.year, 12, 31)))
         if period.starts > req.today:
             raise Invalid("export.future_period", period=period.key)
         window = posted.get(period.key)
