@@ -338,12 +338,13 @@ def _cards(
     scheme: Scheme, heading: xlsx.Heading, roster: Sequence[MemberRow], scored: _Year, one: bool
 ) -> Export:
     results = {r.id: r for r in scored.report.members}
+    by_month = {m: {r.id: r for r in report.members} for m, report in scored.months.items()}
     cards = []
     for member in roster:
         result = results.get(str(member.id))
         if result is None:
             continue  # not under management in the year (joined later)
-        months = {m: {r.id: r for r in report.members}.get(result.id) for m, report in scored.months.items()}
+        months = {m: found.get(result.id) for m, found in by_month.items()}
         rows = _rows(scheme, result, months)
         cards.append(
             xlsx.MemberCard(

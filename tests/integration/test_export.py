@@ -6,7 +6,7 @@ allowed get them."""
 from __future__ import annotations
 
 import io
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +15,7 @@ from openpyxl import load_workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
 from bot.scoring.engine import score_tolerant
+from bot.scoring.loader import load_scheme_text
 from bot.scoring.result import shown
 from bot.services.common import Actor, Context
 from bot.services.errors import Forbidden, Invalid
@@ -23,7 +24,7 @@ from bot.services.publicity import Due, PublicityService, period_of_key, schedul
 from bot.services.reports import ExportRequest, ReportService
 from bot.storage.read import load_year
 from integration.conftest import Cli
-from integration.world import World, add_member, schemes, tiny_scheme
+from integration.world import SCHEME_TOML, World, add_member, schemes, tiny_scheme
 
 TODAY = date(2026, 12, 1)
 OPERATOR = Actor(None, "cli:test")
@@ -281,3 +282,28 @@ async def test_a_posted_period_is_exported_as_it_was_posted(world: World) -> Non
     header = [c.value for c in sheet[3]]
     assert _named(sheet, "张三")[header.index("年度累计")] == 17  # not 19
     assert any(r[0].value == "2026-Q2 的结果为公示时的结果 (已定稿的为定稿结果)。" for r in sheet.iter_rows())
+
+
+async def test_the_roll_up_counts_the_windows_due_and_those_posted_on_time(world: World) -> None:
+    monthly = load_scheme_text(SCHEME_TOML + '\n[publicity]\nperiods = ["month"]\n', "monthly.toml")
+    ctx = Context(world.db.uow, lambda _spec: monthly)
+    async with world.db.uow() as uow:
+        branch = await uow.branches.get(world.branch_id)
+        assert branch is not None
+        branch.created_at = datetime(2026, 1, 1, tzinfo=UTC)
+        await uow.commit()
+    publicity = PublicityService(ctx)
+    for key, late in (("2026-09", timedelta(hours=2)), ("2026-10", timedelta(0))):
+        period = period_of_key(key)
+        snapshot = await publicity.snapshot(world.branch_id, period)
+        await publicity.publish(
+            Due(world.branch_id, period, scheduled(period)), snapshot, scheduled(period) + late
+        )
+    export = await ReportService(ctx).export(
+        ExportRequest("committee", 2026, TODAY, committee="某镇党委"), OPERATOR
+    )
+    sheet = _open(export.data)["汇总"]
+    header = [c.value for c in sheet[3]]
+    row = _named(sheet, "第一党支部")
+    # January to November are due by 1 December (November's at 09:00 that day); only October was on time
+    assert row[header.index("应公示次数")] == 11 and row[header.index("按时公示")] == 1
