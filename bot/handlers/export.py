@@ -90,7 +90,7 @@ async def export(inc: Incoming, deps: Deps, args: str) -> list[Reply]:
         asked.period = str(asked.year)  # 导出 公示 2025: that year's table
     member_id = None
     if asked.kind in (None, "card") and asked.names:
-        found = await _member(deps, person, branch, asked.names[0])
+        found = await _member(deps, person, branch, asked.names[0], named=asked.kind is not None)
         if isinstance(found, str):
             return [Send(ORIGIN, found)]
         member_id, asked.kind = found, "card"
@@ -149,8 +149,9 @@ def _menu(person: Person) -> Card | str:
     return Card(t("export.menu"), actions=tuple(Action(WORDS[k][0], f"ex:{k}") for k in kinds))
 
 
-async def _member(deps: Deps, person: Person, branch: Branch, wanted: str) -> int | str:
-    """The member a name (or roster number ``#12``) names; a message saying what to write instead."""
+async def _member(deps: Deps, person: Person, branch: Branch, wanted: str, *, named: bool) -> int | str:
+    """The member a name (or roster number ``#12``) names; a message saying what to write instead
+    (``named``: the kind was given, so the word was meant as a name)."""
     if wanted == person.name:
         return person.member_id
     roster = await deps.ledger.roster(branch.id, person.actor)
@@ -160,5 +161,7 @@ async def _member(deps: Deps, person: Person, branch: Branch, wanted: str) -> in
     if found:
         ids = "、".join(t("recording.twin", name=wanted, id=m) for m in found)
         return t("export.twins", name=wanted, ids=ids, first=found[0])
+    if not named:
+        return t("export.neither", words=wanted, hint=t("export.hint"))
     close = difflib.get_close_matches(wanted, [n for _, n in roster], n=1, cutoff=0.5)
     return t("export.unknown_member", name=wanted, hint=t("export.close", close=close[0]) if close else "")
