@@ -66,12 +66,22 @@ class ConsoleTransport:
             sha = str(payload["photo"])
             found = self.media.read(sha) if self.media is not None else None
             self.lines.append(t("console.photo" if found is not None else "console.photo_gone", sha=sha[:12]))
+        if payload.get("file"):
+            self.lines.append(self._file(payload["file"]))
         for part in pages(body_of(payload), CAPABILITIES):
             message = self.next_message()
             head = "console.said" if row.chat.startswith("-") else "console.to"
             self._print(part, message, row.chat, head)
             posted.append((row.chat, message))
         return posted[:1]
+
+    def _file(self, file: dict[str, str]) -> str:
+        """A line naming a file the bot sent and where it is on this machine."""
+        data = self.media.read(file["sha256"]) if self.media is not None else None
+        if data is None or self.media is None:
+            return t("file.gone", name=file["name"])
+        path = self.media.path(file["sha256"])
+        return t("file.console", name=file["name"], size=max(1, round(len(data) / 1024)), path=path)
 
     def _print(self, body: Body, message: str, chat: str, head: str) -> None:
         """A message's lines, its buttons numbered for pressing."""

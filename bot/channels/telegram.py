@@ -2,9 +2,9 @@
 
 An ``Update`` becomes an ``Incoming`` (a photo is downloaded once into the media store and named
 by its sha256); the router handles it in one unit of work; the outbox rows it wrote are
-delivered by ``TelegramTransport`` as ``sendMessage`` / ``sendPhoto`` / ``editMessageText`` /
-``answerCallbackQuery`` calls. API errors become ``Retry`` (network, 5xx, 429 with its
-``retry_after``) or ``Refused`` (blocked, chat gone, query too old) for the sender.
+delivered by ``TelegramTransport`` as ``sendMessage`` / ``sendPhoto`` / ``sendDocument`` /
+``editMessageText`` / ``answerCallbackQuery`` calls. API errors become ``Retry`` (network, 5xx,
+429 with its ``retry_after``) or ``Refused`` (blocked, chat gone, query too old) for the sender.
 """
 
 from __future__ import annotations
@@ -20,7 +20,15 @@ from urllib.parse import urlparse
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, ReplyParameters, Update
+from telegram import (
+    Bot,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InputFile,
+    Message,
+    ReplyParameters,
+    Update,
+)
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import Application, ContextTypes, TypeHandler
 from telegram.request import BaseRequest
@@ -43,6 +51,8 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 #: Telegram's published limits: 30 messages a second per bot, 20 a minute per group.
 BOT_LIMIT, GROUP_LIMIT = Bucket("telegram:bot", 30, 1.0), (20, 60.0)
 CAPABILITIES = Capabilities(buttons_in_groups=True, edit=True, max_buttons=100, per_row=3, text_limit=4096)
+#: The longest caption of a document or photo.
+CAPTION_LIMIT = 1024
 #: The largest photo downloaded as evidence (Telegram's bots may fetch files up to 20 MB).
 MAX_PHOTO = 20 * 1024 * 1024
 log = logging.getLogger(__name__)
@@ -156,6 +166,10 @@ class TelegramTransport:
                 await _call(self.bot.send_message(chat, t("chat.card.photo_gone", id=_claim_of(row))))
             else:
                 await _call(self.bot.send_photo(chat, data, caption=t("chat.card.photo", id=_claim_of(row))))
+        if payload.get("file"):
+            captioned = await self._file(chat, payload)
+            if captioned is not None:
+                return [(row.chat, str(captioned))]
         posted = []
         quote = payload.get("quote")
         for n, part in enumerate(pages(body_of(payload), CAPABILITIES)):
@@ -170,6 +184,23 @@ class TelegramTransport:
             )  # fmt: skip
             posted.append((row.chat, str(sent.message_id)))
         return posted[:1]
+
+    async def _file(self, chat: int, payload: dict[str, Any]) -> int | None:
+        """The file as a document (a picture as a photo), the message as its caption when it fits
+        one; the message id when the caption carried the whole message, None when it must follow."""
+        file = payload["file"]
+        data = self.media.read(str(file["sha256"]))
+        if data is None:
+            await _call(self.bot.send_message(chat, t("file.gone", name=file["name"])))
+            return None
+        body = body_of(payload)
+        caption = body if isinstance(body, str) and len(body) <= CAPTION_LIMIT else None
+        if str(file["mime"]).startswith("image/"):
+            sent = await _call(self.bot.send_photo(chat, data, caption=caption))
+        else:
+            document = InputFile(data, filename=str(file["name"]))
+            sent = await _call(self.bot.send_document(chat, document, caption=caption))
+        return sent.message_id if caption is not None else None
 
     async def _edit(self, body: Body, chat: int, message: int, *, per_copy: bool = False) -> None:
         first = pages(body, CAPABILITIES)[0]

@@ -19,6 +19,7 @@ from bot.cli import (
     db,
     dues,
     evaluation,
+    export,
     grades,
     ledger,
     passbook,
@@ -49,6 +50,8 @@ MODULES += [config]
 MODULES += [passbook]
 # the township committee's branch star rating
 MODULES += [committee]
+# the Excel files a branch files with the township
+MODULES += [export]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from bot.cli.db import cli_actor, config_of, with_database
+from bot.cli.progress import progress_bar
 from bot.i18n import t
 from bot.services.common import Context, SchemeCache
 from bot.services.roster import COLUMNS, allowed_values, import_roster, template_rows
@@ -68,7 +69,8 @@ def _import(args: argparse.Namespace) -> int:
         return 1
 
     async def work(_db: Database, ctx: Context) -> int:
-        result = await import_roster(ctx, args.branch, path, cli_actor())
+        with progress_bar(t("roster.progress")) as step:
+            result = await import_roster(ctx, args.branch, path, cli_actor(), step)
         for note in result.skipped:
             print(note)
         print(t("roster.imported", added=result.added, branch=args.branch, skipped=len(result.skipped)))

@@ -71,6 +71,8 @@ HELP: tuple[Usage, ...] = (
     Usage("committee", ("star",), "cm.help.star"),
     Usage("committee", ("report_evaluation",), "cm.help.evaluation"),
     Usage("committee", ("star_result",), "cm.help.result"),
+    Usage("member", ("export",), "export.help.own"),
+    Usage("recorder", ("export",), "export.help"),
 )
 
 #: The heading of each role's lines in 帮助 (the member's names the person).

@@ -37,6 +37,8 @@ KEYWORDS: dict[str, str] = {
     "存折": "passbook",
     "积分兑换": "redeem",
     "兑换": "redeem",
+    # the branch's Excel files
+    "导出": "export",
     # words people type for the same things (see the README's "what people type")
     "积分项目": "items",
     "通过": "approve",

@@ -27,6 +27,7 @@ from bot.handlers import (
     committee,
     dues,
     evaluation,
+    export,
     invites,
     leave,
     meetings,
@@ -93,6 +94,8 @@ COMMANDS: dict[str, Handler] = {
     "star": committee.star,
     "report_evaluation": committee.evaluation,
     "star_result": committee.result,
+    # the branch's Excel files (导出), sent privately
+    "export": export.export,
 }
 
 #: Buttons by the prefix of their data, ``<prefix>:<args>``.
@@ -130,6 +133,8 @@ BUTTONS: dict[str, Handler] = {
     "ppr": passbook.refuse,
     # the committee's branch card: 评星结果
     "cmr": committee.result_button,
+    # 导出's menu: a kind pressed
+    "ex": export.press,
 }
 
 

@@ -111,6 +111,9 @@ class Outbox:
                 if card is not None and card.key and card.key not in versions:
                     await version(card)
                 payload = {**body_json(reply.body), "photo": reply.photo}
+                if reply.file is not None:
+                    f = reply.file
+                    payload["file"] = {"sha256": f.sha256, "name": f.name, "mime": f.mime}
                 for platform, chat, quote in await self._chats(uow, queries, reply.to, origin):
                     row(platform, chat, "send", {**payload, "quote": quote}, card)
             elif isinstance(reply, Refresh):

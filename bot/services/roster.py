@@ -6,7 +6,7 @@ import csv
 import io
 import re
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -221,14 +221,22 @@ def _row(number: int, cells: dict[str, Any], scheme: Scheme, problems: list[str]
     )
 
 
-async def import_roster(ctx: Context, branch_id: int, path: Path, actor: Actor) -> Imported:
+async def import_roster(
+    ctx: Context,
+    branch_id: int,
+    path: Path,
+    actor: Actor,
+    progress: Callable[[int, int, str], None] | None = None,
+) -> Imported:
     """Import a roster into a branch in one transaction. A member already there (same 编号, or
-    same name) is skipped and reported, never changed."""
+    same name) is skipped and reported, never changed. ``progress(done, total, name)`` follows the rows."""
     async with ctx.uow() as uow:
         branch = await branch_of(uow, branch_id)
         rows = parse_rows(read_table(path), ctx.schemes(branch.scheme))
         added, skipped, exempt = 0, [], []
-        for row in rows:
+        for n, row in enumerate(rows):
+            if progress is not None:
+                progress(n, len(rows), row.name)
             existing = await uow.members.on_roster(branch.id, row.code, row.name)
             if existing is not None:
                 skipped.append(t("roster.exists", name=row.name, code=row.code or "-", id=existing.id))

@@ -75,6 +75,7 @@ class OfflineRequest(BaseRequest):
         params = dict(request_data.parameters) if request_data else {}
         if request_data is not None and request_data.contains_files:  # an upload: its bytes by field
             params["files"] = {name: part[1] for name, part in request_data.multipart_data.items()}
+            params["file_names"] = {name: part[0] for name, part in request_data.multipart_data.items()}
         self.calls.append(Call(name, params))
         if self.fail.get(name):
             status, description = self.fail[name].pop(0)
@@ -103,6 +104,13 @@ class OfflineRequest(BaseRequest):
                 "message_id": next(self._ids), "date": DATE, "from": BOT_USER,
                 "chat": {"id": chat, "type": "supergroup" if chat < 0 else "private"},
                 "photo": [{"file_id": "sent", "file_unique_id": "sent-u", "width": 1, "height": 1}],
+            }  # fmt: skip
+        if name == "sendDocument":
+            chat = int(params["chat_id"])
+            return {
+                "message_id": next(self._ids), "date": DATE, "from": BOT_USER, "caption": params.get("caption"),
+                "chat": {"id": chat, "type": "supergroup" if chat < 0 else "private"},
+                "document": {"file_id": "doc", "file_unique_id": "doc-u", "file_name": "sent.xlsx"},
             }  # fmt: skip
         if name in ("sendMessage", "editMessageText"):
             chat = int(params["chat_id"])

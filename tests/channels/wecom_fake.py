@@ -60,6 +60,8 @@ class FakeWecom:
     #: Pings are not answered (the bot should take the connection as dead).
     deaf: bool = False
     uploads: dict[str, bytes] = field(default_factory=dict)
+    #: The file name each upload was started with, by media id.
+    upload_names: dict[str, str] = field(default_factory=dict)
     subscribed: int = 0
     refused: int = 0
     _media: dict[str, tuple[bytes, list[tuple[str, str]]]] = field(default_factory=dict)
@@ -67,6 +69,7 @@ class FakeWecom:
     _conns: list[ServerConnection] = field(default_factory=list)
     _server: Server | None = None
     _parts: dict[str, list[bytes]] = field(default_factory=dict)
+    _names: dict[str, str] = field(default_factory=dict)
 
     async def start(self) -> FakeWecom:
         self._server = await serve(
@@ -188,12 +191,14 @@ class FakeWecom:
         if cmd == "aibot_upload_media_init":
             upload = f"up{next(self._ids)}"
             self._parts[upload] = []
+            self._names[upload] = str(body.get("filename") or "")
             extra = {"body": {"upload_id": upload}}
         elif cmd == "aibot_upload_media_chunk":
             self._parts[body["upload_id"]].append(base64.b64decode(body["base64_data"]))
         elif cmd == "aibot_upload_media_finish":
             media_id = f"media{next(self._ids)}"
             self.uploads[media_id] = b"".join(self._parts.pop(body["upload_id"]))
+            self.upload_names[media_id] = self._names.pop(body["upload_id"])
             extra = {"body": {"media_id": media_id}}
         self.accepted.append(frame)
         await reply(**extra)

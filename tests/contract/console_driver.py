@@ -23,6 +23,14 @@ NOBODY = "99999"
 _BUTTON = re.compile(r"\[(\d+)\] (.*?)(?=   \[\d+\] |$)")
 
 
+def _file_pattern() -> re.Pattern[str]:
+    """The console's line for a file the bot sent: its name, size and path as groups."""
+    text = re.escape(t("file.console", name="\x02", size="\x05", path="\x06"))
+    for mark, group in (("\x02", r"(?P<name>.*)"), ("\x05", r"\d+"), ("\x06", r"(?P<path>.+)")):
+        text = text.replace(re.escape(mark), group)
+    return re.compile(f"^{text}$")
+
+
 def _pattern(key: str) -> re.Pattern[str]:
     """The catalog line ``key`` as a regex with its ``{id}``, ``{name}``, ``{text}``, ``{sha}`` as groups."""
     text = t(key, id="\x01", name="\x02", text="\x03", sha="\x04")
@@ -100,6 +108,7 @@ class ConsoleDriver:
         current: Shown | None = None
         body: list[str] = []
         photos: list[str] = []
+        sent_file, files = _file_pattern(), []
 
         def finish() -> None:
             if current is not None:
@@ -123,12 +132,17 @@ class ConsoleDriver:
                     self.order.append(shot)
                     new.append(shot)
                 photos = []
+                if files:
+                    current.file, path = files.pop()
+                    current.content = Path(path).read_bytes()
                 self.messages[number] = current
                 self.order.append(current)
                 new.append(current)
             elif m := edited.match(line):
                 current = self.messages[m.group("id")]
                 current.buttons, current.edits = [], current.edits + 1
+            elif m := sent_file.match(line):
+                files.append((m.group("name"), m.group("path")))
             elif m := photo.match(line):
                 photos.append(m.group("sha"))
             elif gone.match(line):

@@ -34,6 +34,9 @@ class Shown:
     #: The photo's sha256, as far as the channel shows it (the console prints 12 digits).
     sha: str = ""
     edits: int = 0
+    #: A file the bot sent (a document), by its name, and its bytes; ``text`` is then its caption.
+    file: str = ""
+    content: bytes = b""
 
     @property
     def labels(self) -> list[str]:

@@ -86,6 +86,11 @@ class TelegramDriver:
                 sha = hashlib.sha256(next(iter(params["files"].values()))).hexdigest()
                 where, number = self._where(params["chat_id"]), str(call.result["message_id"])
                 shown = Shown(where, number, params.get("caption", ""), photo=True, sha=sha)
+            elif call.method == "sendDocument":
+                (field, data), name = next(iter(params["files"].items())), ""
+                name = params["file_names"][field]
+                where, number = self._where(params["chat_id"]), str(call.result["message_id"])
+                shown = Shown(where, number, params.get("caption") or "", file=name, content=data)
             elif call.method == "editMessageText":
                 edited = self.messages[(str(params["chat_id"]), str(params["message_id"]))]
                 edited.text, edited.buttons, edited.edits = params["text"], _buttons(params), edited.edits + 1

@@ -162,6 +162,8 @@ class WecomDriver:
                     photo=True,
                     sha=hashlib.sha256(payload).hexdigest(),
                 )
+            elif kind == "file":
+                shown = Shown(self._where(target), f"file{next(_ids)}", file=payload[0], content=payload[1])
             elif kind == "update":
                 card = payload["template_card"]
                 edited = self.messages[card["task_id"]]
@@ -290,6 +292,11 @@ class LongConnectionDriver(WecomDriver):
                 chat = body.pop("chatid")
                 if body["msgtype"] == "image":
                     self.shown.append(("image", chat, self.fake.uploads[body["image"]["media_id"]]))
+                elif body["msgtype"] == "file":
+                    media = body["file"]["media_id"]
+                    self.shown.append(
+                        ("file", chat, (self.fake.upload_names[media], self.fake.uploads[media]))
+                    )
                 else:
                     self.shown.append(("send", chat, body))
             elif frame["cmd"] == "aibot_respond_update_msg":
@@ -396,6 +403,10 @@ _NO_GROUP_FILES = (
     "WeCom passes the intelligent robot a file only from a private chat: a sheet posted in the "
     "group never reaches the bot, so it cannot answer there that sheets go privately"
 )
+_NO_FILES = (
+    "a robot in callback mode can only answer with text and template cards: WeCom documents no file "
+    "or media upload for it, so an exported file is replaced by a line saying where to get it"
+)
 LIMITS: dict[str, dict[str, str]] = {
     "wecom": {
         "test_reject_by_command_with_a_reason_in_own_words": _CANNOT_EDIT,
@@ -448,6 +459,11 @@ LIMITS["wecom-callback"] = {
     # the committee's yearly publicity: the clock's post to a group and the table to the staff
     "test_the_clock_posts_each_branchs_own_stars_once_and_the_table_to_the_staff": _NO_PUSH,
 }
+# a file is sent by the long connection's upload; a robot in callback mode answers text only
+LIMITS["wecom-callback"]["test_the_ledger_comes_as_a_file_in_private_and_never_in_the_group"] = _NO_FILES
+LIMITS["wecom-callback"]["test_export_alone_offers_the_kinds_and_a_member_gets_only_their_own_card"] = (
+    _NO_FILES
+)
 # In callback mode /approve N is answered by the card's new state and 已通过 in the group, while the
 # member's notice waits in the outbox: the notice the flow checks never arrives.
 LIMITS["wecom-callback"]["test_the_same_words_as_slash_commands_in_english"] = _NO_PUSH

@@ -1,7 +1,7 @@
 """The long-connection mode: callbacks arrive as frames, messages leave as ``aibot_send_msg``
 (to a group's ``chatid`` or a user's ``userid``), the pressed card is updated with
-``aibot_respond_update_msg`` under its event's ``req_id``, images are uploaded in chunks
-(``aibot_upload_media_init`` / ``_chunk`` / ``_finish``) and sent by their ``media_id``."""
+``aibot_respond_update_msg`` under its event's ``req_id``, images and files are uploaded
+in chunks (``aibot_upload_media_init`` / ``_chunk`` / ``_finish``) and sent by their ``media_id``."""
 
 from __future__ import annotations
 
@@ -66,10 +66,22 @@ class LongConnectionTransport(WecomTransport):
         await self.connection.request("aibot_respond_update_msg", card, rid=press)
 
     async def image(self, chat: str, data: bytes) -> bool:
+        media_id = await self._upload("image", "evidence.jpg", data)
+        await self.push(chat, {"msgtype": "image", "image": {"media_id": media_id}})
+        return True
+
+    async def file(self, chat: str, data: bytes, name: str, mime: str) -> bool:
+        kind = "image" if mime.startswith("image/") else "file"
+        media_id = await self._upload(kind, name, data)
+        await self.push(chat, {"msgtype": kind, kind: {"media_id": media_id}})
+        return True
+
+    async def _upload(self, kind: str, name: str, data: bytes) -> str:
+        """Upload a file in chunks; its ``media_id``."""
         chunks = [data[i : i + CHUNK] for i in range(0, len(data), CHUNK)] or [b""]
         init = await self.connection.request(
             "aibot_upload_media_init",
-            {"type": "image", "filename": "evidence.jpg", "total_size": len(data), "total_chunks": len(chunks),
+            {"type": kind, "filename": name, "total_size": len(data), "total_chunks": len(chunks),
              "md5": hashlib.md5(data).hexdigest()},
         )  # fmt: skip
         upload = str((init.get("body") or {}).get("upload_id") or "")
@@ -77,9 +89,7 @@ class LongConnectionTransport(WecomTransport):
             body = {"upload_id": upload, "chunk_index": n, "base64_data": base64.b64encode(chunk).decode()}
             await self.connection.request("aibot_upload_media_chunk", body)
         done = await self.connection.request("aibot_upload_media_finish", {"upload_id": upload})
-        media_id = str((done.get("body") or {}).get("media_id") or "")
-        await self.push(chat, {"msgtype": "image", "image": {"media_id": media_id}})
-        return True
+        return str((done.get("body") or {}).get("media_id") or "")
 
 
 class LongConnectionChannel:

@@ -83,6 +83,10 @@ class WecomTransport:
         """Send an image; False where the mode cannot (then a line says where it is)."""
         return False
 
+    async def file(self, chat: str, data: bytes, name: str, mime: str) -> bool:
+        """Send a file (an image as an image); False where the mode cannot (then a line says so)."""
+        return False
+
     # -- Transport -----------------------------------------------------------------------------
 
     def buckets(self, row: Outgoing) -> Sequence[Bucket]:
@@ -120,7 +124,18 @@ class WecomTransport:
             return (await self._send_body(row.chat, body_of(payload)))[:1]
         if payload.get("photo"):
             await self._photo(row)
+        if payload.get("file"):
+            await self._file(row.chat, payload["file"])
         return (await self._send_body(row.chat, body_of(payload)))[:1]
+
+    async def _file(self, chat: str, file: dict[str, Any]) -> None:
+        """The file first, then the message as its caption (WeCom's files carry none)."""
+        name = str(file["name"])
+        data = self.media.read(str(file["sha256"]))
+        if data is None:
+            await self._send_to(chat, p.markdown(t("file.gone", name=name)))
+        elif not await self._call(self.file(self._target(chat), data, name, str(file["mime"]))):
+            await self._send_to(chat, p.markdown(t("file.callback", name=name)))
 
     async def _photo(self, row: Outgoing) -> None:
         data = self.media.read(str(row.payload["photo"]))
