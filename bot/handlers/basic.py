@@ -16,7 +16,7 @@ from bot.handlers.context import Deps, located
 from bot.handlers.parse import KEYWORDS, PHRASES
 from bot.handlers.types import ORIGIN, Incoming, Reply, Send
 from bot.i18n import t
-from bot.scoring.model import Item
+from bot.scoring.model import Item, Scheme
 from bot.services.chat import Where
 from bot.services.policy import OPENERS, approvers, recorders
 
@@ -32,6 +32,9 @@ class Usage:
     role: str
     commands: tuple[str, ...]
     key: str
+    #: What the branch's scheme must have for the line to be shown: ``rating`` (民主测评) or
+    #: ``redemption`` (红色存折); empty: every scheme.
+    needs: str = ""
 
 
 HELP: tuple[Usage, ...] = (
@@ -46,8 +49,8 @@ HELP: tuple[Usage, ...] = (
     Usage("member", ("object",), "pub.help.object"),
     Usage("member", ("calendar",), "pub.help.calendar"),
     Usage("member", ("board",), "board.help"),
-    Usage("member", ("passbook",), "passbook.help.passbook"),
-    Usage("member", ("redeem",), "passbook.help.redeem"),
+    Usage("member", ("passbook",), "passbook.help.passbook", "redemption"),
+    Usage("member", ("redeem",), "passbook.help.redeem", "redemption"),
     Usage("member", ("help",), "newuser.help.help"),
     Usage("approver", ("pending",), "newuser.help.pending"),
     Usage("approver", ("approve",), "newuser.help.approve"),
@@ -61,13 +64,13 @@ HELP: tuple[Usage, ...] = (
     Usage("opener", ("meeting",), "newuser.help.meeting"),
     Usage("opener", ("close",), "newuser.help.close"),
     # 民主测评 in the chat
-    Usage("unlinked", ("evaluation",), "evaluation.help.code"),
-    Usage("member", ("evaluation",), "evaluation.help.vote"),
-    Usage("member", ("evaluation",), "evaluation.help.typed"),
-    Usage("opener", ("evaluation",), "evaluation.help.open"),
-    Usage("opener", ("evaluation",), "evaluation.help.invite"),
-    Usage("opener", ("evaluation",), "evaluation.help.status"),
-    Usage("opener", ("evaluation",), "evaluation.help.close"),
+    Usage("unlinked", ("evaluation",), "evaluation.help.code", "rating"),
+    Usage("member", ("evaluation",), "evaluation.help.vote", "rating"),
+    Usage("member", ("evaluation",), "evaluation.help.typed", "rating"),
+    Usage("opener", ("evaluation",), "evaluation.help.open", "rating"),
+    Usage("opener", ("evaluation",), "evaluation.help.invite", "rating"),
+    Usage("opener", ("evaluation",), "evaluation.help.status", "rating"),
+    Usage("opener", ("evaluation",), "evaluation.help.close", "rating"),
     Usage("committee", ("star",), "cm.help.star"),
     Usage("committee", ("report_evaluation",), "cm.help.evaluation"),
     Usage("committee", ("star_result",), "cm.help.result"),
@@ -100,8 +103,17 @@ def roles_of(deps: Deps, where: Where) -> tuple[str, ...]:
     return tuple(r for r in ROLES if has[r])
 
 
-def lines_for(role: str) -> list[str]:
-    return [t("newuser.help.line", text=t(u.key)) for u in HELP if u.role == role]
+def lines_for(role: str, scheme: Scheme | None = None) -> list[str]:
+    """The help lines of ``role``, leaving out those the branch's scheme has nothing for."""
+    return [t("newuser.help.line", text=t(u.key)) for u in HELP if u.role == role and _offered(u, scheme)]
+
+
+def _offered(usage: Usage, scheme: Scheme | None) -> bool:
+    if usage.needs == "rating":
+        return scheme is None or scheme.rating is not None
+    if usage.needs == "redemption":
+        return scheme is None or scheme.redemption.enabled
+    return True
 
 
 async def start(inc: Incoming, deps: Deps, args: str) -> list[Reply]:
@@ -120,16 +132,17 @@ async def help_(inc: Incoming, deps: Deps, args: str) -> list[Reply]:
         )
     if where.person is None and where.branch is not None:
         parts.append(t("chat.help.unlinked"))
+    scheme = deps.chat.scheme(where.branch) if where.branch is not None else None
     for role in roles_of(deps, where):
-        if role == "unlinked" or not lines_for(role):
+        lines = lines_for(role, scheme)
+        if role == "unlinked" or not lines:
             continue
         head = (
             t("chat.help.member", name=where.person.name)
             if role == "member" and where.person
             else t(HEADINGS[role])
         )
-        parts.append("\n".join([head, *lines_for(role)]))
-    scheme = deps.chat.scheme(where.branch) if where.branch is not None else None
+        parts.append("\n".join([head, *lines]))
     if where.person is not None and scheme is not None and sheets.may_import(where.person.roles, scheme):
         parts.append(t("sheets.help"))  # a sheet is sent, not typed: no line of the table
     return [Send(ORIGIN, "\n\n".join(parts))]

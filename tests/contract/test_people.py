@@ -124,7 +124,7 @@ async def test_join_by_name_needs_the_group_and_a_roster_name(driver: Driver) ->
 async def test_help_says_what_this_person_may_do_here(driver: Driver) -> None:
     [member] = await driver.say(ALICE, "帮助")
     assert "本群属于 第一党支部, 积分方案: 测试方案。" in member.text and "张三, 你可以:" in member.text
-    assert "审核人还可以:" not in member.text and "发起签到的人还可以:" not in member.text
+    assert "审核人还可以:" not in member.text and "支部书记、镇党委还可以:" not in member.text
     for line in (
         "· 签到 / 请假 — 有进行中的签到时, 和签到卡片上的按钮一样",
         "· 积分项目 — 可以申报的事项和分值",
@@ -134,9 +134,9 @@ async def test_help_says_what_this_person_may_do_here(driver: Driver) -> None:
     [approver] = await driver.say(SECRETARY, "/help", private=True)
     assert approver.where == SECRETARY and "审核人还可以:" in approver.lines
     assert "· 通过 申报编号 — 通过申报, 如 通过 12 (也可按卡片上的 通过)" in approver.lines
-    assert "发起签到的人还可以:" in approver.lines
+    assert "支部书记、镇党委还可以:" in approver.lines
     [recorder] = await driver.say(RECORDER, "帮助", private=True)
-    assert "审核人还可以:" in recorder.lines and "发起签到的人还可以:" not in recorder.lines
+    assert "审核人还可以:" in recorder.lines and "支部书记、镇党委还可以:" not in recorder.lines
     [stranger] = await driver.say(STRANGER, "/help")
     assert "你的账号尚未关联党员名册" in stranger.text
     [unbound] = await driver.say(ALICE, "/help", where=ELSEWHERE)

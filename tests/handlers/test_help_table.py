@@ -56,3 +56,18 @@ def test_every_help_line_names_commands_the_bot_has_and_the_readme_lists() -> No
         for word, name in zip(english.split(" / "), usage.commands, strict=True):
             command = parse_command(word)
             assert command is not None and command.name == name, (usage.key, word)
+
+
+def test_help_offers_evaluation_and_the_passbook_only_where_the_scheme_has_them() -> None:
+    """A twelve-point branch is not told about 测评 or 存折; star-hundred rates (测评), base-incentive redeems."""
+    from bot.handlers.basic import lines_for
+    from bot.scoring.loader import load_scheme
+
+    def said(scheme_id: str) -> str:
+        scheme = load_scheme(scheme_id)
+        return "\n".join(lines_for("member", scheme) + lines_for("opener", scheme))
+
+    twelve, star, base = said("twelve-point"), said("star-hundred"), said("base-incentive")
+    assert "测评" not in twelve and "存折" not in twelve and "申报" in twelve
+    assert "测评 开始" in star and "存折" not in star
+    assert "存折" in base and "兑换" in base and "测评" not in base
