@@ -27,6 +27,7 @@ from bot.scoring.model import Scheme
 from bot.scoring.records import Entry, ScoringInput
 from bot.scoring.result import Exact, Report, Result, shown
 from bot.scoring.standings import standings_tolerant
+from bot.scoring.validate import split_valid
 from bot.services.committee import CommitteeService
 from bot.services.common import Actor, Context, Source, branch_of, member_of, require_role
 from bot.services.errors import Forbidden, Invalid, NotFound
@@ -231,7 +232,10 @@ async def _scored_year(
     # where the scheme's veto needs them: finer than the scheme asks, never coarser.
     daily = Buckets.of(scheme, None).daily
     data = await load_year(uow, branch.id, req.year, until=until, scheme=scheme if daily else None)
-    report, problems = score_tolerant(scheme, data, until=until, final=final)
+    # The records the engine would refuse are left out once (and named in the notes), so that the
+    # year, each month and the quarters are scored from records that pass at the first check.
+    data, problems = split_valid(scheme, data)
+    report = score_tolerant(scheme, data, until=until, final=final)[0]
     scored = _Year(report, notes=[*report.notes, *(p.text for p in problems)])
     if months:
         # Each month scored alone, given only its own entries: the engine scores a window's entries
