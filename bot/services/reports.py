@@ -2,7 +2,8 @@
 
 The figures are the engine's: a year is read by the read path (``load_year``) and scored by
 ``score_tolerant`` (as ``/me`` and publicity score it), months and quarters by the same engine over
-each window; the ledger is the list ``积分明细`` shows, for the whole branch. Nothing here adds up
+each window; the ledger is every entry of the branch's year as ``积分明细`` lists them, read as rows
+(``bot.storage.reports.ledger``: a township's ledger is a hundred thousand entries). Nothing here adds up
 points itself beyond the explanation lines the engine returned. The layouts are in
 ``bot.reports.xlsx``.
 
