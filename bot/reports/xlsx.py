@@ -288,7 +288,8 @@ def committee(
     heading: Heading, lines: Sequence[BranchLine], grades: Sequence[str], stars: Mapping[int, int | None]
 ) -> bytes:
     """The township's roll-up: per branch its members, average, grades, publicity on time, claims
-    pending and its star rating (``stars``: branch id -> stars; none yet shows — and 未评定)."""
+    pending and its star rating (``stars``: branch id -> stars; a branch not fully scored shows —,
+    and a note says — is 未评定)."""
     book = _Book()
     sheet = _Sheet(
         book,
@@ -302,10 +303,10 @@ def committee(
     sheet.head([t("rp.h.seq"), t("rp.h.branch"), t("rp.h.scheme"), t("rp.h.members"), t("rp.h.scored"),
                 t("rp.h.average"), *grades, t("rp.h.publicity_due"), t("rp.h.publicity_on_time"),
                 t("rp.h.claims_pending"), t("rp.h.branch_stars")])  # fmt: skip
-    rated = False
+    unrated = False
     for n, line in enumerate(lines, start=1):
         given = stars.get(line.branch_id)
-        rated = rated or given is not None
+        unrated = unrated or given is None
         sheet.line(
             [n, line.name, line.scheme, line.members, line.scored, line.average,
              *(line.grades.get(g, 0) for g in grades), line.publicity_due, line.publicity_on_time,
@@ -321,7 +322,7 @@ def committee(
     )  # fmt: skip
     sheet.line([])
     sheet.line([t("rp.committee.note")])
-    if not rated:
+    if unrated:
         sheet.line([t("rp.committee.unrated")])
     sheet.finish()
     return _saved(book)
@@ -391,9 +392,14 @@ class _Sheet:
         self.book = book
         self.ws: WriteOnlyWorksheet = book.workbook.create_sheet(name)
         self.rows = 0
-        # A write-only sheet writes its views, columns and set-up before its first row.
+        # A write-only sheet writes its views, columns and set-up before its first row. Neighbouring
+        # columns of one width are one column range (a card's twelve months: one <col>, not twelve).
+        first = 1
         for n, width in enumerate(widths, start=1):
-            self.ws.column_dimensions[get_column_letter(n)].width = width
+            if n == len(widths) or widths[n] != width:
+                column = self.ws.column_dimensions[get_column_letter(first)]
+                column.width, column.min, column.max = width, first, n
+                first = n + 1
         if freeze:
             self.ws.freeze_panes = freeze
         setup = self.ws.page_setup
@@ -408,7 +414,7 @@ class _Sheet:
 
     def cell(self, value: Any, style: str) -> Any:
         """A styled cell (a plain value needs none: dates get their format from openpyxl)."""
-        if value is None and style != "head":
+        if (value is None or value == "") and style != "head":
             return None
         cell = WriteOnlyCell(self.ws, value=value)
         self.book.style(cell, style)
@@ -418,8 +424,9 @@ class _Sheet:
         self, values: Iterable[Any], *, style: str = "", bold: bool = False, muted: bool = False
     ) -> None:
         chosen = style or ("bold" if bold else "muted" if muted else "")
+        # An empty text is no cell at all: it shows and reads back as the empty cell it would be.
         if not chosen:
-            self.ws.append(values)
+            self.ws.append([None if v == "" else v for v in values])
         else:
             self.ws.append([self.cell(v, chosen) for v in values])
         self.rows += 1

@@ -2,7 +2,8 @@
 
 The figures are the engine's: a year is read by the read path (``load_year``) and scored by
 ``score_tolerant`` (as ``/me`` and publicity score it), months and quarters by the same engine over
-each window; the ledger is the list ``积分明细`` shows, for the whole branch. Nothing here adds up
+each window; the ledger is every entry of the branch's year as ``积分明细`` lists them, read as rows
+(``bot.storage.reports.ledger``: a township's ledger is a hundred thousand entries). Nothing here adds up
 points itself beyond the explanation lines the engine returned. The layouts are in
 ``bot.reports.xlsx``.
 
@@ -16,7 +17,7 @@ export privately, never in a group.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -24,12 +25,13 @@ from bot.i18n import MESSAGES, t
 from bot.reports import xlsx
 from bot.scoring.engine import score_tolerant
 from bot.scoring.model import Scheme
-from bot.scoring.records import ScoringInput
+from bot.scoring.records import Entry, ScoringInput
 from bot.scoring.result import Exact, Report, Result, shown
 from bot.scoring.standings import standings_tolerant
+from bot.scoring.validate import split_valid
+from bot.services.committee import CommitteeService
 from bot.services.common import Actor, Context, Source, branch_of, member_of, require_role
 from bot.services.errors import Forbidden, Invalid, NotFound
-from bot.services.ledger import branch_lines
 from bot.services.policy import correctors, recorders, settings_of
 from bot.services.publicity import (
     LATE_AFTER,
@@ -120,22 +122,20 @@ class ReportService:
         return _annual(scheme, heading, roster, scored)
 
     async def _ledger(self, uow: UnitOfWork, branch: Branch, scheme: Scheme, heading: xlsx.Heading) -> Export:
-        lines = [
-            xlsx.LedgerLine(
-                e.id,
-                e.day,
-                e.member,
-                e.name,
-                e.item,
-                _num(e.points),
-                e.by,
-                e.reason,
-                _source(e.claim_id, s),
-                e.reverses,
-                e.reversed_by,
-            )
-            for e, s in await branch_lines(uow, scheme, branch.id, heading.year)
-        ]
+        names: dict[str, str] = {}
+        lines = []
+        for e in await queries.ledger(uow, branch.id, heading.year):
+            name = names.get(e.item)
+            if name is None:
+                item = scheme.item(e.item)
+                name = names[e.item] = item.name if item is not None else e.item
+            source = _source(e.claim_id, Source(e.platform, e.chat, e.message))
+            lines.append(
+                xlsx.LedgerLine(
+                    e.id, e.day, e.member, name, e.item, _num(e.points), e.by, e.reason, source, e.reverses,
+                    e.reversed_by,
+                )
+            )  # fmt: skip
         name = t("export.file.ledger", branch=branch.name, year=heading.year)
         return Export("ledger", name, xlsx.ledger(heading, lines), count=len(lines))
 
@@ -190,7 +190,10 @@ class ReportService:
         ]
         used = [g for g in grades if any(b.grades.get(g) for b in lines)]
         heading = xlsx.Heading(committee.name, t("rp.committee.schemes"), req.year, req.today)
-        stars: Mapping[int, int | None] = {}  # the committee's branch star rating, once it is recorded
+        try:  # the committee's branch star rating (None: a branch not fully scored yet)
+            stars: Mapping[int, int | None] = await CommitteeService(self.ctx).stars(committee.id, req.year)
+        except Invalid:  # the committee rates its branches under no branch scheme: none rated
+            stars = {}
         name = t("export.file.committee", committee=committee.name, year=req.year)
         return Export("committee", name, xlsx.committee(heading, lines, used, stars), count=len(lines))
 
@@ -230,13 +233,22 @@ async def _scored_year(
     # where the scheme's veto needs them: finer than the scheme asks, never coarser.
     daily = Buckets.of(scheme, None).daily
     data = await load_year(uow, branch.id, req.year, until=until, scheme=scheme if daily else None)
-    report, problems = score_tolerant(scheme, data, until=until, final=final)
+    # The records the engine would refuse are left out once (and named in the notes), so that the
+    # year, each month and the quarters are scored from records that pass at the first check.
+    data, problems = split_valid(scheme, data)
+    report = score_tolerant(scheme, data, until=until, final=final)[0]
     scored = _Year(report, notes=[*report.notes, *(p.text for p in problems)])
     if months:
+        # Each month scored alone, given only its own entries: the engine scores a window's entries
+        # and nothing else, and so checks a twelfth of them each time instead of the whole year.
+        of_month: dict[int, list[Entry]] = {}
+        for entry in data.entries:
+            of_month.setdefault(entry.date.month, []).append(entry)
         for month in range(1, until.month + 1):
             first = date(req.year, month, 1)
             last = min(until, period_containing("month", first).ends)
-            scored.months[month] = score_tolerant(scheme, data, since=first, until=last, final=False)[0]
+            alone = replace(data, entries=of_month.get(month, []))
+            scored.months[month] = score_tolerant(scheme, alone, since=first, until=last, final=False)[0]
     scored.quarters = _quarters(scheme, data, until)
     return scored
 

@@ -15,8 +15,10 @@ from openpyxl import load_workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
 from bot.scoring.engine import score_tolerant
-from bot.scoring.loader import load_scheme_text
+from bot.scoring.loader import load_scheme, load_scheme_text
+from bot.scoring.model import Scheme
 from bot.scoring.result import shown
+from bot.services.committee import CommitteeService
 from bot.services.common import Actor, Context
 from bot.services.errors import Forbidden, Invalid
 from bot.services.ledger import RecordEntry
@@ -223,6 +225,40 @@ async def test_the_townships_roll_up_counts_each_branch_and_shows_no_stars_yet(w
     assert first[header.index("待审核申报")] == 0
     total = _named(sheet, "合计")
     assert total[header.index("党员数")] == 5
+    assert any(r[0].value and "未评定" in str(r[0].value) for r in sheet.iter_rows())
+
+
+BRANCH_STAR = load_scheme("branch-star")
+AREAS = ("leadership", "operation", "member_management", "org_life", "support", "role")
+
+
+def _with_branch_star(spec: str) -> Scheme:
+    return BRANCH_STAR if spec == "branch-star" else tiny_scheme()
+
+
+async def test_the_roll_up_shows_a_branchs_stars_once_the_committee_has_scored_it_fully(world: World) -> None:
+    ctx = Context(world.db.uow, _with_branch_star)
+    async with world.db.uow() as uow:
+        committee = await uow.branches.committee("某镇党委")
+        assert committee is not None
+        second = await uow.branches.add("第二党支部", "tiny", committee.id)
+        await uow.commit()
+    await add_member(world.db, second.id, "王五")
+    rating = CommitteeService(ctx)
+    for code, points in zip(AREAS, (14, 13, 18, 18, 9, 17), strict=True):
+        await rating.score_area(OPERATOR, committee.id, "第一党支部", 2026, code, points)
+    await rating.score_evaluation(OPERATOR, committee.id, "第一党支部", 2026, 90)
+    await rating.score_area(OPERATOR, committee.id, "第二党支部", 2026, "leadership", 12)  # the rest not yet
+    stars = await rating.stars(committee.id, 2026)
+    assert isinstance(stars[world.branch_id], int) and stars[second.id] is None
+    export = await ReportService(ctx).export(
+        ExportRequest("committee", 2026, TODAY, committee="某镇党委"), OPERATOR
+    )
+    sheet = _open(export.data)["汇总"]
+    column = [c.value for c in sheet[3]].index("支部星级")
+    assert _named(sheet, "第一党支部")[column] == stars[world.branch_id]
+    assert _named(sheet, "第二党支部")[column] == "—"
+    assert _named(sheet, "合计")[column] is None
     assert any(r[0].value and "未评定" in str(r[0].value) for r in sheet.iter_rows())
 
 
