@@ -455,20 +455,3 @@ async def _lines(uow: UnitOfWork, scheme: Scheme, member_id: int, year: int) -> 
         LedgerEntry.effective_date <= date(year, 12, 31),
     ).order_by(LedgerEntry.effective_date, LedgerEntry.id)
     return [_as_line(scheme, row) for row in (await uow.session.execute(query)).tuples().all()]
-
-
-async def branch_lines(
-    uow: UnitOfWork, scheme: Scheme, branch_id: int, year: int
-) -> list[tuple[EntryLine, Source]]:
-    """Every entry of a branch's ``year`` as ``_lines`` shows a member's, with the message or file
-    it came from (the branch's 台账)."""
-    query = _LINES.where(
-        LedgerEntry.branch_id == branch_id,
-        LedgerEntry.effective_date >= date(year, 1, 1),
-        LedgerEntry.effective_date <= date(year, 12, 31),
-    ).order_by(LedgerEntry.effective_date, LedgerEntry.id)
-    rows = (await uow.session.execute(query)).tuples().all()
-    return [
-        (_as_line(scheme, row), Source(row[0].source_platform, row[0].source_chat, row[0].source_message))
-        for row in rows
-    ]
