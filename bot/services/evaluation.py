@@ -31,7 +31,7 @@ from bot.services.common import Actor, Context, SchemeSource, branch_of, require
 from bot.services.errors import Duplicate, Forbidden, Invalid, NotFound
 from bot.services.invites import ALPHABET, CODE_LENGTH, digest
 from bot.services.recorded import on_roster
-from bot.storage.evaluation import EvaluationQueries
+from bot.storage.evaluation import REPORT, EvaluationQueries
 from bot.storage.schema import BallotDraft, Branch, EvaluationRow, MemberRow
 from bot.storage.timeutil import local_zone, to_local
 from bot.storage.uow import UnitOfWork
@@ -282,7 +282,8 @@ class EvaluationService:
     ) -> Participation:
         voted = await queries.voted(row.id)
         masses = sum(1 for v in voted if v.startswith("mass:"))
-        incomplete = masses < row.min_masses
+        counted = len(voted) if row.subject == REPORT else masses  # 述职评议: every rater counts
+        incomplete = counted < row.min_masses
         if not await queries.close(row.id, incomplete):
             raise Invalid("evaluation.closed_already")
         row.closed, row.incomplete = True, incomplete

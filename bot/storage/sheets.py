@@ -42,6 +42,7 @@ class SheetQueries:
                 EvaluationRow.branch_id == branch_id,
                 EvaluationRow.year == year,
                 EvaluationRow.incomplete.is_(False),  # one closed 数据不全 gives way to paper ballots
+                EvaluationRow.subject == "members",  # not a 述职评议 of the secretary's report
                 EvaluationResult.member_id.in_(sorted(set(member_ids))),
             )
         )
