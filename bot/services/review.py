@@ -90,8 +90,14 @@ def grade_points(word: str) -> int | None:
 class ReviewService:
     def __init__(self, context: Context) -> None:
         self.ctx = context
-        self.committees = CommitteeService(context)
-        self.evaluations = EvaluationService(context)
+
+    @property
+    def committees(self) -> CommitteeService:
+        return CommitteeService(self.ctx)
+
+    @property
+    def evaluations(self) -> EvaluationService:
+        return EvaluationService(self.ctx)
 
     # -- committee staff -----------------------------------------------------------------
 
