@@ -52,6 +52,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "review.card.ballot_note": "无记名: 好 100 分、较好 80 分、一般 60 分、差 40 分 (也可发「述职评议 85」打 0 到 100 分); 提交前可以改, 提交后不能再改。",
         "review.card.deadline": "截止 {deadline}",
         "review.button.submit": "提交",
+        "review.cli.told": "已在支部群里通知党员私聊投票 (由机器人发送)",
+        "review.cli.not_told": "没有配置聊天平台, 请另行通知支部党员: {notice}",
     },
     "en": {
         "review.help.vote": "述职评议 — rate the branch secretary's report privately and anonymously: 好 / 较好 / 一般 / 差, changeable until submitted; committee staff name the branch: 述职评议 第一党支部",
@@ -101,5 +103,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "review.card.ballot_note": "Anonymous: 好 100, 较好 80, 一般 60, 差 40 points (or send 述职评议 85 for a score of 0 to 100); changeable until submitted, final after.",
         "review.card.deadline": "until {deadline}",
         "review.button.submit": "Submit",
+        "review.cli.told": "The branch's group is told to vote privately (sent by the bot)",
+        "review.cli.not_told": "No chat platform is configured: tell the branch's members yourself: {notice}",
     },
 }
