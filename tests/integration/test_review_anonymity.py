@@ -15,6 +15,13 @@ from pathlib import Path
 
 import pytest
 from handlers.chatworld import ALICE, BOB, RECORDER, SECRETARY, ChatWorld, make_chat_world
+
+from bot.handlers.router import handle
+from bot.scoring.loader import load_scheme
+from bot.services.common import Actor, Context
+from bot.storage import Database
+from bot.storage.read import load_year
+from bot.storage.schema import Committee
 from integration.test_evaluation_anonymity import (
     buttons,
     dump,
@@ -24,13 +31,6 @@ from integration.test_evaluation_anonymity import (
     table_names,
     write,
 )
-
-from bot.handlers.router import handle
-from bot.scoring.loader import load_scheme
-from bot.services.common import Actor, Context
-from bot.storage import Database
-from bot.storage.read import load_year
-from bot.storage.schema import Committee
 
 BRANCH_STAR = load_scheme("branch-star")
 #: What shows a rater's choice: the ballot's buttons, the choice on its card, a draft's scores.
