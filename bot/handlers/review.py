@@ -5,7 +5,8 @@ Committee staff: ``述职评议 开始 第一党支部 1月15日`` opens the bal
 ballot), ``述职评议 结束 第一党支部`` closes it now; ``述职评议 第一党支部 88`` is still the typed score
 (``bot/handlers/committee.py``). A rater: ``述职评议`` shows the ballot (staff name the branch:
 ``述职评议 第一党支部``), buttons 好 / 较好 / 一般 / 差 and 提交; ``述职评议 较好`` or ``述职评议 85``
-chooses by typing, ``述职评议 提交`` casts it. Buttons: ``evr:<draft>:<points>``, ``evrok:<draft>``.
+chooses by typing, ``述职评议 提交`` casts it. Buttons: ``evr:<draft>:<evaluation>:<points>``,
+``evrok:<draft>:<evaluation>``.
 A choice is never answered in a toast and never logged.
 """
 
@@ -105,7 +106,7 @@ def state_card(state: ReviewState) -> Card:
               secretary=state.secretary, deadline=state.deadline)  # fmt: skip
     fields = (
         Field(t("review.card.members"), t("review.card.of", done=state.members_voted, total=state.members)),
-        Field(t("review.card.staff"), str(state.staff_voted)),
+        Field(t("review.card.staff"), t("review.card.people", count=state.staff_voted)),
         Field(t("review.card.raters"), t("review.card.least", done=state.raters, least=state.needed)),
     )
     if not state.closed:
@@ -125,7 +126,7 @@ def ballot_card(ballot: ReviewBallot) -> Card:
     if chosen is None and ballot.points is not None:
         chosen = f"{ballot.points} 分"
     fields = (Field(t("review.card.choice"), chosen or t("review.card.unchosen")),)
-    d = ballot.draft_id
+    d = f"{ballot.draft_id}:{ballot.evaluation_id}"
     actions = (
         *(Action(w, f"evr:{d}:{p}") for w, p in GRADES),
         Action(t("review.button.submit"), f"evrok:{d}"),
@@ -136,12 +137,14 @@ def ballot_card(ballot: ReviewBallot) -> Card:
 
 
 async def choose(inc: Incoming, deps: Deps, args: str) -> list[Reply]:
-    """``evr:<draft>:<points>``: the card anew, in place (no toast with the choice)."""
-    draft, points = (int(p) for p in args.split(":"))
-    return [Answer(""), Show(ballot_card(await _service(deps).choose(inc.platform, inc.user, draft, points)))]
+    """``evr:<draft>:<evaluation>:<points>``: the card anew, in place (no toast with the choice)."""
+    draft, evaluation, points = (int(p) for p in args.split(":"))
+    ballot = await _service(deps).choose(inc.platform, inc.user, (draft, evaluation), points)
+    return [Answer(""), Show(ballot_card(ballot))]
 
 
 async def submit(inc: Incoming, deps: Deps, args: str) -> list[Reply]:
-    """``evrok:<draft>``: cast the ballot; the card becomes a receipt without the choice."""
-    branch = await _service(deps).submit(inc.platform, inc.user, int(args), deps.today())
+    """``evrok:<draft>:<evaluation>``: cast the ballot; the card becomes a receipt without the choice."""
+    draft, evaluation = (int(p) for p in args.split(":"))
+    branch = await _service(deps).submit(inc.platform, inc.user, (draft, evaluation), deps.today())
     return [Answer(t("review.submitted_toast")), Show(t("review.submitted", branch=branch))]

@@ -48,6 +48,7 @@ class ReviewBallot:
     """A rater's ballot as it stands: whose report, and the points chosen so far (None: none)."""
 
     draft_id: int
+    evaluation_id: int
     branch: str
     secretary: str
     year: int
@@ -209,26 +210,26 @@ class ReviewService:
             await uow.commit()
             return ballot
 
-    async def choose(self, platform: str, account: str, draft_id: int | None, points: int,
+    async def choose(self, platform: str, account: str, pressed: tuple[int, int] | None, points: int,
                      branch: str = "") -> ReviewBallot:  # fmt: skip
         """The choice (a button's points, or typed), changeable until submitted."""
         if not 0 <= points <= EVALUATION_MAX:
             raise Invalid("review.range", points=points)
         async with self.ctx.uow() as uow:
             queries = EvaluationQueries(uow.session)
-            row, draft = await self._draft(uow, queries, platform, account, draft_id, branch)
+            row, draft = await self._draft(uow, queries, platform, account, pressed, branch)
             secretary = await _ratee(queries, row)
             await queries.keep_draft(draft, 0, {str(secretary): {ITEM: points}})
             ballot = await _view(uow, queries, row, draft)
             await uow.commit()
             return ballot
 
-    async def submit(self, platform: str, account: str, draft_id: int | None, today: date,
+    async def submit(self, platform: str, account: str, pressed: tuple[int, int] | None, today: date,
                      branch: str = "") -> str:  # fmt: skip
         """Cast the ballot; the branch whose secretary's report it rated."""
         async with self.ctx.uow() as uow:
             queries = EvaluationQueries(uow.session)
-            row, draft = await self._draft(uow, queries, platform, account, draft_id, branch)
+            row, draft = await self._draft(uow, queries, platform, account, pressed, branch)
             ballot = await _view(uow, queries, row, draft)
             if ballot.points is None:
                 raise Invalid("review.no_choice")
@@ -241,15 +242,16 @@ class ReviewService:
             return ballot.branch
 
     async def _draft(self, uow: UnitOfWork, queries: EvaluationQueries, platform: str, account: str,
-                     draft_id: int | None, branch: str) -> tuple[EvaluationRow, BallotDraft]:  # fmt: skip
-        """The rater's draft: the one pressed (``draft_id``), else that of their only open ballot."""
-        if draft_id is None:
+                     pressed: tuple[int, int] | None, branch: str) -> tuple[EvaluationRow, BallotDraft]:  # fmt: skip
+        """The rater's draft: the one pressed (``pressed``: the draft and its evaluation, as a draft's
+        id may come again once it is deleted), else that of their only open ballot."""
+        if pressed is None:
             current, voter = await self._voter(uow, queries, platform, account, branch)
             draft = await queries.draft(current.id, voter) or await queries.start_draft(current.id, voter)
             return current, draft
-        found = await queries.draft_by_id(draft_id)
+        found = await queries.draft_by_id(pressed[0])
         row = await queries.get(found.evaluation_id) if found is not None else None
-        if found is None or row is None or row.closed:
+        if found is None or row is None or row.closed or row.id != pressed[1]:
             raise Invalid("review.stale")
         target = await branch_of(uow, row.branch_id)
         _row, voter = await self._voter(uow, queries, platform, account, target.name)
@@ -264,17 +266,20 @@ class ReviewService:
         if member is None:
             raise NotFound("review.not_voter")
         staff = set(await CommitteeQueries(uow.session).staff_of(member.id))
-        voter, own = voter_of_member(member.id), False
+        voter, own, named = voter_of_member(member.id), False, False
         candidates: list[tuple[EvaluationRow, Branch]] = []
         for row in await queries.open_all(REPORT):
             target = await branch_of(uow, row.branch_id)
             if branch and branch not in (target.name, str(target.id)):
                 continue
+            named = True
             if await _ratee(queries, row) == member.id:
                 own = own or row.branch_id == member.branch_id
                 continue
             if row.branch_id == member.branch_id or target.committee_id in staff:
                 candidates.append((row, target))
+        if branch and not named:  # a word that is neither a grade nor a branch being rated
+            raise Invalid("review.unknown_word", word=branch)
         if not candidates:
             raise Forbidden("review.own") if own else NotFound("review.none_for_you")
         if len(candidates) > 1:
@@ -316,7 +321,13 @@ async def _view(
     assert row.deadline is not None
     name = secretary.name if secretary is not None else ""
     return ReviewBallot(
-        draft.id, branch.name, name, row.year, row.deadline, int(chosen) if chosen is not None else None
+        draft.id,
+        row.id,
+        branch.name,
+        name,
+        row.year,
+        row.deadline,
+        int(chosen) if chosen is not None else None,
     )
 
 

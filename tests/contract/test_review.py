@@ -35,6 +35,8 @@ async def test_members_rate_the_report_once_and_the_clock_scores_the_branch(driv
     assert "你的评价: 好 (100 分)" in typed.text
     [done] = await private(driver, RECORDER, "述职评议 提交")
     assert "已提交对 第一党支部 书记述职的评议" in done.text
+    [unknown] = await private(driver, BOB, "述职评议 不错")
+    assert "看不懂「不错」: 评价请写 好、较好、一般 或 差" in unknown.text
     [own] = await private(driver, SECRETARY, "述职评议")
     assert "这是你本人的述职, 你不参加对自己的评议" in own.text
     [in_group] = await driver.say(ALICE, "述职评议")

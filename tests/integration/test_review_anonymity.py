@@ -73,8 +73,13 @@ async def test_nothing_stored_or_logged_links_a_rater_to_a_choice_and_the_total_
     rows = await handle(write(ALICE, "述职评议"), deps)
     rows = await handle(pressed(ALICE, buttons(rows)["一般"]), deps)
     rows = await handle(pressed(ALICE, buttons(rows)["好"]), deps)  # changed: 100
-    rows = await handle(pressed(ALICE, buttons(rows)["提交"]), deps)
+    card = buttons(rows)
+    rows = await handle(pressed(ALICE, card["提交"]), deps)
     assert any("已提交对 第一党支部 书记述职的评议" in s for s in said(rows)), said(rows)
+    for again in (card["差"], card["提交"]):  # the card pressed again: nothing changes
+        assert any(
+            "这张选票已经提交或评议已经结束了" in s for s in said(await handle(pressed(ALICE, again), deps))
+        )
     await handle(write(RECORDER, "述职评议 较好"), deps)
     assert any("已提交" in s for s in said(await handle(write(RECORDER, "述职评议 提交"), deps)))
     await handle(write(BOB, "述职评议 第一党支部"), deps)
