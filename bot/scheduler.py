@@ -107,20 +107,24 @@ class Clock:
         return work
 
     # 述职评议: closed once the day after its deadline (``review.close`` / ``evaluation-9`` / the
-    # deadline), its average the branch's 述职评议 score, the committee told privately.
+    # deadline), its average the branch's 述职评议 score, the committee told privately; the evening
+    # before, the members who have not rated are reminded (``review.remind`` / ``evaluation-9`` / the eve).
     async def _reviews(self, now: datetime) -> list[Outgoing]:
         rows: list[Outgoing] = []
-        for evaluation_id, deadline in await self.reviews.due(now):
+        for due in await self.reviews.due(now):
             rows += await self._run(
-                REVIEW_CLOSE, f"evaluation-{evaluation_id}", deadline.isoformat(), self._review(evaluation_id),
+                due.job, f"evaluation-{due.evaluation_id}", due.period, self._review(due.job, due.evaluation_id),
                 claim=True,
             )  # fmt: skip
         return rows
 
-    def _review(self, evaluation_id: int) -> Work:
+    def _review(self, job: str, evaluation_id: int) -> Work:
         async def work() -> list[Reply]:
-            done = await self.reviews.close_due(evaluation_id)
-            return review.closed(done) if done is not None else []
+            if job == REVIEW_CLOSE:
+                done = await self.reviews.close_due(evaluation_id)
+                return review.closed(done) if done is not None else []
+            due = await self.reviews.reminder(evaluation_id)
+            return review.reminded(due) if due is not None else []
 
         return work
 

@@ -29,6 +29,7 @@ from bot.handlers.types import (
     Send,
     Show,
     ToGroup,
+    ToMember,
     ToRoles,
 )
 from bot.i18n import t
@@ -98,6 +99,12 @@ def closed(state: ReviewState) -> list[Reply]:
     """The committee's staff told privately (the score, or why there is none); the group that it ended."""
     notice = t("review.closed_group", year=state.year, raters=state.raters)
     return [Send(ToRoles(state.branch_id, STAFF), state_card(state)), Send(ToGroup(state.branch_id), notice)]
+
+
+def reminded(state: ReviewState) -> list[Reply]:
+    """The evening before the deadline: each member of the branch who has not rated, privately."""
+    text = t("review.remind", year=state.year, secretary=state.secretary, deadline=state.deadline)
+    return [Send(ToMember(m), text) for m in state.not_voted_ids]
 
 
 def state_card(state: ReviewState) -> Card:

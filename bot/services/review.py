@@ -30,7 +30,9 @@ from bot.services.chat import _member as member_of_account
 from bot.services.committee import EVALUATION, EVALUATION_MAX, CommitteeService, rating_year
 from bot.services.common import Actor, Context, branch_of
 from bot.services.errors import Duplicate, Forbidden, Invalid, NotFound
-from bot.services.evaluation import EvaluationService, closes_at, voter_of_member
+from bot.services.evaluation import CLOSE_JOB as EVALUATION_CLOSE
+from bot.services.evaluation import REMIND_JOB as EVALUATION_REMIND
+from bot.services.evaluation import Due, EvaluationService, voter_of_member
 from bot.storage.committee import CommitteeQueries
 from bot.storage.evaluation import REPORT, EvaluationQueries
 from bot.storage.schema import BallotDraft, Branch, Committee, EvaluationRow, MemberRow
@@ -39,7 +41,7 @@ from bot.storage.uow import UnitOfWork
 #: The 测评票 scale and the points of each choice (of 100).
 GRADES: tuple[tuple[str, int], ...] = (("好", 100), ("较好", 80), ("一般", 60), ("差", 40))
 ITEM = "report"
-CLOSE_JOB = "review.close"
+CLOSE_JOB, REMIND_JOB = "review.close", "review.remind"
 CLOCK = Actor(None, "system:clock")
 
 
@@ -73,6 +75,8 @@ class ReviewState:
     closed: bool = False
     incomplete: bool = False
     score: float | None = None
+    #: The branch's members who have not rated (for the reminder; never shown to staff).
+    not_voted_ids: tuple[int, ...] = ()
 
     @property
     def raters(self) -> int:
@@ -166,11 +170,20 @@ class ReviewService:
             await uow.commit()
             return state
 
-    async def due(self, now: datetime) -> list[tuple[int, date]]:
-        """(evaluation, deadline) of every open ballot whose deadline has passed."""
+    async def due(self, now: datetime) -> list[Due]:
+        """Ballots to close (their deadline has passed) or to remind of (the evening before), as
+        the members' evaluation does."""
+        jobs = {EVALUATION_CLOSE: CLOSE_JOB, EVALUATION_REMIND: REMIND_JOB}
+        return [Due(jobs[d.job], d.evaluation_id, d.period) for d in await self.evaluations.due(now, REPORT)]
+
+    async def reminder(self, evaluation_id: int) -> ReviewState | None:
+        """Participation of a ballot still open, for the reminder before its deadline."""
         async with self.ctx.uow(read_only=True) as uow:
-            rows = await EvaluationQueries(uow.session).open_all(REPORT)
-        return [(r.id, r.deadline) for r in rows if r.deadline is not None and now >= closes_at(r.deadline)]
+            queries = EvaluationQueries(uow.session)
+            row = await queries.get(evaluation_id)
+            if row is None or row.closed or row.subject != REPORT:
+                return None
+            return await _state(uow, queries, await branch_of(uow, row.branch_id), row)
 
     async def _close(
         self, uow: UnitOfWork, queries: EvaluationQueries, branch: Branch, row: EvaluationRow, by: str
@@ -342,4 +355,5 @@ async def _state(uow: UnitOfWork, queries: EvaluationQueries, branch: Branch, ro
     return ReviewState(
         row.id, branch.id, branch.name, secretary.name if secretary is not None else "", row.year, row.deadline,
         len(members), members_voted, len(voted) - members_voted, row.min_masses, row.closed, row.incomplete, score,
+        tuple(m.id for m in members if voter_of_member(m.id) not in voted),
     )  # fmt: skip

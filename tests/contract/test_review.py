@@ -56,7 +56,7 @@ async def test_members_rate_the_report_once_and_the_clock_scores_the_branch(driv
     assert len([m for m in driver.chat(BOB) if "述职评议 · 已结束" in m.text]) == 1
 
     [card] = await private(driver, BOB, "评星 第一党支部")
-    assert "述职评议: 90 (述职评议投票 (第 1 次), 2 人评议, 取平均分)" in card.text
+    assert "述职评议: 90 (第 1 次述职评议投票, 2 人评议的平均分)" in card.text
     async with driver.world.db.uow() as uow:
         [row] = (await uow.session.scalars(select(BranchScore))).all()
     assert (row.actor, row.source, float(row.points)) == ("system:clock", "evaluation:1", 90.0)

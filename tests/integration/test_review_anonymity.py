@@ -90,6 +90,9 @@ async def test_nothing_stored_or_logged_links_a_rater_to_a_choice_and_the_total_
     assert [r["voter"] for r in stored["ballot_drafts"]] == [f"member:{world.ids[BOB]}"]
     assert shows_a_choice(stored["ballot_drafts"][0])  # what the fingerprints find, before the close
 
+    await handle(
+        write(BOB, "述职评议 第一党支部 70"), deps
+    )  # typed meanwhile: the ballot's score supersedes it
     world.clock.moment += timedelta(days=1)  # past the deadline
     closed = await world.app.clock.tick()
     assert [r for r in closed if "述职评议分 90 (百分制, 2 人评议的平均分)" in repr(r.payload)]
@@ -120,7 +123,8 @@ async def test_nothing_stored_or_logged_links_a_rater_to_a_choice_and_the_total_
         assert b"evr:" not in Path(name).read_bytes()
 
     # the score: recorded by the system, the ballot its source; the branch's total uses it
-    [score] = stored["branch_scores"]
+    typed, score = stored["branch_scores"]
+    assert (float(typed["points"]), score["supersedes_id"]) == (70.0, typed["id"])
     assert (score["kind"], float(score["points"]), score["actor"], score["recorded_by"]) == (
         "evaluation", 90.0, "system:clock", None,
     )  # fmt: skip
@@ -148,3 +152,21 @@ async def test_too_few_raters_give_no_score_and_the_committee_is_told(db: Databa
     assert (await dump(db))["branch_scores"] == []  # never scored as 0
     [status] = said(await handle(write(BOB, "述职评议 情况 第一党支部"), world.deps))
     assert status.startswith("🗳 第一党支部 书记 王书记 2025 年度述职评议 · 已结束")
+
+
+async def test_the_evening_before_the_deadline_those_who_have_not_rated_are_reminded_once(
+    db: Database,
+) -> None:
+    world = await review_world(db)
+    await handle(write(BOB, "述职评议 开始 第一党支部 3月11日"), world.deps)
+    await handle(write(ALICE, "述职评议 较好"), world.deps)
+    await handle(write(ALICE, "述职评议 提交"), world.deps)
+    assert [
+        r for r in await world.app.clock.tick() if r.key.startswith("job:review.")
+    ] == []  # 10:00 on the eve
+    world.clock.moment = datetime(2026, 3, 10, 10, 0, tzinfo=UTC)  # 18:00 in Shanghai
+    reminded = [
+        r for r in await world.app.clock.tick() if "述职评议明天 (2026-03-11) 截止" in repr(r.payload)
+    ]
+    assert sorted(r.chat for r in reminded) == sorted([RECORDER, BOB])  # not 张三 (rated), not the secretary
+    assert [r for r in await world.app.clock.tick() if r.key.startswith("job:review.")] == []  # once
