@@ -20,7 +20,7 @@ from typing import Any
 
 from bot import metrics
 from bot.handlers import committee as committee_replies
-from bot.handlers import evaluation
+from bot.handlers import evaluation, review
 from bot.handlers.board import scheduled_board
 from bot.handlers.context import Deps
 from bot.handlers.meetings import closed
@@ -35,6 +35,8 @@ from bot.services.policy import settings_of
 from bot.services.publicity import FINAL_JOB, Due, PublicityService
 from bot.services.publicity import JOB as PUBLICITY_JOB
 from bot.services.reminders import Reminder, ReminderService
+from bot.services.review import CLOSE_JOB as REVIEW_CLOSE
+from bot.services.review import ReviewService
 from bot.storage.chat import CLOSE_JOB
 from bot.storage.outbox import Outgoing
 from bot.storage.timeutil import to_local, utcnow
@@ -59,6 +61,7 @@ class Clock:
         self.reminders = ReminderService(deps.chat.ctx)
         self.evaluations = deps.evaluation or EvaluationService(deps.chat.ctx)
         self.committees = deps.committee or CommitteeService(deps.chat.ctx, deps.now)
+        self.reviews = deps.review or ReviewService(deps.chat.ctx)
 
     async def tick(self) -> list[Outgoing]:
         """Run everything due now, once; the messages it sent."""
@@ -77,6 +80,7 @@ class Clock:
                 reminder.job, scope, reminder.period, self._reminder(reminder), claim=True
             )
         rows += await self._evaluations(now)
+        rows += await self._reviews(now)
         rows += await self._committees(now)
         return rows
 
@@ -99,6 +103,28 @@ class Clock:
                 return evaluation.closed(done) if done is not None else []
             due = await self.evaluations.reminder(evaluation_id)
             return evaluation.reminded(due) if due is not None else []
+
+        return work
+
+    # 述职评议: closed once the day after its deadline (``review.close`` / ``evaluation-9`` / the
+    # deadline), its average the branch's 述职评议 score, the committee told privately; the evening
+    # before, the members who have not rated are reminded (``review.remind`` / ``evaluation-9`` / the eve).
+    async def _reviews(self, now: datetime) -> list[Outgoing]:
+        rows: list[Outgoing] = []
+        for due in await self.reviews.due(now):
+            rows += await self._run(
+                due.job, f"evaluation-{due.evaluation_id}", due.period, self._review(due.job, due.evaluation_id),
+                claim=True,
+            )  # fmt: skip
+        return rows
+
+    def _review(self, job: str, evaluation_id: int) -> Work:
+        async def work() -> list[Reply]:
+            if job == REVIEW_CLOSE:
+                done = await self.reviews.close_due(evaluation_id)
+                return review.closed(done) if done is not None else []
+            due = await self.reviews.reminder(evaluation_id)
+            return review.reminded(due) if due is not None else []
 
         return work
 

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from bot.channels.render import card_lines
+from bot.cli import review
 from bot.cli.db import cli_actor, with_database
 from bot.cli.sheet_rows import sheet_rows, write_template
 from bot.handlers.committee import card, report_text, scored_text
@@ -63,6 +64,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     put.set_defaults(handler=_set)
     listing = sub.add_parser("list", help="列出各党委 (编号、名称、所属支部数、评星定级方案)")
     listing.set_defaults(handler=_list)
+    review.register(sub)
 
 
 def _common(parser: argparse.ArgumentParser) -> None:

@@ -76,6 +76,10 @@ HELP: tuple[Usage, ...] = (
     Usage("committee", ("star_result",), "cm.help.result"),
     Usage("member", ("export",), "export.help.own"),
     Usage("recorder", ("export",), "export.help"),
+    Usage("member", ("report_evaluation",), "review.help.vote"),
+    Usage("committee", ("report_evaluation",), "review.help.open"),
+    Usage("committee", ("report_evaluation",), "review.help.status"),
+    Usage("committee", ("report_evaluation",), "review.help.close"),
 )
 
 #: The heading of each role's lines in 帮助 (the member's names the person).

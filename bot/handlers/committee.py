@@ -139,6 +139,8 @@ def card(sheet: BranchSheet, done: str = "") -> Card:
         fields.append(Field(label, t("cm.card.item", points=number(abs(item.points)), reason=item.reason)))
     ev = sheet.evaluation
     fields.append(Field(t("cm.evaluation"), number(ev.points) if ev else t("cm.card.unscored_evaluation")))
+    if ev and ev.reason:  # a score from the 述职评议 ballot names it (``bot/services/review.py``)
+        fields[-1] = Field(t("cm.evaluation"), f"{number(ev.points)} ({ev.reason})")
     return Card(
         t("cm.card.title", year=sheet.year, branch=sheet.branch), tuple(fields), note="\n".join(filter(None, (done, t("cm.card.note")))),
         status=row_status(sheet.row), actions=(Action(t("cm.card.result"), f"cmr:{sheet.year}"),),

@@ -23,6 +23,7 @@ from bot.services.invites import InviteService
 from bot.services.ledger import LedgerService
 from bot.services.meetings import MeetingService
 from bot.services.outbox import Outbox
+from bot.services.review import ReviewService
 from bot.services.sheets import SheetService
 from bot.storage.schema import Branch
 from bot.storage.timeutil import to_local, utcnow
@@ -56,6 +57,8 @@ class Deps:
     evaluation: EvaluationService | None = None
     #: The township committee's branch star rating (评星).
     committee: CommitteeService | None = None
+    #: 述职评议 by anonymous ballot (``bot/services/review.py``).
+    review: ReviewService | None = None
 
     @classmethod
     def of(
@@ -74,7 +77,7 @@ class Deps:
         return cls(
             *services, context.uow, outbox, delivery or Delivery(), today=today, now=now,
             sheets=SheetService(context), media=media, evaluation=EvaluationService(context),
-            committee=CommitteeService(context, now),
+            committee=CommitteeService(context, now), review=ReviewService(context),
         )  # fmt: skip
 
 

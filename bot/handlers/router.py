@@ -35,6 +35,7 @@ from bot.handlers import (
     points,
     publicity,
     records,
+    review,
     sheets,
 )
 from bot.handlers.cards import explain
@@ -92,7 +93,7 @@ COMMANDS: dict[str, Handler] = {
     "redeem": passbook.redeem,
     # the township committee's branch star rating (党支部评星定级)
     "star": committee.star,
-    "report_evaluation": committee.evaluation,
+    "report_evaluation": review.report,  # a typed score goes on to committee.evaluation
     "star_result": committee.result,
     # the branch's Excel files (导出), sent privately
     "export": export.export,
@@ -135,6 +136,9 @@ BUTTONS: dict[str, Handler] = {
     "cmr": committee.result_button,
     # 导出's menu: a kind pressed
     "ex": export.press,
+    # 述职评议's ballot card: a grade, 提交
+    "evr": review.choose,
+    "evrok": review.submit,
 }
 
 

@@ -31,7 +31,7 @@ from bot.services.common import Actor, Context, SchemeSource, branch_of, require
 from bot.services.errors import Duplicate, Forbidden, Invalid, NotFound
 from bot.services.invites import ALPHABET, CODE_LENGTH, digest
 from bot.services.recorded import on_roster
-from bot.storage.evaluation import EvaluationQueries
+from bot.storage.evaluation import MEMBERS, REPORT, EvaluationQueries
 from bot.storage.schema import BallotDraft, Branch, EvaluationRow, MemberRow
 from bot.storage.timeutil import local_zone, to_local
 from bot.storage.uow import UnitOfWork
@@ -260,11 +260,11 @@ class EvaluationService:
                 return None
             return await _participation(uow, queries, await branch_of(uow, row.branch_id), row)
 
-    async def due(self, now: datetime) -> list[Due]:
+    async def due(self, now: datetime, subject: str = MEMBERS) -> list[Due]:
         """Evaluations to close (their deadline has passed) or to remind of (the evening before)."""
         today = to_local(now).date()
         async with self.ctx.uow(read_only=True) as uow:
-            rows = await EvaluationQueries(uow.session).open_all()
+            rows = await EvaluationQueries(uow.session).open_all(subject)
         out: list[Due] = []
         for row in rows:
             assert row.deadline is not None
@@ -282,7 +282,8 @@ class EvaluationService:
     ) -> Participation:
         voted = await queries.voted(row.id)
         masses = sum(1 for v in voted if v.startswith("mass:"))
-        incomplete = masses < row.min_masses
+        counted = len(voted) if row.subject == REPORT else masses  # 述职评议: every rater counts
+        incomplete = counted < row.min_masses
         if not await queries.close(row.id, incomplete):
             raise Invalid("evaluation.closed_already")
         row.closed, row.incomplete = True, incomplete

@@ -28,8 +28,10 @@ from bot.storage.schema import (
     OutboxRow,
 )
 
+#: An evaluation's subject: the branch's members (民主测评), or the secretary's report (述职评议).
+MEMBERS, REPORT = "members", "report"
 #: Every button of a ballot card starts with one of these, followed by ``:<draft id>``.
-BALLOT_PREFIXES = ("evs", "evm", "evc", "evok")
+BALLOT_PREFIXES = ("evs", "evm", "evc", "evok", "evr", "evrok")
 
 
 class BallotNotRecorded(RuntimeError):
@@ -58,10 +60,11 @@ class EvaluationQueries:
 
     # -- evaluations ---------------------------------------------------------------------
 
-    async def open_of(self, branch_id: int) -> EvaluationRow | None:
+    async def open_of(self, branch_id: int, subject: str = MEMBERS) -> EvaluationRow | None:
         """The branch's evaluation being held in the chat (not closed), if any."""
         query = select(EvaluationRow).where(
             EvaluationRow.branch_id == branch_id,
+            EvaluationRow.subject == subject,
             EvaluationRow.closed.is_(False),
             EvaluationRow.deadline.is_not(None),
         )
@@ -70,10 +73,11 @@ class EvaluationQueries:
     async def get(self, evaluation_id: int) -> EvaluationRow | None:
         return await self.session.get(EvaluationRow, evaluation_id)
 
-    async def results_exist(self, branch_id: int, year: int) -> int | None:
+    async def results_exist(self, branch_id: int, year: int, subject: str = MEMBERS) -> int | None:
         """The id of an evaluation of the branch and year that holds results (None: none)."""
         query = select(EvaluationRow.id).where(
             EvaluationRow.branch_id == branch_id,
+            EvaluationRow.subject == subject,
             EvaluationRow.year == year,
             EvaluationRow.incomplete.is_(False),
         )
@@ -111,16 +115,20 @@ class EvaluationQueries:
         )
         return list((await self.session.scalars(query.order_by(EvaluationRow.id))).all())
 
-    async def latest(self, branch_id: int) -> EvaluationRow | None:
+    async def latest(self, branch_id: int, subject: str = MEMBERS) -> EvaluationRow | None:
         """The branch's latest evaluation held in the chat."""
         query = select(EvaluationRow).where(
-            EvaluationRow.branch_id == branch_id, EvaluationRow.deadline.is_not(None)
+            EvaluationRow.branch_id == branch_id,
+            EvaluationRow.deadline.is_not(None),
+            EvaluationRow.subject == subject,
         )
         return (await self.session.scalars(query.order_by(EvaluationRow.id.desc()))).first()
 
-    async def open_all(self) -> list[EvaluationRow]:
+    async def open_all(self, subject: str = MEMBERS) -> list[EvaluationRow]:
         query = select(EvaluationRow).where(
-            EvaluationRow.closed.is_(False), EvaluationRow.deadline.is_not(None)
+            EvaluationRow.closed.is_(False),
+            EvaluationRow.deadline.is_not(None),
+            EvaluationRow.subject == subject,
         )
         return list((await self.session.scalars(query.order_by(EvaluationRow.id))).all())
 

@@ -64,6 +64,7 @@ from bot.scoring.records import (
     ScoringInput,
     aggregate_entry,
 )
+from bot.storage.evaluation import MEMBERS
 from bot.storage.schema import (
     AttendanceRow,
     Branch,
@@ -548,6 +549,7 @@ async def _evaluations(uow: UnitOfWork, branch_ids: Sequence[int], window: Windo
         .where(
             EvaluationRow.closed.is_(True) | EvaluationRow.deadline.is_(None),
             EvaluationRow.incomplete.is_(False),
+            EvaluationRow.subject == MEMBERS,  # a 述职评议 (``bot/services/review.py``) scores the branch
         )
         .order_by(EvaluationResult.id)
     )

@@ -343,6 +343,10 @@ class EvaluationRow(Base):
     items: Mapped[list[str] | None] = mapped_column(JSON)
     min_masses: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
     incomplete: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    #: Who is rated: ``members`` (民主测评 of the branch's members) or ``report`` (述职评议 of the
+    #: secretary's report, ``bot/services/review.py``: one result, the secretary's, item ``report``;
+    #: ``min_masses`` is then the fewest raters of any kind).
+    subject: Mapped[str] = mapped_column(String(20), default="members", server_default=text("'members'"))
 
 
 class EvaluationCode(Base):

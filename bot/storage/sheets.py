@@ -9,6 +9,7 @@ from collections.abc import Iterable, Sequence
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.storage.evaluation import MEMBERS
 from bot.storage.schema import DirectGrade, EvaluationResult, EvaluationRow, MonthlyRating
 
 
@@ -42,6 +43,7 @@ class SheetQueries:
                 EvaluationRow.branch_id == branch_id,
                 EvaluationRow.year == year,
                 EvaluationRow.incomplete.is_(False),  # one closed 数据不全 gives way to paper ballots
+                EvaluationRow.subject == MEMBERS,  # not a 述职评议 of the secretary's report
                 EvaluationResult.member_id.in_(sorted(set(member_ids))),
             )
         )

@@ -476,6 +476,9 @@ LIMITS["wecom-callback"]["test_a_second_press_says_it_is_decided_already"] = _NO
 LIMITS["wecom-callback"]["test_an_objection_is_corrected_from_the_card_and_the_period_becomes_final"] = (
     _NO_PUSH
 )
+# 述职评议: the group told of the ballot, and the clock's result to the committee's staff, in chats
+# nobody wrote in
+LIMITS["wecom-callback"]["test_members_rate_the_report_once_and_the_clock_scores_the_branch"] = _NO_PUSH
 
 
 def limit(mode: str, test: str) -> str | None:

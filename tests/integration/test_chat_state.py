@@ -37,9 +37,22 @@ HEAD = ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 def test_the_migrations_are_one_line_with_one_head() -> None:
     script = ScriptDirectory.from_config(alembic_config())
-    assert script.get_heads() == ["0011"]
+    assert script.get_heads() == ["0012"]
     chain = [rev.revision for rev in script.walk_revisions()]
-    assert chain == ["0011", "0010", "0009", "0008", "0007", "0006", "0005", "0004", "0003", "0002", "0001"]
+    assert chain == [
+        "0012",
+        "0011",
+        "0010",
+        "0009",
+        "0008",
+        "0007",
+        "0006",
+        "0005",
+        "0004",
+        "0003",
+        "0002",
+        "0001",
+    ]
 
 
 def test_db_upgrade_reaches_head_with_the_chat_tables(cli: Cli) -> None:
