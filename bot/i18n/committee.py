@@ -85,6 +85,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "cm.xlsx.stars": "星级",
         "cm.xlsx.why": "说明",
         "cm.xlsx.summary": "汇总",
+        "cm.xlsx.file": "评星定级-{committee}-{year}.xlsx",
         "cm.xlsx.recheck_how": (
             "抽查方法: 三、四星级支部按 sha256(党委编号:年度:支部编号) 的十六进制值排序, 取前 ceil(15%) 个 (至少1个)。"
         ),
@@ -172,6 +173,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "cm.xlsx.stars": "Stars",
         "cm.xlsx.why": "Notes",
         "cm.xlsx.summary": "Summary",
+        "cm.xlsx.file": "branch-stars-{committee}-{year}.xlsx",
         "cm.xlsx.recheck_how": (
             "Re-check draw: three- and four-star branches ordered by the hex sha256 of committee:year:branch id, "
             "the first ceil(15%) (at least one)."
