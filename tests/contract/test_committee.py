@@ -125,3 +125,12 @@ async def test_the_result_comes_privately_as_text_and_as_the_xlsx_the_command_li
     assert rows[1][0] == "第一党支部" and rows[1][-3:-1] == [94.2, 4]
     assert "五星支部名额已满" in rows[1][-1]
     assert not [m for m in driver.chat(GROUP) if m.file]
+
+
+async def test_committee_staff_are_told_in_help_how_to_export_the_roll_up(driver: Driver) -> None:
+    await _committee_with_staff(driver)
+    [help_] = await driver.say(BOB, "帮助", private=True)
+    assert "镇党委可以:" in help_.text
+    assert "导出 汇总 2026 — 全镇各党支部积分管理情况汇总表 (Excel 文件, 私聊发给你)" in help_.text
+    [member] = await driver.say(ALICE, "帮助", private=True)
+    assert "镇党委可以:" not in member.text and "导出 汇总" not in member.text
