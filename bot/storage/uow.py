@@ -16,7 +16,7 @@ from types import TracebackType
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.storage.repositories import Audit, Branches, Claims, Evaluations, Jobs, Ledger, Members, Updates
+from bot.storage.repositories import Audit, Branches, Claims, Jobs, Ledger, Members, Updates
 
 #: The execution option that makes a SQLite transaction ``BEGIN DEFERRED`` (read-only work).
 BEGIN_OPTION = "partybot_begin"
@@ -37,7 +37,6 @@ class UnitOfWork:
     ledger: Ledger
     jobs: Jobs
     updates: Updates
-    evaluations: Evaluations
     audit: Audit
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession], *, read_only: bool = False) -> None:
@@ -48,7 +47,7 @@ class UnitOfWork:
         self.session = s = session
         self.branches, self.members, self.claims = Branches(s), Members(s), Claims(s)
         self.ledger, self.jobs, self.updates = Ledger(s), Jobs(s), Updates(s)
-        self.evaluations, self.audit = Evaluations(s), Audit(s)
+        self.audit = Audit(s)
 
     async def __aenter__(self) -> UnitOfWork:
         self._bind(self._sessions())
