@@ -1,8 +1,9 @@
 """The composition root: from the config to a running bot, for every run mode.
 
 ``App`` holds the database, the handlers' dependencies, a sender per platform, the clock and the
-HTTP app (webhooks of every channel, ``/healthz``, ``/metrics``). ``partybot telegram`` and
-``partybot console`` build one; tests build one with fakes (an offline Bot API, a fixed clock).
+HTTP app (webhooks of every channel, ``/healthz``, ``/metrics``). ``partybot telegram``, ``wecom`` and
+``console`` ``start`` one (built, and the config's passbook catalog loaded); tests build one with
+fakes (an offline Bot API, a fixed clock).
 """
 
 from __future__ import annotations
@@ -20,13 +21,15 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from bot import metrics
+from bot.config import Config, PassbookGoodsEntry
 from bot.delivery import Delivery, Limiter, Sender, SharedLimiter, Transport
 from bot.handlers.context import Deps, today_local
 from bot.i18n import t
 from bot.media import MediaStore
 from bot.scheduler import TICK_SECONDS, Clock
-from bot.services.common import Context
+from bot.services.common import Actor, Context
 from bot.services.outbox import Outbox
+from bot.services.passbook import Goods, GoodsSpec, PassbookService
 from bot.storage import Database
 from bot.storage.health import HealthQueries
 from bot.storage.timeutil import utcnow
@@ -37,6 +40,8 @@ log = logging.getLogger(__name__)
 STUCK_SECONDS = 300.0
 #: ``/healthz`` and ``/metrics`` answer within this long even when the database does not.
 CHECK_TIMEOUT = 5.0
+#: Who loads the config's passbook catalog when the bot starts (in the audit log).
+CONFIG_ACTOR = Actor(None, "cli:config")
 
 
 def instance_name(configured: str = "") -> str:
@@ -136,3 +141,31 @@ def build(
     media = media or MediaStore("media")
     deps = Deps.of(context, outbox, Delivery(), today=today, now=now, media=media)
     return App(db, deps, media, Clock(deps, tick))
+
+
+async def start(db: Database, platforms: Sequence[str], config: Config, context: Context) -> App:
+    """What every run mode (``partybot telegram``, ``wecom``, ``console``) starts with: the bot built
+    from the config, and the config's passbook catalog loaded (all or nothing; a refused entry stops
+    the start with the entry named, as a ``DomainError``)."""
+    app = build(
+        db, platforms, context=context, media=MediaStore(config.media.dir), instance=config.server.instance
+    )
+    await load_catalog(context, config.passbook.goods)
+    return app
+
+
+async def load_catalog(
+    context: Context, goods: Sequence[PassbookGoodsEntry], actor: Actor = CONFIG_ACTOR
+) -> list[tuple[str, int, Goods]]:
+    """The config's ``[[passbook.goods]]`` into the branches' catalogs, in one transaction; loading
+    it again changes nothing. ("added" / "updated" / "unchanged", branch, goods) for each entry."""
+    entries = [(g.branch, GoodsSpec(g.name, g.points, g.yuan, g.stock)) for g in goods]
+    if not entries:
+        return []
+    loaded = await PassbookService(context).load(actor, entries)
+    counts = {word: sum(1 for w, _b, _g in loaded if w == word) for word in ("added", "updated", "unchanged")}
+    log.info(
+        "passbook: the config's catalog is loaded (%d goods of %d branches: %d added, %d updated, %d unchanged)",
+        len(loaded), len({b for _w, b, _g in loaded}), counts["added"], counts["updated"], counts["unchanged"],
+    )  # fmt: skip
+    return loaded

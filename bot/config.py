@@ -145,7 +145,8 @@ class ReportsSection(_Section):
 
 
 class PassbookGoodsEntry(_Section):
-    """One goods of a branch's red passbook catalog (红色存折), loaded by ``partybot passbook catalog load``."""
+    """One goods of a branch's red passbook catalog (红色存折), loaded when the bot starts and by
+    ``partybot passbook catalog load``."""
 
     branch: int = Field(ge=1)
     name: str = Field(min_length=1, max_length=100)

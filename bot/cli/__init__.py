@@ -34,6 +34,7 @@ from bot.i18n import set_locale, t
 from bot.reports.fonts import configure as configure_fonts
 from bot.scoring.records import InputError
 from bot.scoring.tomlsource import TomlError
+from bot.services.errors import DomainError
 from bot.services.workdays import set_holidays
 from bot.storage.timeutil import set_timezone
 
@@ -101,6 +102,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         configure_fonts(config.reports.font)
         return handler(args)
     except (TomlError, InputError) as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    except DomainError as exc:  # a start refused (a [[passbook.goods]] entry that cannot be loaded)
         print(exc, file=sys.stderr)
         return 1
     except BrokenPipeError:  # the reader stopped early (``partybot score ... | head``): nothing is wrong

@@ -17,13 +17,12 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TypeAlias
 
-from bot.app import App, build
+from bot.app import App, start
 from bot.channels.console import ConsoleTransport
 from bot.cli.db import config_of, with_database
 from bot.handlers.router import handle
 from bot.handlers.types import Incoming
 from bot.i18n import t
-from bot.media import MediaStore
 from bot.scheduler import TICK_SECONDS
 from bot.services.common import Context
 from bot.services.errors import NotFound
@@ -231,9 +230,7 @@ def _console(args: argparse.Namespace) -> int:
                 )
             print(t("newuser.console.return", branch=branch_id))
         config = config_of(args)
-        app = build(
-            db, [CONSOLE], context=ctx, media=MediaStore(config.media.dir), instance=config.server.instance
-        )
+        app = await start(db, [CONSOLE], config, ctx)
         console = Console(app, branch_id)
         await console.deps.chat.branch(branch_id)  # an unknown branch stops here
         print(await console.become(args.member or DEMO_PEOPLE[2][0]))

@@ -121,28 +121,15 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     restore.set_defaults(handler=_restore)
 
 
-#: The PostgreSQL advisory lock ``db upgrade`` holds while it migrates (any constant of the bot's own).
-MIGRATION_LOCK = 0x70617274  # "part"
-
-
 def _upgrade(args: argparse.Namespace) -> int:
-    """Migrate to head. On PostgreSQL two at once (two operators, a one-shot service started twice)
-    take turns on an advisory lock, and the second finds nothing to do; SQLite's write lock does
-    the same for a file."""
+    """Migrate to head. Two at once (two operators, a one-shot service started twice, a replica
+    migrating itself on start) take turns (``Database.upgrade``), and the later finds nothing to do."""
 
     async def run() -> int:
         config = config_of(args)
         db = await open_database(config.database.url, upgrade=False, echo=config.database.echo)
         try:
-            if db.dialect == "postgresql":
-                async with db.engine.connect() as lock:
-                    await lock.exec_driver_sql(f"SELECT pg_advisory_lock({MIGRATION_LOCK})")
-                    try:
-                        await db.upgrade()
-                    finally:
-                        await lock.exec_driver_sql(f"SELECT pg_advisory_unlock({MIGRATION_LOCK})")
-            else:
-                await db.upgrade()
+            await db.upgrade()
             _current, head = await db.revision()
             print(t("db.upgraded", revision=head, url=db.engine.url.render_as_string(hide_password=True)))
             return 0

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from bot.app import load_catalog
 from bot.cli.attendance import operator, with_notices
 from bot.cli.db import cli_actor, config_of, with_database
 from bot.handlers.cards import number
@@ -142,16 +143,14 @@ def _set(args: argparse.Namespace) -> int:
 
 def _load(args: argparse.Namespace) -> int:
     configured = config_of(args).passbook.goods
-    branches = [args.branch] if args.branch is not None else list(dict.fromkeys(g.branch for g in configured))
     if args.branch is not None and not any(g.branch == args.branch for g in configured):
         print(t("passbook.cli.none_configured", branch=args.branch), file=sys.stderr)
         return 1
 
     async def work(_db: Database, ctx: Context) -> int:
-        for branch in branches:
-            specs = [GoodsSpec(g.name, g.points, g.yuan, g.stock) for g in configured if g.branch == branch]
-            for word, goods in await PassbookService(ctx).load(cli_actor(), branch, specs):
-                print(_goods_line("passbook.cli.loaded", goods, word=t(f"passbook.cli.word.{word}")))
+        entries = [g for g in configured if args.branch is None or g.branch == args.branch]
+        for word, _branch, goods in await load_catalog(ctx, entries, cli_actor()):
+            print(_goods_line("passbook.cli.loaded", goods, word=t(f"passbook.cli.word.{word}")))
         return 0
 
     return with_database(args, work)

@@ -16,7 +16,7 @@ from telegram.error import InvalidToken, NetworkError
 from telegram.request import BaseRequest
 
 from bot import logs
-from bot.app import App, build
+from bot.app import App, start
 from bot.channels.telegram import (
     ALLOWED_UPDATES,
     PLATFORM,
@@ -29,7 +29,6 @@ from bot.channels.telegram import (
 from bot.cli.db import context_for, schema_behind
 from bot.config import Config, load_config
 from bot.i18n import set_locale, t
-from bot.media import MediaStore
 from bot.storage import open_database
 
 Sub: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
@@ -76,17 +75,14 @@ async def serve(
     token Telegram refuses ends the run (False)."""
     db = await open_database(config.database.url, upgrade=config.database.migrate, echo=config.database.echo)
     tg = config.telegram
-    bot = build(
-        db, [PLATFORM], context=context_for(db, config), media=MediaStore(config.media.dir),
-        instance=config.server.instance,
-    )  # fmt: skip
-    app = build_application(
-        tg.token.get_secret_value(), bot.deps, bot.media, base_url=tg.base_url, base_file_url=tg.base_file_url,
-        request=request,
-    )  # fmt: skip
-    bot.add_transport(TelegramTransport(app.bot, bot.media))
-    stop = stop or _on_signals()
     try:
+        bot = await start(db, [PLATFORM], config, context_for(db, config))
+        app = build_application(
+            tg.token.get_secret_value(), bot.deps, bot.media, base_url=tg.base_url,
+            base_file_url=tg.base_file_url, request=request,
+        )  # fmt: skip
+        bot.add_transport(TelegramTransport(app.bot, bot.media))
+        stop = stop or _on_signals()
         if not await _reach(app, stop, backoff):
             return False
         async with app:

@@ -13,7 +13,7 @@ import httpx
 import websockets
 
 from bot import logs
-from bot.app import App, build
+from bot.app import App, start
 from bot.channels.wecom.callback import CallbackEndpoint, CallbackTransport, ResponseUrls
 from bot.channels.wecom.connection import AuthFailed, LongConnection
 from bot.channels.wecom.longconn import Downloader, LongConnectionChannel, LongConnectionTransport
@@ -23,7 +23,6 @@ from bot.cli.db import context_for, schema_behind
 from bot.cli.telegram import _on_signals, serve_http
 from bot.config import Config, WecomSection, load_config
 from bot.i18n import set_locale, t
-from bot.media import MediaStore
 from bot.storage import open_database
 
 Sub: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
@@ -75,12 +74,9 @@ def _run(args: argparse.Namespace) -> int:
 async def serve(config: Config, stop: asyncio.Event | None = None) -> int:
     """Run until ``stop`` (default: SIGINT or SIGTERM); the exit status."""
     db = await open_database(config.database.url, upgrade=config.database.migrate, echo=config.database.echo)
-    bot = build(
-        db, [PLATFORM], context=context_for(db, config), media=MediaStore(config.media.dir),
-        instance=config.server.instance,
-    )  # fmt: skip
-    stop = stop or _on_signals()
     try:
+        bot = await start(db, [PLATFORM], config, context_for(db, config))
+        stop = stop or _on_signals()
         async with httpx.AsyncClient(timeout=15.0) as http:
             if config.wecom.mode == "callback":
                 return await _callback(bot, config, http, stop)

@@ -5,8 +5,9 @@ in a private chat with the bot, and the committee's yearly publicity.
 evaluation, and beside 党员管理 what the bot's own data says about its points management);
 ``评星 第一党支部 班子建设 14`` scores an area, ``评星 第一党支部 加分 county_award 5 县级表彰`` (or
 ``减分``) an item with its reason, ``述职评议 第一党支部 88`` the secretary's report evaluation;
-``评星结果 2026`` the committee's table. A year may lead (``评星 2025 第一党支部``); without one,
-the year rated is the one before until June, the current one from July (``rating_year``).
+``评星结果 2026`` the committee's table, as text and as an .xlsx. A year may lead
+(``评星 2025 第一党支部``); without one, the year rated is the one before until June, the current
+one from July (``rating_year``).
 """
 
 from __future__ import annotations
@@ -17,7 +18,19 @@ from datetime import timedelta
 from bot.handlers.cards import number
 from bot.handlers.context import Deps, located
 from bot.handlers.parse import _numeral, arabic
-from bot.handlers.types import ORIGIN, Action, Card, Field, Incoming, Reply, Send, ToGroup, ToRoles
+from bot.handlers.sheets import XLSX
+from bot.handlers.types import (
+    ORIGIN,
+    Action,
+    Attachment,
+    Card,
+    Field,
+    Incoming,
+    Reply,
+    Send,
+    ToGroup,
+    ToRoles,
+)
 from bot.i18n import t
 from bot.services.committee import (
     BranchSheet,
@@ -27,6 +40,7 @@ from bot.services.committee import (
     Row,
     Scored,
     rating_year,
+    result_workbook,
 )
 from bot.services.common import Actor
 from bot.services.errors import Invalid
@@ -102,11 +116,17 @@ async def evaluation(inc: Incoming, deps: Deps, args: str) -> list[Reply]:
 
 
 async def result(inc: Incoming, deps: Deps, args: str) -> list[Reply]:
-    """``评星结果 [年度]``: the committee's table, privately."""
+    """``评星结果 [年度]``: the committee's table, privately, with the same table as an .xlsx
+    (what ``partybot committee result --out`` writes)."""
     if not inc.private:
         return [Send(ORIGIN, t("cm.private_only"))]
     actor, (year, _words) = await _actor(inc, deps), _year_and_words(args, deps)
-    return _private(inc, [report_text(await _service(deps).result(actor, None, year))])
+    report = await _service(deps).result(actor, None, year)
+    if deps.media is None:
+        return [Send(ORIGIN, report_text(report)), Send(ORIGIN, t("export.no_media"))]
+    name = t("cm.xlsx.file", committee=report.committee, year=report.year)
+    stored = deps.media.put(result_workbook(report), XLSX, name)
+    return [Send(ORIGIN, report_text(report), file=Attachment(stored.sha256, name, XLSX))]
 
 
 async def result_button(inc: Incoming, deps: Deps, args: str) -> list[Reply]:

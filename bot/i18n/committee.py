@@ -72,6 +72,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "cm.help.evaluation": "述职评议 第一党支部 88 — 记录书记述职评议得分",
         "cm.help.result": "评星结果 2026 — 全镇评星定级结果 (五星比例、整顿名单、抽查名单)",
         "cm.help.heading": "镇党委可以:",
+        "cm.help.export": "导出 汇总 2026 — 全镇各党支部积分管理情况汇总表 (Excel 文件, 私聊发给你)",
         "cm.cli.settings": "党委 {committee}: 评星定级方案 {scheme}, 次年 {deadline} 起提示未评完的支部",
         "cm.bad_deadline": "日期 “{deadline}” 不对, 请写 月-日, 如 01-31。",
         "cm.cli.imported": "已导入 {count} 项评分。",
@@ -85,6 +86,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "cm.xlsx.stars": "星级",
         "cm.xlsx.why": "说明",
         "cm.xlsx.summary": "汇总",
+        "cm.xlsx.file": "评星定级-{committee}-{year}.xlsx",
         "cm.xlsx.recheck_how": (
             "抽查方法: 三、四星级支部按 sha256(党委编号:年度:支部编号) 的十六进制值排序, 取前 ceil(15%) 个 (至少1个)。"
         ),
@@ -159,6 +161,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "cm.help.evaluation": "述职评议 第一党支部 88 — record the secretary's report evaluation",
         "cm.help.result": "评星结果 2026 — the township's result (five-star share, rectification, re-check)",
         "cm.help.heading": "The township committee may:",
+        "cm.help.export": "导出 汇总 2026 — the township's roll-up of every branch's points management (an Excel file, sent privately)",
         "cm.cli.settings": "Committee {committee}: rates with {scheme}; told what is missing from {deadline} of the year after",
         "cm.bad_deadline": "“{deadline}” is not a day; write month-day, e.g. 01-31.",
         "cm.cli.imported": "{count} scores imported.",
@@ -172,6 +175,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "cm.xlsx.stars": "Stars",
         "cm.xlsx.why": "Notes",
         "cm.xlsx.summary": "Summary",
+        "cm.xlsx.file": "branch-stars-{committee}-{year}.xlsx",
         "cm.xlsx.recheck_how": (
             "Re-check draw: three- and four-star branches ordered by the hex sha256 of committee:year:branch id, "
             "the first ceil(15%) (at least one)."

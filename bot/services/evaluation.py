@@ -289,6 +289,8 @@ class EvaluationService:
         row.closed, row.incomplete = True, incomplete
         drafts = await queries.delete_drafts(row.id)  # ballots never submitted count for nothing
         await queries.scrub(drafts, _scrubbed())
+        await queries.rewrite(row.id)  # every row now written by the close, none by a ballot
+        uow.after_commit(queries.forget_old_versions)
         await uow.audit.record(by, "evaluation.close", branch_id=branch.id, subject=f"evaluation:{row.id}",
                                details={"ballots": len(voted), "incomplete": incomplete})  # fmt: skip
         return await _participation(uow, queries, branch, row)

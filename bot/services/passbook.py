@@ -28,7 +28,7 @@ from datetime import datetime
 
 from bot.scoring.model import Redemption, Scheme
 from bot.services.common import Actor, Context, Source, branch_of, member_of, require_role
-from bot.services.errors import Duplicate, Forbidden, Invalid, NotFound
+from bot.services.errors import DomainError, Duplicate, Forbidden, Invalid, NotFound
 from bot.services.ledger import number
 from bot.services.policy import recorders
 from bot.storage.outbox import OutboxQueries
@@ -196,29 +196,39 @@ class PassbookService:
             await uow.commit()
             return _goods(row)
 
-    async def load(self, actor: Actor, branch_id: int, specs: Sequence[GoodsSpec]) -> list[tuple[str, Goods]]:
-        """The config's catalog of a branch, all or nothing: goods not there yet are added with
-        their stock; goods there get the config's points and yuan, their stock left as it is
-        (the stock is the database's once loaded: ``catalog set``). ("added" / "updated" /
-        "unchanged", goods) for each."""
-        out: list[tuple[str, Goods]] = []
+    async def load(
+        self, actor: Actor, entries: Sequence[tuple[int, GoodsSpec]]
+    ) -> list[tuple[str, int, Goods]]:
+        """The config's catalog, ``(branch id, goods)`` in the config's order, all or nothing in one
+        transaction: goods not there yet are added with their stock; goods there get the config's
+        points and yuan, their stock left as it is (the stock is the database's once loaded:
+        ``catalog set``); loading it again changes nothing. ("added" / "updated" / "unchanged",
+        branch id, goods) for each. A refused entry is named (its branch and name) and
+        nothing is loaded."""
+        out: list[tuple[str, int, Goods]] = []
         async with self.ctx.uow() as uow:
-            branch = await branch_of(uow, branch_id)
-            await require_role(uow, actor, branch, CONFIRMERS)
-            queries = PassbookQueries(uow.session)
-            for spec in specs:
-                row = await queries.goods_named(branch.id, spec.name)
-                if row is None:
-                    out.append(("added", _goods(await self._add(uow, actor, branch, spec))))
-                    continue
-                same = (float(row.points), float(row.yuan), row.active) == (spec.points, spec.yuan, True)
-                if same:
-                    out.append(("unchanged", _goods(row)))
-                    continue
-                kept = GoodsSpec(spec.name, spec.points, spec.yuan, None, True)
-                out.append(("updated", _goods(await self._set(uow, actor, branch, kept))))
+            for branch_id, spec in entries:
+                try:
+                    word, goods = await self._load(uow, actor, branch_id, spec)
+                except DomainError as exc:
+                    raise Invalid("passbook.config_entry", branch=branch_id, name=spec.name,
+                                  error=exc.message) from exc  # fmt: skip
+                out.append((word, branch_id, goods))
             await uow.commit()
         return out
+
+    async def _load(
+        self, uow: UnitOfWork, actor: Actor, branch_id: int, spec: GoodsSpec
+    ) -> tuple[str, Goods]:
+        branch = await branch_of(uow, branch_id)
+        await require_role(uow, actor, branch, CONFIRMERS)
+        row = await PassbookQueries(uow.session).goods_named(branch.id, spec.name)
+        if row is None:
+            return "added", _goods(await self._add(uow, actor, branch, spec))
+        if (float(row.points), float(row.yuan), row.active) == (spec.points, spec.yuan, True):
+            return "unchanged", _goods(row)
+        kept = GoodsSpec(spec.name, spec.points, spec.yuan, None, True)
+        return "updated", _goods(await self._set(uow, actor, branch, kept))
 
     async def _add(self, uow: UnitOfWork, actor: Actor, branch: Branch, spec: GoodsSpec) -> PassbookGoods:
         rules = rules_of(self.scheme(branch))

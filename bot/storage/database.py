@@ -25,6 +25,8 @@ SQLITE_PRAGMAS = (
     "PRAGMA foreign_keys=ON",
     "PRAGMA synchronous=NORMAL",
 )
+#: The first half of the PostgreSQL advisory lock a migration holds (the second: its schema's hash).
+MIGRATION_LOCK = 0x70617274  # "part"
 #: How long a statement waits for another writer before it fails, in seconds.
 BUSY_TIMEOUT = 10.0
 
@@ -101,8 +103,18 @@ class Database:
         return Joined(outer) if outer is not None else UnitOfWork(self.sessions, read_only=read_only)
 
     async def upgrade(self) -> None:
-        """Run the migrations up to head (an empty database gets every table)."""
+        """Run the migrations up to head (an empty database gets every table), in one transaction.
+
+        ``partybot db upgrade`` and the bot's own upgrade on start (``[database] migrate = true``)
+        both come here. On PostgreSQL the transaction first takes an advisory lock of the schema
+        it migrates, so two at once (replicas started together, the one-shot service started
+        twice, an operator beside it) take turns and the later finds nothing to do; the lock ends
+        with the transaction. SQLite's write lock (``BEGIN IMMEDIATE``) does the same for a file."""
         async with self.engine.begin() as conn:
+            if self.dialect == "postgresql":
+                await conn.exec_driver_sql(
+                    f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK}, hashtext(current_schema()))"
+                )
             await conn.run_sync(_upgrade)
 
     async def revision(self) -> tuple[str | None, str | None]:

@@ -5,11 +5,14 @@ and counts, created for every member and item when the evaluation opens (so that
 ids nor their order tell whose ballot came first) and updated in place, all of a ballot's rows
 in one statement; a receipt holds the voter and the day only; the draft is deleted with SQLite's
 ``secure_delete`` on (its bytes are overwritten, not left in free pages); and the messages that
-showed the voter their scores (outbox rows) are scrubbed.
+showed the voter their scores (outbox rows) are scrubbed. At the close every result and receipt row
+is written again (``rewrite``: PostgreSQL's ``xmin`` of all of them the close's) and, after the
+commit, the older row versions are dropped (``forget_old_versions``: VACUUM, or a WAL checkpoint).
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, time
@@ -17,7 +20,7 @@ from typing import Any
 
 from sqlalchemy import String, and_, case, cast, delete, func, insert, or_, select, text, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from bot.storage.schema import (
     BallotDraft,
@@ -30,6 +33,7 @@ from bot.storage.schema import (
 
 #: An evaluation's subject: the branch's members (民主测评), or the secretary's report (述职评议).
 MEMBERS, REPORT = "members", "report"
+log = logging.getLogger(__name__)
 #: Every button of a ballot card starts with one of these, followed by ``:<draft id>``.
 BALLOT_PREFIXES = ("evs", "evm", "evc", "evok", "evr", "evrok")
 
@@ -263,6 +267,46 @@ class EvaluationQueries:
         if getattr(result, "rowcount", len(keys)) != len(keys):  # a result the opening did not make
             raise BallotNotRecorded("a ballot names a member or item the evaluation has no result for")
         return True
+
+    # -- at close ----------------------------------------------------------------------
+
+    async def rewrite(self, evaluation_id: int) -> None:
+        """Write every result and receipt row of the evaluation again, in the close's transaction:
+        on PostgreSQL each row's hidden transaction id (``xmin``) is then the close's, for all of
+        them, no longer the ballot's that last touched it (which paired a receipt with the sums it
+        changed)."""
+        await self._secure()
+        await self.session.execute(
+            update(EvaluationResult)
+            .where(EvaluationResult.evaluation_id == evaluation_id)
+            .values(total=EvaluationResult.total)
+            .execution_options(synchronize_session=False)
+        )
+        await self.session.execute(
+            update(BallotReceipt)
+            .where(BallotReceipt.evaluation_id == evaluation_id)
+            .values(created_at=BallotReceipt.created_at)
+            .execution_options(synchronize_session=False)
+        )
+
+    async def forget_old_versions(self) -> None:
+        """After the close committed: drop the rows' older versions. PostgreSQL: ``VACUUM`` of the
+        ballots' tables on a connection of its own in autocommit (it cannot run in a transaction),
+        so the dead versions (each ballot's) are gone; SQLite: a checkpoint that folds the
+        write-ahead log (each ballot's page images) into the file and empties it."""
+        bind = self.session.bind
+        engine = bind if isinstance(bind, AsyncEngine) else bind.engine
+        try:
+            async with engine.connect() as conn:
+                if engine.dialect.name == "postgresql":
+                    auto = await conn.execution_options(isolation_level="AUTOCOMMIT")
+                    await auto.exec_driver_sql("VACUUM evaluation_results, ballot_receipts, ballot_drafts")
+                elif engine.dialect.name == "sqlite":  # on the driver's connection: outside any transaction
+                    raw = (await conn.get_raw_connection()).driver_connection
+                    assert raw is not None
+                    await raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        except Exception as err:  # the close stands; the next close (or autovacuum) tidies up
+            log.warning("evaluation: the old row versions were not dropped: %s", type(err).__name__)
 
     # -- messages that showed a ballot ---------------------------------------------------
 

@@ -16,13 +16,11 @@ from sqlalchemy.orm import aliased
 from bot.storage.schema import (
     ACTIVE_STATES,
     AuditRow,
-    BallotReceipt,
     BoundChat,
     Branch,
     ClaimEvidence,
     ClaimRow,
     Committee,
-    EvaluationResult,
     Identity,
     JobRun,
     LedgerEntry,
@@ -352,42 +350,6 @@ _FIRST_TIME = text(
     "INSERT INTO processed_updates (platform, update_id, created_at) VALUES (:platform, :update_id, :at) "
     "ON CONFLICT DO NOTHING"
 ).bindparams(bindparam("at", type_=UTCDateTime()))
-
-
-class Evaluations(_Repo):
-    async def cast(self, evaluation_id: int, voter: str, scores: dict[tuple[int, str], float]) -> bool:
-        """Record one ballot: a receipt for the voter, and the scores folded into sums and counts.
-
-        False (nothing recorded) when the voter has voted in this evaluation already.
-        """
-        if not await self._insert_once(BallotReceipt(evaluation_id=evaluation_id, voter=voter)):
-            return False
-        for (member_id, item), score in sorted(scores.items()):
-            await self._add_score(evaluation_id, member_id, item, score)
-        return True
-
-    async def _add_score(self, evaluation_id: int, member_id: int, item: str, score: float) -> None:
-        key = (
-            EvaluationResult.evaluation_id == evaluation_id,
-            EvaluationResult.member_id == member_id,
-            EvaluationResult.item == item,
-        )
-        result = await self.session.execute(
-            update(EvaluationResult)
-            .where(*key)
-            .values(total=EvaluationResult.total + score, count=EvaluationResult.count + 1)
-            .execution_options(synchronize_session=False)
-        )
-        if getattr(result, "rowcount", 0) == 0:
-            row = EvaluationResult(
-                evaluation_id=evaluation_id, member_id=member_id, item=item, total=score, count=1
-            )
-            if not await self._insert_once(row):
-                await self._add_score(evaluation_id, member_id, item, score)
-
-    async def results(self, evaluation_id: int) -> Sequence[EvaluationResult]:
-        query = select(EvaluationResult).where(EvaluationResult.evaluation_id == evaluation_id)
-        return (await self.session.scalars(query.order_by(EvaluationResult.id))).all()
 
 
 class Audit(_Repo):

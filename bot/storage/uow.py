@@ -9,15 +9,17 @@ messages together; or rolls everything back.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from types import TracebackType
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.storage.repositories import Audit, Branches, Claims, Evaluations, Jobs, Ledger, Members, Updates
+from bot.storage.repositories import Audit, Branches, Claims, Jobs, Ledger, Members, Updates
 
+#: Where a session keeps what runs after its commit (``UnitOfWork.after_commit``).
+_AFTER_COMMIT = "partybot_after_commit"
 #: The execution option that makes a SQLite transaction ``BEGIN DEFERRED`` (read-only work).
 BEGIN_OPTION = "partybot_begin"
 
@@ -37,7 +39,6 @@ class UnitOfWork:
     ledger: Ledger
     jobs: Jobs
     updates: Updates
-    evaluations: Evaluations
     audit: Audit
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession], *, read_only: bool = False) -> None:
@@ -48,7 +49,7 @@ class UnitOfWork:
         self.session = s = session
         self.branches, self.members, self.claims = Branches(s), Members(s), Claims(s)
         self.ledger, self.jobs, self.updates = Ledger(s), Jobs(s), Updates(s)
-        self.evaluations, self.audit = Evaluations(s), Audit(s)
+        self.audit = Audit(s)
 
     async def __aenter__(self) -> UnitOfWork:
         self._bind(self._sessions())
@@ -60,13 +61,22 @@ class UnitOfWork:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         # Closing rolls back whatever was not committed and detaches the loaded rows intact.
+        self.session.info.pop(_AFTER_COMMIT, None)
         await self.session.close()
 
     async def commit(self) -> None:
         await self.session.commit()
+        for work in self.session.info.pop(_AFTER_COMMIT, []):
+            await work()
 
     async def rollback(self) -> None:
+        self.session.info.pop(_AFTER_COMMIT, None)
         await self.session.rollback()
+
+    def after_commit(self, work: Callable[[], Awaitable[None]]) -> None:
+        """Run ``work`` once the transaction has committed (the update's, when a service joined
+        one); dropped if it rolls back instead. For what cannot run inside a transaction."""
+        self.session.info.setdefault(_AFTER_COMMIT, []).append(work)
 
     @contextmanager
     def current(self) -> Iterator[UnitOfWork]:

@@ -6,9 +6,11 @@ branch's own stars in its group, once, and the table goes privately to the staff
 
 from __future__ import annotations
 
+import io
 from datetime import UTC, datetime
 
 from handlers.chatworld import chat_scheme
+from openpyxl import load_workbook
 from sqlalchemy import select
 
 from bot.scoring.loader import load_scheme
@@ -104,3 +106,31 @@ async def test_the_clock_posts_each_branchs_own_stars_once_and_the_table_to_the_
     )
     await driver.tick()
     assert len([m for m in driver.chat(GROUP) if "党支部评星定级公示" in m.text]) == 1
+
+
+async def test_the_result_comes_privately_as_text_and_as_the_xlsx_the_command_line_writes(
+    driver: Driver,
+) -> None:
+    await _committee_with_staff(driver)
+    await _score_fully(driver)
+    shown = await driver.say(BOB, "评星结果 2025", private=True)
+    assert all(m.where == BOB for m in shown)
+    assert any("城关镇党委 2025年度党支部评星定级 (共 1 个支部)" in m.text for m in shown)
+    [file] = [m for m in shown if m.file]
+    assert file.file == "评星定级-城关镇党委-2025.xlsx"
+    book = load_workbook(io.BytesIO(file.content))
+    assert book.sheetnames == ["评星定级 2025", "汇总"]
+    rows = [[c.value for c in row] for row in book["评星定级 2025"].iter_rows()]
+    assert rows[0][0] == "党支部" and rows[0][-3:] == ["总分", "星级", "说明"]
+    assert rows[1][0] == "第一党支部" and rows[1][-3:-1] == [94.2, 4]
+    assert "五星支部名额已满" in rows[1][-1]
+    assert not [m for m in driver.chat(GROUP) if m.file]
+
+
+async def test_committee_staff_are_told_in_help_how_to_export_the_roll_up(driver: Driver) -> None:
+    await _committee_with_staff(driver)
+    [help_] = await driver.say(BOB, "帮助", private=True)
+    assert "镇党委可以:" in help_.text
+    assert "导出 汇总 2026 — 全镇各党支部积分管理情况汇总表 (Excel 文件, 私聊发给你)" in help_.text
+    [member] = await driver.say(ALICE, "帮助", private=True)
+    assert "镇党委可以:" not in member.text and "导出 汇总" not in member.text

@@ -331,3 +331,65 @@ async def test_a_failed_ballot_is_reported_without_its_scores(
     )
     assert "parameters" not in shown and "member:" not in shown and "7.0" not in shown
     assert (await dump(db))["ballot_receipts"] == []  # nothing of it was kept: it may be submitted again
+
+
+async def _xmins(db: Database, evaluation_id: int) -> dict[str, set[str]]:
+    """The hidden transaction id of every result and receipt row of the evaluation (PostgreSQL)."""
+    out: dict[str, set[str]] = {}
+    async with db.engine.connect() as conn:
+        for table in ("evaluation_results", "ballot_receipts"):
+            rows = await conn.exec_driver_sql(
+                f"SELECT xmin::text FROM {table} WHERE evaluation_id = {int(evaluation_id)}"
+            )
+            out[table] = {x for (x,) in rows}
+    return out
+
+
+async def test_at_close_every_row_carries_the_close_transaction_and_old_versions_are_vacuumed(
+    db: Database,
+) -> None:
+    if db.dialect != "postgresql":
+        pytest.skip("xmin and VACUUM are PostgreSQL's; on SQLite the close checkpoints the log")
+    world = await evaluation_world(db)
+    service = world.deps.evaluation
+    assert service is not None
+    opened = await service.open(OPERATOR, world.branch_id, date(2026, 3, 20), date(2026, 3, 10))
+    await vote_typed(world, ALICE, ["9 8", "7 6", "5 4"])  # 王书记, 赵积分员, 李四
+    await vote_typed(world, BOB, ["3 2", "10 1", "6 6"])  # 王书记, 赵积分员, 张三
+    open_ = await _xmins(db, opened.evaluation_id)
+    # while it is open, a ballot's receipt and the sums it changed share its transaction
+    assert len(open_["ballot_receipts"]) == 2 and open_["ballot_receipts"] <= open_["evaluation_results"]
+
+    said(await handle(write(SECRETARY, "测评 结束"), world.deps))  # the close, in the update's transaction
+    closed = await _xmins(db, opened.evaluation_id)
+    assert len(closed["evaluation_results"] | closed["ballot_receipts"]) == 1  # all the close's
+    assert closed["evaluation_results"].isdisjoint(open_["evaluation_results"])
+    async with db.engine.connect() as conn:
+        await conn.exec_driver_sql("SELECT pg_stat_clear_snapshot()")
+        stats = (
+            await conn.exec_driver_sql(
+                "SELECT relname, last_vacuum IS NOT NULL, n_dead_tup FROM pg_stat_user_tables"
+                " WHERE schemaname = current_schema()"
+                " AND relname IN ('evaluation_results', 'ballot_receipts', 'ballot_drafts')"
+            )
+        ).all()
+    assert sorted((name, vacuumed) for name, vacuumed, _dead in stats) == [
+        ("ballot_drafts", True), ("ballot_receipts", True), ("evaluation_results", True),
+    ]  # fmt: skip
+    assert all(dead == 0 for _name, _vacuumed, dead in stats), stats
+
+
+async def test_at_close_on_sqlite_the_write_ahead_log_of_the_ballots_is_emptied(db: Database) -> None:
+    if db.dialect != "sqlite":
+        pytest.skip("SQLite's write-ahead log")
+    world = await evaluation_world(db)
+    service = world.deps.evaluation
+    assert service is not None
+    await service.open(OPERATOR, world.branch_id, date(2026, 3, 20), date(2026, 3, 10))
+    await vote_typed(world, ALICE, ["9 8", "7 6", "5 4"])
+    database = db.engine.url.database
+    assert database is not None
+    wal = Path(f"{database}-wal")
+    assert wal.stat().st_size > 0  # the ballots' page images, in the order they were written
+    said(await handle(write(SECRETARY, "测评 结束"), world.deps))
+    assert wal.stat().st_size == 0  # folded into the file (secure_delete on) and the log emptied

@@ -350,19 +350,23 @@ async def test_the_database_refuses_changing_a_passbook_entry(book: Book, sql: s
 
 
 async def test_the_config_catalog_loads_once_and_keeps_the_stock(book: Book) -> None:
-    specs = [GoodsSpec("洗衣液", 10, 40, 50), GoodsSpec("毛巾", 2, 8, 30)]
+    specs = [(book.branch_id, GoodsSpec("洗衣液", 10, 40, 50)), (book.branch_id, GoodsSpec("毛巾", 2, 8, 30))]
     await confirm(book, "洗衣液")
-    loaded = await book.service.load(book.secretary, book.branch_id, specs)
-    assert [(w, g.name, g.yuan, g.stock) for w, g in loaded] == [
-        ("updated", "洗衣液", 40, 2),
-        ("added", "毛巾", 8, 30),
+    loaded = await book.service.load(book.secretary, specs)
+    assert [(w, b, g.name, g.yuan, g.stock) for w, b, g in loaded] == [
+        ("updated", book.branch_id, "洗衣液", 40, 2),
+        ("added", book.branch_id, "毛巾", 8, 30),
     ]
-    again = await book.service.load(book.secretary, book.branch_id, specs)
-    assert [w for w, _ in again] == ["unchanged", "unchanged"]
-    with pytest.raises(Invalid):  # all or nothing
+    again = await book.service.load(book.secretary, specs)
+    assert [w for w, _b, _g in again] == ["unchanged", "unchanged"]
+    with pytest.raises(Invalid) as refused:  # all or nothing, the refused entry named
         await book.service.load(
-            book.secretary, book.branch_id, [GoodsSpec("香皂", 1, 3, 9), GoodsSpec("电视", 1, 900, 1)]
+            book.secretary,
+            [(book.branch_id, GoodsSpec("香皂", 1, 3, 9)), (book.branch_id, GoodsSpec("电视", 1, 900, 1))],
         )
+    assert refused.value.message.startswith(
+        f"配置文件中的 [[passbook.goods]] (branch = {book.branch_id}, name = 电视)"
+    )
     assert "香皂" not in [g.name for g in await book.service.catalog(book.branch_id)]
 
 
@@ -390,7 +394,9 @@ def test_the_command_line_keeps_the_catalog_and_redeems(cli: Cli, tmp_path: Path
         encoding="utf-8",
     )  # fmt: skip
     code, _out, err = cli("passbook", "catalog", "load")
-    assert code == 1 and err.startswith("电饭锅: 价值 200 元只标 10 分, 超过了每分不高于 5 元的标准")
+    assert code == 1 and err.startswith(
+        "配置文件中的 [[passbook.goods]] (branch = 1, name = 电饭锅) 无法载入: 电饭锅: 价值 200 元只标 10 分,"
+    )
     cli.config.write_text(
         config + '[[passbook.goods]]\nbranch = 1\nname = "洗衣液"\npoints = 10\nyuan = 30\nstock = 20\n',
         encoding="utf-8",
