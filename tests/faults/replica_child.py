@@ -45,7 +45,8 @@ def main(config_file: str) -> int:
     lease = timedelta(seconds=float(os.environ.get("REPLICA_LEASE", "60")))
     outbox.LEASE = delivery.LEASE = lease
     runner.TelegramTransport = Unlimited  # type: ignore[misc]
-    runner.build = functools.partial(composition.build, tick=1.0)
+    # every run mode builds its app through bot.app.start, which calls bot.app.build
+    composition.build = functools.partial(composition.build, tick=1.0)  # type: ignore[assignment]
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     profile = os.environ.get("REPLICA_PROFILE")
     # CPU time, not wall time: on a busy machine the time a process waits for a core is nobody's
