@@ -20,6 +20,7 @@ from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
@@ -426,9 +427,9 @@ class _Sheet:
         chosen = style or ("bold" if bold else "muted" if muted else "")
         # An empty text is no cell at all: it shows and reads back as the empty cell it would be.
         if not chosen:
-            self.ws.append([None if v == "" else v for v in values])
+            self.ws.append([None if v == "" else _text(v) for v in values])
         else:
-            self.ws.append([self.cell(v, chosen) for v in values])
+            self.ws.append([self.cell(_text(v), chosen) for v in values])
         self.rows += 1
 
     def head(self, labels: Sequence[str]) -> None:
@@ -479,3 +480,9 @@ def _saved(book: _Book) -> bytes:
     out = io.BytesIO()
     book.workbook.save(out)
     return out.getvalue()
+
+
+def _text(value: Any) -> Any:
+    """A text without the control characters a workbook cannot hold (a reason pasted with a stray
+    ``\x0b`` would otherwise make openpyxl refuse the whole file)."""
+    return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value

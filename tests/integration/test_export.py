@@ -343,3 +343,19 @@ async def test_the_roll_up_counts_the_windows_due_and_those_posted_on_time(world
     row = _named(sheet, "第一党支部")
     # January to November are due by 1 December (November's at 09:00 that day); only October was on time
     assert row[header.index("应公示次数")] == 11 and row[header.index("按时公示")] == 1
+
+
+async def test_a_reason_pasted_with_a_control_character_still_exports(world: World) -> None:
+    """A reason copied from elsewhere may carry a character a workbook cannot hold (``\\x0b``): the
+    ledger still exports, with the reason minus that character."""
+    alice = world.alice.member_id or 0
+    await world.ledger.record(
+        RecordEntry(world.branch_id, alice, "volunteer", date(2026, 3, 9), "帮老人\x0b收麦子", 1),
+        world.recorder,
+    )
+    export = await _service(world).export(
+        ExportRequest("ledger", 2026, TODAY, world.branch_id), world.recorder
+    )
+    sheet = _open(export.data)["台账"]
+    reasons = [row[7].value for row in sheet.iter_rows(min_row=4) if isinstance(row[0].value, int)]
+    assert reasons == ["帮老人收麦子"]
