@@ -20,7 +20,7 @@ Voters are ``member:<id>`` (whatever platform the member votes from) and ``mass:
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -51,11 +51,17 @@ class Ratee:
     name: str
 
 
+#: What a ballot's buttons name: the evaluation and the draft (a deleted draft's id may come again
+#: on SQLite, so a card of an earlier evaluation must not reach a later draft with the same id).
+Handle = tuple[int, int]
+
+
 @dataclass(frozen=True, slots=True)
 class Ballot:
     """A voter's ballot as it stands: the members to rate, the one on screen, the scores so far."""
 
     draft_id: int
+    evaluation_id: int
     year: int
     deadline: date
     items: tuple[RatingItem, ...]
@@ -63,6 +69,10 @@ class Ballot:
     position: int
     #: member id -> item code -> score
     scores: dict[int, dict[str, int]]
+
+    @property
+    def handle(self) -> Handle:
+        return (self.evaluation_id, self.draft_id)
 
     @property
     def current(self) -> Ratee:
@@ -331,12 +341,12 @@ class EvaluationService:
             return ballot
 
     async def rate(
-        self, platform: str, account: str, draft_id: int, member_id: int, item: int, score: int
+        self, platform: str, account: str, handle: Handle, member_id: int, item: int, score: int
     ) -> Ballot:
         """One score of the member on screen (a button); then the next item, or the next member."""
         async with self.ctx.uow() as uow:
             queries = EvaluationQueries(uow.session)
-            _row, draft, ballot = await self._draft(uow, queries, platform, account, draft_id)
+            _row, draft, ballot = await self._draft(uow, queries, platform, account, handle)
             if ballot.current.member_id != member_id or not 0 <= item < len(ballot.items):
                 raise Invalid("evaluation.stale")
             scores = _checked(ballot, {ballot.items[item].code: score})
@@ -356,29 +366,28 @@ class EvaluationService:
             assert draft is not None
             return await self._keep(uow, queries, draft, ballot, scores, advance=True)
 
-    async def move(self, platform: str, account: str, draft_id: int, position: int) -> Ballot:
+    async def move(self, platform: str, account: str, handle: Handle, position: int) -> Ballot:
         """上一位 / 下一位."""
         async with self.ctx.uow() as uow:
             queries = EvaluationQueries(uow.session)
-            _row, draft, ballot = await self._draft(uow, queries, platform, account, draft_id)
+            _row, draft, ballot = await self._draft(uow, queries, platform, account, handle)
             if not 0 <= position < len(ballot.ratees):
                 raise Invalid("evaluation.stale")
-            moved = Ballot(ballot.draft_id, ballot.year, ballot.deadline, ballot.items, ballot.ratees, position,
-                           ballot.scores)  # fmt: skip
+            moved = replace(ballot, position=position)
             return await self._keep(
                 uow, queries, draft, moved, ballot.rated(moved.current.member_id), advance=False
             )
 
-    async def clear(self, platform: str, account: str, draft_id: int, member_id: int) -> Ballot:
+    async def clear(self, platform: str, account: str, handle: Handle, member_id: int) -> Ballot:
         """重评: the member on screen's scores are cleared, to be given again."""
         async with self.ctx.uow() as uow:
             queries = EvaluationQueries(uow.session)
-            _row, draft, ballot = await self._draft(uow, queries, platform, account, draft_id)
+            _row, draft, ballot = await self._draft(uow, queries, platform, account, handle)
             if ballot.current.member_id != member_id:
                 raise Invalid("evaluation.stale")
             return await self._keep(uow, queries, draft, ballot, {}, advance=False)
 
-    async def submit(self, platform: str, account: str, draft_id: int | None, today: date) -> int:
+    async def submit(self, platform: str, account: str, handle: Handle | None, today: date) -> int:
         """Cast the ballot: every member rated on every item, else refused naming who is left.
         How many members it rated."""
         async with self.ctx.uow() as uow:
@@ -387,7 +396,7 @@ class EvaluationService:
             if voter in await queries.voted(row.id):
                 raise Duplicate("evaluation.voted", row.id)
             draft = await queries.draft(row.id, voter)
-            if draft is None or (draft_id is not None and draft.id != draft_id):
+            if draft is None or (handle is not None and handle != (row.id, draft.id)):
                 raise Invalid("evaluation.stale")
             ballot = await self._ballot(uow, queries, row, voter, me)
             left = [r.name for r in ballot.ratees if not ballot.complete(r.member_id)]
@@ -426,13 +435,14 @@ class EvaluationService:
         return await _view(uow, queries, row, draft, me, self.ctx.schemes)
 
     async def _draft(
-        self, uow: UnitOfWork, queries: EvaluationQueries, platform: str, account: str, draft_id: int
+        self, uow: UnitOfWork, queries: EvaluationQueries, platform: str, account: str, handle: Handle
     ) -> tuple[EvaluationRow, BallotDraft, Ballot]:
         row, voter, me = await self._voter(uow, queries, platform, account)
         if voter in await queries.voted(row.id):
             raise Duplicate("evaluation.voted", row.id)
+        evaluation_id, draft_id = handle
         draft = await queries.draft_by_id(draft_id)
-        if draft is None or draft.voter != voter or draft.evaluation_id != row.id:
+        if draft is None or draft.voter != voter or draft.evaluation_id != row.id or evaluation_id != row.id:
             raise Forbidden("evaluation.stale")
         return row, draft, await _view(uow, queries, row, draft, me, self.ctx.schemes)
 
@@ -441,14 +451,13 @@ class EvaluationService:
         current: dict[str, int], *, advance: bool,
     ) -> Ballot:  # fmt: skip
         scores = {**ballot.scores, ballot.current.member_id: current}
-        kept = Ballot(ballot.draft_id, ballot.year, ballot.deadline, ballot.items, ballot.ratees, ballot.position,
-                      scores)  # fmt: skip
+        kept = replace(ballot, scores=scores)
         position = (
             _next_position(kept) if advance and kept.complete(kept.current.member_id) else kept.position
         )
         await queries.keep_draft(draft, position, _stored(scores))
         await uow.commit()
-        return Ballot(kept.draft_id, kept.year, kept.deadline, kept.items, kept.ratees, position, scores)
+        return replace(kept, position=position)
 
 
 def _scrubbed() -> str:
@@ -519,7 +528,7 @@ async def _view(
     assert row.deadline is not None
     position = min(max(draft.position, 0), len(ratees) - 1)
     chosen = tuple(items[c] for c in codes if c in items)
-    return Ballot(draft.id, row.year, row.deadline, chosen, ratees, position, _scores(draft))
+    return Ballot(draft.id, row.id, row.year, row.deadline, chosen, ratees, position, _scores(draft))
 
 
 async def _participation(

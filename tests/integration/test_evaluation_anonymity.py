@@ -393,3 +393,27 @@ async def test_at_close_on_sqlite_the_write_ahead_log_of_the_ballots_is_emptied(
     assert wal.stat().st_size > 0  # the ballots' page images, in the order they were written
     said(await handle(write(SECRETARY, "测评 结束"), world.deps))
     assert wal.stat().st_size == 0  # folded into the file (secure_delete on) and the log emptied
+
+
+async def test_a_card_of_an_earlier_evaluation_never_reaches_a_later_ballot(db: Database) -> None:
+    """A draft's id may come again once deleted (SQLite reuses the highest rowid): a button of the
+    first evaluation's card, pressed after a second one opened, is refused as out of date, even when
+    it names the draft id the second ballot now has."""
+    world = await evaluation_world(db)
+    service = world.deps.evaluation
+    assert service is not None
+    await service.open(OPERATOR, world.branch_id, date(2026, 3, 20), date(2026, 3, 10))
+    old = buttons(await handle(write(ALICE, "测评"), world.deps))["9"]
+    await service.close(OPERATOR, world.branch_id)
+    await service.open(OPERATOR, world.branch_id, date(2026, 6, 20), date(2026, 6, 10))
+    fresh = buttons(await handle(write(ALICE, "测评"), world.deps))["9"]
+    old_evaluation, _old_draft, *rest = old.removeprefix("evs:").split(":")
+    new_evaluation, new_draft, *_ = fresh.removeprefix("evs:").split(":")
+    assert old_evaluation != new_evaluation
+    stale = "evs:" + ":".join([old_evaluation, new_draft, *rest])  # the old card, the new draft's id
+    rows = await handle(pressed(ALICE, stale), world.deps)
+    assert said(rows)[0] == "这张测评卡已经过期了, 请发「测评」打开最新的一张"
+    ballot = await service.ballot("telegram", ALICE)
+    assert ballot.scores == {} or all(not s for s in ballot.scores.values())  # nothing was rated
+    rows = await handle(pressed(ALICE, fresh), world.deps)
+    assert (await service.ballot("telegram", ALICE)).rated(ballot.current.member_id)  # the new card works
