@@ -143,7 +143,7 @@ def ballot_card(ballot: Ballot) -> Card:
         Field(i.name, str(rated[i.code]) if i.code in rated else t("evaluation.card.unrated"))
         for i in ballot.items
     )
-    d = f"{ballot.evaluation_id}:{ballot.draft_id}"  # the evaluation too: a draft's id may come again
+    d = f"{ballot.draft_id}:{ballot.evaluation_id}"  # draft first (the scrub finds cards by it); a draft id may come again
     actions = []
     if ballot.position > 0:
         actions.append(Action(t("evaluation.button.previous"), f"evm:{d}:{ballot.position - 1}"))
@@ -173,29 +173,29 @@ def _ints(args: str) -> list[int]:
 
 
 async def rate(inc: Incoming, deps: Deps, args: str) -> list[Reply]:
-    """``evs:<evaluation>:<draft>:<member>:<item>:<score>``: the card anew, in place (no toast with a score)."""
-    evaluation, draft, member, item, score = _ints(args)
+    """``evs:<draft>:<evaluation>:<member>:<item>:<score>``: the card anew, in place (no toast with a score)."""
+    draft, evaluation, member, item, score = _ints(args)
     ballot = await _service(deps).rate(inc.platform, inc.user, (evaluation, draft), member, item, score)
     return [Answer(""), Show(ballot_card(ballot))]
 
 
 async def move(inc: Incoming, deps: Deps, args: str) -> list[Reply]:
-    """``evm:<evaluation>:<draft>:<position>``: 上一位 / 下一位."""
-    evaluation, draft, position = _ints(args)
+    """``evm:<draft>:<evaluation>:<position>``: 上一位 / 下一位."""
+    draft, evaluation, position = _ints(args)
     moved = await _service(deps).move(inc.platform, inc.user, (evaluation, draft), position)
     return [Answer(""), Show(ballot_card(moved))]
 
 
 async def again(inc: Incoming, deps: Deps, args: str) -> list[Reply]:
-    """``evc:<evaluation>:<draft>:<member>``: 重评此人 (the member on screen's scores cleared)."""
-    evaluation, draft, member = _ints(args)
+    """``evc:<draft>:<evaluation>:<member>``: 重评此人 (the member on screen's scores cleared)."""
+    draft, evaluation, member = _ints(args)
     cleared = await _service(deps).clear(inc.platform, inc.user, (evaluation, draft), member)
     return [Answer(""), Show(ballot_card(cleared))]
 
 
 async def submit(inc: Incoming, deps: Deps, args: str) -> list[Reply]:
-    """``evok:<evaluation>:<draft>``: cast the ballot; the card becomes a receipt without any score."""
-    evaluation, draft = _ints(args)
+    """``evok:<draft>:<evaluation>``: cast the ballot; the card becomes a receipt without any score."""
+    draft, evaluation = _ints(args)
     count = await _service(deps).submit(inc.platform, inc.user, (evaluation, draft), deps.today())
     done = t("evaluation.submitted", count=count)
     return [Answer(t("evaluation.submitted_toast")), Show(done)]

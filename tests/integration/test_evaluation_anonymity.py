@@ -407,10 +407,10 @@ async def test_a_card_of_an_earlier_evaluation_never_reaches_a_later_ballot(db: 
     await service.close(OPERATOR, world.branch_id)
     await service.open(OPERATOR, world.branch_id, date(2026, 6, 20), date(2026, 6, 10))
     fresh = buttons(await handle(write(ALICE, "测评"), world.deps))["9"]
-    old_evaluation, _old_draft, *rest = old.removeprefix("evs:").split(":")
-    new_evaluation, new_draft, *_ = fresh.removeprefix("evs:").split(":")
+    _old_draft, old_evaluation, *rest = old.removeprefix("evs:").split(":")
+    new_draft, new_evaluation, *_ = fresh.removeprefix("evs:").split(":")
     assert old_evaluation != new_evaluation
-    stale = "evs:" + ":".join([old_evaluation, new_draft, *rest])  # the old card, the new draft's id
+    stale = "evs:" + ":".join([new_draft, old_evaluation, *rest])  # the old card, the new draft's id
     rows = await handle(pressed(ALICE, stale), world.deps)
     assert said(rows)[0] == "这张测评卡已经过期了, 请发「测评」打开最新的一张"
     ballot = await service.ballot("telegram", ALICE)
