@@ -4,26 +4,39 @@
 Each layout takes plain data (figures the engine gave, lines of the ledger) and returns the bytes
 of an .xlsx: Chinese headers, the header rows frozen and repeated on every printed page, widths
 that fit the Chinese text, numbers as numbers and dates as dates, A4 and fitted to the page's
-width. Nothing here reads a database or scores anything. Workbooks are written in openpyxl's
-write-only mode: a township's ledger is hundreds of thousands of cells.
+width. Nothing here reads a database or scores anything. openpyxl writes each workbook in its
+write-only mode (the package, the styles, each sheet's views, columns and page set-up); the cells
+are written here straight as the sheets' XML, since a township's exports are a million cells and
+openpyxl's cell objects cost several times the XML they make. Every text is a text: one that starts
+with = is never read as a formula.
 """
 
 from __future__ import annotations
 
+import functools
 import io
+import math
 import re
+import zipfile
 from collections.abc import Iterable, Mapping, Sequence
-from copy import copy
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
+from xml.sax.saxutils import escape
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.packaging.core import DocumentProperties
+from openpyxl.packaging.extended import ExtendedProperties
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+from openpyxl.styles.numbers import FORMAT_DATE_DATETIME, FORMAT_DATE_YYYYMMDD2
+from openpyxl.styles.stylesheet import write_stylesheet
+from openpyxl.utils import get_column_letter, quote_sheetname
+from openpyxl.utils.datetime import to_excel
+from openpyxl.writer.theme import theme_xml
+from openpyxl.xml.functions import tostring
 
 from bot.i18n import t
 
@@ -187,10 +200,9 @@ def cards(heading: Heading, members: Sequence[MemberCard]) -> bytes:
                 )
         sheet.line([])
         sheet.line([t("rp.card.note")])
-        sheet.finish()
     if not members:
-        _Sheet(book, t("rp.empty_sheet"), t("rp.card.title", name=""), heading, [40]).finish()
-    return _saved(book)
+        _Sheet(book, t("rp.empty_sheet"), t("rp.card.title", name=""), heading, [40])
+    return book.saved()
 
 
 def ledger(heading: Heading, lines: Sequence[LedgerLine]) -> bytes:
@@ -222,8 +234,7 @@ def ledger(heading: Heading, lines: Sequence[LedgerLine]) -> bytes:
         )  # fmt: skip
     sheet.line([])
     sheet.line([t("rp.ledger.note", count=len(lines))])
-    sheet.finish()
-    return _saved(book)
+    return book.saved()
 
 
 def board(
@@ -251,8 +262,7 @@ def board(
     sheet.line([])
     for note in (t("rp.board.note"), *notes):
         sheet.line([note])
-    sheet.finish()
-    return _saved(book)
+    return book.saved()
 
 
 def annual(heading: Heading, lines: Sequence[AnnualLine], notes: Sequence[str]) -> bytes:
@@ -281,8 +291,7 @@ def annual(heading: Heading, lines: Sequence[AnnualLine], notes: Sequence[str]) 
     sheet.line([])
     for note in (t("rp.annual.note"), *notes):
         sheet.line([note])
-    sheet.finish()
-    return _saved(book)
+    return book.saved()
 
 
 def committee(
@@ -325,8 +334,7 @@ def committee(
     sheet.line([t("rp.committee.note")])
     if unrated:
         sheet.line([t("rp.committee.unrated")])
-    sheet.finish()
-    return _saved(book)
+    return book.saved()
 
 
 # -- the shared look ------------------------------------------------------------------------------
@@ -342,105 +350,283 @@ _BAD_TITLE = re.compile(r"[\[\]:*?/\\]")
 
 
 _STYLES: dict[str, dict[str, Any]] = {
+    "": {},
     "title": {"font": _TITLE},
     "bold": {"font": _BOLD},
     "muted": {"font": _MUTED},
     "head": {"font": _BOLD, "border": _BORDER, "fill": _HEAD_FILL, "alignment": _WRAP},
 }
+#: The number formats openpyxl gives dates and times, so that a cell reads back as it did.
+_FORMATS: dict[type, str] = {datetime: FORMAT_DATE_DATETIME, date: FORMAT_DATE_YYYYMMDD2}
+#: What a cell's text cannot hold: the control characters a workbook refuses (``\x0b`` pasted
+#: into a reason) and the two non-characters and the lone surrogates XML has no place for.
+_UNFIT = re.compile(ILLEGAL_CHARACTERS_RE.pattern + "|[\ufffe\uffff\ud800-\udfff]")
+_MARKUP = re.compile("[&<>\r]")
+_ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"}
+_MAX_TEXT = 32767  # the most a cell holds
 
 
 class _Book:
-    """A write-only workbook and its cell styles, each registered with the workbook once: setting a
-    font or a border on a cell looks the style up in the workbook, which costs more than the cell."""
+    """A workbook being written: its sheets, and its cell styles.
+
+    The package is put together here, and each sheet's rows are written straight as its XML as they
+    are added: openpyxl's cell objects cost several times the XML they make, and openpyxl writes
+    each sheet of a write-only workbook through a temporary file of its own (a township's cards are
+    2,000 sheets, its exports a million cells). What openpyxl knows best it still writes: the
+    styles, the theme, the document's properties, and each kind of sheet's views, columns and page
+    set-up (once per kind, see ``_frame``)."""
 
     def __init__(self) -> None:
+        #: Never saved: it registers the cell styles, and its stylesheet is the file's.
         self.workbook = Workbook(write_only=True)
-        self._made: dict[str, Any] = {}
+        self._cells = self.workbook.create_sheet("styles")
+        self.sheets: list[_Sheet] = []
+        self._ids: dict[tuple[str, type | None], str] = {}
 
-    def style(self, cell: Any, name: str) -> None:
-        made = self._made.get(name)
+    def style(self, name: str, kind: type | None = None) -> str:
+        """The ``s`` attribute of a cell in style ``name`` holding a value of type ``kind`` (a date
+        has a number format too): registered with the workbook the first time it is asked for."""
+        key = (name, kind)
+        made = self._ids.get(key)
         if made is None:
+            cell = WriteOnlyCell(self._cells)
             for attribute, value in _STYLES[name].items():
                 setattr(cell, attribute, value)
-            self._made[name] = copy(cell._style)
-        else:
-            cell._style = copy(made)
+            if kind in _FORMATS:
+                cell.number_format = _FORMATS[kind]
+            made = f' s="{cell.style_id}"' if cell.has_style else ""
+            self._ids[key] = made
+        return made
+
+    def saved(self) -> bytes:
+        """The .xlsx: the parts openpyxl's own workbooks have, named as openpyxl names them."""
+        out = io.BytesIO()
+        sheets = [f"xl/worksheets/sheet{n}.xml" for n in range(1, len(self.sheets) + 1)]
+        names = "".join(
+            f'<sheet xmlns:r="{_REL_NS}" name="{_attr(s.name)}" sheetId="{n}" state="visible" r:id="rId{n}"/>'
+            for n, s in enumerate(self.sheets, start=1)
+        )
+        titles = "".join(
+            f'<definedName name="_xlnm.Print_Titles" localSheetId="{n}">'
+            f"{escape(quote_sheetname(s.name))}!$1:${s.header_row}</definedName>"
+            for n, s in enumerate(self.sheets)
+        )
+        links = "".join(
+            f'<Relationship Type="{_REL_NS}/worksheet" Target="/{part}" Id="rId{n}"/>'
+            for n, part in enumerate(sheets, start=1)
+        )
+        more = len(sheets)
+        links += (
+            f'<Relationship Type="{_REL_NS}/styles" Target="styles.xml" Id="rId{more + 1}"/>'
+            f'<Relationship Type="{_REL_NS}/theme" Target="theme/theme1.xml" Id="rId{more + 2}"/>'
+        )
+        types = "".join(f'<Override PartName="/{part}" ContentType="{_SHEET_TYPE}"/>' for part in sheets)
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as package:
+            for part, sheet in zip(sheets, self.sheets, strict=True):
+                package.writestr(part, sheet.xml())
+            package.writestr("xl/styles.xml", tostring(write_stylesheet(self.workbook)))
+            package.writestr("xl/theme/theme1.xml", theme_xml)
+            package.writestr("xl/workbook.xml", _WORKBOOK.format(sheets=names, titles=titles))
+            package.writestr("xl/_rels/workbook.xml.rels", _RELATIONSHIPS.format(links))
+            package.writestr("_rels/.rels", _ROOT_RELATIONSHIPS)
+            package.writestr("docProps/core.xml", tostring(DocumentProperties(creator="partybot").to_tree()))
+            package.writestr("docProps/app.xml", tostring(ExtendedProperties().to_tree()))
+            package.writestr("[Content_Types].xml", _CONTENT_TYPES.format(types))
+        return out.getvalue()
+
+
+_REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_SHEET_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
+_WORKBOOK = (
+    f'<workbook xmlns="{_MAIN_NS}"><workbookPr/><bookViews><workbookView visibility="visible" '
+    'minimized="0" showHorizontalScroll="1" showVerticalScroll="1" showSheetTabs="1" tabRatio="600" '
+    'firstSheet="0" activeTab="0" autoFilterDateGrouping="1"/></bookViews><sheets>{sheets}</sheets>'
+    '<definedNames>{titles}</definedNames><calcPr calcId="124519" fullCalcOnLoad="1"/></workbook>'
+)
+_RELATIONSHIPS = (
+    '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">{}</Relationships>'
+)
+_ROOT_RELATIONSHIPS = _RELATIONSHIPS.format(
+    f'<Relationship Type="{_REL_NS}/officeDocument" Target="xl/workbook.xml" Id="rId1"/>'
+    '<Relationship Type="http://schemas.openxmlformats.org/package/2006/relationships/metadata/'
+    'core-properties" Target="docProps/core.xml" Id="rId2"/>'
+    f'<Relationship Type="{_REL_NS}/extended-properties" Target="docProps/app.xml" Id="rId3"/>'
+)
+_CONTENT_TYPES = (
+    '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+    '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+    '<Default Extension="xml" ContentType="application/xml"/>'
+    '<Override PartName="/xl/styles.xml" '
+    'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>'
+    '<Override PartName="/xl/theme/theme1.xml" ContentType="application/vnd.openxmlformats-officedocument.theme+xml"/>'
+    '<Override PartName="/docProps/core.xml" '
+    'ContentType="application/vnd.openxmlformats-package.core-properties+xml"/>'
+    '<Override PartName="/docProps/app.xml" '
+    'ContentType="application/vnd.openxmlformats-officedocument.extended-properties+xml"/>'
+    "{}"
+    '<Override PartName="/xl/workbook.xml" '
+    'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/></Types>'
+)
 
 
 class _SheetNames:
-    """Sheet names: at most 31 characters, none of []:*?/\\, each once (namesakes get a number)."""
+    """Sheet names as Excel takes them: at most 31 characters, none of []:*?/\\ nor a control
+    character, no ' first or last, each once whatever its case (namesakes get a number)."""
 
     def __init__(self) -> None:
         self.used: set[str] = set()
 
     def of(self, name: str) -> str:
-        base = _BAD_TITLE.sub("_", name)[:28] or "-"
+        base = _BAD_TITLE.sub("_", _UNFIT.sub("", name))[:28].strip("'") or "-"
         candidate, n = base, 1
-        while candidate in self.used:
+        while candidate.casefold() in self.used:
             n += 1
             candidate = f"{base}({n})"
-        self.used.add(candidate)
+        self.used.add(candidate.casefold())
         return candidate
 
 
+@functools.lru_cache(maxsize=64)
+def _frame(widths: tuple[float, ...], freeze: str | None, landscape: bool) -> tuple[str, str]:
+    """The XML of a sheet of this set-up before its rows and after them, as openpyxl writes it:
+    A4, fitted to the page's width, the header frozen, the columns' widths (neighbouring columns
+    of one width are one column range: a card's twelve months are one <col>)."""
+    book = Workbook(write_only=True)
+    ws = book.create_sheet("frame")
+    first = 1
+    for n, width in enumerate(widths, start=1):
+        if n == len(widths) or widths[n] != width:
+            column = ws.column_dimensions[get_column_letter(first)]
+            column.width, column.min, column.max = width, first, n
+            first = n + 1
+    if freeze:
+        ws.freeze_panes = freeze
+    setup = ws.page_setup
+    setup.paperSize = "9"  # A4
+    setup.orientation = "landscape" if landscape else "portrait"
+    setup.fitToWidth = 1
+    setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    written = io.BytesIO()
+    book.save(written)
+    with zipfile.ZipFile(written) as package:
+        part = package.read("xl/worksheets/sheet1.xml").decode()
+    top, empty, tail = part.partition("<sheetData></sheetData>")
+    if not empty or "<sheetViews>" not in top:
+        raise RuntimeError("openpyxl wrote a sheet without the <sheetViews> and <sheetData> expected")
+    return top, tail
+
+
 class _Sheet:
-    """A write-only sheet: a title row, a row naming the unit and the scheme, a header row."""
+    """A sheet: a title row, a row naming the unit and the scheme, a header row, and the rows after,
+    each written as the XML of ``<sheetData>`` as it is added."""
 
     def __init__(
         self, book: _Book, name: str, title: str, heading: Heading, widths: Sequence[float],
         *, freeze: str | None = None, landscape: bool = False,
     ) -> None:  # fmt: skip
         self.book = book
-        self.ws: WriteOnlyWorksheet = book.workbook.create_sheet(name)
+        self.name = name
+        self.frame = _frame(tuple(widths), freeze, landscape)
+        book.sheets.append(self)
         self.rows = 0
-        # A write-only sheet writes its views, columns and set-up before its first row. Neighbouring
-        # columns of one width are one column range (a card's twelve months: one <col>, not twelve).
-        first = 1
-        for n, width in enumerate(widths, start=1):
-            if n == len(widths) or widths[n] != width:
-                column = self.ws.column_dimensions[get_column_letter(first)]
-                column.width, column.min, column.max = width, first, n
-                first = n + 1
-        if freeze:
-            self.ws.freeze_panes = freeze
-        setup = self.ws.page_setup
-        setup.paperSize = "9"  # A4
-        setup.orientation = "landscape" if landscape else "portrait"
-        setup.fitToWidth = 1
-        setup.fitToHeight = 0
-        self.ws.sheet_properties.pageSetUpPr.fitToPage = True
+        self.columns = 0
+        #: The last row repeated at the top of every printed page (the header's).
+        self.header_row = 2
+        self._xml: list[str] = []
         self.line([title], style="title")
         self.line([t("rp.heading", unit=heading.unit, scheme=heading.scheme, year=heading.year,
                      made=heading.made.isoformat())])  # fmt: skip
 
-    def cell(self, value: Any, style: str) -> Any:
-        """A styled cell (a plain value needs none: dates get their format from openpyxl)."""
-        if (value is None or value == "") and style != "head":
-            return None
-        cell = WriteOnlyCell(self.ws, value=value)
-        self.book.style(cell, style)
-        return cell
-
     def line(
         self, values: Iterable[Any], *, style: str = "", bold: bool = False, muted: bool = False
     ) -> None:
+        """A row of values: texts, numbers, dates; None or an empty text leaves its cell empty
+        (a header's empty cell still has the header's look)."""
         chosen = style or ("bold" if bold else "muted" if muted else "")
-        # An empty text is no cell at all: it shows and reads back as the empty cell it would be.
-        if not chosen:
-            self.ws.append([None if v == "" else _text(v) for v in values])
-        else:
-            self.ws.append([self.cell(_text(v), chosen) for v in values])
         self.rows += 1
+        r = str(self.rows)
+        xml = self._xml
+        xml.append(f'<row r="{r}">')
+        styled = self.book.style(chosen)
+        n = 0
+        for n, value in enumerate(values, start=1):
+            kind = type(value)
+            if kind not in _PLAIN:
+                value = _plain(value)
+                kind = type(value)
+            ref = f"{_column(n)}{r}"
+            if value is None or value == "":
+                if chosen == "head":
+                    xml.append(f'<c r="{ref}"{styled}/>')
+            elif kind is str:
+                xml.append(f'<c r="{ref}"{styled} t="inlineStr"><is>{_inline(value)}</is></c>')
+            elif kind is int:
+                xml.append(f'<c r="{ref}"{styled} t="n"><v>{value}</v></c>')
+            elif kind is float or kind is Decimal:
+                if value.is_finite() if kind is Decimal else math.isfinite(value):
+                    xml.append(f'<c r="{ref}"{styled} t="n"><v>{value}</v></c>')
+            elif kind is date or kind is datetime:
+                at = self.book.style(chosen, kind)
+                xml.append(f'<c r="{ref}"{at} t="n"><v>{_serial(value)}</v></c>')
+            else:  # a bool
+                xml.append(f'<c r="{ref}"{styled} t="b"><v>{int(value)}</v></c>')
+        xml.append("</row>")
+        self.columns = max(self.columns, n)
 
     def head(self, labels: Sequence[str]) -> None:
-        self.ws.append([self.cell(label, "head") for label in labels])
-        self.rows += 1
+        self.line(labels, style="head")
         self.header_row = self.rows
 
-    def finish(self) -> None:
-        """The header rows repeat at the top of every printed page."""
-        last = getattr(self, "header_row", 2)
-        self.ws.print_title_rows = f"1:{last}"
+    def xml(self) -> str:
+        """The sheet's XML: its frame, the used range, its rows."""
+        top, tail = self.frame
+        used = f'<dimension ref="A1:{_column(max(self.columns, 1))}{max(self.rows, 1)}"/><sheetViews>'
+        rows = "".join(self._xml)
+        return f"{top.replace('<sheetViews>', used, 1)}<sheetData>{rows}</sheetData>{tail}"
+
+
+def _attr(value: str) -> str:
+    return escape(value, {'"': "&quot;"})
+
+
+@functools.cache
+def _column(n: int) -> str:
+    return str(get_column_letter(n))
+
+
+_PLAIN = frozenset({type(None), str, int, float, Decimal, date, datetime, bool})
+
+
+def _plain(value: Any) -> Any:
+    """A value of a subclass of a text or a number (a member of a StrEnum, an IntEnum) as the
+    plain value it stands for."""
+    for plain in (str, bool, int, float):
+        if isinstance(value, plain):
+            return plain.__str__(value) if plain is str else plain(value)
+    raise TypeError(f"a cell holds texts, numbers and dates, not {type(value).__name__}")
+
+
+@functools.lru_cache(maxsize=4096)
+def _serial(value: date) -> str:
+    """A date's (or a time of day's) serial number, as openpyxl writes it."""
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        raise TypeError("a workbook holds no time zones: give the local time")
+    return f"{to_excel(value):.16g}"
+
+
+def _inline(value: str) -> str:
+    """A text as an inline string's ``<t>``: what a workbook cannot hold left out, the markup
+    escaped, and its leading or trailing spaces kept. A text that starts with = is a text, not a
+    formula: a member's reason is never evaluated."""
+    if _UNFIT.search(value):
+        value = _UNFIT.sub("", value)
+    value = value[:_MAX_TEXT]
+    space = ' xml:space="preserve"' if value != value.strip() else ""
+    if _MARKUP.search(value):
+        value = _MARKUP.sub(lambda m: _ESCAPES[m.group()], value)
+    return f"<t{space}>{value}</t>"
 
 
 def _totals(s: Totals) -> list[tuple[str, Any]]:
@@ -474,15 +660,3 @@ def _paired(lines: Sequence[LedgerLine]) -> list[LedgerLine]:
         if reversal is not None:
             out.append(reversal)
     return out
-
-
-def _saved(book: _Book) -> bytes:
-    out = io.BytesIO()
-    book.workbook.save(out)
-    return out.getvalue()
-
-
-def _text(value: Any) -> Any:
-    """A text without the control characters a workbook cannot hold (a reason pasted with a stray
-    ``\x0b`` would otherwise make openpyxl refuse the whole file)."""
-    return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
