@@ -5,8 +5,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from handlers.chatworld import db_folder
+
 from bot.app import App, build
 from bot.channels.console import ConsoleTransport
+from bot.media import MediaStore
 from bot.scoring.loader import load_scheme_text
 from bot.scoring.model import Scheme
 from bot.services.common import Context
@@ -70,7 +73,8 @@ def app_on(
 ) -> tuple[App, ConsoleTransport]:
     """An app on ``moment``'s clock; every branch on ``scheme`` (default: ``publicity_scheme``)."""
     app = build(
-        db, ["console"], context=Context(db.uow, (lambda _id: scheme) if scheme else schemes), instance=instance,
+        db, ["console"], context=Context(db.uow, (lambda _id: scheme) if scheme else schemes),
+        media=MediaStore(db_folder(db) / "media"), instance=instance,
         today=lambda: to_local(moment.at).date(), now=moment.now,
     )  # fmt: skip
     transport = ConsoleTransport()

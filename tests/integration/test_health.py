@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
+from handlers.chatworld import db_folder
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import insert, text
 
@@ -18,6 +19,7 @@ from bot.app import App, build
 from bot.delivery import Bucket, Retry
 from bot.handlers.router import handle
 from bot.handlers.types import Incoming
+from bot.media import MediaStore
 from bot.services.claims import SubmitClaim
 from bot.services.common import Context
 from bot.storage import Database, open_database
@@ -44,7 +46,12 @@ class Flaky:
 
 def app_of(db: Database, platform: str = "console", instance: str = "one") -> App:
     return build(
-        db, [platform], context=Context(db.uow, schemes), instance=instance, today=lambda: date(2026, 3, 10)
+        db,
+        [platform],
+        context=Context(db.uow, schemes),
+        media=MediaStore(db_folder(db) / "media"),
+        instance=instance,
+        today=lambda: date(2026, 3, 10),
     )
 
 

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from datetime import date, timedelta
 
 import pytest
+from handlers.chatworld import db_folder
 from sqlalchemy import select
 
 from bot.app import App, build
@@ -19,6 +20,7 @@ from bot.delivery import Bucket, Refused
 from bot.handlers import router
 from bot.handlers.router import commit, handle
 from bot.handlers.types import Incoming, body_of
+from bot.media import MediaStore
 from bot.services.claims import ClaimService
 from bot.services.common import Context
 from bot.storage import Database, open_database
@@ -58,7 +60,8 @@ class Recorder:
 
 def _app(db: Database, instance: str, recorder: Recorder) -> App:
     app = build(
-        db, ["fake"], context=Context(db.uow, schemes), instance=instance, today=lambda: date(2026, 3, 10),
+        db, ["fake"], context=Context(db.uow, schemes), media=MediaStore(db_folder(db) / "media"), instance=instance,
+        today=lambda: date(2026, 3, 10),
     )  # fmt: skip
     app.add_transport(recorder)
     return app

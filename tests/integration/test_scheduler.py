@@ -6,10 +6,12 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, date, datetime, timedelta
 
+from handlers.chatworld import db_folder
 from sqlalchemy import func, select
 
 from bot.app import App, build
 from bot.channels.console import ConsoleTransport
+from bot.media import MediaStore
 from bot.services.common import Context
 from bot.services.meetings import MeetingService
 from bot.services.outbox import console_group
@@ -22,7 +24,8 @@ OPENED = datetime(2026, 3, 5, 1, 0, tzinfo=UTC)
 
 def _app(db: Database, clock: list[datetime]) -> tuple[App, ConsoleTransport]:
     app = build(
-        db, ["console"], context=Context(db.uow, schemes), instance="one", today=lambda: date(2026, 3, 5),
+        db, ["console"], context=Context(db.uow, schemes), media=MediaStore(db_folder(db) / "media"), instance="one",
+        today=lambda: date(2026, 3, 5),
         now=lambda: clock[0],
     )  # fmt: skip
     transport = ConsoleTransport()
