@@ -238,6 +238,8 @@ class CommitteeDue:
 class CommitteeService:
     def __init__(self, context: Context, now: Callable[[], datetime] = utcnow) -> None:
         self.ctx, self.now = context, now
+        #: (committee, why) of the committees ``due`` found unratable, said in the log once each.
+        self._unratable: set[tuple[int, str]] = set()
 
     # -- the committee and its scheme ------------------------------------------------------
 
@@ -580,7 +582,9 @@ class CommitteeService:
                 try:
                     self.scheme_of(committee)
                 except (Invalid, ValueError) as err:  # a scheme that scores no branches, or a broken file
-                    log.warning("committee %s is not rated: %s", committee.id, err)
+                    if (committee.id, str(err)) not in self._unratable:  # said once, not at every tick
+                        self._unratable.add((committee.id, str(err)))
+                        log.warning("committee %s is not rated: %s", committee.id, err)
                     continue
                 report = await self._report(uow, committee, year)
                 at = _local(date(year + 1, 1, 1), OPEN_HOUR)

@@ -9,7 +9,6 @@ from typing import Any
 from sqlalchemy import bindparam, delete, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -67,15 +66,6 @@ _ACTIVE_BY_FILE = (
 class _Repo:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
-
-    async def _insert_once(self, row: Any) -> bool:
-        """Insert ``row``; False (and the transaction intact) when a unique key already holds it."""
-        try:
-            async with self.session.begin_nested():
-                self.session.add(row)
-        except IntegrityError:
-            return False
-        return True
 
 
 class Branches(_Repo):

@@ -7,17 +7,20 @@ publicity once: each branch's own stars in its group, the table to the committee
 from __future__ import annotations
 
 import hashlib
+import logging
 import math
 from datetime import UTC, date, datetime
 from io import BytesIO
 from typing import Any
 
 import pytest
+from handlers.chatworld import db_folder
 from openpyxl import load_workbook
 from sqlalchemy import select, text
 
 from bot.app import App, build
 from bot.channels.console import ConsoleTransport
+from bot.media import MediaStore
 from bot.scoring.loader import load_scheme
 from bot.scoring.model import Scheme
 from bot.services.claims import SubmitClaim
@@ -46,7 +49,8 @@ def schemes(spec: str) -> Scheme:
 
 def app_on(db: Database, moment: Moment) -> App:
     app = build(
-        db, ["console"], context=Context(db.uow, schemes), instance="township",
+        db, ["console"], context=Context(db.uow, schemes), media=MediaStore(db_folder(db) / "media"),
+        instance="township",
         today=lambda: to_local(moment.at).date(), now=moment.now,
     )  # fmt: skip
     app.add_transport(ConsoleTransport())
@@ -232,3 +236,22 @@ async def test_a_township_year_from_the_first_entry_to_the_committees_publicity(
     rows = list(book.worksheets[0].iter_rows(values_only=True))
     assert rows[0][:7] == ("党支部", "班子建设", "工作运行", "党员管理", "组织生活", "基础保障", "作用发挥")
     assert rows[3][0] == "第三党支部" and rows[3][7:12] == (0, 20, 70, 54.6, 1)
+
+
+async def test_a_committee_whose_scheme_rates_no_branches_is_named_in_the_log_once(
+    db: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The clock asks every tick which committees are due; one configured with a member scheme
+    cannot be rated, and the log says so once, not twice a minute all year."""
+    await _township(db)
+    async with db.uow() as uow:
+        committee = await uow.branches.committee("城关镇党委")
+        assert committee is not None
+        committee.settings = {"scheme": "tiny-publicity"}
+        await uow.commit()
+    service = CommitteeService(Context(db.uow, schemes))
+    caplog.set_level(logging.WARNING, logger="bot.services.committee")
+    for minute in range(3):
+        assert await service.due(local(YEAR + 1, 1, 2, 10, minute)) == []
+    said = [r.getMessage() for r in caplog.records if "is not rated" in r.getMessage()]
+    assert len(said) == 1 and "tiny-publicity" in said[0]
