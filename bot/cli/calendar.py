@@ -16,6 +16,7 @@ from bot.i18n import t
 from bot.scoring.model import MEETING_TYPES
 from bot.services.admin import AdminService
 from bot.services.common import Context, branch_of
+from bot.services.evaluation import EvaluationService
 from bot.services.policy import settings_of
 from bot.services.publicity import PublicityService, period_of_key
 from bot.services.schedule import ScheduleService
@@ -111,7 +112,9 @@ def _show(args: argparse.Namespace) -> int:
         windows = await PublicityService(ctx).windows(branch.id)
         rules = ctx.schemes(branch.scheme).publicity
         meetings = await ScheduleService(ctx).upcoming(branch.id, utcnow())
-        print(text_of(calendar_card(branch.name, rules, windows, utcnow(), settings_of(branch), meetings)))
+        evaluation = await EvaluationService(ctx).running(branch.id)
+        card = calendar_card(branch.name, rules, windows, utcnow(), settings_of(branch), meetings, evaluation)
+        print(text_of(card))
         return 0
 
     return with_database(args, work)

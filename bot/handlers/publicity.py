@@ -314,8 +314,9 @@ async def calendar_command(inc: Incoming, deps: Deps, args: str) -> list[Reply]:
         settings = await service(deps).set_calendar(person.actor, branch.id, change)
     windows = await service(deps).windows(branch.id)
     meetings = await ScheduleService(deps.chat.ctx).upcoming(branch.id, deps.now())
+    evaluation = await deps.evaluation.running(branch.id) if deps.evaluation is not None else None
     card = calendar_card(
-        branch.name, deps.chat.scheme(branch).publicity, windows, deps.now(), settings, meetings
+        branch.name, deps.chat.scheme(branch).publicity, windows, deps.now(), settings, meetings, evaluation
     )
     return [Send(ORIGIN, card)]
 
@@ -356,8 +357,11 @@ def calendar_card(
     now: datetime,
     settings: BranchSettings,
     meetings: Sequence[Scheduled] = (),
+    evaluation: tuple[int, date] | None = None,
 ) -> Card:
-    """The branch's calendar: what it publishes and for how long, the next posting, the latest windows."""
+    """The branch's calendar: what it publishes and for how long, the next posting, the latest
+    windows, its reminders, the meetings to come and the democratic evaluation being held (its
+    year and deadline)."""
     periods = "、".join(t(f"pub.kind.{k}") for k in dict.fromkeys(rules.periods))
     working = t("pub.calendar_working") if rules.working_days else ""
     fields = [
@@ -380,6 +384,10 @@ def calendar_card(
     fields.append(reminders_field(settings))
     coming = [t("sched.line", name=m.title, time=show(m.at)) for m in meetings]
     fields.append(Field(t("sched.calendar"), "\n".join(coming) or t("sched.none")))
+    if evaluation is not None:
+        year, deadline = evaluation
+        line = t("pub.calendar_evaluation_line", deadline=deadline.isoformat())
+        fields.append(Field(t("pub.calendar_evaluation", year=year), line))
     return Card(t("pub.calendar_title", branch=name), tuple(fields))
 
 

@@ -238,6 +238,15 @@ class EvaluationService:
             row = await queries.open_of(branch.id) or await _latest(queries, branch.id)
             return await _participation(uow, queries, branch, row)
 
+    async def running(self, branch_id: int) -> tuple[int, date] | None:
+        """The year and the deadline of the branch's evaluation being held in the chat, if any
+        (the group was told both when it opened; ``日程`` shows them)."""
+        async with self.ctx.uow(read_only=True) as uow:
+            row = await EvaluationQueries(uow.session).open_of(branch_id)
+        if row is None or row.deadline is None:
+            return None
+        return row.year, row.deadline
+
     async def close(self, actor: Actor, branch_id: int) -> Participation:
         """Close the branch's open evaluation now (the secretary), before or after its deadline."""
         async with self.ctx.uow() as uow:

@@ -202,3 +202,16 @@ async def test_closing_feeds_the_scheme_and_tells_the_secretary_privately(evalua
     async with d.world.db.uow() as uow:
         assert (await uow.session.scalars(select(BallotDraft))).all() == []
     assert ("王书记", "political", 9.0, 1) in await results(d)
+
+
+async def test_the_calendar_shows_the_evaluation_while_it_is_held(evaluated: Driver) -> None:
+    d = evaluated
+    line = "2026 年民主测评: 进行中, 2026-03-20 截止 (当天 24 点); 私聊机器人发「测评」投票"
+    [before] = await private(d, ALICE, "日程")
+    assert "民主测评" not in before.text
+    await opened(d)
+    [held] = await private(d, ALICE, "日程")
+    assert line in held.text and "第一党支部 日程" in held.text
+    await private(d, SECRETARY, "测评 结束")
+    [after] = await private(d, ALICE, "日程")
+    assert "民主测评" not in after.text

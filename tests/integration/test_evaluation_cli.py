@@ -28,6 +28,8 @@ def test_open_invite_status_and_close_from_the_command_line(cli: Cli) -> None:
     assert "测评 2 名党员, 至少 10 名群众代表" in out
     code, _out, err = cli("evaluation", "open", "--branch", "1", "--deadline", deadline)
     assert code == 1 and err.startswith("本支部已有一次民主测评在进行 (第 1 次")
+    code, out, _ = cli("calendar", "show", "1")
+    assert f"{date.today().year} 年民主测评: 进行中, {deadline} 截止 (当天 24 点)" in out
     code, out, _ = cli("evaluation", "invite", "--branch", "1", "--count", "3")
     codes = [line for line in out.splitlines() if re.fullmatch(r"[A-Z2-9]{8}", line)]
     assert code == 0 and len(set(codes)) == 3
@@ -39,6 +41,7 @@ def test_open_invite_status_and_close_from_the_command_line(cli: Cli) -> None:
     ]
     code, out, _ = cli("evaluation", "close", "--branch", "1")
     assert code == 0 and "已结束, 群众代表不足, 数据不全" in out
+    assert "民主测评" not in cli("calendar", "show", "1")[1]
     code, _out, err = cli("evaluation", "status", "--branch", "1")
     assert code == 0
     code, _out, err = cli("evaluation", "open", "--branch", "1", "--deadline", "2020-01-01")
