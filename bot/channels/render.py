@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from bot.handlers.types import Action, Body, Card, Choice, body_of
+from bot.handlers.types import Action, Body, Card, Choice, Field, body_of
 from bot.i18n import t
 
 
@@ -35,7 +35,7 @@ class Capabilities:
 def card_lines(card: Card) -> list[str]:
     """The card as lines of text: title, ``label: value`` fields, note, status, then the prompt."""
     lines = [card.title]
-    lines += [f"{f.label}: {f.value}" for f in card.fields]
+    lines += [field_line(f) for f in card.fields]
     if card.note:
         lines.append(card.note)
     if card.status:
@@ -43,6 +43,11 @@ def card_lines(card: Card) -> list[str]:
     if card.choice is not None and card.choice.prompt != card.title:
         lines.append(card.choice.prompt)
     return lines
+
+
+def field_line(f: Field) -> str:
+    """``label: value``, or the label alone when it says it all (``参评党员 12 人``)."""
+    return f"{f.label}: {f.value}" if f.value != "" else f.label
 
 
 def text_of(body: Body, limit: int | None = None) -> str:
@@ -63,7 +68,7 @@ def fit_fields(card: Card, caps: Capabilities) -> Card:
     if len(card.fields) <= caps.max_fields:
         return card
     kept, rest = card.fields[: caps.max_fields], card.fields[caps.max_fields :]
-    note = "\n".join([*(f"{f.label}: {f.value}" for f in rest), *([card.note] if card.note else [])])
+    note = "\n".join([*(field_line(f) for f in rest), *([card.note] if card.note else [])])
     return Card(card.title, kept, note, card.status, card.actions, card.choice, card.key)
 
 

@@ -18,6 +18,13 @@ def test_the_text_is_title_fields_status_and_prompt() -> None:
     assert text_of("x" * 10, limit=5) == "xxxx…"
 
 
+def test_a_field_whose_label_says_it_all_is_shown_without_a_colon() -> None:
+    card = Card("📣 2026年3月 积分公示", (Field("参评党员 12 人", ""), Field("公示期", "至 3月8日")))
+    assert text_of(card) == "📣 2026年3月 积分公示\n参评党员 12 人\n公示期: 至 3月8日"
+    folded = fit_fields(card, Capabilities(max_fields=0))
+    assert folded.note == "参评党员 12 人\n公示期: 至 3月8日"
+
+
 def test_a_choice_too_long_for_one_message_continues_on_further_messages() -> None:
     caps = Capabilities(max_buttons=6)
     parts = pages(_card(14), caps)
