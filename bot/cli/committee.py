@@ -16,7 +16,7 @@ from bot.cli.sheet_rows import sheet_rows, write_template
 from bot.handlers.committee import card, report_text, scored_text
 from bot.handlers.context import today_local
 from bot.i18n import t
-from bot.services.committee import SHEET_HEADINGS, CommitteeService, rating_year, result_workbook
+from bot.services.committee import SHEET_HEADINGS, SHEET_TITLE, CommitteeService, rating_year, result_workbook
 from bot.services.common import Context
 from bot.storage import Database
 
@@ -119,7 +119,7 @@ def _template(args: argparse.Namespace) -> int:
     async def work(_db: Database, ctx: Context) -> int:
         _name, rows = await CommitteeService(ctx).template_rows(cli_actor(), args.committee)
         path = Path(args.out or "评星定级.xlsx")
-        write_template(path, "评星定级", SHEET_HEADINGS, rows)
+        write_template(path, SHEET_TITLE, SHEET_HEADINGS, rows)
         print(t("cm.cli.written", path=path))
         return 0
 

@@ -74,6 +74,7 @@ HELP: tuple[Usage, ...] = (
     Usage("committee", ("star",), "cm.help.star"),
     Usage("committee", ("report_evaluation",), "cm.help.evaluation"),
     Usage("committee", ("star_result",), "cm.help.result"),
+    Usage("committee", ("star",), "cm.help.template"),
     Usage("committee", ("export",), "cm.help.export"),
     Usage("member", ("export",), "export.help.own"),
     Usage("recorder", ("export",), "export.help"),

@@ -5,9 +5,10 @@ in a private chat with the bot, and the committee's yearly publicity.
 evaluation, and beside 党员管理 what the bot's own data says about its points management);
 ``评星 第一党支部 班子建设 14`` scores an area, ``评星 第一党支部 加分 county_award 5 县级表彰`` (or
 ``减分``) an item with its reason, ``述职评议 第一党支部 88`` the secretary's report evaluation;
-``评星结果 2026`` the committee's table, as text and as an .xlsx. A year may lead
+``评星结果 2026`` the committee's table, as text and as an .xlsx; ``评星 模板`` the sheet to fill in
+for every branch at once, which sent back privately is imported all or nothing. A year may lead
 (``评星 2025 第一党支部``); without one, the year rated is the one before until June, the current
-one from July (``rating_year``).
+one from July (``rating_year``); a sheet sent back is for the year its file's name holds.
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ from datetime import timedelta
 from bot.handlers.cards import number
 from bot.handlers.context import Deps, located
 from bot.handlers.parse import _numeral, arabic
-from bot.handlers.sheets import XLSX
 from bot.handlers.types import (
     ORIGIN,
     Action,
@@ -32,6 +32,7 @@ from bot.handlers.types import (
     ToRoles,
 )
 from bot.i18n import t
+from bot.reports.xlsx import XLSX
 from bot.services.committee import (
     BranchSheet,
     CommitteeReport,
@@ -41,12 +42,16 @@ from bot.services.committee import (
     Scored,
     rating_year,
     result_workbook,
+    template_sheet,
 )
 from bot.services.common import Actor
 from bot.services.errors import Invalid
+from bot.services.recorded import Sheet
 from bot.storage.timeutil import to_local
 
 _YEAR = re.compile(r"^(\d{4})年?(?:度)?$")
+_YEAR_IN_NAME = re.compile(r"(?<!\d)(20\d\d)(?!\d)")
+TEMPLATE_WORD = "模板"
 _POINTS = re.compile(r"^[+\-－]?(\d+(?:\.\d+)?)分?$")
 STAFF = ("committee",)
 _CHINESE = set("〇零○一二两三四五六七八九十")
@@ -89,6 +94,8 @@ async def star(inc: Incoming, deps: Deps, args: str) -> list[Reply]:
     if not words:
         return [Send(ORIGIN, t("cm.usage"))]
     branch, rest = words[0], words[1:]
+    if words == [TEMPLATE_WORD]:
+        return await _template(deps, actor, year)
     if not rest:
         return _private(inc, [card(await service.sheet(actor, None, branch, year))])
     if rest[0] in ("加分", "减分"):
@@ -101,6 +108,27 @@ async def star(inc: Incoming, deps: Deps, args: str) -> list[Reply]:
     else:
         return [Send(ORIGIN, t("cm.usage"))]
     return _private(inc, [card(done.sheet, scored_text(done))])
+
+
+async def _template(deps: Deps, actor: Actor, year: int) -> list[Reply]:
+    """``评星 模板``: the committee's sheet to fill in, as a file named with the year it is for."""
+    committee, rows = await _service(deps).template_rows(actor, None)
+    if deps.media is None:
+        return [Send(ORIGIN, t("cm.template_cli"))]
+    name = t("cm.template.file", committee=committee, year=year)
+    stored = deps.media.put(template_sheet(rows), XLSX, name)
+    return [Send(ORIGIN, t("cm.template_sent", year=year), file=Attachment(stored.sha256, name, XLSX))]
+
+
+async def sheet_received(inc: Incoming, deps: Deps, sheet: Sheet) -> list[Reply]:
+    """A filled-in 评星定级 sheet sent privately: imported for the sender's committee, all or
+    nothing (every problem named with its cell), once per file; for the year its file's name
+    holds (the template's does), else the year rated now."""
+    actor = await _actor(inc, deps)
+    named = _YEAR_IN_NAME.search(sheet.filename)
+    year = int(named.group(1)) if named else rating_year(deps.today())
+    count = await _service(deps).import_sheet(actor, None, year, sheet)
+    return [Send(ORIGIN, t("cm.sheet_imported", count=count, year=year))]
 
 
 async def evaluation(inc: Incoming, deps: Deps, args: str) -> list[Reply]:

@@ -8,8 +8,17 @@ MESSAGES: dict[str, dict[str, str]] = {
         "cm.usage": (
             "评星的写法:\n评星 第一党支部 — 查看该支部的评分卡\n评星 第一党支部 班子建设 14 — 给一个方面打分\n"
             "评星 第一党支部 加分 county_award 5 县级表彰 — 加分项 (减分项写 减分), 须写理由\n"
-            "述职评议 第一党支部 88 — 书记述职评议得分 (百分制)\n评星结果 2026 — 全镇评定结果"
+            "述职评议 第一党支部 88 — 书记述职评议得分 (百分制)\n评星结果 2026 — 全镇评定结果\n"
+            "评星 模板 — 全镇各支部的评分表 (Excel), 填好后私聊发回"
         ),
+        "cm.template_sent": (
+            "这是 {year} 年度评星定级评分表: 每个支部的六个方面和述职评议各一行, 在「分值」列填分。加分、减分项"
+            "另起一行: 写上支部, 「项目」写加减分项目的名称或代码, 填「分值」并写「理由」。填好后把文件私聊发回给我, "
+            "全部无误才会记入, 有错会指出是哪一格。"
+        ),
+        "cm.template.file": "评星定级评分表-{committee}-{year}.xlsx",
+        "cm.template_cli": "这里不能发送文件。请在服务器上运行 partybot committee template --committee 编号 生成评分表。",
+        "cm.sheet_imported": "已记入 {year} 年度评星定级 {count} 项评分。发 评星结果 {year} 查看全镇结果, 评星 支部名称 查看一个支部。",
         "cm.usage_evaluation": "述职评议的写法: 述职评议 第一党支部 88 (百分制, 0 到 100)。",
         "cm.usage_points": "“{word}” 不是分数, 请写数字, 如 14。",
         "cm.private_only": "评星定级只在与机器人的私聊中进行, 请私聊机器人发送。",
@@ -28,7 +37,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "cm.nothing_to_withdraw": "{name} 还没有记过, 无需撤销。",
         "cm.bad_year": "年度 {year} 不对, 请写四位年份, 如 2026。",
         "cm.not_in_year": "该支部在此年度之后才建立, 不参加本年度评定",
-        "cm.sheet_headings": "表格缺少列: {headings}。请用 partybot committee template 生成的表格填写。",
+        "cm.sheet_headings": "表格缺少列: {headings}。请用 评星 模板 (或 partybot committee template) 生成的表格填写。",
         "cm.sheet_points": "分值 “{points}” 不是数字",
         "cm.sheet_twice": "{branch} 的 {name} 在表中出现两次 (另见第{row}行), 请只留一行",
         "cm.sheet_empty": "表中没有填写任何分值, 未导入。",
@@ -71,6 +80,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "cm.help.star": "评星 第一党支部 — 查看支部评分卡, 给各方面和加减分项打分",
         "cm.help.evaluation": "述职评议 第一党支部 88 — 记录书记述职评议得分",
         "cm.help.result": "评星结果 2026 — 全镇评星定级结果 (五星比例、整顿名单、抽查名单)",
+        "cm.help.template": "评星 模板 — 全镇各支部的评分表 (Excel), 填好后私聊发回即记入",
         "cm.help.heading": "镇党委可以:",
         "cm.help.export": "导出 汇总 2026 — 全镇各党支部积分管理情况汇总表 (Excel 文件, 私聊发给你)",
         "cm.cli.settings": "党委 {committee}: 评星定级方案 {scheme}, 次年 {deadline} 起提示未评完的支部",
@@ -97,8 +107,18 @@ MESSAGES: dict[str, dict[str, str]] = {
         "cm.usage": (
             "How to rate:\n评星 第一党支部 — the branch's card\n评星 第一党支部 班子建设 14 — score an area\n"
             "评星 第一党支部 加分 county_award 5 县级表彰 — a bonus item (减分 for a deduction), with its reason\n"
-            "述职评议 第一党支部 88 — the secretary's report evaluation (of 100)\n评星结果 2026 — the township's result"
+            "述职评议 第一党支部 88 — the secretary's report evaluation (of 100)\n评星结果 2026 — the township's result\n"
+            "评星 模板 — the sheet for every branch (Excel); send it back filled in, privately"
         ),
+        "cm.template_sent": (
+            "The {year} branch rating sheet: a row for each of every branch's six areas and its report evaluation; "
+            "fill in 分值. A bonus or deduction goes on a row of its own: the branch, the item's name or code in 项目, "
+            "分值 and 理由. Send the file back to me privately: it is recorded only if every row is right, and each "
+            "mistake is named with its cell."
+        ),
+        "cm.template.file": "评星定级评分表-{committee}-{year}.xlsx",
+        "cm.template_cli": "No file can be sent here. On the server run partybot committee template --committee N.",
+        "cm.sheet_imported": "{count} scores of the {year} branch rating recorded. Send 评星结果 {year} for the township's result.",
         "cm.usage_evaluation": "Write: 述职评议 第一党支部 88 (0 to 100).",
         "cm.usage_points": "“{word}” is not a number of points; write a number such as 14.",
         "cm.private_only": "Branch rating is done in a private chat with the bot; send it there.",
@@ -117,7 +137,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "cm.nothing_to_withdraw": "{name} was never recorded; nothing to withdraw.",
         "cm.bad_year": "Year {year} is not right; write four digits, e.g. 2026.",
         "cm.not_in_year": "The branch was created after this year and is not rated for it",
-        "cm.sheet_headings": "The sheet lacks the columns {headings}; fill in the sheet partybot committee template makes.",
+        "cm.sheet_headings": "The sheet lacks the columns {headings}; fill in the sheet 评星 模板 (or partybot committee template) makes.",
         "cm.sheet_points": "points “{points}” are not a number",
         "cm.sheet_twice": "{name} of {branch} is in the sheet twice (also row {row}); keep one row",
         "cm.sheet_empty": "No points are filled in; nothing was imported.",
@@ -160,6 +180,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "cm.help.star": "评星 第一党支部 — a branch's card; score its areas and items",
         "cm.help.evaluation": "述职评议 第一党支部 88 — record the secretary's report evaluation",
         "cm.help.result": "评星结果 2026 — the township's result (five-star share, rectification, re-check)",
+        "cm.help.template": "评星 模板 — the sheet for every branch (Excel); send it back filled in to record it",
         "cm.help.heading": "The township committee may:",
         "cm.help.export": "导出 汇总 2026 — the township's roll-up of every branch's points management (an Excel file, sent privately)",
         "cm.cli.settings": "Committee {committee}: rates with {scheme}; told what is missing from {deadline} of the year after",

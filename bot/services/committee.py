@@ -36,7 +36,8 @@ from bot.scoring.result import Result, shown
 from bot.services.common import Actor, Context
 from bot.services.errors import Forbidden, Invalid, NotFound
 from bot.services.publicity import OPEN_HOUR, closes
-from bot.services.recorded import RecordErrors, Sheet, on_roster, take_import
+from bot.services.recorded import RecordErrors, Sheet, on_roster, sheet_of, take_import, template_xlsx
+from bot.services.roster import xlsx_table
 from bot.storage.committee import CommitteeQueries
 from bot.storage.schema import Branch, BranchScore, Committee, CommitteeResult
 from bot.storage.timeutil import local_zone, to_local, utcnow
@@ -56,8 +57,27 @@ RECHECK_STARS = (3, 4)
 EVALUATION = "evaluation"
 EVALUATION_MAX = 100
 SHEET_KIND = "branch-star"
-#: The sheet's columns (``partybot committee template|import``).
+#: The sheet's columns (``partybot committee template|import``, ``评星 模板`` in the chat) and title.
 SHEET_HEADINGS = ("党支部", "项目", "分值", "理由")
+SHEET_TITLE = "评星定级"
+
+
+def committee_sheet(data: bytes, filename: str) -> Sheet | None:
+    """The filled-in 评星定级 sheet an .xlsx file sent in the chat holds: its first sheet's first
+    row names 党支部, 项目 and 分值. None for any other file (a file that cannot be read included)."""
+    try:
+        table = xlsx_table(data, filename)
+    except Invalid:
+        return None
+    headings = {str(c).strip() for c in (table[0] if table else []) if c is not None}
+    if not set(SHEET_HEADINGS[:3]) <= headings:
+        return None
+    return sheet_of(table, filename, hashlib.sha256(data).hexdigest())
+
+
+def template_sheet(rows: Sequence[Sequence[str]]) -> bytes:
+    """The 评星定级 sheet to fill in (``template_rows``), as an .xlsx."""
+    return template_xlsx(SHEET_TITLE, SHEET_HEADINGS, rows)
 
 
 def rating_year(today: date) -> int:
@@ -398,10 +418,11 @@ class CommitteeService:
                                         "supersedes": row.supersedes_id})  # fmt: skip
         return float(before.points) if before is not None else None
 
-    async def import_sheet(self, actor: Actor, committee_id: int, year: int, sheet: Sheet) -> int:
+    async def import_sheet(self, actor: Actor, committee_id: int | None, year: int, sheet: Sheet) -> int:
         """A filled sheet (``SHEET_HEADINGS``: 党支部, 项目, 分值, 理由), all or nothing: every problem
         with its cell, then nothing is recorded. A row with no 分值 is left out. The same file is
-        taken once. The number of scores recorded."""
+        taken once. The number of scores recorded. (``committee_id`` None: the committee the actor
+        is staff of, as everywhere here.)"""
         async with self.ctx.uow() as uow:
             committee = await self._committee(uow, actor, committee_id)
             scheme = self.scheme_of(committee)
@@ -453,7 +474,7 @@ class CommitteeService:
             await uow.commit()
             return len(wanted)
 
-    async def template_rows(self, actor: Actor, committee_id: int) -> tuple[str, list[list[str]]]:
+    async def template_rows(self, actor: Actor, committee_id: int | None) -> tuple[str, list[list[str]]]:
         """The sheet to fill in: each branch's areas and the evaluation, 分值 empty; and the name
         of the committee."""
         async with self.ctx.uow(read_only=True) as uow:

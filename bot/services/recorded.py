@@ -3,10 +3,12 @@ sheets read with their cell references, all-or-nothing errors, and imports taken
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
+from typing import Any
 
 from bot.i18n import t
 from bot.services.common import Actor
@@ -51,6 +53,60 @@ class Sheet:
     @property
     def source(self) -> str:
         return f"file:{self.filename} sha256:{self.sha256}"
+
+
+def sheet_of(table: Sequence[Sequence[Any]], filename: str, sha256: str) -> Sheet:
+    """A table's rows under its first row's headings (blank rows left out), each cell with where
+    it is, and the file's name and the sha256 of its bytes."""
+    from openpyxl.utils import get_column_letter
+
+    headings = [_cell_text(c) for c in (table[0] if table else [])]
+    rows = []
+    for number, values in enumerate(table[1:], start=2):
+        texts = [_cell_text(v) for v in values]
+        if not any(texts):
+            continue
+        cells = {
+            heading: Cell(texts[i] if i < len(texts) else "", get_column_letter(i + 1), number)
+            for i, heading in enumerate(headings)
+            if heading
+        }
+        rows.append(SheetRow(number, cells))
+    return Sheet(filename, sha256, tuple(rows))
+
+
+def _cell_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value).strip()
+
+
+def template_xlsx(
+    title: str, headings: Sequence[str], rows: Sequence[Sequence[str]], text: Sequence[str] = ()
+) -> bytes:
+    """A sheet to fill in, as an .xlsx: the headings, then the rows (columns in ``text`` kept as text)."""
+    from openpyxl import Workbook
+    from openpyxl.utils import get_column_letter
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = title
+    sheet.append(list(headings))
+    for row in rows:
+        sheet.append(list(row))
+    for name in text:
+        if name in headings:
+            letter = get_column_letter(list(headings).index(name) + 1)
+            for cell in sheet[letter]:
+                cell.number_format = "@"
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
 
 
 class RecordErrors(Invalid):

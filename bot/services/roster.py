@@ -61,17 +61,7 @@ def read_table(path: Path) -> list[list[Any]]:
     """The rows of a .csv (UTF-8 with or without BOM, else GB18030) or .xlsx file."""
     suffix = path.suffix.lower()
     if suffix == ".xlsx":
-        from openpyxl import load_workbook
-        from openpyxl.utils.exceptions import InvalidFileException
-
-        try:
-            book = load_workbook(path, read_only=True, data_only=True)
-            try:  # a read-only workbook keeps the file open until closed
-                return [[_xlsx_value(c) for c in r] for r in book.worksheets[0].iter_rows()]
-            finally:
-                book.close()
-        except (OSError, ValueError, KeyError, IndexError, zipfile.BadZipFile, InvalidFileException) as exc:
-            raise Invalid("roster.unreadable", path=path, error=exc) from None
+        return _xlsx_table(path, str(path))
     if suffix != ".csv":
         raise Invalid("roster.bad_format", suffix=suffix)
     raw = path.read_bytes()
@@ -86,6 +76,25 @@ def read_table(path: Path) -> list[list[Any]]:
 
 
 _ZERO_PADDED = re.compile(r"^0+$")
+
+
+def xlsx_table(data: bytes, name: str) -> list[list[Any]]:
+    """The rows of the first sheet of an .xlsx file's bytes (a file sent in the chat)."""
+    return _xlsx_table(io.BytesIO(data), name)
+
+
+def _xlsx_table(source: Path | io.BytesIO, name: str) -> list[list[Any]]:
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        book = load_workbook(source, read_only=True, data_only=True)
+        try:  # a read-only workbook keeps the file open until closed
+            return [[_xlsx_value(c) for c in r] for r in book.worksheets[0].iter_rows()]
+        finally:
+            book.close()
+    except (OSError, ValueError, KeyError, IndexError, zipfile.BadZipFile, InvalidFileException) as exc:
+        raise Invalid("roster.unreadable", path=name, error=exc) from None
 
 
 def _xlsx_value(cell: Any) -> Any:

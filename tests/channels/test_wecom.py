@@ -31,10 +31,10 @@ from bot.channels.wecom.longconn import Downloader
 from bot.cli.wecom import serve
 from bot.config import Config
 from bot.delivery import Sender
-from bot.handlers.sheets import XLSX
 from bot.handlers.types import Media
 from bot.i18n import t
 from bot.media import MediaStore
+from bot.reports.xlsx import XLSX
 from bot.storage import Database
 from bot.storage.schema import ClaimEvidence, ClaimRow
 from channels.wecom_fake import BOT_ID, CORP, SECRET, CallbackClient, FakeWecom

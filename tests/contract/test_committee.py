@@ -14,7 +14,8 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from bot.scoring.loader import load_scheme
-from bot.services.common import Context
+from bot.services.committee import template_sheet
+from bot.services.common import Actor, Context
 from bot.storage.schema import BranchScore, Committee
 from contract.driver import ALICE, BOB, GROUP, Driver
 
@@ -134,3 +135,83 @@ async def test_committee_staff_are_told_in_help_how_to_export_the_roll_up(driver
     assert "导出 汇总 2026 — 全镇各党支部积分管理情况汇总表 (Excel 文件, 私聊发给你)" in help_.text
     [member] = await driver.say(ALICE, "帮助", private=True)
     assert "镇党委可以:" not in member.text and "导出 汇总" not in member.text
+
+
+def _filled(template: bytes, points: dict[str, float], *extra: list[object]) -> bytes:
+    """The template with 分值 filled in by 项目 (and rows added: 党支部, 项目, 分值, 理由)."""
+    book = load_workbook(io.BytesIO(template))
+    sheet = book.active
+    assert sheet is not None
+    for row in sheet.iter_rows(min_row=2):
+        if row[1].value in points:
+            row[2].value = points[str(row[1].value)]
+    for line in extra:
+        sheet.append(line)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+async def test_the_staff_get_the_sheet_to_fill_in_in_the_chat(driver: Driver) -> None:
+    await _committee_with_staff(driver)
+    shown = await driver.say(BOB, "评星 模板", private=True)
+    assert all(m.where == BOB for m in shown)
+    [template] = [m for m in shown if m.file]
+    assert template.file == "评星定级评分表-城关镇党委-2025.xlsx"
+    assert any("这是 2025 年度评星定级评分表" in m.text for m in shown)
+    sheet = load_workbook(io.BytesIO(template.content)).active
+    assert sheet is not None
+    rows = [[c.value for c in r] for r in sheet.iter_rows()]
+    assert rows[0] == ["党支部", "项目", "分值", "理由"] and rows[1][0] == "第一党支部"
+    assert [r[1] for r in rows[1:]] == [
+        "班子建设",
+        "工作运行",
+        "党员管理",
+        "组织生活",
+        "基础保障",
+        "作用发挥",
+        "述职评议",
+    ]
+    [member] = await driver.say(ALICE, "评星 模板", private=True)  # not the committee's staff
+    assert not member.file and "镇党委" in member.text
+
+
+async def test_a_filled_sheet_sent_back_privately_is_recorded_all_or_nothing_and_once(driver: Driver) -> None:
+    await _committee_with_staff(driver)
+    service = driver.world.deps.committee
+    assert service is not None
+    staff = Actor(driver.world.ids["201"], f"member:{driver.world.ids['201']}")
+    _name, rows = await service.template_rows(staff, None)
+    template = template_sheet(rows)
+
+    # a mistake names its cell and records nothing
+    wrong = _filled(template, {"班子建设": 16})
+    [refused] = await driver.say(BOB, "", private=True, file=("评星定级评分表-城关镇党委-2025.xlsx", wrong))
+    assert "第2行 C列" in refused.text and "班子建设 最多 15 分" in refused.text
+    [card] = await driver.say(BOB, "评星 第一党支部", private=True)
+    assert "班子建设: 未评 (满分 15)" in card.text
+
+    scores = {
+        "班子建设": 14,
+        "工作运行": 14,
+        "党员管理": 18,
+        "组织生活": 18,
+        "基础保障": 9,
+        "作用发挥": 18,
+        "述职评议": 90,
+    }
+    filled = _filled(template, scores, ["第一党支部", "county_award", 5, "县级表彰"])
+    name = "评星定级评分表-城关镇党委-2025(1).xlsx"  # as a phone names a file saved twice
+    [done] = await driver.say(BOB, "", private=True, file=(name, filled))
+    assert done.text.startswith("已记入 2025 年度评星定级 8 项评分。")
+    [card] = await driver.say(BOB, "评星 第一党支部", private=True)
+    assert (
+        "总分 94.2, 4 星级" in card.text
+        and "加分: 党支部或所属党员受到县级以上表彰: 5 分 (县级表彰)" in card.text
+    )
+    [again] = await driver.say(BOB, "", private=True, file=(name, filled))
+    assert "导入过" in again.text and "这次没有任何改动" in again.text
+
+    # a member who is not the committee's staff has no say
+    [member] = await driver.say(ALICE, "", private=True, file=("评星.xlsx", filled))
+    assert "镇党委" in member.text and not member.text.startswith("已记入")
