@@ -4,11 +4,11 @@
 Each layout takes plain data (figures the engine gave, lines of the ledger) and returns the bytes
 of an .xlsx: Chinese headers, the header rows frozen and repeated on every printed page, widths
 that fit the Chinese text, numbers as numbers and dates as dates, A4 and fitted to the page's
-width. Nothing here reads a database or scores anything. openpyxl writes each workbook in its
-write-only mode (the package, the styles, each sheet's views, columns and page set-up); the cells
-are written here straight as the sheets' XML, since a township's exports are a million cells and
-openpyxl's cell objects cost several times the XML they make. Every text is a text: one that starts
-with = is never read as a formula.
+width. Nothing here reads a database or scores anything. openpyxl writes the styles, the theme,
+the document's properties and each kind of sheet's views, columns and page set-up; the cells are
+written here straight as the sheets' XML and the package is put together here, since a township's
+exports are a million cells and openpyxl's cell objects cost several times the XML they make (see
+``_Book``). Every text is a text: one that starts with = is never read as a formula.
 """
 
 from __future__ import annotations
