@@ -151,7 +151,8 @@ async def make_chat_world(
 
 def db_folder(db: Database) -> Path:
     """The folder of a SQLite database file (a temporary folder for other databases)."""
-    name = db.engine.url.database
+    url = db.engine.url
+    name = url.database if url.get_backend_name() == "sqlite" else None  # PostgreSQL's is a name, not a path
     return Path(name).parent if name and name != ":memory:" else Path(tempfile.mkdtemp())
 
 
