@@ -154,8 +154,19 @@ async def refuse_imported(uow: UnitOfWork, branch_id: int, kind: str, sheet: She
     if earlier is not None:
         raise Duplicate(
             "records.imported_before", earlier.id, file=sheet.filename, other=earlier.filename,
-            at=earlier.created_at.date().isoformat(), by=earlier.actor,
+            at=earlier.created_at.date().isoformat(), by=await actor_name(uow, earlier.actor),
         )  # fmt: skip
+
+
+async def actor_name(uow: UnitOfWork, label: str) -> str:
+    """Who an actor's label (``member:4``, ``cli:root``) is, as a person reads it: a member by
+    their name; anyone else (the command line, the clock) by the label itself."""
+    kind, _, number = label.partition(":")
+    if kind == "member" and number.isdigit():
+        member = await uow.session.get(MemberRow, int(number))
+        if member is not None:
+            return member.name
+    return label
 
 
 async def take_import(

@@ -36,7 +36,7 @@ from bot.scoring.model import RatingItem, Scheme
 from bot.services.common import Actor, Context, branch_of, require_role
 from bot.services.errors import DomainError, Forbidden, Invalid, NotFound
 from bot.services.policy import approvers, recorders
-from bot.services.recorded import on_roster
+from bot.services.recorded import actor_name, on_roster
 from bot.storage.recorded import RecordedQueries
 from bot.storage.schema import (
     Branch,
@@ -89,6 +89,8 @@ class Imported:
     #: Members whose row was left empty (not rated this month).
     unrated: tuple[str, ...] = ()
     already: ImportRun | None = None
+    #: Who imported it then, by name (``already``'s actor).
+    already_by: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -451,6 +453,7 @@ class SheetService:
                     filename,
                     sha,
                     already=earlier,
+                    already_by=await actor_name(uow, earlier.actor),
                 )
             roster = Roster(await uow.members.list(branch.id))
             if sheet.kind == RATINGS:
@@ -831,7 +834,7 @@ def describe(result: Imported) -> list[str]:
                 "sheets.already",
                 file=result.filename,
                 at=at,
-                actor=run.actor,
+                actor=result.already_by or run.actor,
                 id=run.id,
                 rows=run.summary.get("rows", 0),
             )

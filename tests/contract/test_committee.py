@@ -210,7 +210,7 @@ async def test_a_filled_sheet_sent_back_privately_is_recorded_all_or_nothing_and
         and "加分: 党支部或所属党员受到县级以上表彰: 5 分 (县级表彰)" in card.text
     )
     [again] = await driver.say(BOB, "", private=True, file=(name, filled))
-    assert "导入过" in again.text and "这次没有任何改动" in again.text
+    assert "由 李四 导入过" in again.text and "这次没有任何改动" in again.text
 
     # a member who is not the committee's staff has no say
     [member] = await driver.say(ALICE, "", private=True, file=("评星.xlsx", filled))

@@ -89,6 +89,7 @@ async def test_the_secretary_sends_the_filled_sheet_privately_and_it_is_imported
 
     [again] = await d.say(SECRETARY, "", private=True, file=("三月评分 (1).xlsx", data))
     assert again.text.startswith("三月评分 (1).xlsx 已于 ") and again.text.endswith("这次没有重复导入")
+    assert " 由 王书记 导入过" in again.text  # by name, not by the ledger's label
     assert len(await _ratings(d)) == 20  # nothing doubled
     async with d.world.db.uow() as uow:
         [run] = (await uow.session.scalars(select(ImportRun))).all()
