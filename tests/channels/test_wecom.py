@@ -31,7 +31,7 @@ from bot.channels.wecom.longconn import Downloader
 from bot.cli.wecom import serve
 from bot.config import Config
 from bot.delivery import Sender
-from bot.handlers.types import Media
+from bot.handlers.types import Action, Card, Field, Media
 from bot.i18n import t
 from bot.media import MediaStore
 from bot.reports.xlsx import XLSX
@@ -452,3 +452,13 @@ def test_ids_are_keyed_by_corp() -> None:
     assert p.account("wwA", "zhangsan") != p.account("wwB", "zhangsan")
     assert p.split(p.account("wwA", "zhang/san")) == ("wwA", "zhang/san")
     assert p.strip_mention("@积分助手 申报 志愿服务") == "申报 志愿服务"
+
+
+def test_a_field_whose_label_says_it_all_is_a_line_of_the_card_not_a_row() -> None:
+    card = Card(
+        "📣 2026年3月 积分公示", (Field("参评党员 12 人", ""), Field("公示期", "至 3月8日")),
+        note="对结果有异议请点 异议", actions=(Action("异议", "pb:1"),),
+    )  # fmt: skip
+    template = p.template_card(card, "t1")
+    assert template["horizontal_content_list"] == [{"keyname": "公示期", "value": "至 3月8日"}]
+    assert template["sub_title_text"] == "参评党员 12 人\n对结果有异议请点 异议"

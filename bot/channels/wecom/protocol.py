@@ -263,8 +263,11 @@ def message(body: Body, task: str) -> dict[str, Any]:
 def template_card(body: Body, task: str) -> dict[str, Any]:
     """A card as a ``template_card``: ``button_interaction`` when it has buttons, else ``text_notice``."""
     card = body if isinstance(body, Card) else Card(body)
-    card = fit_fields(card, CAPABILITIES)
-    below = [x for x in (card.note, card.status) if x]
+    # A field whose label says it all (参评党员 12 人) is a line of text, not a two-column row: a
+    # row's keyname is shown in about five characters.
+    said = [f.label for f in card.fields if f.value == ""]
+    card = fit_fields(replace(card, fields=tuple(f for f in card.fields if f.value != "")), CAPABILITIES)
+    below = [x for x in (*said, card.note, card.status) if x]
     if card.choice is not None and card.choice.prompt != card.title:
         below.append(card.choice.prompt)
     out: dict[str, Any] = {"main_title": {"title": card.title}, "task_id": task}
