@@ -11,7 +11,7 @@ import argparse
 from datetime import date
 
 from bot.cli.db import cli_actor, with_database
-from bot.cli.ledger import _day
+from bot.cli.ledger import iso_day
 from bot.cli.ratings import by_option, import_file, write_template
 from bot.i18n import t
 from bot.services.common import Context
@@ -54,7 +54,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     )
     start.add_argument("--branch", type=int, required=True, help="党支部编号")
     start.add_argument(
-        "--deadline", type=_day, required=True, help="投票的最后一天 YYYY-MM-DD (当天 24 点结束)"
+        "--deadline", type=iso_day, required=True, help="投票的最后一天 YYYY-MM-DD (当天 24 点结束)"
     )
     start.add_argument("--year", type=int, help="测评的年度 (默认今年)")
     start.set_defaults(handler=_open)

@@ -19,7 +19,7 @@ from bot.storage.timeutil import to_local, utcnow
 CLI_SOURCE = Source("cli")
 
 
-def _day(text: str) -> date:
+def iso_day(text: str) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError:
@@ -37,7 +37,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     add.add_argument("--item", required=True, help="积分项代码 (见 scheme show 方案), 如 dues_late")
     add.add_argument("--member", action="append", required=True, metavar="MEMBER",
                      help="党员编号、名册编号或姓名; 可写多次")  # fmt: skip
-    add.add_argument("--date", type=_day, help="日期 YYYY-MM-DD (默认今天)")
+    add.add_argument("--date", type=iso_day, help="日期 YYYY-MM-DD (默认今天)")
     add.add_argument("--points", type=float, help="分值 (分值有范围的积分项须写明; 减分项可写正数)")
     add.add_argument("--reason", required=True, help="原因 (必填, 记入台账)")
     add.set_defaults(handler=_add)
@@ -46,7 +46,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     fix.add_argument("--reason", required=True, help="更正原因 (必填)")
     fix.add_argument("--item", help="正确的积分项代码 (不写则不变)")
     fix.add_argument("--points", type=float, help="正确的分值")
-    fix.add_argument("--date", type=_day, help="正确的日期 YYYY-MM-DD")
+    fix.add_argument("--date", type=iso_day, help="正确的日期 YYYY-MM-DD")
     fix.set_defaults(handler=_correct)
     listing = sub.add_parser("list", help="一名党员的积分明细 (带记录编号)")
     listing.add_argument("--branch", type=int, required=True, help="党支部编号")

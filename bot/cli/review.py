@@ -10,7 +10,7 @@ import uuid
 from bot.channels.render import card_lines
 from bot.cli.attendance import chat_platforms
 from bot.cli.db import cli_actor, config_of, with_database
-from bot.cli.ledger import _day
+from bot.cli.ledger import iso_day
 from bot.handlers.context import today_local
 from bot.handlers.review import state_card
 from bot.handlers.types import Send, ToGroup
@@ -35,7 +35,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     _branch(start)
     start.add_argument(
         "--deadline",
-        type=_day,
+        type=iso_day,
         required=True,
         help="投票的最后一天 YYYY-MM-DD (当天 24 点结束)",
     )

@@ -82,7 +82,7 @@ async def serve(
             base_file_url=tg.base_file_url, request=request,
         )  # fmt: skip
         bot.add_transport(TelegramTransport(app.bot, bot.media))
-        stop = stop or _on_signals()
+        stop = stop or on_signals()
         if not await _reach(app, stop, backoff):
             return False
         async with app:
@@ -121,7 +121,7 @@ async def _reach(app: TelegramApp, stop: asyncio.Event, backoff: Sequence[float]
     return False
 
 
-def _on_signals() -> asyncio.Event:
+def on_signals() -> asyncio.Event:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -20,7 +20,7 @@ from bot.channels.wecom.longconn import Downloader, LongConnectionChannel, LongC
 from bot.channels.wecom.protocol import PLATFORM
 from bot.channels.wecom.transport import Presses
 from bot.cli.db import context_for, schema_behind
-from bot.cli.telegram import _on_signals, serve_http
+from bot.cli.telegram import on_signals, serve_http
 from bot.config import Config, WecomSection, load_config
 from bot.i18n import set_locale, t
 from bot.storage import open_database
@@ -76,7 +76,7 @@ async def serve(config: Config, stop: asyncio.Event | None = None) -> int:
     db = await open_database(config.database.url, upgrade=config.database.migrate, echo=config.database.echo)
     try:
         bot = await start(db, [PLATFORM], config, context_for(db, config))
-        stop = stop or _on_signals()
+        stop = stop or on_signals()
         async with httpx.AsyncClient(timeout=15.0) as http:
             if config.wecom.mode == "callback":
                 return await _callback(bot, config, http, stop)

@@ -12,7 +12,7 @@ from typing import Any
 
 from bot.handlers.cards import number
 from bot.handlers.context import Deps, located
-from bot.handlers.publicity import _closing, _grade, period_label
+from bot.handlers.publicity import closing_of, grade_of, period_label
 from bot.handlers.types import (
     ORIGIN,
     Address,
@@ -63,7 +63,7 @@ def _table(
         row = [str(m["rank"]) if ranked and m.get("rank") is not None else str(n), str(m["name"])]
         row += [none if m.get("exempt") else number(m.get("score"))] if scores else []
         row += [none if m.get("exempt") else number(m.get("ytd"))] if scores and not year else []
-        row += [_grade(m) or t("pub.no_grade")] if graded else []
+        row += [grade_of(m) or t("pub.no_grade")] if graded else []
         rows.append(tuple(row))
     return tuple(columns), rows
 
@@ -78,8 +78,8 @@ def board_of(window: Window, branch: str, *, full: bool) -> Board:
         window.period.kind, "board.stars_period"
     )
     if window.final_at is None:
-        subtitle = t("board.window", opens=show(window.opens_at), closes=_closing(window))
-        notes = (t("board.object", time=_closing(window)),)
+        subtitle = t("board.window", opens=show(window.opens_at), closes=closing_of(window))
+        notes = (t("board.object", time=closing_of(window)),)
     else:
         subtitle, notes = t("board.final", time=show(window.final_at)), (t("board.object_final"),)
     title = t("board.title", branch=branch, period=period_label(window.period))

@@ -18,7 +18,7 @@ from datetime import timedelta
 
 from bot.handlers.cards import number
 from bot.handlers.context import Deps, located
-from bot.handlers.parse import _numeral, arabic
+from bot.handlers.parse import arabic, numeral
 from bot.handlers.types import (
     ORIGIN,
     Action,
@@ -78,7 +78,7 @@ def _points(word: str) -> float:
     """``14``, ``14分``, ``14.5``, or in Chinese numerals (``十八``, ``十八分``)."""
     bare = word.removesuffix("分")
     if bare and all(c in _CHINESE for c in bare):
-        word = _numeral(bare)
+        word = numeral(bare)
     found = _POINTS.match(word)
     if found is None:
         raise Invalid("cm.usage_points", word=word)

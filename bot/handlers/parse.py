@@ -119,7 +119,7 @@ _DIGITS = {
 _NUMERAL = re.compile(r"[〇零○一二两三四五六七八九十]+(?=\s*[年月日号])")
 
 
-def _numeral(word: str) -> str:
+def numeral(word: str) -> str:
     """``十一`` → 11, ``二十五`` → 25, ``二〇二六`` → 2026 (digit by digit without 十)."""
     if "十" not in word:
         return "".join(str(_DIGITS[c]) for c in word)
@@ -131,7 +131,7 @@ def _numeral(word: str) -> str:
 
 def arabic(text: str) -> str:
     """Chinese numerals before 年/月/日/号 as digits: ``三月八日`` → ``3月8日``."""
-    return _NUMERAL.sub(lambda m: _numeral(m.group(0)), text)
+    return _NUMERAL.sub(lambda m: numeral(m.group(0)), text)
 
 
 _FULL = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*[日号]?")

@@ -59,12 +59,12 @@ def period_label(period: Period) -> str:
     return t(f"pub.period.{kind}", year=year, n=n)
 
 
-def _closing(window: Window) -> str:
+def closing_of(window: Window) -> str:
     """The window's last moment as people read it (the day before midnight, 24:00)."""
     return to_local(window.closes_at - timedelta(minutes=1)).strftime("%Y-%m-%d 24:00")
 
 
-def _grade(member: dict[str, Any]) -> str | None:
+def grade_of(member: dict[str, Any]) -> str | None:
     if member.get("exempt"):
         return t("pub.exempt")
     if member.get("stars") is not None:
@@ -75,7 +75,7 @@ def _grade(member: dict[str, Any]) -> str | None:
 
 def _board_value(window: Window, member: dict[str, Any]) -> str:
     if window.show == "grades":
-        return _grade(member) or t("pub.no_grade")
+        return grade_of(member) or t("pub.no_grade")
     if member.get("exempt"):
         return t("pub.exempt")
     score = number(member.get("score"))
@@ -94,7 +94,7 @@ def post_card(window: Window, final: bool = False) -> Card:
     if stars and window.show != "notice":
         fields.append(Field(t("pub.stars_of_period"), "、".join(stars)))
     lines = [t("pub.late", due=show(_due(window)))] if window.late else []
-    lines += [t("pub.closes", time=_closing(window)), t("pub.how_to_object")]
+    lines += [t("pub.closes", time=closing_of(window)), t("pub.how_to_object")]
     if window.show == "notice":
         lines.append(t("pub.private_only"))
     actions = (Action(t("pub.button.object"), f"pb:{window.id}"),)
@@ -111,9 +111,9 @@ def posted(window: Window, board: Sequence[Reply] = ()) -> list[Reply]:
     """The publicity post in the group, the pages of its board (``board``, drawn before), and each
     member's own result privately."""
     replies: list[Reply] = [Send(ToGroup(window.branch_id), post_card(window)), *board]
-    label, closing = period_label(window.period), _closing(window)
+    label, closing = period_label(window.period), closing_of(window)
     for m in window.report.get("members", []):
-        grade = _grade(m)
+        grade = grade_of(m)
         part = t("pub.grade_part", grade=grade) if grade else ""
         if window.period.kind == "year":
             text = t("pub.mine_year", period=label, score=number(m.get("score")), grade=part, time=closing)
@@ -168,7 +168,7 @@ async def object_button(inc: Incoming, deps: Deps, args: str) -> list[Reply]:
     """``pb:<window>`` (有异议): tell the presser privately how to state the objection."""
     window = await service(deps).window(int(args))
     person = await deps.chat.person(inc.platform, inc.user, window.branch_id)
-    prompt = t("pub.object_prompt", period=period_label(window.period), time=_closing(window))
+    prompt = t("pub.object_prompt", period=period_label(window.period), time=closing_of(window))
     return [Answer(t("pub.object_toast")), Send(ToMember(person.member_id), prompt)]
 
 
@@ -269,7 +269,7 @@ async def reopen_command(inc: Incoming, deps: Deps, args: str) -> list[Reply]:
     if not period[:4].isdigit():
         return [Send(ORIGIN, t("pub.reopen_usage"))]
     window = await service(deps).reopen(person.actor, branch.id, period, reason, deps.now())
-    label, closing = period_label(window.period), _closing(window)
+    label, closing = period_label(window.period), closing_of(window)
     return [
         Send(ORIGIN, t("pub.reopened", period=label, time=closing)),
         Send(ToGroup(branch.id), t("pub.reopened_group", period=label, reason=reason.strip(), time=closing)),
@@ -376,7 +376,7 @@ def calendar_card(
         if w.final_at is not None:
             state = t("pub.calendar_final", time=show(w.final_at))
         elif w.closes_at > now:
-            state = t("pub.calendar_open", time=_closing(w))
+            state = t("pub.calendar_open", time=closing_of(w))
         else:
             state = t("pub.calendar_waiting")
         lines.append(t("pub.calendar_window", period=period_label(w.period), state=state))

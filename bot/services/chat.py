@@ -97,7 +97,7 @@ class Draft:
     source: Source
 
 
-async def _member(uow: UnitOfWork, platform: str, user: str) -> MemberRow | None:
+async def member_of_account(uow: UnitOfWork, platform: str, user: str) -> MemberRow | None:
     if platform == CONSOLE:
         return await uow.members.get(int(user))
     return await ChatQueries(uow.session).member_of_identity(platform, user)
@@ -146,7 +146,7 @@ class ChatService:
 
     async def where(self, platform: str, user: str, chat: str, private: bool) -> Where:
         async with self.ctx.uow() as uow:
-            member = await _member(uow, platform, user)
+            member = await member_of_account(uow, platform, user)
             if private:
                 branch = await uow.branches.get(member.branch_id) if member is not None else None
             elif platform == CONSOLE:
@@ -161,7 +161,7 @@ class ChatService:
         """The writer with the roles reaching ``branch_id`` (a press names its branch through
         what was pressed); refused when the account is not linked."""
         async with self.ctx.uow() as uow:
-            member = await _member(uow, platform, user)
+            member = await member_of_account(uow, platform, user)
             branch = await branch_of(uow, branch_id)
             if member is None:
                 raise NotFound("chat.not_linked_press")
@@ -301,7 +301,7 @@ async def take_offer(
     offer = await queries.offer(offer_id)
     if offer is None or offer.kind != kind:
         raise Invalid("chat.stale_button")
-    member = await _member(uow, platform, user)
+    member = await member_of_account(uow, platform, user)
     if member is None:
         raise NotFound("chat.not_linked_press")
     if member.id != offer.member_id:

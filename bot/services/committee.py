@@ -270,7 +270,7 @@ class CommitteeService:
             raise Invalid("cm.not_branch_scheme", scheme=spec)
         return scheme
 
-    async def _committee(self, uow: UnitOfWork, actor: Actor, committee_id: int | None) -> Committee:
+    async def committee_for(self, uow: UnitOfWork, actor: Actor, committee_id: int | None) -> Committee:
         """The committee the actor acts for: the one named, or the only one they are staff of."""
         queries = CommitteeQueries(uow.session)
         if actor.operator:
@@ -295,7 +295,7 @@ class CommitteeService:
             return branches
         return [b for b in branches if to_local(b.created_at).date() <= date(year, 12, 31)]
 
-    async def _branch(self, uow: UnitOfWork, committee: Committee, key: str) -> Branch:
+    async def branch_in(self, uow: UnitOfWork, committee: Committee, key: str) -> Branch:
         """A branch of the committee by number or name (a unique part of the name will do)."""
         branches = await self._branches(uow, committee)
         key = key.strip()
@@ -313,7 +313,7 @@ class CommitteeService:
         year after (``MM-DD``) from which what is missing is named to it. Recorded in the audit
         log; (scheme id, deadline) now in force."""
         async with self.ctx.uow() as uow:
-            committee = await self._committee(uow, actor, committee_id)
+            committee = await self.committee_for(uow, actor, committee_id)
             changes: dict[str, str] = {}
             if scheme is not None:
                 changes["scheme"] = scheme
@@ -342,9 +342,9 @@ class CommitteeService:
                          points: float, source: str = "") -> Scored:  # fmt: skip
         """An area's points (0 to its maximum); a later score supersedes the earlier."""
         async with self.ctx.uow() as uow:
-            committee = await self._committee(uow, actor, committee_id)
+            committee = await self.committee_for(uow, actor, committee_id)
             scheme = self.scheme_of(committee)
-            target = await self._branch(uow, committee, branch)
+            target = await self.branch_in(uow, committee, branch)
             code, name, top = _area(scheme, area)
             if not 0 <= points <= top:
                 raise Invalid("cm.area_range", area=name, max=f"{top:g}", points=f"{points:g}")
@@ -357,9 +357,9 @@ class CommitteeService:
         """A bonus or deduction item (points as a magnitude, its sign taken from the item; 0
         withdraws it), with its reason."""
         async with self.ctx.uow() as uow:
-            committee = await self._committee(uow, actor, committee_id)
+            committee = await self.committee_for(uow, actor, committee_id)
             scheme = self.scheme_of(committee)
-            target = await self._branch(uow, committee, branch)
+            target = await self.branch_in(uow, committee, branch)
             found = _item(scheme, item)
             signed = _signed(found, points)
             if signed and not reason.strip():
@@ -382,8 +382,8 @@ class CommitteeService:
                                points: float, source: str = "") -> Scored:  # fmt: skip
         """述职评议: the secretary's report evaluation, of 100."""
         async with self.ctx.uow() as uow:
-            committee = await self._committee(uow, actor, committee_id)
-            target = await self._branch(uow, committee, branch)
+            committee = await self.committee_for(uow, actor, committee_id)
+            target = await self.branch_in(uow, committee, branch)
             if not 0 <= points <= EVALUATION_MAX:
                 raise Invalid("cm.evaluation_range", points=f"{points:g}")
             name = t("cm.evaluation")
@@ -392,14 +392,14 @@ class CommitteeService:
 
     async def _put(self, uow: UnitOfWork, actor: Actor, committee: Committee, branch: Branch, year: int,
                    kind: str, code: str, name: str, points: float, reason: str, source: str) -> Scored:  # fmt: skip
-        before = await self._write(
+        before = await self.write_score(
             uow, actor, committee, branch, year, kind, code, name, points, reason, source
         )
         sheet = await self._sheet(uow, committee, branch, year)
         await uow.commit()
         return Scored(sheet, name, points, before)
 
-    async def _write(self, uow: UnitOfWork, actor: Actor, committee: Committee, branch: Branch, year: int,
+    async def write_score(self, uow: UnitOfWork, actor: Actor, committee: Committee, branch: Branch, year: int,
                      kind: str, code: str, name: str, points: float, reason: str, source: str) -> float | None:  # fmt: skip
         """Store one score, superseding the one in force; the points it superseded."""
         _check_year(year)
@@ -424,7 +424,7 @@ class CommitteeService:
         taken once. The number of scores recorded. (``committee_id`` None: the committee the actor
         is staff of, as everywhere here.)"""
         async with self.ctx.uow() as uow:
-            committee = await self._committee(uow, actor, committee_id)
+            committee = await self.committee_for(uow, actor, committee_id)
             scheme = self.scheme_of(committee)
             problems: list[str] = []
             missing = [h for h in SHEET_HEADINGS[:3] if not any(h in r.cells for r in sheet.rows)]
@@ -437,7 +437,7 @@ class CommitteeService:
                 if not cell_points.text:
                     continue
                 try:
-                    branch = await self._branch(uow, committee, r.get("党支部").text)
+                    branch = await self.branch_in(uow, committee, r.get("党支部").text)
                 except NotFound as err:
                     problems.append(f"{r.get('党支部').where}: {err.message}")
                     continue
@@ -468,7 +468,7 @@ class CommitteeService:
                     uow, branch_id, SHEET_KIND, sheet, actor, {"year": year, "rows": len(wanted)}
                 )
             for branch, kind, code, name, points, reason in wanted:
-                await self._write(
+                await self.write_score(
                     uow, actor, committee, branch, year, kind, code, name, points, reason, sheet.source
                 )
             await uow.commit()
@@ -478,7 +478,7 @@ class CommitteeService:
         """The sheet to fill in: each branch's areas and the evaluation, 分值 empty; and the name
         of the committee."""
         async with self.ctx.uow(read_only=True) as uow:
-            committee = await self._committee(uow, actor, committee_id)
+            committee = await self.committee_for(uow, actor, committee_id)
             scheme = self.scheme_of(committee)
             assert scheme.branch is not None
             rows = []
@@ -491,8 +491,8 @@ class CommitteeService:
 
     async def sheet(self, actor: Actor, committee_id: int | None, branch: str, year: int) -> BranchSheet:
         async with self.ctx.uow(read_only=True) as uow:
-            committee = await self._committee(uow, actor, committee_id)
-            return await self._sheet(uow, committee, await self._branch(uow, committee, branch), year)
+            committee = await self.committee_for(uow, actor, committee_id)
+            return await self._sheet(uow, committee, await self.branch_in(uow, committee, branch), year)
 
     async def _sheet(self, uow: UnitOfWork, committee: Committee, branch: Branch, year: int) -> BranchSheet:
         scheme = self.scheme_of(committee)
@@ -513,7 +513,7 @@ class CommitteeService:
 
     async def result(self, actor: Actor, committee_id: int | None, year: int) -> CommitteeReport:
         async with self.ctx.uow(read_only=True) as uow:
-            committee = await self._committee(uow, actor, committee_id)
+            committee = await self.committee_for(uow, actor, committee_id)
             return await self._report(uow, committee, year)
 
     async def stars(self, committee_id: int, year: int) -> dict[int, int | None]:
@@ -646,7 +646,7 @@ class CommitteeService:
 
     async def published(self, actor: Actor, committee_id: int | None, year: int) -> Published | None:
         async with self.ctx.uow(read_only=True) as uow:
-            committee = await self._committee(uow, actor, committee_id)
+            committee = await self.committee_for(uow, actor, committee_id)
             row = await CommitteeQueries(uow.session).result(committee.id, year)
             if row is None:
                 return None

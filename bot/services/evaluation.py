@@ -26,7 +26,7 @@ from typing import Any
 
 from bot.i18n import t
 from bot.scoring.model import RatingItem, Scheme
-from bot.services.chat import _member as member_of_account
+from bot.services.chat import member_of_account
 from bot.services.common import Actor, Context, SchemeSource, branch_of, require_role
 from bot.services.errors import Duplicate, Forbidden, Invalid, NotFound
 from bot.services.invites import ALPHABET, CODE_LENGTH, digest
@@ -254,7 +254,7 @@ class EvaluationService:
             await require_role(uow, actor, branch, EVALUATORS)
             queries = EvaluationQueries(uow.session)
             row = await _open_evaluation(queries, branch)
-            done = await self._close(uow, queries, branch, row, actor.label)
+            done = await self.close_held(uow, queries, branch, row, actor.label)
             await uow.commit()
             return done
 
@@ -266,7 +266,7 @@ class EvaluationService:
             if row is None or row.closed:
                 return None
             branch = await branch_of(uow, row.branch_id)
-            done = await self._close(uow, queries, branch, row, "system:clock")
+            done = await self.close_held(uow, queries, branch, row, "system:clock")
             await uow.commit()
             return done
 
@@ -296,7 +296,7 @@ class EvaluationService:
                 out.append(Due(REMIND_JOB, row.id, eve.isoformat()))
         return out
 
-    async def _close(
+    async def close_held(
         self, uow: UnitOfWork, queries: EvaluationQueries, branch: Branch, row: EvaluationRow, by: str
     ) -> Participation:
         voted = await queries.voted(row.id)

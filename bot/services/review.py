@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from bot.i18n import t
-from bot.services.chat import _member as member_of_account
+from bot.services.chat import member_of_account
 from bot.services.committee import EVALUATION, EVALUATION_MAX, CommitteeService, rating_year
 from bot.services.common import Actor, Context, branch_of
 from bot.services.errors import Duplicate, Forbidden, Invalid, NotFound
@@ -112,8 +112,8 @@ class ReviewService:
         if deadline < today:
             raise Invalid("evaluation.deadline_past", deadline=deadline.isoformat())
         async with self.ctx.uow() as uow:
-            committee = await self.committees._committee(uow, actor, committee_id)
-            target = await self.committees._branch(uow, committee, branch)
+            committee = await self.committees.committee_for(uow, actor, committee_id)
+            target = await self.committees.branch_in(uow, committee, branch)
             secretary = await _secretary(uow, target)
             queries = EvaluationQueries(uow.session)
             running = await queries.open_of(target.id, REPORT)
@@ -138,8 +138,8 @@ class ReviewService:
     async def status(self, actor: Actor, committee_id: int | None, branch: str) -> ReviewState:
         """The branch's open ballot (else its latest): counts only."""
         async with self.ctx.uow(read_only=True) as uow:
-            committee = await self.committees._committee(uow, actor, committee_id)
-            target = await self.committees._branch(uow, committee, branch)
+            committee = await self.committees.committee_for(uow, actor, committee_id)
+            target = await self.committees.branch_in(uow, committee, branch)
             queries = EvaluationQueries(uow.session)
             row = await queries.open_of(target.id, REPORT) or await queries.latest(target.id, REPORT)
             if row is None:
@@ -149,8 +149,8 @@ class ReviewService:
     async def close(self, actor: Actor, committee_id: int | None, branch: str) -> ReviewState:
         """Close the branch's open ballot now (staff): scored as at the deadline."""
         async with self.ctx.uow() as uow:
-            committee = await self.committees._committee(uow, actor, committee_id)
-            target = await self.committees._branch(uow, committee, branch)
+            committee = await self.committees.committee_for(uow, actor, committee_id)
+            target = await self.committees.branch_in(uow, committee, branch)
             queries = EvaluationQueries(uow.session)
             row = await queries.open_of(target.id, REPORT)
             if row is None:
@@ -188,7 +188,7 @@ class ReviewService:
     async def _close(
         self, uow: UnitOfWork, queries: EvaluationQueries, branch: Branch, row: EvaluationRow, by: str
     ) -> ReviewState:
-        await self.evaluations._close(
+        await self.evaluations.close_held(
             uow, queries, branch, row, by
         )  # drafts deleted, their messages scrubbed
         if row.incomplete:
@@ -198,7 +198,7 @@ class ReviewService:
         if committee is None:
             raise NotFound("review.no_committee", branch=branch.name)
         score = round(total / count, 2)
-        await self.committees._write(
+        await self.committees.write_score(
             uow, Actor(None, by), committee, branch, row.year, EVALUATION, EVALUATION, t("cm.evaluation"), score,
             t("review.reason", id=row.id, count=count), f"evaluation:{row.id}",
         )  # fmt: skip
