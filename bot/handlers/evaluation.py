@@ -175,27 +175,27 @@ def _ints(args: str) -> list[int]:
 async def rate(inc: Incoming, deps: Deps, args: str) -> list[Reply]:
     """``evs:<draft>:<evaluation>:<member>:<item>:<score>``: the card anew, in place (no toast with a score)."""
     draft, evaluation, member, item, score = _ints(args)
-    ballot = await _service(deps).rate(inc.platform, inc.user, (evaluation, draft), member, item, score)
+    ballot = await _service(deps).rate(inc.platform, inc.user, (draft, evaluation), member, item, score)
     return [Answer(""), Show(ballot_card(ballot))]
 
 
 async def move(inc: Incoming, deps: Deps, args: str) -> list[Reply]:
     """``evm:<draft>:<evaluation>:<position>``: 上一位 / 下一位."""
     draft, evaluation, position = _ints(args)
-    moved = await _service(deps).move(inc.platform, inc.user, (evaluation, draft), position)
+    moved = await _service(deps).move(inc.platform, inc.user, (draft, evaluation), position)
     return [Answer(""), Show(ballot_card(moved))]
 
 
 async def again(inc: Incoming, deps: Deps, args: str) -> list[Reply]:
     """``evc:<draft>:<evaluation>:<member>``: 重评此人 (the member on screen's scores cleared)."""
     draft, evaluation, member = _ints(args)
-    cleared = await _service(deps).clear(inc.platform, inc.user, (evaluation, draft), member)
+    cleared = await _service(deps).clear(inc.platform, inc.user, (draft, evaluation), member)
     return [Answer(""), Show(ballot_card(cleared))]
 
 
 async def submit(inc: Incoming, deps: Deps, args: str) -> list[Reply]:
     """``evok:<draft>:<evaluation>``: cast the ballot; the card becomes a receipt without any score."""
     draft, evaluation = _ints(args)
-    count = await _service(deps).submit(inc.platform, inc.user, (evaluation, draft), deps.today())
+    count = await _service(deps).submit(inc.platform, inc.user, (draft, evaluation), deps.today())
     done = t("evaluation.submitted", count=count)
     return [Answer(t("evaluation.submitted_toast")), Show(done)]

@@ -51,8 +51,9 @@ class Ratee:
     name: str
 
 
-#: What a ballot's buttons name: the evaluation and the draft (a deleted draft's id may come again
-#: on SQLite, so a card of an earlier evaluation must not reach a later draft with the same id).
+#: What a ballot's buttons name: the draft and its evaluation, in that order as 述职评议's do (a
+#: deleted draft's id may come again on SQLite, so a card of an earlier evaluation must not reach a
+#: later draft with the same id).
 Handle = tuple[int, int]
 
 
@@ -69,10 +70,6 @@ class Ballot:
     position: int
     #: member id -> item code -> score
     scores: dict[int, dict[str, int]]
-
-    @property
-    def handle(self) -> Handle:
-        return (self.evaluation_id, self.draft_id)
 
     @property
     def current(self) -> Ratee:
@@ -405,7 +402,7 @@ class EvaluationService:
             if voter in await queries.voted(row.id):
                 raise Duplicate("evaluation.voted", row.id)
             draft = await queries.draft(row.id, voter)
-            if draft is None or (handle is not None and handle != (row.id, draft.id)):
+            if draft is None or (handle is not None and handle != (draft.id, row.id)):
                 raise Invalid("evaluation.stale")
             ballot = await self._ballot(uow, queries, row, voter, me)
             left = [r.name for r in ballot.ratees if not ballot.complete(r.member_id)]
@@ -449,7 +446,7 @@ class EvaluationService:
         row, voter, me = await self._voter(uow, queries, platform, account)
         if voter in await queries.voted(row.id):
             raise Duplicate("evaluation.voted", row.id)
-        evaluation_id, draft_id = handle
+        draft_id, evaluation_id = handle
         draft = await queries.draft_by_id(draft_id)
         if draft is None or draft.voter != voter or draft.evaluation_id != row.id or evaluation_id != row.id:
             raise Forbidden("evaluation.stale")
